@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make demo` (the main job) and `make test` (the suite).
+# Each creates .venv and installs what it needs.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench coverage clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed-core: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-core
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+$(VENV)/.installed-demo: $(VENV)/.installed-core
+	$(BIN)/pip install -q -e ".[demo]"
+	touch $@
+
+demo: $(VENV)/.installed-demo
+	$(BIN)/python -m glasstorch.demo
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py
+
+coverage: $(VENV)/.installed-test
+	$(BIN)/python tools/coverage_report.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -1,0 +1,34 @@
+"""glasstorch: PyTorch rebuilt in readable Python on NumPy. `import glasstorch as torch`."""
+from . import _backend
+from ._backend import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16,
+                       float32, float64, complex64, complex128, get_default_dtype,
+                       set_default_dtype, promote_types, Generator, default_generator)
+from ._tensor import Tensor, Size, device, LegacyTensorType
+from ._tensor import _LEGACY_BY_NAME as _legacy
+from . import autograd
+from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
+from ._ops import _registry
+
+__version__ = "0.1.0"
+
+# dtype aliases, as in PyTorch
+half = float16
+float = float32
+double = float64
+short = int16
+int = int32
+long = int64
+cfloat = complex64
+cdouble = complex128
+
+FloatTensor = _legacy["FloatTensor"]
+DoubleTensor = _legacy["DoubleTensor"]
+HalfTensor = _legacy["HalfTensor"]
+LongTensor = _legacy["LongTensor"]
+IntTensor = _legacy["IntTensor"]
+ShortTensor = _legacy["ShortTensor"]
+CharTensor = _legacy["CharTensor"]
+ByteTensor = _legacy["ByteTensor"]
+BoolTensor = _legacy["BoolTensor"]
+
+_registry.bind(globals())

@@ -1,0 +1,232 @@
+"""The one seam to the array library, plus dtypes and PyTorch's type-promotion rules.
+
+Only this file imports numpy by name; the rest of glasstorch writes `from ._backend import xp`.
+CuPy could be chosen here later behind the same names.
+"""
+import numpy as xp
+
+ndarray = xp.ndarray
+
+
+# ---------------------------------------------------------------------------------------------
+# dtypes
+# ---------------------------------------------------------------------------------------------
+class dtype:
+    """A tensor element type, printed like PyTorch's (`torch.float32`).
+
+    `np` is the NumPy dtype that stores it; `kind` orders the promotion categories
+    bool (0) < integer (1) < floating (2) < complex (3)."""
+
+    __slots__ = ("name", "np", "kind", "itemsize", "is_signed")
+
+    def __init__(self, name, np_dtype, kind):
+        self.name = name
+        self.np = xp.dtype(np_dtype)
+        self.kind = kind
+        self.itemsize = self.np.itemsize
+        self.is_signed = name not in ("uint8", "bool")
+
+    @property
+    def is_floating_point(self):
+        return self.kind == 2
+
+    @property
+    def is_complex(self):
+        return self.kind == 3
+
+    def __repr__(self):
+        return "torch." + self.name
+
+    def __reduce__(self):  # pickles as a reference to the module-level object
+        return (_dtype_by_name, (self.name,))
+
+
+bool_ = dtype("bool", xp.bool_, 0)
+uint8 = dtype("uint8", xp.uint8, 1)
+int8 = dtype("int8", xp.int8, 1)
+int16 = dtype("int16", xp.int16, 1)
+int32 = dtype("int32", xp.int32, 1)
+int64 = dtype("int64", xp.int64, 1)
+float16 = dtype("float16", xp.float16, 2)
+float32 = dtype("float32", xp.float32, 2)
+float64 = dtype("float64", xp.float64, 2)
+complex64 = dtype("complex64", xp.complex64, 3)
+complex128 = dtype("complex128", xp.complex128, 3)
+
+ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64,
+              complex64, complex128)
+_BY_NUMPY = {d.np: d for d in ALL_DTYPES}
+_BY_NAME = {d.name: d for d in ALL_DTYPES}
+
+
+def _dtype_by_name(name):
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(np_dtype):
+    """The glasstorch dtype that stores arrays of `np_dtype`; TypeError for unsupported ones."""
+    try:
+        return _BY_NUMPY[np_dtype]
+    except KeyError:
+        pass
+    np_dtype = xp.dtype(np_dtype)
+    if np_dtype in _BY_NUMPY:
+        return _BY_NUMPY[np_dtype]
+    raise TypeError(
+        f"can't convert np.ndarray of type numpy.{np_dtype}. The only supported types are: "
+        "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, "
+        "and bool.")
+
+
+_default_float = float32
+
+
+def get_default_dtype():
+    return _default_float
+
+
+def set_default_dtype(d):
+    """Set the dtype that float literals and factory functions use (float32 or float64)."""
+    global _default_float
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_float = d
+
+
+def default_complex():
+    return complex128 if _default_float is float64 else complex64
+
+
+# ---------------------------------------------------------------------------------------------
+# Type promotion: PyTorch's rules (they differ from NumPy's)
+# ---------------------------------------------------------------------------------------------
+def promote_types(a, b):
+    """Smallest dtype both `a` and `b` convert to safely, as torch.promote_types.
+
+    Differs from NumPy where categories mix: int64 with float16 stays float16 (NumPy: float64)."""
+    if a is b:
+        return a
+    if a.kind != b.kind:
+        high, low = (a, b) if a.kind > b.kind else (b, a)
+        if high.kind == 3 and low.kind == 2:
+            return complex128 if low is float64 or high is complex128 else complex64
+        return high
+    return _BY_NUMPY[xp.promote_types(a.np, b.np)]
+
+
+def _combine_categories(higher, lower):
+    """PyTorch's rule for mixing a higher-priority group's dtype with a lower-priority one:
+    the lower group only counts when it is of a higher category (int tensor + float scalar)."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher.kind == 3:
+        return higher
+    if lower.kind == 3:
+        if higher.kind == 2:
+            return complex128 if higher is float64 else complex64
+        return lower
+    if higher.kind == 2:
+        return higher
+    if higher.kind == 0 or lower.kind == 2:
+        return promote_types(higher, lower)
+    return higher
+
+
+def scalar_dtype(value):
+    """The dtype a Python number takes when it meets tensors (a 'wrapped number')."""
+    if isinstance(value, bool):
+        return bool_
+    if isinstance(value, int):
+        return int64
+    if isinstance(value, complex):
+        return default_complex()
+    return _default_float
+
+
+def result_type(*operands):
+    """dtype of an op over tensors and Python numbers, by PyTorch's three-tier rule:
+    tensors with dims > 0-d tensors > Python scalars; a lower tier only counts if it is of a
+    higher category (bool < int < float < complex). `operands` are Tensors or numbers."""
+    dim_result = zero_result = scalar_result = None
+    for op in operands:
+        data = getattr(op, "_data", None)
+        if data is not None:
+            d = _BY_NUMPY[data.dtype]
+            if data.ndim:
+                dim_result = d if dim_result is None else promote_types(dim_result, d)
+            else:
+                zero_result = d if zero_result is None else promote_types(zero_result, d)
+        elif op is not None:
+            d = scalar_dtype(op)
+            scalar_result = d if scalar_result is None else promote_types(scalar_result, d)
+    return _combine_categories(dim_result, _combine_categories(zero_result, scalar_result))
+
+
+# ---------------------------------------------------------------------------------------------
+# Random numbers: one seeded generator. Streams cannot match PyTorch's (different algorithm);
+# tests compare distributions, never draws.
+# ---------------------------------------------------------------------------------------------
+class Generator:
+    """A source of random numbers with PyTorch's Generator API (manual_seed, seed, initial_seed,
+    get_state, set_state), backed by NumPy's PCG64."""
+
+    def __init__(self, device="cpu"):
+        self.device = device
+        self._seed = 67280421310721
+        self.rng = xp.random.Generator(xp.random.PCG64(self._seed))
+
+    def manual_seed(self, seed):
+        seed = int(seed)
+        if seed < 0:
+            seed += 1 << 64
+        if not 0 <= seed < (1 << 64):
+            raise RuntimeError(f"Overflow when unpacking long: seed {seed} is out of range")
+        self._seed = seed
+        self.rng = xp.random.Generator(xp.random.PCG64(seed))
+        return self
+
+    def seed(self):
+        seed = int(xp.random.SeedSequence().entropy) % (1 << 63)
+        self.manual_seed(seed)
+        return seed
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self):
+        return self.rng.bit_generator.state
+
+    def set_state(self, state):
+        self.rng.bit_generator.state = state
+        return self
+
+
+default_generator = Generator()
+
+
+def rng_of(generator):
+    """The NumPy random Generator behind `generator` (None means the default one)."""
+    return (generator or default_generator).rng
+
+
+# ---------------------------------------------------------------------------------------------
+# NumPy-only spellings, kept behind plain names
+# ---------------------------------------------------------------------------------------------
+def scatter_add(out, index, values):
+    """out[index] += values, accumulating over repeated indices."""
+    xp.add.at(out, index, values)
+    return out
+
+
+def sliding_windows(x, window_shape, axis):
+    """A read-only strided view of all windows of `window_shape` along `axis` (no copy)."""
+    return xp.lib.stride_tricks.sliding_window_view(x, window_shape, axis=axis)
+
+
+def array_module(device):
+    """Array module that stores tensors on `device` ('cpu' -> numpy)."""
+    if device == "cpu":
+        return xp
+    raise RuntimeError(f"Device '{device}' is not available: glasstorch has no CUDA support here")

@@ -1,0 +1,88 @@
+"""Casts and copies: to, float/double/long/…, clone, contiguous."""
+from .. import _backend
+from .._backend import xp
+from .._tensor import Tensor, _make, check_device, device as _device_cls
+from ..autograd.function import Function
+from .creation import _resolve_dtype
+
+
+class ToDtype(Function):
+    """out = x cast to another dtype
+    grad: dx = g cast back to x's dtype (no gradient flows into integer inputs)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, np_dtype):
+        ctx.in_dtype = x.dtype
+        return x.astype(np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.in_dtype.kind not in "fc":
+            return None, None
+        if isinstance(g, Tensor):
+            return g.to(_backend.from_numpy_dtype(ctx.in_dtype)), None
+        return g.astype(ctx.in_dtype, copy=False), None
+
+
+class Clone(Function):
+    """out = copy of x
+    grad: dx = g"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
+       memory_format=None):
+    """Cast to a dtype and/or move to a device: to(dtype), to(device), to(device, dtype),
+    to(other_tensor). Returns self when nothing changes and copy is False."""
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, (str, _device_cls)) or isinstance(a, int) and not isinstance(a, bool):
+            device = a
+        else:
+            dtype = a
+    check_device(device)
+    dtype = _resolve_dtype(dtype)
+    if dtype is None or dtype.np == self._data.dtype:
+        return clone(self) if copy else self
+    return ToDtype.apply(self, dtype.np)
+
+
+def clone(input, *, memory_format=None):
+    return Clone.apply(input)
+
+
+def contiguous(self, memory_format=None):
+    if self._data.flags.c_contiguous:
+        return self
+    return Clone.apply(self)
+
+
+def _caster(dtype):
+    def cast(self, memory_format=None):
+        return to(self, dtype)
+    cast.__name__ = dtype.name
+    cast.__doc__ = f"self.to({dtype!r})"
+    return cast
+
+
+to_float = _caster(_backend.float32)
+to_double = _caster(_backend.float64)
+to_half = _caster(_backend.float16)
+to_long = _caster(_backend.int64)
+to_int = _caster(_backend.int32)
+to_short = _caster(_backend.int16)
+to_char = _caster(_backend.int8)
+to_byte = _caster(_backend.uint8)
+to_bool = _caster(_backend.bool_)

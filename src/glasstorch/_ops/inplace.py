@@ -1,0 +1,75 @@
+"""In-place ops and `out=`: write a computed result into an existing tensor's memory.
+
+`x.add_(y)` computes `add(x, y)` and copies the result into x's array, so views of x see the
+change and `id(x)` is kept. The version counter is bumped, which is how a later backward
+notices that a saved tensor was overwritten. When the graph is being recorded the result is
+computed from a snapshot of x, so the old values saved for backward stay intact.
+"""
+from .. import _backend
+from .._tensor import Tensor, _make
+from ..autograd import grad_mode
+
+
+def check_inplace_allowed(self):
+    if grad_mode.enabled and self._requires_grad and self.grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+
+
+def _can_cast(src, dst):
+    """PyTorch's rule for writing a result of dtype src into a tensor of dtype dst."""
+    return not (src.kind > dst.kind and dst.kind < 3 and (src.kind >= 2 or dst.kind == 0))
+
+
+def write_into(self, result):
+    """Copy `result` into `self` in place and make `self` carry result's autograd history."""
+    if not isinstance(result, Tensor):
+        result = _make(_backend.xp.asarray(result))
+    src, dst = result.dtype, self.dtype
+    if src is not dst and not _can_cast(src, dst):
+        raise RuntimeError(f"result type {_cap(src)} can't be cast to the desired output type "
+                           f"{_cap(dst)}")
+    if result._data.shape != self._data.shape:
+        try:
+            broadcast = _backend.xp.broadcast_shapes(result._data.shape, self._data.shape)
+        except ValueError:
+            broadcast = None
+        if broadcast != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                               f"broadcast shape {list(result._data.shape)}")
+    self._data[...] = result._data
+    self._bump_version()
+    if result._requires_grad and grad_mode.enabled:
+        self.grad_fn = result.grad_fn
+        self._output_nr = result._output_nr
+        self._requires_grad = True
+    return self
+
+
+def _cap(d):
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+             "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+    return names[d.name]
+
+
+def snapshot(self):
+    """A copy of `self` at the same place in the graph, to compute an in-place op from."""
+    return _make(self._data.copy(), self._requires_grad, self.grad_fn, self._output_nr)
+
+
+def make_inplace(fn):
+    """The in-place method for op `fn`: `x.fn_(*args)` writes `fn(x, *args)` into x."""
+    def method(self, *args, **kwargs):
+        check_inplace_allowed(self)
+        src = self
+        if grad_mode.enabled and (self._requires_grad or _any_requires_grad(args)):
+            src = snapshot(self)
+        return write_into(self, fn(src, *args, **kwargs))
+    method.__name__ = fn.__name__ + "_"
+    method.__doc__ = f"In-place version of {fn.__name__}: writes the result into self."
+    return method
+
+
+def _any_requires_grad(args):
+    return any(isinstance(a, Tensor) and a._requires_grad for a in args)

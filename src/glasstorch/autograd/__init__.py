@@ -1,0 +1,12 @@
+"""Reverse-mode automatic differentiation: grad modes, Function, backward, grad, gradcheck."""
+from . import grad_mode
+from .grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,
+                        is_grad_enabled, is_inference_mode_enabled)
+from .function import UserFunction as Function, once_differentiable, AccumulateGrad
+from .function import UserFunction as _UserFunction
+from .engine import backward, grad
+from .gradcheck import gradcheck, gradgradcheck
+from . import function
+
+__all__ = ["Function", "backward", "grad", "gradcheck", "gradgradcheck", "no_grad",
+           "enable_grad", "set_grad_enabled", "inference_mode", "once_differentiable"]

@@ -1,0 +1,272 @@
+"""The backward pass: walk the graph from the roots in reverse topological order.
+
+The walk uses an explicit stack (a 100,000-op chain must not hit Python's recursion limit).
+Each node's incoming gradients are summed in a buffer before its backward runs once; leaf
+gradients are summed over the whole pass, then hooks run and `.grad` is accumulated.
+Unless `retain_graph`, each node's saved arrays are freed after use.
+"""
+from . import grad_mode
+from .function import Function, UserFunction, _FREED
+from .._backend import xp, ndarray
+from .._tensor import Tensor, _make
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradients of `tensors` (weighted by `grad_tensors`) into the leaves."""
+    tensors, grads = _roots(tensors, grad_tensors, create_graph)
+    only = None
+    if inputs is not None:
+        only = _as_tuple(inputs)
+        if not only:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    if retain_graph is None:
+        retain_graph = create_graph
+    _run(tensors, grads, retain_graph, create_graph, capture=None, only=only)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return d(outputs)/d(inputs) as a tuple, without touching any `.grad`."""
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    if grad_outputs is not None:
+        grad_outputs = _as_tuple(grad_outputs)
+    tensors, grads = _roots(outputs, grad_outputs, create_graph)
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    capture = {id(t): None for t in inputs}
+    _run(tensors, grads, retain_graph, create_graph, capture=capture, only=inputs)
+    result = []
+    for t in inputs:
+        g = capture[id(t)]
+        if g is None:
+            if materialize_grads:
+                g = xp.zeros_like(t._data)
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+        result.append(None if g is None else (g if isinstance(g, Tensor) else _make(g)))
+    return tuple(result)
+
+
+def _as_tuple(x):
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _roots(tensors, grad_tensors, create_graph):
+    tensors = _as_tuple(tensors)
+    if grad_tensors is None:
+        grad_tensors = (None,) * len(tensors)
+    elif isinstance(grad_tensors, Tensor):
+        grad_tensors = (grad_tensors,)
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(f"got {len(grad_tensors)} gradients for {len(tensors)} outputs")
+    grads = []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not t._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                               "have a grad_fn")
+        if g is None:
+            if t._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = xp.ones_like(t._data)
+        else:
+            if not isinstance(g, Tensor):
+                g = _make(xp.asarray(g, dtype=t._data.dtype))
+            if g._data.shape != t._data.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                                   f"{g.shape} and output[{i}] has a shape of {t.shape}.")
+            g = g if create_graph else g._data
+        grads.append(g)
+    return tensors, grads
+
+
+def _topo_order(root_nodes):
+    """Nodes reachable from the roots, each after every node that feeds gradient into it."""
+    order = []
+    visited = set()
+    for root in root_nodes:
+        if id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, iter(root.next))]
+        while stack:
+            node, edges = stack[-1]
+            for edge in edges:
+                if edge is not None and type(edge) is tuple:
+                    child = edge[0]
+                    if id(child) not in visited:
+                        visited.add(id(child))
+                        stack.append((child, iter(child.next)))
+                        break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _run(tensors, grads, retain_graph, create_graph, capture, only):
+    buffers = {}        # id(node) -> [grad per output, node]
+    leaf_grads = {}     # id(leaf) -> [leaf, summed grad]
+    root_nodes = []
+    # non-leaf tensors named in `inputs`: their gradient is read off their grad_fn's buffer
+    targets = {}
+    for t in only or ():
+        if t.grad_fn is not None:
+            targets.setdefault(id(t.grad_fn), []).append((t._output_nr, t))
+    for t, g in zip(tensors, grads):
+        if create_graph and not isinstance(g, Tensor):
+            g = _make(g)
+        if t.grad_fn is None:
+            _add_leaf(leaf_grads, t, g)
+        else:
+            node = t.grad_fn
+            root_nodes.append(node)
+            _add_to_buffer(buffers, node, t._output_nr, g)
+
+    prev_mode = grad_mode.enabled
+    grad_mode._set(create_graph)
+    try:
+        for node in _topo_order(root_nodes):
+            node_grads = buffers.pop(id(node), None)
+            if node_grads is None:
+                continue
+            node_grads = _node_hooks(node, node_grads)
+            if id(node) in targets:
+                _deliver_nonleaf(targets[id(node)], node_grads, capture, create_graph)
+            _call_backward(node, node_grads, create_graph, buffers, leaf_grads)
+            if not retain_graph:
+                node.saved = _FREED
+    finally:
+        grad_mode._set(prev_mode)
+
+    _accumulate_leaves(leaf_grads, capture, only, create_graph, roots=grads)
+
+
+def _add_to_buffer(buffers, node, nr, g):
+    slot = buffers.get(id(node))
+    if slot is None:
+        slot = buffers[id(node)] = [None] * node.n_outputs
+        slot.append(node)  # keep the node alive while its buffer is pending
+    slot[nr] = g if slot[nr] is None else slot[nr] + g
+
+
+def _add_leaf(leaf_grads, leaf, g):
+    entry = leaf_grads.get(id(leaf))
+    if entry is None:
+        leaf_grads[id(leaf)] = [leaf, g]
+    else:
+        entry[1] = entry[1] + g
+
+
+def _deliver_nonleaf(targets, node_grads, capture, create_graph):
+    """Hand the gradient of a non-leaf tensor named in `inputs` to grad() or its .grad."""
+    for nr, t in targets:
+        g = node_grads[nr]
+        if capture is not None:
+            capture[id(t)] = g
+        elif g is not None:
+            value = g if create_graph else _make(xp.array(g))
+            t._grad = value if t._grad is None else t._grad + value
+
+
+def _node_hooks(node, node_grads):
+    """Run tensor hooks and retain_grad for the node's outputs."""
+    node_grads = node_grads[:node.n_outputs]
+    if node._hooks:
+        for nr, hooks in node._hooks.items():
+            g = node_grads[nr]
+            if g is None:
+                continue
+            for hook in hooks:
+                new = hook(g if isinstance(g, Tensor) else _make(g))
+                if new is not None:
+                    g = new if isinstance(g, Tensor) else new._data
+            node_grads[nr] = g
+    if node._retained:
+        for nr, ref in node._retained.items():
+            t = ref()
+            g = node_grads[nr]
+            if t is not None and g is not None:
+                value = g if isinstance(g, Tensor) else _make(g.copy())
+                t._grad = value if t._grad is None else _make(t._grad._data + value._data)
+    return node_grads
+
+
+def _call_backward(node, node_grads, create_graph, buffers, leaf_grads):
+    for i, g in enumerate(node_grads):
+        if g is None:  # an unused output of a multi-output op: its gradient is zero
+            node_grads[i] = _zeros_for_output(node, i, create_graph)
+    if isinstance(node, UserFunction):
+        result = node._run_backward(node, node_grads, create_graph)
+    elif create_graph and node.differentiable_backward:
+        node._as_tensors = True
+        try:
+            result = node.backward(node, *node_grads)
+        finally:
+            node._as_tensors = False
+    else:
+        if create_graph:
+            node_grads = [g._data if isinstance(g, Tensor) else g for g in node_grads]
+        result = node.backward(node, *node_grads)
+        if create_graph:
+            result = _constants(result)
+    if type(result) is not tuple:
+        result = (result,)
+    for edge, g in zip(node.next, result):
+        if edge is None or g is None:
+            continue
+        if type(edge) is tuple:
+            _add_to_buffer(buffers, edge[0], edge[1], g)
+        else:
+            _add_leaf(leaf_grads, edge, g)
+
+
+def _zeros_for_output(node, i, create_graph):
+    shape, dtype = node._output_meta[i]
+    z = xp.zeros(shape, dtype)
+    return _make(z) if create_graph else z
+
+
+def _constants(result):
+    if type(result) is not tuple:
+        return None if result is None else _make(xp.asarray(result))
+    return tuple(None if r is None else _make(xp.asarray(r)) for r in result)
+
+
+def _accumulate_leaves(leaf_grads, capture, only, create_graph, roots):
+    only_ids = None if only is None else {id(t) for t in only}
+    handed_out = {id(r) for r in roots}
+    for leaf, g in leaf_grads.values():
+        if only_ids is not None and id(leaf) not in only_ids:
+            continue
+        if leaf._extra is not None:
+            for hook in leaf._extra.get("hooks", ()):
+                new = hook(g if isinstance(g, Tensor) else _make(g))
+                if new is not None:
+                    g = new if create_graph else new._data
+        if capture is not None:
+            capture[id(leaf)] = g
+            continue
+        if create_graph:
+            leaf._grad = g if leaf._grad is None else leaf._grad + g
+            continue
+        if g.dtype != leaf._data.dtype:
+            g = g.astype(leaf._data.dtype)
+        if leaf._grad is None:
+            # own the array: a view or an array handed to two leaves must not be shared
+            if id(g) in handed_out or not g.flags.owndata or g.shape != leaf._data.shape:
+                g = xp.array(xp.broadcast_to(g, leaf._data.shape))
+            handed_out.add(id(g))
+            leaf._grad = _make(g)
+        elif leaf._grad.grad_fn is None and leaf._grad._data.flags.writeable:
+            leaf._grad._data += g
+        else:
+            leaf._grad = _make(leaf._grad._data + g)

@@ -1,0 +1,346 @@
+"""Function: an op with its forward and backward side by side, and the ctx that links them.
+
+Internal ops (everything in `_ops/`) subclass `Function`; their `forward(ctx, *arrays)` and
+`backward(ctx, *grads)` take and return NumPy arrays, which keeps the hot path free of Tensor
+objects. The ctx *is* the backward node of the graph (as in PyTorch, where `grad_fn` is the ctx).
+
+Users write custom ops with the public `glasstorch.autograd.Function` (bottom of this file),
+which has PyTorch's exact ctx API and passes Tensors in and out.
+"""
+from . import grad_mode
+from .._backend import ndarray
+
+_FREED = object()
+
+
+class Function:
+    """Base of every op. Subclasses define `forward(ctx, *args)` and `backward(ctx, *grads)`
+    as staticmethods; `apply(*args)` runs forward and, when grad is needed, records ctx as the
+    output's `grad_fn`.
+
+    Per-node fields the engine reads: `next` (one edge per forward argument: a leaf Tensor,
+    a (node, output_nr) pair, or None), `n_outputs`, `saved` (arrays, or _FREED)."""
+
+    # Set to True on ops whose backward is written with operators and methods that Tensors
+    # support too, so it can itself be differentiated (create_graph=True).
+    differentiable_backward = False
+    saved = ()
+    n_outputs = 1
+    _hooks = None       # {output_nr: [hook, ...]} from Tensor.register_hook on a non-leaf
+    _retained = None    # {output_nr: weakref to the tensor} from Tensor.retain_grad
+    _saved_versions = None
+    _non_differentiable = None
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = object.__new__(cls)
+        needs_grad = False
+        raw = []
+        for a in args:
+            if isinstance(a, Tensor):
+                raw.append(a._data)
+                if a._requires_grad:
+                    needs_grad = True
+            else:
+                raw.append(a)
+        out = cls.forward(ctx, *raw, **kwargs)
+        if not (needs_grad and grad_mode.enabled):
+            if type(out) is tuple:
+                return tuple(_make(o) for o in out)
+            return _make(out)
+        return _record(ctx, args, out)
+
+    # ------------------------------------------------------------------ ctx API
+    def save_for_backward(self, *arrays):
+        self.saved = arrays
+
+    @property
+    def saved_tensors(self):
+        saved = self.saved
+        if saved is _FREED:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or "
+                "if you need to access saved tensors after calling backward.")
+        if self._saved_versions is not None:
+            self._check_versions()
+        if self._as_tensors:
+            return self._saved_as_tensors()
+        return saved
+
+    _as_tensors = False  # set by the engine while it runs a create_graph backward
+
+    @property
+    def needs_input_grad(self):
+        """One bool per forward argument: does its gradient flow anywhere? Backwards skip the
+        work for inputs that don't (e.g. the data matrix of a linear layer)."""
+        return tuple(edge is not None for edge in self.next)
+
+    def mark_non_differentiable(self, *arrays):
+        self._non_differentiable = {id(a) for a in arrays}
+
+    def mark_dirty(self, *arrays):
+        pass
+
+    def set_materialize_grads(self, value):
+        pass
+
+    @classmethod
+    def name(cls):
+        return cls.__name__ + "Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self):
+        """((node, output_nr), ...) for each forward input, with AccumulateGrad for leaves."""
+        out = []
+        for edge in self.next:
+            if edge is None:
+                out.append((None, 0))
+            elif isinstance(edge, Tensor):
+                out.append((AccumulateGrad(edge), 0))
+            else:
+                out.append(edge)
+        return tuple(out)
+
+    def register_hook(self, hook):
+        raise NotImplementedError("hooks on graph nodes are not supported; use "
+                                  "Tensor.register_hook")
+
+    # ------------------------------------------------------------------ engine helpers
+    def _output_hooks(self, output_nr):
+        if self._hooks is None:
+            self._hooks = {}
+        return self._hooks.setdefault(output_nr, [])
+
+    def _retain(self, output_nr, tensor):
+        import weakref
+        if self._retained is None:
+            self._retained = {}
+        self._retained[output_nr] = weakref.ref(tensor)
+
+    def _retains(self, output_nr):
+        return self._retained is not None and output_nr in self._retained
+
+    def _check_versions(self):
+        for tensor_vc, expected, label in self._saved_versions:
+            if tensor_vc.value != expected:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [{label}], which is output 0 of {self.name()}, is at "
+                    f"version {tensor_vc.value}; expected version {expected} instead. Hint: "
+                    "the backtrace further above can point to the operation that failed to "
+                    "compute its gradient. The variable in question was changed in there or "
+                    "anywhere later. Good luck!")
+
+    def _saved_as_tensors(self):
+        """Saved arrays as Tensors wired into the graph, for a differentiable backward."""
+        out = []
+        sources = self._saved_sources
+        for i, array in enumerate(self.saved):
+            src = sources[i] if sources is not None else None
+            if src is None:
+                out.append(array)
+            else:
+                out.append(src())
+        return tuple(out)
+
+    _saved_sources = None
+
+
+class AccumulateGrad:
+    """The node a leaf's gradient flows into (shown by next_functions, as in PyTorch)."""
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    @staticmethod
+    def name():
+        return "torch::autograd::AccumulateGrad"
+
+    next_functions = ()
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def _edge(t):
+    """Where gradient for input tensor `t` goes: itself if a leaf, (node, nr) if computed."""
+    if not t._requires_grad:
+        return None
+    fn = t.grad_fn
+    if fn is None:
+        return t
+    return (fn, t._output_nr)
+
+
+def _record(ctx, args, out):
+    """Attach ctx as grad_fn of the outputs of an op some of whose inputs require grad."""
+    ctx.next = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
+    multi = type(out) is tuple
+    outs = out if multi else (out,)
+    ctx.n_outputs = len(outs)
+    if multi:
+        ctx._output_meta = tuple((o.shape, o.dtype) for o in outs)
+    nondiff = ctx._non_differentiable
+    wrapped = tuple(
+        _make(o) if nondiff is not None and id(o) in nondiff
+        else _make(o, True, ctx, i)
+        for i, o in enumerate(outs))
+    if ctx.saved:
+        _note_saved(ctx, args, wrapped)
+    return wrapped if multi else wrapped[0]
+
+
+def _note_saved(ctx, args, outputs):
+    """Remember the version of each saved input/output tensor (to catch later in-place
+    writes) and how to rebuild it as a graph tensor for a differentiable backward."""
+    versions = []
+    sources = []
+    for array in ctx.saved:
+        src = None
+        if type(array) is ndarray:
+            for t in args:
+                if isinstance(t, Tensor) and t._data is array:
+                    versions.append((t._version_counter(), t._vc.value, _label(t)))
+                    src = _input_source(t)
+                    break
+            else:
+                for t in outputs:
+                    if t._data is array:
+                        versions.append((t._version_counter(), t._vc.value, _label(t)))
+                        src = _output_source(t)
+                        break
+        sources.append(src)
+    ctx._saved_versions = versions or None
+    ctx._saved_sources = sources
+
+
+def _input_source(t):
+    """A callable giving `t` as a graph tensor (leaves as themselves)."""
+    if t.grad_fn is None:
+        return lambda: t
+    data, fn, nr, rg = t._data, t.grad_fn, t._output_nr, t._requires_grad
+    return lambda: _make(data, rg, fn, nr)
+
+
+def _output_source(t):
+    data, fn, nr = t._data, t.grad_fn, t._output_nr
+    return lambda: _make(data, True, fn, nr)
+
+
+def _label(t):
+    from .._tensor import _LEGACY_NAMES
+    return f"torch.{_LEGACY_NAMES[t._data.dtype]} {list(t._data.shape)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The public autograd.Function: PyTorch's API for user-defined ops (Tensors in, Tensors out)
+# ---------------------------------------------------------------------------------------------
+class UserFunction(Function):
+    """Base for custom autograd functions, used exactly like torch.autograd.Function:
+
+        class Exp(Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.exp(); ctx.save_for_backward(y); return y
+            @staticmethod
+            def backward(ctx, g):
+                y, = ctx.saved_tensors; return g * y
+        Exp.apply(x)
+    """
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = object.__new__(cls)
+        ctx.next = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
+        ctx._dirty = ()
+        with grad_mode.no_grad():
+            out = cls.forward(ctx, *args, **kwargs)
+        needs_grad = grad_mode.enabled and any(ctx.needs_input_grad)
+        multi = isinstance(out, tuple)
+        outs = out if multi else (out,)
+        if not needs_grad:
+            return out
+        ctx.n_outputs = len(outs)
+        ctx._output_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor)
+                                 else ((), None) for o in outs)
+        nondiff = ctx._non_differentiable or ()
+        wrapped = []
+        for i, o in enumerate(outs):
+            if not isinstance(o, Tensor) or id(o) in nondiff:
+                wrapped.append(o)
+                continue
+            if any(o is d for d in ctx._dirty):   # an input modified in place: rebase it
+                o.grad_fn, o._output_nr, o._requires_grad = ctx, i, True
+                wrapped.append(o)
+            else:
+                wrapped.append(_make(o._data, True, ctx, i))
+        saved = ctx.__dict__.get("_user_saved", ())
+        ctx._user_saved_versions = [(t._version_counter(), t._vc.value) for t in saved
+                                    if isinstance(t, Tensor)]
+        return tuple(wrapped) if multi else wrapped[0]
+
+    def save_for_backward(self, *tensors):
+        self._user_saved = tensors
+        self.saved = tensors
+
+    @property
+    def saved_tensors(self):
+        if self.saved is _FREED:
+            return Function.saved_tensors.fget(self)
+        for vc, expected in getattr(self, "_user_saved_versions", ()):
+            if vc.value != expected:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: is at version {vc.value}; expected version "
+                    f"{expected} instead.")
+        return self.saved
+
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable = {id(t) for t in tensors}
+
+    @classmethod
+    def _run_backward(cls, ctx, grads, create_graph):
+        """Engine entry: wrap array grads as Tensors, call the user's backward, unwrap."""
+        if not create_graph:
+            grads = tuple(g if g is None or isinstance(g, Tensor) else _make(g) for g in grads)
+        with grad_mode.set_grad_enabled(create_graph):
+            result = cls.backward(ctx, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        if len(result) != len(ctx.next):
+            raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number "
+                               f"of gradients (expected {len(ctx.next)}, got {len(result)})")
+        if create_graph:
+            return result
+        return tuple(r._data if isinstance(r, Tensor) else r for r in result)
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom "
+                                  "autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for "
+                                  "your custom autograd.Function to use it with backward mode "
+                                  "AD.")
+
+    @classmethod
+    def name(cls):
+        return cls.__name__ + "Backward"
+
+
+def once_differentiable(fn):
+    return fn
+
+
+from .._tensor import Tensor, _make  # noqa: E402  (Tensor imports grad_mode from this package)
