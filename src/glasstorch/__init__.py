@@ -5,6 +5,7 @@ from ._backend import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, f
                        set_default_dtype, promote_types, Generator, default_generator)
 from ._tensor import Tensor, Size, device, LegacyTensorType
 from ._tensor import _LEGACY_BY_NAME as _legacy
+from ._tensor_str import set_printoptions
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from ._ops import _registry
