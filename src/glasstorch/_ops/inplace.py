@@ -73,3 +73,39 @@ def make_inplace(fn):
 
 def _any_requires_grad(args):
     return any(isinstance(a, Tensor) and a._requires_grad for a in args)
+
+
+def fill_(self, value):
+    """Set every element to `value` (a number or a 0-d tensor)."""
+    check_inplace_allowed(self)
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value._data.ndim} dimensions.")
+        value = value.item()
+    self._data[...] = value
+    self._bump_version()
+    return self
+
+
+def zero_(self):
+    return fill_(self, 0)
+
+
+def copy_(self, src, non_blocking=False):
+    """Copy `src` (broadcast to self's shape, cast to self's dtype) into self's memory."""
+    check_inplace_allowed(self)
+    if not isinstance(src, Tensor):
+        src = _make(_backend.xp.asarray(src))
+    try:
+        self._data[...] = _backend.xp.broadcast_to(src._data, self._data.shape)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({list(self._data.shape)}) must match the "
+                           f"size of tensor b ({list(src._data.shape)})") from None
+    self._bump_version()
+    if src._requires_grad and grad_mode.enabled:
+        from .convert import to
+        result = to(src, self.dtype).expand(self._data.shape) if src._data.shape != \
+            self._data.shape else to(src, self.dtype)
+        self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, 0, True
+    return self

@@ -6,7 +6,7 @@ gradients are summed over the whole pass, then hooks run and `.grad` is accumula
 Unless `retain_graph`, each node's saved arrays are freed after use.
 """
 from . import grad_mode
-from .function import Function, UserFunction, _FREED
+from .function import _FREED
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 
@@ -138,12 +138,25 @@ def _run(tensors, grads, retain_graph, create_graph, capture, only):
             node_grads = buffers.pop(id(node), None)
             if node_grads is None:
                 continue
-            node_grads = _node_hooks(node, node_grads)
-            if id(node) in targets:
+            if node._hooks is not None or node._retained is not None:
+                node_grads = _node_hooks(node, node_grads)
+            if targets and id(node) in targets:
                 _deliver_nonleaf(targets[id(node)], node_grads, capture, create_graph)
-            _call_backward(node, node_grads, create_graph, buffers, leaf_grads)
+            if node.n_outputs == 1 and not create_graph and not node._is_user:
+                result = node.backward(node, node_grads[0])   # the common, fast case
+            else:
+                result = _call_backward(node, node_grads[:node.n_outputs], create_graph)
             if not retain_graph:
                 node.saved = _FREED
+            if type(result) is not tuple:
+                result = (result,)
+            for edge, g in zip(node.next, result):
+                if edge is None or g is None:
+                    continue
+                if type(edge) is tuple:
+                    _add_to_buffer(buffers, edge[0], edge[1], g)
+                else:
+                    _add_leaf(leaf_grads, edge, g)
     finally:
         grad_mode._set(prev_mode)
 
@@ -179,7 +192,6 @@ def _deliver_nonleaf(targets, node_grads, capture, create_graph):
 
 def _node_hooks(node, node_grads):
     """Run tensor hooks and retain_grad for the node's outputs."""
-    node_grads = node_grads[:node.n_outputs]
     if node._hooks:
         for nr, hooks in node._hooks.items():
             g = node_grads[nr]
@@ -200,11 +212,13 @@ def _node_hooks(node, node_grads):
     return node_grads
 
 
-def _call_backward(node, node_grads, create_graph, buffers, leaf_grads):
+def _call_backward(node, node_grads, create_graph):
+    """Run a node's backward in the general case: several outputs, a user Function, or a
+    create_graph pass (Tensors in and out)."""
     for i, g in enumerate(node_grads):
         if g is None:  # an unused output of a multi-output op: its gradient is zero
             node_grads[i] = _zeros_for_output(node, i, create_graph)
-    if isinstance(node, UserFunction):
+    if node._is_user:
         result = node._run_backward(node, node_grads, create_graph)
     elif create_graph and node.differentiable_backward:
         node._as_tensors = True
@@ -218,15 +232,7 @@ def _call_backward(node, node_grads, create_graph, buffers, leaf_grads):
         result = node.backward(node, *node_grads)
         if create_graph:
             result = _constants(result)
-    if type(result) is not tuple:
-        result = (result,)
-    for edge, g in zip(node.next, result):
-        if edge is None or g is None:
-            continue
-        if type(edge) is tuple:
-            _add_to_buffer(buffers, edge[0], edge[1], g)
-        else:
-            _add_leaf(leaf_grads, edge, g)
+    return result
 
 
 def _zeros_for_output(node, i, create_graph):

@@ -30,6 +30,7 @@ class Function:
     _retained = None    # {output_nr: weakref to the tensor} from Tensor.retain_grad
     _saved_versions = None
     _non_differentiable = None
+    _is_user = False    # True for user-defined autograd.Function subclasses
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -127,26 +128,29 @@ class Function:
         return self._retained is not None and output_nr in self._retained
 
     def _check_versions(self):
-        for tensor_vc, expected, label in self._saved_versions:
+        for tensor_vc, expected, array in self._saved_versions:
             if tensor_vc.value != expected:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: [{label}], which is output 0 of {self.name()}, is at "
+                    f"an inplace operation: [{_label(array)}], which is output 0 of "
+                    f"{self.name()}, is at "
                     f"version {tensor_vc.value}; expected version {expected} instead. Hint: "
                     "the backtrace further above can point to the operation that failed to "
                     "compute its gradient. The variable in question was changed in there or "
                     "anywhere later. Good luck!")
 
     def _saved_as_tensors(self):
-        """Saved arrays as Tensors wired into the graph, for a differentiable backward."""
+        """Saved arrays as Tensors wired into the graph, for a differentiable backward:
+        inputs as the input tensors themselves, outputs rebuilt on this node."""
         out = []
-        sources = self._saved_sources
-        for i, array in enumerate(self.saved):
-            src = sources[i] if sources is not None else None
-            if src is None:
+        sources = self._saved_sources or (None,) * len(self.saved)
+        for array, source in zip(self.saved, sources):
+            if source is None:
                 out.append(array)
+            elif isinstance(source, Tensor):
+                out.append(source)
             else:
-                out.append(src())
+                out.append(_make(array, True, self, source))
         return tuple(out)
 
     _saved_sources = None
@@ -180,62 +184,60 @@ def _edge(t):
 
 def _record(ctx, args, out):
     """Attach ctx as grad_fn of the outputs of an op some of whose inputs require grad."""
-    ctx.next = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
-    multi = type(out) is tuple
-    outs = out if multi else (out,)
-    ctx.n_outputs = len(outs)
-    if multi:
-        ctx._output_meta = tuple((o.shape, o.dtype) for o in outs)
-    nondiff = ctx._non_differentiable
-    wrapped = tuple(
-        _make(o) if nondiff is not None and id(o) in nondiff
-        else _make(o, True, ctx, i)
-        for i, o in enumerate(outs))
+    edges = []
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            fn = a.grad_fn
+            edges.append(a if fn is None else (fn, a._output_nr))
+        else:
+            edges.append(None)
+    ctx.next = edges
+    if type(out) is not tuple:
+        result = _make(out, True, ctx, 0)
+        if ctx.saved:
+            _note_saved(ctx, args, (result,))
+        return result
+    ctx.n_outputs = len(out)
+    ctx._output_meta = tuple((o.shape, o.dtype) for o in out)
+    nondiff = ctx._non_differentiable or ()
+    wrapped = tuple(_make(o) if id(o) in nondiff else _make(o, True, ctx, i)
+                    for i, o in enumerate(out))
     if ctx.saved:
         _note_saved(ctx, args, wrapped)
-    return wrapped if multi else wrapped[0]
+    return wrapped
 
 
 def _note_saved(ctx, args, outputs):
-    """Remember the version of each saved input/output tensor (to catch later in-place
-    writes) and how to rebuild it as a graph tensor for a differentiable backward."""
+    """For each saved array that is an input's or output's storage, remember that tensor's
+    version (so a later in-place write is caught) and where it came from (so a differentiable
+    backward can use it as a graph tensor): the input Tensor itself, or the output's index."""
     versions = []
     sources = []
     for array in ctx.saved:
-        src = None
+        source = tensor = None
         if type(array) is ndarray:
             for t in args:
                 if isinstance(t, Tensor) and t._data is array:
-                    versions.append((t._version_counter(), t._vc.value, _label(t)))
-                    src = _input_source(t)
+                    source = tensor = t
                     break
             else:
-                for t in outputs:
+                for i, t in enumerate(outputs):
                     if t._data is array:
-                        versions.append((t._version_counter(), t._vc.value, _label(t)))
-                        src = _output_source(t)
+                        source, tensor = i, t
                         break
-        sources.append(src)
+        if tensor is not None:
+            vc = tensor._vc
+            if vc is None:
+                vc = tensor._vc = _VersionCounter()
+            versions.append((vc, vc.value, array))
+        sources.append(source)
     ctx._saved_versions = versions or None
     ctx._saved_sources = sources
 
 
-def _input_source(t):
-    """A callable giving `t` as a graph tensor (leaves as themselves)."""
-    if t.grad_fn is None:
-        return lambda: t
-    data, fn, nr, rg = t._data, t.grad_fn, t._output_nr, t._requires_grad
-    return lambda: _make(data, rg, fn, nr)
-
-
-def _output_source(t):
-    data, fn, nr = t._data, t.grad_fn, t._output_nr
-    return lambda: _make(data, True, fn, nr)
-
-
-def _label(t):
+def _label(array):
     from .._tensor import _LEGACY_NAMES
-    return f"torch.{_LEGACY_NAMES[t._data.dtype]} {list(t._data.shape)}"
+    return f"torch.{_LEGACY_NAMES[array.dtype]} {list(array.shape)}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,6 +255,8 @@ class UserFunction(Function):
                 y, = ctx.saved_tensors; return g * y
         Exp.apply(x)
     """
+
+    _is_user = True
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -343,4 +347,4 @@ def once_differentiable(fn):
     return fn
 
 
-from .._tensor import Tensor, _make  # noqa: E402  (Tensor imports grad_mode from this package)
+from .._tensor import Tensor, _make, _VersionCounter  # noqa: E402  (Tensor imports grad_mode from this package)

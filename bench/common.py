@@ -1,0 +1,57 @@
+"""Shared bench machinery: run one workload under PyTorch and glasstorch, report the ratio.
+
+Each workload is written once against the torch API and receives the library as `torch`.
+Thread counts are pinned equal on both sides (BLAS threads for NumPy are fixed through the
+environment before NumPy loads, so import this module first)."""
+import os
+import statistics
+import time
+
+THREADS = int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1))
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, str(THREADS))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import glasstorch  # noqa: E402
+
+torch.set_num_threads(THREADS)
+
+
+def median_time(fn, repeats, warmup=2):
+    """Median wall time of fn() over `repeats` runs after `warmup` untimed runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def compare(name, make_workload, repeats=7, warmup=2, rtol=1e-3, atol=1e-4, target=None):
+    """Time make_workload(lib)() for both libraries, check results agree, print one line.
+    make_workload(lib) returns a zero-argument callable whose result is an array-like."""
+    results, times = {}, {}
+    for label, lib in (("torch", torch), ("glasstorch", glasstorch)):
+        run = make_workload(lib)
+        times[label] = median_time(run, repeats, warmup)
+        results[label] = np.asarray(_to_numpy(run()))
+    ok = np.allclose(results["glasstorch"], results["torch"], rtol=rtol, atol=atol)
+    ratio = times["glasstorch"] / times["torch"]
+    verdict = "" if target is None else ("  ok" if ratio <= target else f"  OVER {target}")
+    print(f"{name:<44} torch {times['torch'] * 1e3:9.2f} ms  glasstorch "
+          f"{times['glasstorch'] * 1e3:9.2f} ms  ratio {ratio:5.2f}"
+          f"{'' if target is None else f' (target <= {target})'}{verdict}"
+          f"{'' if ok else '  RESULTS DIFFER'}", flush=True)
+    return ratio, ok
+
+
+def _to_numpy(x):
+    if hasattr(x, "detach"):
+        x = x.detach()
+    if hasattr(x, "numpy"):
+        return x.numpy()
+    return x
