@@ -1,0 +1,4 @@
+"""`make demo`: the course's linear regression from scratch."""
+from .linear_regression import main
+
+main()
