@@ -33,3 +33,5 @@ ByteTensor = _legacy["ByteTensor"]
 BoolTensor = _legacy["BoolTensor"]
 
 _registry.bind(globals())
+
+from . import optim  # after the op table is bound: optimizers and lr_scheduler
