@@ -153,6 +153,8 @@ OPTIONS = [
     dict(threshold=5, edgeitems=1),
     dict(threshold=5, edgeitems=0),
     dict(edgeitems=0),
+    dict(threshold=0),
+    dict(threshold=0, edgeitems=0),
     dict(threshold=10, edgeitems=5),
     dict(linewidth=40),
     dict(linewidth=120),
@@ -245,6 +247,15 @@ def test_parameter_prints_parameter_containing():
     ours = _make(data.copy(), requires_grad=True, cls=Parameter)
     _assert_prints_same(theirs, ours)
     assert repr(ours).startswith("Parameter containing:\ntensor([[")
+
+
+def test_nn_parameter_prints_parameter_containing():
+    nn = pytest.importorskip("glasstorch.nn")
+    data = _normal((2, 3))
+    for requires_grad in (True, False):
+        theirs = torch.nn.Parameter(torch.tensor(data), requires_grad=requires_grad)
+        ours = nn.Parameter(gt.tensor(data), requires_grad=requires_grad)
+        _assert_prints_same(theirs, ours)
 
 
 def test_other_subclass_prints_its_name():

@@ -55,13 +55,9 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     characters per line (80); profile: 'default', 'short' or 'full' sets all four first;
     sci_mode: True/False forces scientific notation on/off, None chooses automatically.
     As in PyTorch, every call resets sci_mode (to the value given, None by default)."""
-    if profile is not None:
-        if profile not in _PROFILES:
-            # PyTorch silently ignores an unknown profile; so do we, to run the same code
-            pass
-        else:
-            for name, value in _PROFILES[profile].items():
-                setattr(PRINT_OPTS, name, value)
+    if profile in _PROFILES:  # PyTorch silently ignores an unknown profile name; so do we
+        for name, value in _PROFILES[profile].items():
+            setattr(PRINT_OPTS, name, value)
     for name, value in (("precision", precision), ("threshold", threshold),
                         ("edgeitems", edgeitems), ("linewidth", linewidth)):
         if value is not None:
@@ -190,7 +186,7 @@ def _layout(strs, cut, indent, width):
 def _body(data, indent):
     """The numbers of a non-empty array in nested brackets (a bare number for 0-d)."""
     summarize = data.size > PRINT_OPTS.threshold
-    if summarize and not PRINT_OPTS.edgeitems:
+    if summarize and not PRINT_OPTS.edgeitems and data.ndim:
         return "[...]"
     shown, cut = _shown_part(data, summarize)
     if shown.dtype.kind == "c":
