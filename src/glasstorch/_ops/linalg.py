@@ -1,13 +1,81 @@
-"""Matrix products: matmul (batched, broadcast), mm, mv, dot, bmm, outer, einsum; norms."""
+"""Products of vectors, matrices and tensors: matmul and its strict variants (mm, mv, bmm, dot),
+the fused add-products (addmm, addmv, baddbmm, addbmm), outer/inner/tensordot/kron, einsum,
+trace and cross. Decompositions and norms live in `glasstorch/linalg.py`.
+
+Like PyTorch, the product ops do not promote dtypes: both operands must share one dtype
+(outer, inner and kron are the exceptions, being elementwise products underneath)."""
+import string
+
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._util import sum_to_shape, promote
+from .. import _backend
+from ._util import sum_to_shape, cast, check_broadcast, wrap_dim
+
+# PyTorch's C++ names for dtypes, used in its "same dtype" messages
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool", "complex64": "c10::complex<float>",
+            "complex128": "c10::complex<double>"}
+
+
+def _cap(t):
+    """'Float', 'Long' …: the capitalised scalar-type name PyTorch prints."""
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+             "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+    return names[t.dtype.name]
 
 
 def _t(x):
-    """Swap the last two axes (arrays and Tensors alike)."""
-    return x.swapaxes(-1, -2) if not isinstance(x, Tensor) else x.transpose(-1, -2)
+    """Swap the last two axes (NumPy arrays and Tensors alike, for differentiable backwards)."""
+    return x.transpose(-1, -2) if isinstance(x, Tensor) else x.swapaxes(-1, -2)
+
+
+def _check_same_dtype(a, b):
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_C_NAMES[a.dtype.name]} != {_C_NAMES[b.dtype.name]}")
+    if a._data.dtype.kind == "b":
+        # NumPy would happily multiply bool matrices; PyTorch has no kernel for them
+        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+
+
+def _shape_str(shape):
+    return "x".join(str(s) for s in shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# matmul: the training hot path
+# ---------------------------------------------------------------------------------------------
+def _matmul_grads(g, a, b, need_a, need_b):
+    """Gradients of a @ b (matmul semantics) for upstream g; None where not needed.
+    Arrays or Tensors: only reshape, transpose, @ and sum are used."""
+    a_vec, b_vec = a.ndim == 1, b.ndim == 1
+    a2 = a.reshape((1, -1)) if a_vec else a          # (K,) -> (1, K)
+    b2 = b.reshape((-1, 1)) if b_vec else b          # (K,) -> (K, 1)
+    gshape = tuple(g.shape)
+    if a_vec:   # the 1 that a gained sits before g's last axis (or alone when b is 1-d too)
+        gshape = gshape + (1,) if b_vec else gshape[:-1] + (1,) + gshape[-1:]
+        gshape = (1, 1) if b_vec else gshape
+    elif b_vec:
+        gshape = gshape + (1,)
+    if gshape != tuple(g.shape):
+        g = g.reshape(gshape)
+    ga = gb = None
+    if need_a:
+        ga = sum_to_shape(g @ _t(b2), tuple(a2.shape))
+        ga = ga.reshape(a.shape) if a_vec else ga
+    if need_b:
+        if b2.ndim == 2 and g.ndim > 2:
+            # Batched input times one matrix (a linear layer on (N, L, K) data): fold the
+            # batch into the rows and do one big matmul instead of a batch of small ones + sum.
+            k, m = a2.shape[-1], g.shape[-1]
+            gb = _t(a2.reshape((-1, k))) @ g.reshape((-1, m))
+        else:
+            gb = sum_to_shape(_t(a2) @ g, tuple(b2.shape))
+        gb = gb.reshape(b.shape) if b_vec else gb
+    return ga, gb
 
 
 class Matmul(Function):
@@ -24,31 +92,523 @@ class Matmul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        a_vec, b_vec = a.ndim == 1, b.ndim == 1
-        a2 = a.reshape((1, -1)) if a_vec else a
-        b2 = b.reshape((-1, 1)) if b_vec else b
-        if a_vec:
-            g = g.reshape(g.shape[:-1] + (1, g.shape[-1])) if not b_vec else g.reshape((1, 1))
-        if b_vec:
-            g = g.reshape(tuple(g.shape) + (1,)) if not a_vec else g
-        ga = gb = None
-        if need_a:
-            ga = sum_to_shape(g @ _t(b2), tuple(a2.shape)).reshape(a.shape)
-        if need_b:
-            gb = sum_to_shape(_t(a2) @ g, tuple(b2.shape)).reshape(b.shape)
-        return ga, gb
+        return _matmul_grads(g, a, b, *ctx.needs_input_grad)
+
+
+def _check_matmul_shapes(a, b):
+    """PyTorch's errors for matmul operands NumPy would reject with a ValueError."""
+    sa, sb = a._data.shape, b._data.shape
+    if not sa or not sb:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{len(sa)}D and {len(sb)}D")
+    k_b = sb[-2] if len(sb) > 1 else sb[0]
+    if sa[-1] != k_b:
+        if len(sa) == 1 and len(sb) == 1:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src "
+                               f"[{sb[0]}] to have the same number of elements, but got "
+                               f"{sa[0]} and {sb[0]} elements respectively")
+        left = sa[-2:] if len(sa) > 1 else (1, sa[0])
+        right = sb[-2:] if len(sb) > 1 else (sb[0], 1)
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(left)} and "
+                           f"{_shape_str(right)}); shapes are {list(sa)} and {list(sb)}")
+    if sa[:-2] != sb[:-2]:
+        check_broadcast(sa[:-2], sb[:-2])
+
+
+def _promote(a, b):
+    """Cast two tensors to their common dtype (PyTorch's rules), without shape checks."""
+    target = _backend.result_type(a, b)
+    return cast(a, target), cast(b, target)
 
 
 def matmul(input, other, *, out=None):
-    if input.ndim == 0 or other.ndim == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
-                           f"{input.ndim}D and {other.ndim}D")
-    a, b = promote(input, other)
-    k_a = a._data.shape[-1]
-    k_b = b._data.shape[-2] if b._data.ndim > 1 else b._data.shape[0]
-    if k_a != k_b:
+    """Matrix product with NumPy/PyTorch semantics: 1-d x 1-d -> dot, 2-d x 2-d -> mm,
+    1-d operands promoted to matrices, batch dims broadcast.
+    Shapes: (*, n, k) @ (*, k, m) -> (*, n, m)."""
+    _check_same_dtype(input, other)
+    _check_matmul_shapes(input, other)
+    return _out(Matmul.apply(input, other), out)
+
+
+def mm(input, mat2, *, out=None):
+    """Matrix product of two 2-d tensors: (n, k) @ (k, m) -> (n, m). No broadcasting."""
+    if input.ndim != 2 or mat2.ndim != 2:
+        bad, which = (input, "self") if input.ndim != 2 else (mat2, "mat2")
+        raise RuntimeError(f"{which} must be a matrix, got {bad.ndim}-D tensor")
+    return matmul(input, mat2, out=out)
+
+
+def mv(input, vec, *, out=None):
+    """Matrix-vector product: (n, m) @ (m,) -> (n,)."""
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {vec.ndim}, {input.ndim}, "
+                           f"{vec.ndim}")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
+                           f"({_shape_str(input.shape)}), vec ({vec.shape[0]})")
+    return matmul(input, vec, out=out)
+
+
+def bmm(input, mat2, *, out=None):
+    """Batched matrix product of 3-d tensors: (b, n, k) @ (b, k, m) -> (b, n, m)."""
+    if input.ndim != 3 or mat2.ndim != 3:
+        bad, which = (input, "batch1") if input.ndim != 3 else (mat2, "batch2")
+        raise RuntimeError(f"{which} must be a 3D tensor, got {bad.ndim}-D")
+    b, _, k = input.shape
+    if tuple(mat2.shape[:2]) != (b, k):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{b}, {k}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+    return matmul(input, mat2, out=out)
+
+
+def dot(input, tensor, *, out=None):
+    """Inner product of two 1-d tensors of equal length -> 0-d."""
+    if input.ndim != 1 or tensor.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D "
+                           f"tensors")
+    if input._data.dtype != tensor._data.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{_cap(input)} and {_cap(tensor)}")
+    return matmul(input, tensor, out=out)
+
+
+def vdot(input, other, *, out=None):
+    """conj(input) . other for 1-d tensors (the same as dot for real tensors)."""
+    if input.is_complex():
+        input = input.conj()
+    return dot(input, other, out=out)
+
+
+# ---------------------------------------------------------------------------------------------
+# fused add + product: beta * input + alpha * (m1 @ m2)
+# ---------------------------------------------------------------------------------------------
+class AddMatmul(Function):
+    """out = beta * c + alpha * (a @ b)    (c broadcasts to the product's shape)
+    grad: dc = beta * g,  da = alpha * g @ b^T,  db = alpha * a^T @ g"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, c, a, b, beta, alpha):
+        ctx.save_for_backward(a, b)
+        ctx.c_shape, ctx.beta, ctx.alpha = c.shape, beta, alpha
+        out = xp.matmul(a, b)
+        if alpha != 1:
+            out *= alpha
+        if beta == 0:       # PyTorch ignores input entirely then: nan/inf in it do not propagate
+            return out
+        return out + (c if beta == 1 else beta * c)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_c, need_a, need_b = ctx.needs_input_grad[:3]
+        gc = sum_to_shape(g * ctx.beta, tuple(ctx.c_shape)) if need_c else None
+        ga, gb = _matmul_grads(g * ctx.alpha if ctx.alpha != 1 else g, a, b, need_a, need_b)
+        return gc, ga, gb
+
+
+def _addmm_common(input, m1, m2, beta, alpha, out):
+    """Shared checks of addmm/addmv/baddbmm (shapes of m1, m2 already checked)."""
+    if input._data.dtype != m1._data.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_cap(input)} and "
+                           f"{_cap(m1)}")
+    _check_same_dtype(m1, m2)
+    shape = tuple(m1.shape[:-1]) + ((m2.shape[-1],) if m2.ndim > 1 else ())
+    try:
+        ok = xp.broadcast_shapes(tuple(input.shape), shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RuntimeError(f"The expanded size of the tensor ({shape[-1]}) must match the "
+                           f"existing size ({input.shape[-1] if input.ndim else 1}): target "
+                           f"sizes {list(shape)}, tensor sizes {list(input.shape)}")
+    return _out(AddMatmul.apply(input, m1, m2, beta, alpha), out)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (mat1 @ mat2). Shapes: input broadcastable to (n, m),
+    mat1 (n, k), mat2 (k, m) -> (n, m). One autograd node (the core of a linear layer)."""
+    if mat1.ndim != 2 or mat2.ndim != 2:
+        bad, which = (mat1, "mat1") if mat1.ndim != 2 else (mat2, "mat2")
+        raise RuntimeError(f"{which} must be a matrix, got {bad.ndim}-D tensor")
+    if mat1.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
-                           f"({'x'.join(map(str, a._data.shape[-2:] if a.ndim > 1 else (1, k_a)))}"
-                           f" and {'x'.join(map(str, b._data.shape[-2:] if b.ndim > 1 else (k_b, 1)))})")
-    return Matmul.apply(a, b)
+                           f"({_shape_str(mat1.shape)} and {_shape_str(mat2.shape)})")
+    return _addmm_common(input, mat1, mat2, beta, alpha, out)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (mat @ vec). Shapes: input broadcastable to (n,), mat (n, m),
+    vec (m,) -> (n,)."""
+    if mat.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, "
+                           f"{vec.ndim}")
+    if mat.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0] if input.ndim else 1}), "
+                           f"mat ({_shape_str(mat.shape)}), vec ({vec.shape[0]})")
+    return _addmm_common(input, mat, vec, beta, alpha, out)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * bmm(batch1, batch2). Shapes: input broadcastable to (b, n, m),
+    batch1 (b, n, k), batch2 (b, k, m) -> (b, n, m)."""
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor, batch2 must be a 3D tensor: got "
+                           f"{batch1.ndim}-D and {batch2.ndim}-D")
+    b, _, k = batch1.shape
+    if tuple(batch2.shape[:2]) != (b, k):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{b}, {k}] but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
+    return _addmm_common(input, batch1, batch2, beta, alpha, out)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * sum_b batch1[b] @ batch2[b]. Shapes: input broadcastable to
+    (n, m), batch1 (b, n, k), batch2 (b, k, m) -> (n, m)."""
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor, batch2 must be a 3D tensor: got "
+                           f"{batch1.ndim}-D and {batch2.ndim}-D")
+    if batch1.shape[0] != batch2.shape[0] or batch1.shape[2] != batch2.shape[1]:
+        raise RuntimeError(f"batch1 and batch2 shapes cannot be multiplied: "
+                           f"{list(batch1.shape)} and {list(batch2.shape)}")
+    _check_same_dtype(batch1, batch2)
+    from .elementwise import add, mul
+    product = einsum("bij,bjk->ik", batch1, batch2)
+    if alpha != 1:
+        product = mul(product, alpha)
+    if beta == 0:
+        return _out(product, out)
+    return _out(add(product, input if beta == 1 else mul(input, beta)), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# einsum and the contractions built on it
+# ---------------------------------------------------------------------------------------------
+class Einsum(Function):
+    """out = einsum(equation, *operands)   (equation fully explicit: letters only, '->' given)
+    grad: d(operand i) = einsum of g with the other operands, giving operand i's subscripts;
+          labels only operand i has are broadcast back, repeated labels fill its diagonal."""
+
+    @staticmethod
+    def forward(ctx, *operands, inputs, output):
+        ctx.save_for_backward(*operands)
+        ctx.inputs, ctx.output = inputs, output
+        eq = ",".join(inputs) + "->" + output
+        return xp.einsum(eq, *operands, optimize=len(operands) > 1)
+
+    @staticmethod
+    def backward(ctx, g):
+        operands = ctx.saved_tensors
+        grads = []
+        for i, need in enumerate(ctx.needs_input_grad):
+            grads.append(_einsum_grad(g, i, operands, ctx.inputs, ctx.output) if need else None)
+        return tuple(grads)
+
+
+def _einsum_grad(g, i, operands, inputs, output):
+    """Gradient of an einsum with respect to operand i (NumPy arrays)."""
+    x, labels = operands[i], inputs[i]
+    unique = "".join(dict.fromkeys(labels))
+    # labels the gradient einsum can produce: those of g and of the other operands
+    seen = set(output).union(*(set(s) for j, s in enumerate(inputs) if j != i))
+    target = "".join(l for l in unique if l in seen)
+    terms = [output] + [s for j, s in enumerate(inputs) if j != i]
+    arrays = [g] + [o for j, o in enumerate(operands) if j != i]
+    grad = xp.einsum(",".join(terms) + "->" + target, *arrays, optimize=len(arrays) > 1)
+    # size of each label within operand i (a 1 here may have broadcast against others)
+    size = {}
+    for l, s in zip(labels, x.shape):
+        size[l] = s
+    # put back labels only operand i has (they were summed in forward: gradient broadcasts)
+    grad = grad.reshape(tuple(grad.shape[target.index(l)] if l in target else 1 for l in unique))
+    # undo broadcasting of operand i's size-1 labels
+    grad = sum_to_shape(grad, tuple(size[l] if l in target else 1 for l in unique))
+    grad = xp.broadcast_to(grad, tuple(size[l] for l in unique))
+    if len(unique) == len(labels):
+        if unique != labels:
+            grad = grad.transpose([unique.index(l) for l in labels])
+        return grad if grad.flags.writeable else grad.copy()   # no read-only broadcast views
+    # a repeated label ('ii->i') read a diagonal: write the gradient into that diagonal.
+    # einsum with one operand and no summation returns a writable view of the diagonal.
+    full = xp.zeros(x.shape, dtype=grad.dtype)
+    xp.einsum(labels + "->" + unique, full)[...] = grad
+    return full
+
+
+_LETTERS = string.ascii_uppercase + string.ascii_lowercase
+
+
+def _parse_einsum(equation, shapes):
+    """Expand `equation` (with '...', implicit output, spaces) into explicit input subscripts
+    and an output subscript, checking it against the operand shapes as PyTorch does."""
+    equation = equation.replace(" ", "")
+    lhs, arrow, rhs = equation.partition("->")
+    terms = lhs.split(",")
+    if len(terms) > len(shapes):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the "
+                           "equation")
+    if len(terms) < len(shapes):
+        raise RuntimeError("einsum(): more operands were provided than specified in the "
+                           "equation")
+    used = set(equation) - set(".,->")
+    bad = [c for c in used if c not in _LETTERS]
+    if bad:
+        raise RuntimeError(f"einsum(): invalid subscript given at index "
+                           f"{equation.index(bad[0])} in the equation string, subscripts must "
+                           f"be in [a-zA-Z]")
+    # '...' stands for as many dims as each operand has beyond its letters
+    ell_dims = []
+    for k, (term, shape) in enumerate(zip(terms, shapes)):
+        letters = len(term.replace("...", ""))
+        if "..." in term:
+            if letters > len(shape):
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation "
+                                   f"({letters}) is more than the number of dimensions "
+                                   f"({len(shape)}) for operand {k}")
+            ell_dims.append(len(shape) - letters)
+        else:
+            if letters != len(shape):
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation "
+                                   f"({letters}) does not match the number of dimensions "
+                                   f"({len(shape)}) for operand {k} and no ellipsis was given")
+            ell_dims.append(0)
+    n_ell = max(ell_dims, default=0)
+    spare = [c for c in _LETTERS if c not in used][:n_ell]
+    ell = "".join(spare)
+    inputs = [term.replace("...", ell[n_ell - d:]) for term, d in zip(terms, ell_dims)]
+    if arrow:
+        if "..." not in rhs:
+            output = rhs
+        else:
+            output = rhs.replace("...", ell)
+        for c in output:
+            if output.count(c) > 1:
+                raise RuntimeError(f"einsum(): output subscript {c} appears more than once in "
+                                   f"the output")
+            if not any(c in s for s in inputs):
+                raise RuntimeError(f"einsum(): output subscript {c} does not appear in the "
+                                   f"equation for any input operand")
+    else:
+        # implicit output: the ellipsis dims, then labels seen exactly once, sorted (A-Z, a-z)
+        joined = "".join(terms).replace("...", "")
+        output = ell + "".join(sorted(c for c in set(joined) if joined.count(c) == 1))
+    # each label must have one size across operands, up to broadcasting of 1s
+    sizes = {}
+    for k, (term, shape) in enumerate(zip(inputs, shapes)):
+        for c, s in zip(term, shape):
+            prev = sizes.get(c, 1)
+            if s != 1 and prev != 1 and s != prev:
+                raise RuntimeError(f"einsum(): subscript {c} has size {s} for operand {k} which "
+                                   f"does not broadcast with previously seen size {prev}")
+            sizes[c] = max(prev, s) if s != 1 else prev
+    return inputs, output
+
+
+def _sublist_to_equation(args):
+    """einsum(op1, [0, 1], op2, [1, 2], [0, 2]) -> ('ab,bc->ac', [op1, op2])."""
+    def term(sub):
+        return "".join("..." if s is Ellipsis else _LETTERS[s] for s in sub)
+    operands = list(args[0::2][:len(args) // 2])
+    subs = list(args[1::2][:len(args) // 2])
+    equation = ",".join(term(s) for s in subs)
+    if len(args) % 2:
+        equation += "->" + term(args[-1])
+    return equation, operands
+
+
+def einsum(*args):
+    """Einstein summation: einsum('ij,jk->ik', a, b), einsum('ij,jk', [a, b]) or the sublist
+    form einsum(a, [0, 1], b, [1, 2], [0, 2]). Supports '...', implicit output, repeated labels
+    (diagonals, traces) and broadcasting of size-1 dims. Operands must share one dtype."""
+    if args and isinstance(args[0], str):
+        equation, operands = args[0], list(args[1:])
+        if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+            operands = list(operands[0])
+    else:
+        equation, operands = _sublist_to_equation(args)
+    for op in operands[1:]:
+        if op._data.dtype != operands[0]._data.dtype:
+            raise RuntimeError(f"expected scalar type {_cap(operands[0])} but found {_cap(op)}")
+    inputs, output = _parse_einsum(equation, [tuple(op.shape) for op in operands])
+    return Einsum.apply(*operands, inputs=tuple(inputs), output=output)
+
+
+def outer(input, vec2, *, out=None):
+    """Outer product of two 1-d tensors: (n,), (m,) -> (n, m). Dtypes promote."""
+    for t, name in ((input, "self"), (vec2, "vec2")):
+        if t.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
+    a, b = _promote(input, vec2)
+    return _out(Einsum.apply(a, b, inputs=("i", "j"), output="ij"), out)
+
+
+def inner(input, other, *, out=None):
+    """Sum over the last dims: (*a, k), (*b, k) -> (*a, *b); a 0-d operand multiplies."""
+    a, b = _promote(input, other)
+    if a.ndim == 0 or b.ndim == 0:
+        from .elementwise import mul
+        return _out(mul(a, b), out)
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
+                           f"got shapes {list(a.shape)} and {list(b.shape)}")
+    la, lb = _LETTERS[:a.ndim - 1], _LETTERS[a.ndim - 1:a.ndim + b.ndim - 2]
+    return _out(Einsum.apply(a, b, inputs=(la + "z", lb + "z"), output=la + lb), out)
+
+
+def tensordot(a, b, dims=2, out=None):
+    """Contract dims of a with dims of b: `dims` is an int n (last n of a with first n of b),
+    or a pair of lists ([dims of a], [dims of b]). Result: a's free dims then b's."""
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        dims_a, dims_b = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        dims_a, dims_b = dims
+        dims_a = [dims_a] if isinstance(dims_a, int) else list(dims_a)
+        dims_b = [dims_b] if isinstance(dims_b, int) else list(dims_b)
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError(f"both dimension lists should have same length, got {dims_a} and "
+                           f"{dims_b}")
+    dims_a = [wrap_dim(d, a.ndim) for d in dims_a]
+    dims_b = [wrap_dim(d, b.ndim) for d in dims_b]
+    la = list(_LETTERS[:a.ndim])
+    lb = list(_LETTERS[a.ndim:a.ndim + b.ndim])
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                               f"{a.shape[da]} in dim {da} and second has size {b.shape[db]} in "
+                               f"dim {db}")
+        lb[db] = la[da]
+    output = "".join(la[i] for i in range(a.ndim) if i not in dims_a) + \
+        "".join(lb[i] for i in range(b.ndim) if i not in dims_b)
+    return _out(Einsum.apply(a, b, inputs=("".join(la), "".join(lb)), output=output), out)
+
+
+class Kron(Function):
+    """out[i*p + k, j*q + l] = a[i, j] * b[k, l]   (any number of dims, padded with leading 1s)
+    grad: view g as (a0, b0, a1, b1, ...) and contract with b (for da) or a (for db)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a_shape, ctx.b_shape = a.shape, b.shape
+        n = max(a.ndim, b.ndim)
+        a = a.reshape((1,) * (n - a.ndim) + a.shape)
+        b = b.reshape((1,) * (n - b.ndim) + b.shape)
+        ctx.save_for_backward(a, b)
+        # labels: a's dims, b's dims, and the interleaved (a0, b0, a1, b1, ...) result
+        ctx.la, ctx.lb = _LETTERS[:n], _LETTERS[n:2 * n]
+        ctx.inter = "".join(x + y for x, y in zip(ctx.la, ctx.lb))
+        out = xp.einsum(f"{ctx.la},{ctx.lb}->{ctx.inter}", a, b)
+        return out.reshape(tuple(x * y for x, y in zip(a.shape, b.shape)))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        g = g.reshape(tuple(s for pair in zip(a.shape, b.shape) for s in pair))
+        ga = gb = None
+        if need_a:
+            ga = xp.einsum(f"{ctx.inter},{ctx.lb}->{ctx.la}", g, b).reshape(ctx.a_shape)
+        if need_b:
+            gb = xp.einsum(f"{ctx.inter},{ctx.la}->{ctx.lb}", g, a).reshape(ctx.b_shape)
+        return ga, gb
+
+
+def kron(input, other, *, out=None):
+    """Kronecker product: block (i, j) of the result is input[i, j] * other. Shapes:
+    (a0, a1, ...), (b0, b1, ...) -> (a0*b0, a1*b1, ...). Dtypes promote."""
+    a, b = _promote(input, other)
+    return _out(Kron.apply(a, b), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# trace and cross
+# ---------------------------------------------------------------------------------------------
+class Trace(Function):
+    """out = sum_i x[i, i]
+    grad: dx = g * I   (the identity, n x m)"""
+
+    @staticmethod
+    def forward(ctx, x, np_dtype):
+        ctx.shape, ctx.dtype = x.shape, x.dtype
+        return xp.asarray(xp.trace(x, dtype=np_dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        return xp.eye(*ctx.shape, dtype=ctx.dtype) * g, None
+
+
+def trace(input):
+    """Sum of the main diagonal of a 2-d tensor -> 0-d (int64 for integer inputs)."""
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    kind = input._data.dtype.kind
+    if kind == "b":
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
+    return Trace.apply(input, xp.int64 if kind in "iu" else None)
+
+
+class Cross(Function):
+    """out = a x b along `axis` (3-vectors)
+    grad: da = b x g,  db = g x a"""
+
+    @staticmethod
+    def forward(ctx, a, b, axis):
+        ctx.save_for_backward(a, b)
+        ctx.axis = axis
+        return xp.cross(a, b, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad[:2]
+        ga = sum_to_shape(xp.cross(b, g, axis=ctx.axis), a.shape) if need_a else None
+        gb = sum_to_shape(xp.cross(g, a, axis=ctx.axis), b.shape) if need_b else None
+        return ga, gb, None
+
+
+def _cross(input, other, dim, name):
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"expected scalar type {_cap(input)} but found {_cap(other)}")
+    if input.ndim != other.ndim:
+        raise RuntimeError(f"{name}: inputs must have the same number of dimensions, got "
+                           f"{input.ndim} and {other.ndim}")
+    check_broadcast(tuple(input.shape), tuple(other.shape))
+    d = wrap_dim(dim, input.ndim)
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(f"{name}: inputs dimension {dim} must have length 3. Got "
+                           f"{input.shape[d]} and {other.shape[d]}")
+    # NumPy's axis counts from the end once operands broadcast: use a negative axis
+    return Cross.apply(input, other, d - input.ndim)
+
+
+def cross(input, other, dim=None, *, out=None):
+    """Cross product of 3-vectors along `dim` (default: the first dim of size 3, PyTorch's
+    deprecated rule; pass dim or use linalg.cross, whose default is -1)."""
+    if dim is None:
+        sizes = [i for i, (x, y) in enumerate(zip(input.shape, other.shape)) if x == y == 3]
+        if not sizes:
+            raise RuntimeError(f"no dimension of size 3 in input: shapes {list(input.shape)} "
+                               f"and {list(other.shape)}")
+        dim = sizes[0]
+    return _out(_cross(input, other, dim, "linalg.cross"), out)
+
+
+def linalg_cross(input, other, *, dim=-1, out=None):
+    """Cross product of 3-vectors along `dim` (default -1), broadcasting the other dims."""
+    return _out(_cross(input, other, dim, "linalg.cross"), out)
+
+
+def _out(result, out):
+    """Honour `out=`: write the result into `out` (resized like PyTorch)."""
+    if out is None:
+        return result
+    from .inplace import write_into
+    if out._data.shape != result._data.shape:
+        out._data = xp.empty(result._data.shape, out._data.dtype)
+    return write_into(out, result)
