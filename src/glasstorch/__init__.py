@@ -33,5 +33,6 @@ ByteTensor = _legacy["ByteTensor"]
 BoolTensor = _legacy["BoolTensor"]
 
 _registry.bind(globals())
+from . import linalg  # noqa: E402  (torch.linalg: norms, inv, det, solve, decompositions)
 
 from . import optim  # after the op table is bound: optimizers and lr_scheduler

@@ -3,6 +3,8 @@
 Python operators are bound by their dunder names. Grep this file to find where an op lives."""
 from .._tensor import Tensor
 from . import creation, convert, elementwise, linalg, operators, reduce
+from . import random
+from .. import linalg as linalg_public
 from .inplace import make_inplace
 
 OPS = [
@@ -33,7 +35,56 @@ OPS = [
     # ---------------------------------------------------------------- indexing
     # ---------------------------------------------------------------- linear algebra
     ("matmul", linalg.matmul, "fm"),
+    ("mm", linalg.mm, "fm"),
+    ("mv", linalg.mv, "fm"),
+    ("bmm", linalg.bmm, "fm"),
+    ("dot", linalg.dot, "fm"),
+    ("vdot", linalg.vdot, "fm"),
+    ("addmm", linalg.addmm, "fmi"),
+    ("addmv", linalg.addmv, "fmi"),
+    ("baddbmm", linalg.baddbmm, "fmi"),
+    ("addbmm", linalg.addbmm, "fmi"),
+    ("einsum", linalg.einsum, "f"),
+    ("outer", linalg.outer, "fm"),
+    ("ger", linalg.outer, "fm"),
+    ("inner", linalg.inner, "fm"),
+    ("tensordot", linalg.tensordot, "f"),
+    ("kron", linalg.kron, "fm"),
+    ("trace", linalg.trace, "fm"),
+    ("cross", linalg.cross, "fm"),
+    ("det", linalg_public.det, "fm"),
+    ("logdet", linalg_public.logdet, "fm"),
+    ("slogdet", linalg_public.slogdet, "fm"),
+    ("inverse", linalg_public.inv, "fm"),
+    ("pinverse", linalg_public.pinv, "fm"),
+    ("cholesky", linalg_public.cholesky, "fm"),
+    ("qr", linalg_public.qr, "fm"),
+    ("svd", linalg_public.torch_svd, "fm"),
     # ---------------------------------------------------------------- random
+    ("manual_seed", random.manual_seed, "f"),
+    ("seed", random.seed, "f"),
+    ("initial_seed", random.initial_seed, "f"),
+    ("get_rng_state", random.get_rng_state, "f"),
+    ("set_rng_state", random.set_rng_state, "f"),
+    ("rand", random.rand, "f"),
+    ("randn", random.randn, "f"),
+    ("randint", random.randint, "f"),
+    ("rand_like", random.rand_like, "f"),
+    ("randn_like", random.randn_like, "f"),
+    ("randint_like", random.randint_like, "f"),
+    ("normal", random.normal, "f"),
+    ("randperm", random.randperm, "f"),
+    ("bernoulli", random.bernoulli, "fm"),
+    ("multinomial", random.multinomial, "fm"),
+    ("poisson", random.poisson, "f"),
+    ("uniform_", random.uniform_, "m"),
+    ("normal_", random.normal_, "m"),
+    ("random_", random.random_, "m"),
+    ("bernoulli_", random.bernoulli_, "m"),
+    ("exponential_", random.exponential_, "m"),
+    ("geometric_", random.geometric_, "m"),
+    ("log_normal_", random.log_normal_, "m"),
+    ("cauchy_", random.cauchy_, "m"),
     # ---------------------------------------------------------------- conversion
     ("to", convert.to, "m"),
     ("clone", convert.clone, "fm"),
