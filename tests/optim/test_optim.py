@@ -44,6 +44,14 @@ CASES = [
     ("RAdam", dict(), dict(lr=0.01)),
     ("RAdam", dict(lr=0.05, betas=(0.8, 0.9), weight_decay=0.1), {}),
     ("RAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True, maximize=True), {}),
+    # a large eps, so that where eps enters the update is visible at float32 tolerance
+    ("Adam", dict(lr=0.05, eps=0.1, amsgrad=True), {}),
+    ("RMSprop", dict(lr=0.01, eps=0.1, centered=True), {}),
+    ("Adagrad", dict(lr=0.1, eps=0.1), {}),
+    ("Adamax", dict(lr=0.05, eps=0.5), {}),
+    ("NAdam", dict(lr=0.05, eps=0.1), {}),
+    ("RAdam", dict(lr=0.05, eps=0.1), {}),
+    ("Adadelta", dict(eps=0.1), {}),
 ]
 IDS = [f"{name}-{i}" for i, (name, _, _) in enumerate(CASES)]
 
