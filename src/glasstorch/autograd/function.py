@@ -88,9 +88,11 @@ class Function:
     def set_materialize_grads(self, value):
         pass
 
-    @classmethod
-    def name(cls):
-        return cls.__name__ + "Backward0"
+    _node_name = None   # set on ctx in forward when PyTorch names this overload differently
+
+    def name(self):
+        """The node's name as PyTorch prints it in grad_fn=<...> (e.g. MulBackward0)."""
+        return self._node_name or type(self).__name__ + "Backward0"
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
@@ -338,9 +340,8 @@ class UserFunction(Function):
                                   "your custom autograd.Function to use it with backward mode "
                                   "AD.")
 
-    @classmethod
-    def name(cls):
-        return cls.__name__ + "Backward"
+    def name(self):
+        return type(self).__name__ + "Backward"
 
 
 def once_differentiable(fn):
