@@ -36,3 +36,6 @@ _registry.bind(globals())
 from . import linalg  # noqa: E402  (torch.linalg: norms, inv, det, solve, decompositions)
 
 from . import optim  # after the op table is bound: optimizers and lr_scheduler
+from . import nn, cuda  # noqa: E402
+
+from . import utils  # noqa: E402  (datasets, samplers, DataLoader; needs the ops bound above)
