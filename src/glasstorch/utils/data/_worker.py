@@ -1,0 +1,262 @@
+"""What runs inside a DataLoader worker process, and the pieces both sides share.
+
+- Fetchers turn one entry of the index sampler (a key, or a list of keys when batching) into a
+  collated batch; the in-process loader (num_workers=0) uses them too.
+- `_worker_loop` is a worker's whole life: seed the RNGs, call `worker_init_fn`, then answer
+  (task_id, keys) messages from its own index queue with (task_id, batch) on the shared result
+  queue until it is told to stop (None) or its parent process disappears.
+- An exception in a worker travels back as an `ExceptionWrapper` (type + formatted traceback)
+  and is re-raised in the main process as the same type.
+"""
+import os
+import pickle
+import queue
+import random
+import sys
+import traceback
+from dataclasses import dataclass
+
+from ... import _backend
+from ..._backend import xp
+from ._collate import default_collate, gather_rows
+
+# How long a worker waits on its index queue before checking that its parent is still alive.
+_PARENT_CHECK_INTERVAL = 1.0
+
+
+# ---------------------------------------------------------------------------------------------
+# worker info
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WorkerInfo:
+    """Who this worker is: `id` (0..num_workers-1), `num_workers`, the `seed` its RNGs got, and
+    `dataset`, this process's own copy of the dataset. Read-only."""
+    id: int
+    num_workers: int
+    seed: int
+    dataset: object
+
+
+_worker_info = None
+
+
+def get_worker_info():
+    """The WorkerInfo of the current DataLoader worker process; None in the main process.
+    IterableDatasets use it in `__iter__` to give each worker its own share of the stream."""
+    return _worker_info
+
+
+# ---------------------------------------------------------------------------------------------
+# exceptions crossing the process boundary
+# ---------------------------------------------------------------------------------------------
+class ExceptionWrapper:
+    """An exception caught in a worker: its type and its traceback as text (traceback objects
+    cannot be pickled). `reraise()` raises it again in the main process."""
+
+    def __init__(self, exc_info=None, where="in background"):
+        exc_type, exc_value, tb = exc_info or sys.exc_info()
+        self.exc_type = exc_type
+        self.exc_msg = "".join(traceback.format_exception(exc_type, exc_value, tb))
+        self.where = where
+        try:
+            pickle.dumps(exc_type)
+        except Exception:
+            self.exc_type = RuntimeError  # e.g. a class defined inside a function
+
+    def reraise(self):
+        msg = f"Caught {self.exc_type.__name__} {self.where}.\nOriginal {self.exc_msg}"
+        if self.exc_type is KeyError:
+            msg = _KeyErrorMessage(msg)  # KeyError would print the repr, escaping the newlines
+        try:
+            exception = self.exc_type(msg)
+        except Exception:
+            # the type needs other constructor arguments: keep the message, lose the type
+            raise RuntimeError(msg) from None
+        raise exception
+
+
+class _KeyErrorMessage(str):
+    def __repr__(self):
+        return str(self)
+
+
+# ---------------------------------------------------------------------------------------------
+# messages between the main process and the workers
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _IterableDatasetStopIteration:
+    """Sent by a worker whose copy of an IterableDataset has run out."""
+    worker_id: int
+
+
+@dataclass(frozen=True)
+class _ResumeIteration:
+    """Sent to persistent workers at the start of an epoch; they echo it back when ready."""
+
+
+class _ResultQueue:
+    """The one channel every worker writes results to and the main process reads from: a pipe
+    plus a lock that serialises writers.
+
+    Unlike multiprocessing.Queue there is no feeder thread: `put` pickles in the caller, so a
+    result that cannot be pickled raises inside the worker (where it is caught and reported)
+    instead of being dropped silently and leaving the main process waiting forever."""
+
+    def __init__(self, context):
+        self._reader, self._writer = context.Pipe(duplex=False)
+        self._lock = context.Lock()
+
+    def put(self, obj):
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        with self._lock:
+            self._writer.send_bytes(data)
+
+    def get(self, timeout):
+        """The next result; queue.Empty if none arrives within `timeout` seconds."""
+        if not self._reader.poll(timeout):
+            raise queue.Empty
+        return pickle.loads(self._reader.recv_bytes())
+
+    def discard(self, timeout):
+        """Read and drop one pending result, if any arrives within `timeout` (used at shutdown
+        so that no worker stays blocked writing a batch nobody will read into a full pipe)."""
+        if self._reader.poll(timeout):
+            self._reader.recv_bytes()
+
+    def close(self):
+        self._reader.close()
+        self._writer.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# fetchers: sampler entry -> batch
+# ---------------------------------------------------------------------------------------------
+class _MapDatasetFetcher:
+    """For map-style datasets: look up every key, then collate."""
+
+    def __init__(self, dataset, auto_collation, collate_fn, drop_last):
+        self.dataset = dataset
+        self.auto_collation = auto_collation
+        self.collate_fn = collate_fn
+        # TensorDataset + default_collate can skip the per-item loop (see gather_rows)
+        self._gather = auto_collation and collate_fn is default_collate
+
+    def fetch(self, keys):
+        if not self.auto_collation:
+            return self.collate_fn(self.dataset[keys])
+        if self._gather:
+            batch = gather_rows(self.dataset, keys)
+            if batch is not None:
+                return batch
+        getitems = getattr(self.dataset, "__getitems__", None)
+        samples = getitems(keys) if callable(getitems) else [self.dataset[k] for k in keys]
+        return self.collate_fn(samples)
+
+
+class _IterableDatasetFetcher:
+    """For IterableDatasets: take the next len(keys) samples from the stream (the keys are
+    placeholders); StopIteration when the stream is exhausted, or when `drop_last` and only a
+    partial batch is left."""
+
+    def __init__(self, dataset, auto_collation, collate_fn, drop_last):
+        self.stream = iter(dataset)
+        self.auto_collation = auto_collation
+        self.collate_fn = collate_fn
+        self.drop_last = drop_last
+        self.ended = False
+
+    def fetch(self, keys):
+        if self.ended:
+            raise StopIteration
+        if not self.auto_collation:
+            return self.collate_fn(next(self.stream))
+        samples = []
+        for _ in keys:
+            try:
+                samples.append(next(self.stream))
+            except StopIteration:
+                self.ended = True
+                break
+        if not samples or (self.drop_last and len(samples) < len(keys)):
+            raise StopIteration
+        return self.collate_fn(samples)
+
+
+def make_fetcher(iterable, dataset, auto_collation, collate_fn, drop_last):
+    fetcher = _IterableDatasetFetcher if iterable else _MapDatasetFetcher
+    return fetcher(dataset, auto_collation, collate_fn, drop_last)
+
+
+# ---------------------------------------------------------------------------------------------
+# the worker process
+# ---------------------------------------------------------------------------------------------
+def _seed_worker(seed):
+    """Give this worker its own random streams: Python's `random`, NumPy's global RNG and
+    glasstorch's default generator all start from `seed` (= base_seed + worker_id), so workers
+    do not produce identical "random" augmentations (a classic fork pitfall)."""
+    random.seed(seed)
+    xp.random.seed(seed % (1 << 32))
+    _backend.default_generator.manual_seed(seed)
+
+
+def _worker_loop(iterable, dataset, index_queue, result_queue, done_event, auto_collation,
+                 collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers):
+    """Body of worker process `worker_id`. Tasks arrive on `index_queue` as (task_id, keys);
+    answers go to `result_queue` as (task_id, batch or ExceptionWrapper or stop marker)."""
+    global _worker_info
+    parent = os.getppid()
+    try:
+        seed = base_seed + worker_id
+        _seed_worker(seed)
+        _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
+                                  dataset=dataset)
+        where = f"in DataLoader worker process {worker_id}"
+        init_error = None
+        try:
+            if init_fn is not None:
+                init_fn(worker_id)
+            fetcher = make_fetcher(iterable, dataset, auto_collation, collate_fn, drop_last)
+        except Exception:
+            init_error = ExceptionWrapper(where=where)  # reported as the answer to every task
+        exhausted = False
+        while True:
+            try:
+                message = index_queue.get(timeout=_PARENT_CHECK_INTERVAL)
+            except queue.Empty:
+                if os.getppid() != parent:  # the main process died: nobody will stop us
+                    break
+                continue
+            if message is None:  # shutdown
+                break
+            if isinstance(message, _ResumeIteration):  # next epoch for persistent workers
+                if init_error is None:
+                    fetcher = make_fetcher(iterable, dataset, auto_collation, collate_fn,
+                                           drop_last)
+                exhausted = False
+                result_queue.put((message, None))
+                continue
+            if done_event.is_set() or exhausted:
+                continue  # shutting down, or nothing left to give: skip the task
+            task_id, keys = message
+            if init_error is not None:
+                result = init_error
+            else:
+                try:
+                    result = fetcher.fetch(keys)
+                except StopIteration:
+                    if not iterable:
+                        result = ExceptionWrapper(where=where)
+                    else:
+                        result = _IterableDatasetStopIteration(worker_id)
+                        exhausted = True
+                except Exception:
+                    result = ExceptionWrapper(where=where)
+            if done_event.is_set():
+                continue  # the main process is no longer reading
+            try:
+                result_queue.put((task_id, result))
+            except Exception:  # the batch could not be pickled: report that instead
+                result_queue.put((task_id, ExceptionWrapper(where=where)))
+            del result, keys, message  # don't hold a batch's memory while waiting
+    except KeyboardInterrupt:
+        pass  # Ctrl-C reaches every process in the group; the main process reports it
