@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import glasstorch as gt
+from tests.oracle.harness import check_error
 
 
 def _base_tensor(lib, shape=(2, 3, 4)):
@@ -24,6 +25,8 @@ VIEWS = [
     ("ravel", lambda t, x: t.ravel(x)),
     ("squeeze", lambda t, x: x.unsqueeze(0).squeeze()),
     ("unsqueeze", lambda t, x: x.unsqueeze(1)),
+    ("unsqueeze_noncontig", lambda t, x: x.transpose(0, 2).unsqueeze(1)),
+    ("squeeze_noncontig", lambda t, x: x.narrow(1, 1, 1).transpose(0, 2).squeeze(1)),
     ("transpose", lambda t, x: x.transpose(0, 2)),
     ("swapaxes", lambda t, x: x.swapaxes(0, 1)),
     ("permute", lambda t, x: x.permute(2, 0, 1)),
@@ -143,11 +146,42 @@ def test_expand_shares_memory_and_reads_base_writes():
         assert e.stride() == (0, 1, 0)
 
 
+@pytest.mark.xfail(reason="the expanded array is read-only, and inplace.write_into (core) lets "
+                          "NumPy's ValueError through instead of PyTorch's RuntimeError",
+                   strict=False)
 def test_expand_stretched_refuses_writes():
+    check_error(lambda t: t.zeros(3, 1).expand(3, 4).add_(1))
+
+
+def test_expand_stretched_never_writes_silently():
     x = gt.zeros(3, 1)
-    e = x.expand(3, 4)
-    with pytest.raises((RuntimeError, ValueError)):
-        e.add_(1)
+    with pytest.raises(Exception):
+        x.expand(3, 4).add_(1)
+    assert x.sum().item() == 0
+
+
+@pytest.mark.xfail(reason="in-place on a view does not yet rebase the base's grad_fn (PyTorch's "
+                          "CopySlices); that belongs to the in-place/autograd core", strict=False)
+def test_inplace_on_view_reaches_base_gradient():
+    grads = []
+    for lib in (torch, gt):
+        a = lib.ones(2, 3, requires_grad=True)
+        b = a * 1
+        b.view(-1).mul_(2)
+        b.sum().backward()
+        grads.append(a.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])
+
+
+def test_view_dtype_reinterprets_bytes():
+    for lib in (torch, gt):
+        x = lib.tensor([1.0, -2.0, 0.5])
+        v = x.view(lib.int32)
+        assert str(v.dtype) == "torch.int32"
+        v.add_(1)  # bumps the last mantissa bit of every float: seen through x
+        assert x.numpy()[0] != 1.0 and x._version == 1
+    np.testing.assert_array_equal(gt.tensor([1.0, -2.0]).view(gt.int32).numpy(),
+                                  torch.tensor([1.0, -2.0]).view(torch.int32).numpy())
 
 
 def test_inplace_on_view_invalidates_saved_values():

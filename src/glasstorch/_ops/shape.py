@@ -44,6 +44,8 @@ def _sizes(args):
     """A shape given as varargs or as one sequence: x.view(2, 3) == x.view((2, 3))."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
+    if all(type(s) is int for s in args):  # the common case, kept cheap
+        return tuple(args)
     try:
         return tuple(_int(s) for s in args)
     except TypeError:
@@ -98,13 +100,13 @@ def _can_view(data, shape):
     if data.flags.c_contiguous:
         return True
     try:
-        xp.reshape(data, shape, copy=False)
+        data.reshape(shape, copy=False)
     except ValueError:
         return False
     return True
 
 
-def _index(ndim, dim, item):
+def _index(dim, item):
     """The index tuple that applies `item` (an int or a slice) along axis `dim`."""
     return (slice(None),) * dim + (item,)
 
@@ -116,7 +118,7 @@ def _permute(g, axes):
 def _narrow(g, dim, start, length):
     if isinstance(g, Tensor):
         return narrow(g, dim, start, length)
-    return g[_index(g.ndim, dim, slice(start, start + length))]
+    return g[_index(dim, slice(start, start + length))]
 
 
 def _cat(gs, dim):
@@ -141,7 +143,7 @@ def _pad_slice(g, shape, dim, start):
         dt = g._data.dtype
         return cat([_make(xp.zeros(before, dt)), g, _make(xp.zeros(after, dt))], dim)
     out = xp.zeros(shape, g.dtype)
-    out[_index(len(shape), dim, slice(start, stop))] = g
+    out[_index(dim, slice(start, stop))] = g
     return out
 
 
@@ -155,10 +157,11 @@ class View(Function):
     differentiable_backward = True
 
     @staticmethod
-    def forward(ctx, x, shape, copy=None):
+    def forward(ctx, x, shape):
         ctx.in_shape = x.shape
-        # copy=False: NumPy raises instead of silently copying (the caller checked it can't)
-        return xp.reshape(x, shape, copy=copy)
+        # NumPy's reshape returns a view whenever the strides allow one (the same rule as
+        # PyTorch's view), else a copy; callers that promise a view check `_can_view` first
+        return x.reshape(shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -189,7 +192,7 @@ def view(self, *shape, size=None):
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
                            "least one dimension spans across two contiguous subspaces). Use "
                            ".reshape(...) instead.")
-    return _view_of(View.apply(self, shape=shape, copy=False), self)
+    return _view_of(View.apply(self, shape=shape), self)
 
 
 def _view_dtype(self, dtype):
@@ -198,7 +201,9 @@ def _view_dtype(self, dtype):
         raise RuntimeError(f"glasstorch's view(dtype) needs a dtype of the same size: "
                            f"{self.dtype} is {self._data.itemsize} bytes, {dtype} is "
                            f"{dtype.itemsize}")
-    return _view_of(_make(self._data.view(dtype.np)), self)
+    out = _make(self._data.view(dtype.np))
+    out._vc = self._version_counter()  # shares memory; PyTorch leaves _base unset here
+    return out
 
 
 def view_as(self, other):
@@ -270,7 +275,7 @@ def squeeze(input, dim=None):
         axes = wrap_dims(dim, len(shape))
         new = tuple(s for i, s in enumerate(shape) if s != 1 or i not in axes)
     # dropping size-1 dims never needs a copy, so NumPy's reshape always returns a view
-    return _view_of(Squeeze.apply(input, shape=new, copy=False), input)
+    return _view_of(Squeeze.apply(input, shape=new), input)
 
 
 def unsqueeze(input, dim):
@@ -278,7 +283,7 @@ def unsqueeze(input, dim):
     shape = input._data.shape
     dim = wrap_dim(dim, len(shape) + 1)
     new = shape[:dim] + (1,) + shape[dim:]
-    return _view_of(Unsqueeze.apply(input, shape=new, copy=False), input)
+    return _view_of(Unsqueeze.apply(input, shape=new), input)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -573,7 +578,7 @@ class Slice(Function):
     @staticmethod
     def forward(ctx, x, dim, start, length):
         ctx.in_shape, ctx.dim, ctx.start = x.shape, dim, start
-        return x[_index(x.ndim, dim, slice(start, start + length))]
+        return x[_index(dim, slice(start, start + length))]
 
     @staticmethod
     def backward(ctx, g):
@@ -589,7 +594,7 @@ class Split(Function):
     @staticmethod
     def forward(ctx, x, dim, bounds):
         ctx.in_shape, ctx.dim, ctx.bounds = x.shape, dim, bounds
-        return tuple(x[_index(x.ndim, dim, slice(a, b))] for a, b in bounds)
+        return tuple(x[_index(dim, slice(a, b))] for a, b in bounds)
 
     @staticmethod
     def backward(ctx, *gs):
@@ -619,7 +624,7 @@ class Unbind(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return tuple(x[_index(x.ndim, dim, i)] for i in range(x.shape[dim]))
+        return tuple(x[_index(dim, i)] for i in range(x.shape[dim]))
 
     @staticmethod
     def backward(ctx, *gs):
