@@ -91,6 +91,7 @@ class TopK(Function):
                 part = xp.take(xp.argpartition(x, n - k, axis=dim), range(n - k, n), axis=dim)
             else:
                 part = xp.take(xp.argpartition(x, k - 1, axis=dim), range(k), axis=dim)
+            part = xp.sort(part, axis=dim)   # ties then keep their order, as in PyTorch
             candidates = xp.take_along_axis(x, part, axis=dim)
             order = _argsort(candidates, dim, descending=largest)
             indices = xp.take_along_axis(part, order, axis=dim).astype(xp.int64, copy=False)
@@ -163,7 +164,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     else:
         dim = wrap_dim(dim, x.ndim)
         moved = xp.moveaxis(x, dim, 0)
-        rows = moved.reshape(moved.shape[0], -1)
+        rows = moved.reshape(moved.shape[0], moved[:1].size)
         out_shape = moved.shape
     n = rows.shape[0]
     starts = xp.ones(n, dtype=bool)          # True where a new run begins
