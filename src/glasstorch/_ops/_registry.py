@@ -8,6 +8,7 @@ from . import random
 from .. import linalg as linalg_public
 from . import comparison, pointwise
 from . import index, sort as sorting
+from . import activation, nn_basic
 from .inplace import make_inplace
 
 OPS = [
@@ -369,6 +370,21 @@ OPS = [
     ("__le__", operators.le, "m"),
     ("__gt__", operators.gt, "m"),
     ("__ge__", operators.ge, "m"),
+    # ---------------------------------------------------------------- nn ops
+    ("softmax", activation.softmax, "fm"),
+    ("log_softmax", activation.log_softmax, "fm"),
+    ("relu_", activation.relu_, "f"),
+    ("selu", activation.selu, "f"),
+    ("selu_", activation.selu_, "f"),
+    ("celu", activation.celu, "f"),
+    ("celu_", activation.celu_, "f"),
+    ("prelu", activation.prelu, "fm"),
+    ("hardshrink", activation.hardshrink, "fm"),
+    ("threshold", activation.threshold, "f"),
+    ("threshold_", activation.threshold_, "f"),
+    ("bilinear", nn_basic.bilinear, "f"),
+    ("cosine_similarity", nn_basic.cosine_similarity, "f"),
+    ("pairwise_distance", nn_basic.pairwise_distance, "f"),
 ]
 
 
