@@ -333,3 +333,19 @@ def test_iterator_cannot_be_pickled():
     with pytest.raises(NotImplementedError):
         pickle.dumps(it)
     del it
+
+
+def test_iterator_dying_in_a_garbage_cycle_stops_its_workers_at_once():
+    # e.g. an iterator referenced from a traceback: the cycle collector may close its pipes
+    # before any __del__ could run; shutdown must still reach the workers (no 5 s join wait)
+    import gc
+    it = iter(gud.DataLoader(Numbers(40), batch_size=2, num_workers=2))
+    next(it)
+    pids = [w.pid for w in it._workers]
+    cycle = [it]
+    cycle.append(cycle)
+    del it, cycle
+    start = time.monotonic()
+    gc.collect()
+    assert all(gone(p) for p in pids)
+    assert time.monotonic() - start < 3

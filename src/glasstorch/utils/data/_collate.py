@@ -185,7 +185,7 @@ def gather_rows(dataset, indices):
         positions = dataset.indices
         indices = [positions[i] for i in indices]
         dataset = dataset.dataset
-    if type(dataset) is not TensorDataset or not indices:
+    if type(dataset) is not TensorDataset or len(indices) == 0:
         return None
     if any(t.requires_grad for t in dataset.tensors):
         return None

@@ -195,11 +195,13 @@ class DataLoader:
             return
         cpus = _cpu_count()
         if cpus is None or self.num_workers > cpus:
+            cpuset = "" if hasattr(os, "sched_getaffinity") else \
+                " (`cpuset` is not taken into account)"
             suggestion = ("DataLoader is not able to compute a suggested max number of worker in "
                           "current system." if cpus is None else
                           f"Our suggested max number of worker in current system is {cpus}"
-                          f"{'' if hasattr(os, 'sched_getaffinity') else ' (`cpuset` is not taken into account)'}"
-                          ", which is smaller than what this DataLoader is going to create.")
+                          f"{cpuset}, which is smaller than what this DataLoader is going to "
+                          f"create.")
             warnings.warn(f"This DataLoader will create {self.num_workers} worker processes in "
                           f"total. {suggestion} Please be aware that excessive worker creation "
                           f"might get DataLoader running slow or even freeze, lower the worker "
