@@ -1,31 +1,163 @@
-"""Reductions over one, several or all dims: sum, mean, … with `dim`, `keepdim` and the
-`axis`/`keepdims` aliases the course notes use."""
-from .. import _backend
+"""Reductions over one, several or all dims: sums and means, products, extrema, variance,
+norms, log-sum-exp, cumulative scans, logical reductions and order statistics (median, mode,
+kthvalue, quantile). `dim` may be an int or a tuple where PyTorch allows it; `keepdim` keeps
+reduced dims as size 1; the `axis`/`keepdims` aliases the course notes use are accepted.
+
+Conventions that match PyTorch:
+- integer and bool inputs are summed / multiplied in int64; mean, var, std need floats;
+- `max(dim)`-style ops return `return_types.max(values, indices)`; their gradient goes to the
+  returned index, while `amax`/`amin` and the full `max()` share it evenly among ties;
+- reducing over no dims at all (`dim=()`) reduces over every dim.
+"""
+import builtins
+import operator
+import warnings
+
+from .. import _backend, return_types
 from .._backend import xp
-from .._tensor import Tensor
+from .._tensor import Tensor, _make, _LEGACY_NAMES
 from ..autograd.function import Function
-from ._util import wrap_dims
+from ._util import wrap_dims, wrap_dim, float_input
 
 
-def _dims(input, dim, axis):
-    """The reduced axes as a tuple (None = all), accepting PyTorch's dim or NumPy's axis."""
+# ---------------------------------------------------------------------------------------------
+# helpers: arguments, shapes, and the gradient plumbing every reduction shares
+# ---------------------------------------------------------------------------------------------
+def _check_tensor(name, input):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+
+
+def _type_name(array):
+    """PyTorch's short name for an array's dtype ('Float', 'Long', 'Bool' …)."""
+    return _LEGACY_NAMES[array.dtype][:-len("Tensor")]
+
+
+def _keep(keepdim, keepdims):
+    return keepdim if keepdims is None else keepdims
+
+
+def _as_int(name, value, what="dim"):
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name}(): argument '{what}' must be int, not "
+                        f"{type(value).__name__}") from None
+
+
+def _dims(name, input, dim, axis=None):
+    """The reduced axes as a sorted tuple, or None for 'all of them'. Accepts an int or a
+    sequence of ints (PyTorch's dim or NumPy's axis); () means all dims, as in PyTorch."""
     if dim is None:
         dim = axis
     if dim is None:
         return None
-    axes = wrap_dims(dim, input._data.ndim)
-    return axes if input._data.ndim else None
+    ndim = input._data.ndim
+    if isinstance(dim, (tuple, list)):
+        if len(dim) == 0:
+            return None
+        dim = [_as_int(name, d) for d in dim]
+    else:
+        dim = _as_int(name, dim)
+    axes = wrap_dims(dim, ndim)
+    return axes if ndim else None
+
+
+def _one_dim(name, input, dim, axis=None):
+    """A single reduced axis (wrapped to be non-negative); 0-d inputs accept 0 and -1."""
+    if dim is None:
+        dim = axis
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return wrap_dim(_as_int(name, dim), input._data.ndim)
+
+
+def _count(shape, axes):
+    """Number of elements each output element reduces over."""
+    if axes is None:
+        return int(xp.prod(shape, dtype=xp.int64))
+    return int(xp.prod([shape[a] for a in axes], dtype=xp.int64))
+
+
+def _reduced_shape(shape, axes, keepdim):
+    """The output shape of reducing `shape` over `axes` (None = all)."""
+    if keepdim:
+        return _kept_shape(shape, axes)
+    if axes is None:
+        return ()
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def _kept_shape(shape, axes):
+    """`shape` with the reduced axes set to 1 (what keepdim=True gives)."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _raw(a):
+    """The NumPy array behind `a` (saved values arrive as Tensors in a create_graph pass)."""
+    return a._data if isinstance(a, Tensor) else a
+
+
+def _unreduce(g, shape, axes, keepdim):
+    """Give a reduced gradient size-1 dims where the reduced axes were, so it broadcasts
+    against the input again (a reshape, so it stays differentiable for Tensors)."""
+    if keepdim or axes is None or not shape:
+        return g  # already in kept form, or 0-d (a 0-d value broadcasts everywhere)
+    return g.reshape(_kept_shape(shape, axes))
 
 
 def _expand_back(g, shape, axes, keepdim):
     """Broadcast a reduced gradient back to the input's shape (differentiable for Tensors)."""
-    if not keepdim and axes is not None and len(shape):
-        g = g.reshape(tuple(1 if i in axes else s for i, s in enumerate(shape)))
+    g = _unreduce(g, shape, axes, keepdim)
     if isinstance(g, Tensor):
         return g.expand(shape)
     return xp.broadcast_to(g, shape)
 
 
+def _check_nonempty(name, x, axes):
+    """Reductions without an identity (max, amin, median …) refuse empty slices like torch."""
+    if axes is None:
+        if x.size == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        return
+    for a in axes:
+        if x.shape[a] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+
+
+def _out(result, out):
+    """Honour the `out=` argument: write `result` into `out` (resizing it like PyTorch)."""
+    if out is None:
+        return result
+    from .inplace import write_into
+    return write_into(out, result)
+
+
+def _int_accumulator(input, dtype):
+    """PyTorch sums and multiplies bool and integer tensors in int64 unless told a dtype.
+    With a dtype the input is cast first (PyTorch's documented order), which keeps autograd."""
+    if dtype is not None:
+        input = input.to(dtype)
+        return input, input._data.dtype  # NumPy would widen small ints again without it
+    if input._data.dtype.kind in "biu":
+        return input, xp.int64
+    return input, None
+
+
+def _need_float(name, input, message=None):
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(message or f"{name}(): expected input to have floating point or "
+                           f"complex dtype but got {_type_name(input._data)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# sums and means
+# ---------------------------------------------------------------------------------------------
 class Sum(Function):
     """out = x summed over `axes`
     grad: dx = g broadcast back over the reduced axes"""
@@ -51,36 +183,972 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        out = xp.mean(x, axis=axes, keepdims=keepdim)
-        ctx.n = x.size // max(out.size, 1) if x.size else 0
+        ctx.n = _count(x.shape, axes)
+        if ctx.n == 0:  # the mean of nothing is nan (NumPy would also warn)
+            return xp.full(_reduced_shape(x.shape, axes, keepdim), xp.nan, x.dtype)
+        return xp.mean(x, axis=axes, keepdims=keepdim).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        # an empty input has an empty gradient: skip the division by n = 0
+        return _expand_back(g / builtins.max(ctx.n, 1), ctx.shape, ctx.axes, ctx.keepdim)
+
+
+class NanSum(Function):
+    """out = sum of the non-nan elements of x over `axes`
+    grad: dx = g where x is not nan, 0 at the nans"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, divide):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        valid = ~xp.isnan(x)
+        out = xp.sum(xp.where(valid, x, 0), axis=axes, keepdims=keepdim)
+        ctx.weight = valid.astype(x.dtype)   # nan positions get no gradient
+        if divide:  # nanmean: divide by the number of non-nan elements in each slice
+            count = valid.sum(axis=axes, keepdims=True)
+            with xp.errstate(invalid="ignore", divide="ignore"):
+                out = out / count.reshape(out.shape)
+                ctx.weight = ctx.weight / count
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        return _expand_back(g / ctx.n, ctx.shape, ctx.axes, ctx.keepdim)
-
-
-def _sum_dtype(input, dtype):
-    """PyTorch sums bool and integer tensors in int64 unless a dtype is given."""
-    if dtype is not None:
-        from .creation import _resolve_dtype
-        return _resolve_dtype(dtype).np
-    if input._data.dtype.kind in "biu":
-        return xp.int64
-    return None
+        return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * ctx.weight
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
-    keepdim = keepdims if keepdims is not None else keepdim
-    return Sum.apply(input, _dims(input, dim, axis), keepdim, _sum_dtype(input, dtype))
+    """Sum over `dim` (int, tuple, or None for all). Shapes: (*) -> reduced dims dropped
+    (kept as size 1 with keepdim). Bool/integer inputs give int64."""
+    _check_tensor("sum", input)
+    axes = _dims("sum", input, dim, axis)
+    input, acc = _int_accumulator(input, dtype)
+    return _out(Sum.apply(input, axes, _keep(keepdim, keepdims), acc), out)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    """Sum over `dim`, treating nan as zero."""
+    _check_tensor("nansum", input)
+    axes = _dims("nansum", input, dim, axis)
+    input, acc = _int_accumulator(input, dtype)
+    if input._data.dtype.kind not in "fc":  # integers have no nans
+        return _out(Sum.apply(input, axes, _keep(keepdim, keepdims), acc), out)
+    return _out(NanSum.apply(input, axes, _keep(keepdim, keepdims), False), out)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
-    keepdim = keepdims if keepdims is not None else keepdim
+    """Mean over `dim` (int, tuple, or None for all); floating inputs only (or pass dtype)."""
+    _check_tensor("mean", input)
+    axes = _dims("mean", input, dim, axis)
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind not in "fc":
-        raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {_backend.from_numpy_dtype(input._data.dtype).name.capitalize()}")
-    return Mean.apply(input, _dims(input, dim, axis), keepdim)
+    _need_float("mean", input, "mean(): could not infer output dtype. Input dtype must be "
+                "either a floating point or complex dtype. Got: " + _type_name(input._data))
+    return _out(Mean.apply(input, axes, _keep(keepdim, keepdims)), out)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    """Mean over `dim` of the non-nan elements (nan where a slice has none)."""
+    _check_tensor("nanmean", input)
+    axes = _dims("nanmean", input, dim, axis)
+    if dtype is not None:
+        input = input.to(dtype)
+    _need_float("nanmean", input)
+    return _out(NanSum.apply(input, axes, _keep(keepdim, keepdims), True), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# products
+# ---------------------------------------------------------------------------------------------
+class Prod(Function):
+    """out = product of x over `axis` (every element when axis is None)
+    grad: dx = g * (product of the other elements); = g * out / x when x has no zeros"""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdim, np_dtype):
+        ctx.axis, ctx.keepdim = axis, keepdim
+        out = xp.prod(x, axis=axis, keepdims=keepdim, dtype=np_dtype)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        axes = None if ctx.axis is None else (ctx.axis,)
+        g = _unreduce(g, x.shape, axes, ctx.keepdim)
+        if xp.all(x != 0):
+            return g * _unreduce(out, x.shape, axes, ctx.keepdim) / x
+        # with zeros, out / x would be 0/0: multiply the other elements explicitly instead
+        if ctx.axis is None:
+            return g * _product_of_others(x.reshape(-1), 0).reshape(x.shape)
+        return g * _product_of_others(x, ctx.axis)
+
+
+def _product_of_others(x, axis):
+    """For each element, the product of all other elements along `axis`, without division:
+    (exclusive cumprod from the left) * (exclusive cumprod from the right). Zero-safe."""
+    return _exclusive_cumprod(x, axis) * xp.flip(_exclusive_cumprod(xp.flip(x, axis), axis),
+                                                 axis)
+
+
+def _exclusive_cumprod(x, axis):
+    """[1, x0, x0*x1, …] along `axis`: the product of the elements strictly before each one."""
+    out = xp.ones_like(x)
+    n = x.shape[axis]
+    dst = [slice(None)] * x.ndim
+    src = [slice(None)] * x.ndim
+    dst[axis], src[axis] = slice(1, n), slice(0, n - 1)
+    out[tuple(dst)] = xp.cumprod(x[tuple(src)], axis=axis)
+    return out
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    """Product over one `dim` (or all elements). Bool/integer inputs give int64."""
+    _check_tensor("prod", input)
+    if dim is None and axis is None:
+        reduced = None
+    else:
+        reduced = _one_dim("prod", input, dim, axis)
+        if input._data.ndim == 0:
+            reduced = None
+    input, acc = _int_accumulator(input, dtype)
+    return _out(Prod.apply(input, reduced, _keep(keepdim, keepdims), acc), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# extrema: amax/amin (gradient shared among ties), max/min/median/… along a dim (gradient to
+# the returned index), argmax/argmin
+# ---------------------------------------------------------------------------------------------
+class Amax(Function):
+    """out = largest (or smallest) x over `axes`
+    grad: dx = g / k at the k elements equal to out (ties share it evenly), 0 elsewhere"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, largest):
+        ctx.axes, ctx.keepdim = axes, keepdim
+        out = (xp.amax if largest else xp.amin)(x, axis=axes, keepdims=keepdim)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        return _evenly(g, _raw(x), _raw(out), ctx.axes, ctx.keepdim)
+
+
+def _evenly(g, x, value, axes, keepdim):
+    """Share the gradient `g` of a reduced `value` evenly among the elements of x equal to it
+    (nan counts as equal to nan). The weights are constants, so this stays differentiable."""
+    value = _unreduce(value, x.shape, axes, keepdim)
+    hit = x == value
+    if x.dtype.kind in "fc":
+        hit |= xp.isnan(x) & xp.isnan(value)
+    weight = hit / hit.sum(axis=axes, keepdims=True)
+    return _unreduce(g, x.shape, axes, keepdim) * weight.astype(x.dtype, copy=False)
+
+
+class TakeAlongDim(Function):
+    """out = x at the given index of each slice along `axis` (max/min/median/mode/kthvalue
+    with a dim find the index first, then take the values through this op)
+    grad: dx = g at the taken index, 0 elsewhere"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, index, axis, keepdim):
+        # `index` has the reduced shape (the axis dropped), as argmax gives it
+        ctx.shape, ctx.index, ctx.axis, ctx.keepdim = x.shape, index, axis, keepdim
+        if x.ndim == 0:
+            return x.copy()
+        out = xp.take_along_axis(x, xp.expand_dims(index, axis), axis=axis)
+        return out if keepdim else out.squeeze(axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axis = ctx.shape, ctx.axis
+        if not shape:
+            return g
+        index = xp.expand_dims(ctx.index, axis)
+        positions = xp.arange(shape[axis]).reshape((-1,) + (1,) * (len(shape) - axis - 1))
+        onehot = (positions == index).astype(_raw(g).dtype)
+        return _unreduce(g, shape, (axis,), ctx.keepdim) * onehot
+
+
+def _values_indices(kind, input, index, axis, keepdim):
+    """The (values, indices) named tuple of a value-selecting reduction, from the index."""
+    if keepdim and input._data.ndim:
+        index_out = xp.expand_dims(index, axis)
+    else:
+        index_out = index
+    values = TakeAlongDim.apply(input, index, axis, keepdim)
+    return kind(values, _make(index_out.astype(xp.int64, copy=False)))
+
+
+def _arg_extreme(x, axis, largest):
+    """Index of the first largest/smallest element along `axis` (nan wins, as in torch)."""
+    if x.ndim == 0:
+        return xp.zeros((), xp.int64)
+    return (xp.argmax if largest else xp.argmin)(x, axis=axis)
+
+
+def _max_min(name, largest, input, dim, keepdim, other, axis, keepdims, out):
+    _check_tensor(name, input)
+    if isinstance(dim, Tensor):  # max(input, other): the elementwise maximum
+        dim, other = None, dim
+    if other is not None:
+        from . import pointwise
+        return (pointwise.maximum if largest else pointwise.minimum)(input, other, out=out)
+    if dim is None and axis is None:
+        _check_nonempty(name, input._data, None)
+        return _out(Amax.apply(input, None, False, largest), out)
+    a = _one_dim(name, input, dim, axis)
+    if input._data.ndim:
+        _check_nonempty(name, input._data, (a,))
+    kind = return_types.max if largest else return_types.min
+    index = _arg_extreme(input._data, a, largest)
+    return _values_indices(kind, input, index, a, _keep(keepdim, keepdims))
+
+
+def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
+    """max(input) -> largest element (0-d); max(input, dim, keepdim=False) ->
+    (values, indices) along dim; max(input, other) -> elementwise maximum."""
+    return _max_min("max", True, input, dim, keepdim, other, axis, keepdims, out)
+
+
+def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
+    """min(input) -> smallest element (0-d); min(input, dim, keepdim=False) ->
+    (values, indices) along dim; min(input, other) -> elementwise minimum."""
+    return _max_min("min", False, input, dim, keepdim, other, axis, keepdims, out)
+
+
+def _amax_amin(name, largest, input, dim, keepdim, axis, keepdims, out):
+    _check_tensor(name, input)
+    axes = _dims(name, input, dim if axis is None else axis)
+    _check_nonempty(name, input._data, axes)
+    return _out(Amax.apply(input, axes, _keep(keepdim, keepdims), largest), out)
+
+
+def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
+    """Largest value over `dim` (int or tuple; all dims by default). Ties share the gradient."""
+    return _amax_amin("amax", True, input, dim, keepdim, axis, keepdims, out)
+
+
+def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
+    """Smallest value over `dim` (int or tuple; all dims by default). Ties share the gradient."""
+    return _amax_amin("amin", False, input, dim, keepdim, axis, keepdims, out)
+
+
+def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
+    """(min, max) over one `dim` or all elements, as return_types.aminmax."""
+    _check_tensor("aminmax", input)
+    if dim is None and axis is None:
+        if input._data.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
+                               "the operation has no identity.")
+        axes = None
+    else:
+        axes = (_one_dim("aminmax", input, dim, axis),) if input._data.ndim else None
+        if axes and input._data.shape[axes[0]] == 0:
+            raise IndexError(f"aminmax(): Expected reduction dim {axes[0]} to have non-zero "
+                             "size.")
+    keep = _keep(keepdim, keepdims)
+    return return_types.aminmax(Amax.apply(input, axes, keep, False),
+                                Amax.apply(input, axes, keep, True))
+
+
+def _argmax_argmin(name, largest, input, dim, keepdim):
+    _check_tensor(name, input)
+    x = input._data
+    if x.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): does not support bool input")
+    if dim is None:
+        if x.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
+        index = xp.asarray((xp.argmax if largest else xp.argmin)(x), dtype=xp.int64)
+        return _make(index.reshape((1,) * x.ndim) if keepdim else index)
+    a = _one_dim(name, input, dim)
+    if x.ndim:
+        _check_nonempty(name, x, (a,))
+    index = _arg_extreme(x, a, largest).astype(xp.int64, copy=False)
+    if keepdim and x.ndim:
+        index = xp.expand_dims(index, a)
+    return _make(index)
+
+
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the (first) largest element: flat index without dim, else along `dim`."""
+    return _argmax_argmin("argmax", True, input, dim if axis is None else axis,
+                          _keep(keepdim, keepdims))
+
+
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the (first) smallest element: flat index without dim, else along `dim`."""
+    return _argmax_argmin("argmin", False, input, dim if axis is None else axis,
+                          _keep(keepdim, keepdims))
+
+
+# ---------------------------------------------------------------------------------------------
+# variance and standard deviation
+# ---------------------------------------------------------------------------------------------
+class Var(Function):
+    """out = sum((x - mean)^2) / (n - correction) over `axes`   (two-pass: mean first)
+    grad: dx = g * 2 (x - mean) / (n - correction)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axes, correction, keepdim):
+        ctx.axes, ctx.keepdim = axes, keepdim
+        ctx.dof = _degrees_of_freedom(x.shape, axes, correction)
+        ctx.save_for_backward(x)
+        return _variance(x, axes, keepdim, ctx.dof)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return _var_backward(g, x, ctx.axes, ctx.keepdim, ctx.dof)
+
+
+class Std(Function):
+    """out = sqrt(var(x))
+    grad: dx = var's gradient for g / (2 out); 0 where out == 0 (PyTorch's convention)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axes, correction, keepdim):
+        ctx.axes, ctx.keepdim = axes, keepdim
+        ctx.dof = _degrees_of_freedom(x.shape, axes, correction)
+        out = xp.sqrt(_variance(x, axes, keepdim, ctx.dof))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        zero = (_raw(out) == 0).astype(_raw(out).dtype)
+        g = g * (1 - zero) / (2 * (out + zero))   # + zero: no 0/0 where the gradient is 0
+        return _var_backward(g, x, ctx.axes, ctx.keepdim, ctx.dof)
+
+
+def _degrees_of_freedom(shape, axes, correction):
+    """n - correction, clamped at 0 like PyTorch (var is then inf or nan, with a warning)."""
+    dof = _count(shape, axes) - correction
+    if dof <= 0:
+        warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=5)
+    return builtins.max(dof, 0)
+
+
+def _variance(x, axes, keepdim, dof):
+    n = _count(x.shape, axes)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        d = x - xp.sum(x, axis=axes, keepdims=True) / n
+        sq = d * d if x.dtype.kind != "c" else (d * d.conj()).real
+        return xp.sum(sq, axis=axes, keepdims=keepdim) / dof
+
+
+def _var_backward(g, x, axes, keepdim, dof):
+    scale = 2.0 / dof if dof else float("inf")
+    with xp.errstate(invalid="ignore"):
+        return _unreduce(g, x.shape, axes, keepdim) * (x - x.mean(axis=axes, keepdims=True)) \
+            * scale
+
+
+def _variance_args(name, input, dim, unbiased, correction, axis):
+    """Sort out PyTorch's overloads: var(unbiased), var(dim, unbiased, keepdim),
+    var(dim, correction=c). Returns (axes, correction)."""
+    _check_tensor(name, input)
+    if isinstance(dim, bool):  # var(x, False): the bool is `unbiased`
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}(): 'unbiased' and 'correction' can't be passed together; "
+                        "use correction=0 for unbiased=False and correction=1 for True")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    axes = _dims(name, input, dim, axis)
+    _need_float(name, input, "std and var only support floating point and complex dtypes")
+    return axes, correction
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None, out=None):
+    """Variance over `dim` with Bessel's `correction` (1 by default; unbiased=False means 0)."""
+    axes, c = _variance_args("var", input, dim, unbiased, correction, axis)
+    return _out(Var.apply(input, axes, c, _keep(keepdim, keepdims)), out)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None, out=None):
+    """Standard deviation over `dim`: sqrt(var) with the same `correction`/`unbiased` rules."""
+    axes, c = _variance_args("std", input, dim, unbiased, correction, axis)
+    return _out(Std.apply(input, axes, c, _keep(keepdim, keepdims)), out)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+             keepdims=None):
+    """(var, mean) over `dim`, as two ordinary graph nodes."""
+    axes, c = _variance_args("var_mean", input, dim, unbiased, correction, axis)
+    keep = _keep(keepdim, keepdims)
+    return Var.apply(input, axes, c, keep), Mean.apply(input, axes, keep)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+             keepdims=None):
+    """(std, mean) over `dim`, as two ordinary graph nodes."""
+    axes, c = _variance_args("std_mean", input, dim, unbiased, correction, axis)
+    keep = _keep(keepdim, keepdims)
+    return Std.apply(input, axes, c, keep), Mean.apply(input, axes, keep)
+
+
+# ---------------------------------------------------------------------------------------------
+# norms and log-sum-exp
+# ---------------------------------------------------------------------------------------------
+class Norm2(Function):
+    """out = sqrt(sum |x|^2) over `axes`   (the Euclidean / Frobenius norm)
+    grad: dx = g * x / out; 0 where out == 0 (PyTorch's subgradient choice)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.axes, ctx.keepdim = axes, keepdim
+        sq = x * x if x.dtype.kind != "c" else (x * x.conj()).real
+        out = xp.sqrt(xp.sum(sq, axis=axes, keepdims=keepdim))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        zero = (_raw(out) == 0).astype(_raw(out).dtype)
+        scale = g * (1 - zero) / (out + zero)
+        return _unreduce(scale, x.shape, ctx.axes, ctx.keepdim) * x
+
+
+class NormP(Function):
+    """out = (sum |x|^p)^(1/p) over `axes`; p = inf/-inf: max/min |x|; p = 0: count of x != 0
+    grad: dx = g * sign(x) |x|^(p-1) / out^(p-1); inf: g * sign(x) shared among the extremes"""
+
+    @staticmethod
+    def forward(ctx, x, p, axes, keepdim):
+        ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
+        a = xp.abs(x)
+        if p == float("inf"):
+            out = xp.amax(a, axis=axes, keepdims=keepdim)
+        elif p == float("-inf"):
+            out = xp.amin(a, axis=axes, keepdims=keepdim)
+        elif p == 0:
+            out = xp.sum(a != 0, axis=axes, keepdims=keepdim).astype(a.dtype)
+        elif p == 1:
+            out = xp.sum(a, axis=axes, keepdims=keepdim)
+        else:
+            out = xp.sum(a ** p, axis=axes, keepdims=keepdim) ** (1 / p)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        p, axes, keepdim = ctx.p, ctx.axes, ctx.keepdim
+        g = _unreduce(g, x.shape, axes, keepdim)
+        if p == 0:
+            return xp.zeros_like(x)
+        if p == 1:
+            return g * xp.sign(x)
+        if p in (float("inf"), float("-inf")):
+            return _evenly(g, xp.abs(x), out, axes, keepdim) * xp.sign(x)
+        out = _unreduce(out, x.shape, axes, keepdim)
+        a = xp.abs(x)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            # |x|^(p-1) is inf at x == 0 when p < 1: PyTorch gives those elements 0 gradient
+            scaled = xp.where(a == 0, 0, xp.sign(x) * a ** (p - 1))
+            return xp.where(out == 0, 0, g * scaled / out ** (p - 1)).astype(x.dtype)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """The p-norm of `input` over `dim` (all elements by default): p = 'fro' or 2 (Euclidean),
+    1, inf, -inf, 0 or any other float. Shapes: like sum over `dim`."""
+    _check_tensor("norm", input)
+    if dtype is not None:
+        input = input.to(dtype)
+    _need_float("norm", input, "linalg.vector_norm: Expected a floating point or complex tensor "
+                f"as input. Got {_type_name(input._data)}")
+    if p is None:
+        p = "fro"
+    if isinstance(p, str):
+        if p == "nuc":
+            raise RuntimeError("norm(): the nuclear norm (p='nuc') is not supported by "
+                               "glasstorch")
+        if p != "fro":
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        if isinstance(dim, (tuple, list)) and len(dim) > 2:
+            raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
+                               + " ".join(str(d) for d in dim))
+        p = 2
+    axes = _dims("norm", input, dim)
+    if p == 2:
+        return _out(Norm2.apply(input, axes, keepdim), out)
+    if p in (float("inf"), float("-inf")) and input._data.size == 0:
+        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
+                           "because the operation does not have an identity")
+    return _out(NormP.apply(input, float(p), axes, keepdim), out)
+
+
+class LogSumExp(Function):
+    """out = m + log(sum exp(x - m)) over `axes`, m = max x   (the shift avoids overflow)
+    grad: dx = g * exp(x - out)   (= g * softmax(x))"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.axes, ctx.keepdim = axes, keepdim
+        if x.size:
+            m = xp.amax(x, axis=axes, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, 0)  # all -inf (or inf) slices: don't shift by inf
+        else:
+            m = xp.zeros(_kept_shape(x.shape, axes), x.dtype)
+        with xp.errstate(divide="ignore"):  # log(0) = -inf for empty or all -inf slices
+            out = xp.log(xp.sum(xp.exp(x - m), axis=axes, keepdims=True)) + m
+        if not keepdim:
+            out = out.reshape(_reduced_shape(x.shape, axes, False))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        shape, axes, keepdim = x.shape, ctx.axes, ctx.keepdim
+        shifted = x - _unreduce(out, shape, axes, keepdim)
+        softmax = shifted.exp() if isinstance(shifted, Tensor) else xp.exp(shifted)
+        return _unreduce(g, shape, axes, keepdim) * softmax
+
+
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+    """log(sum(exp(input))) over `dim` (int or tuple), computed stably. Integer inputs give
+    the default float dtype."""
+    _check_tensor("logsumexp", input)
+    if dim is None and axis is None:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
+    axes = _dims("logsumexp", input, dim, axis)
+    return _out(LogSumExp.apply(float_input(input), axes, _keep(keepdim, keepdims)), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# cumulative scans
+# ---------------------------------------------------------------------------------------------
+def _reverse_cumsum(g, axis):
+    """Sum of g over positions >= each one along `axis`."""
+    return xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis)
+
+
+class Cumsum(Function):
+    """out_i = x_0 + … + x_i along `axis`
+    grad: dx_i = g_i + … + g_last   (a reversed cumsum)"""
+
+    @staticmethod
+    def forward(ctx, x, axis, np_dtype):
+        ctx.axis = axis
+        if x.ndim == 0:
+            return x.astype(np_dtype or x.dtype)
+        return xp.cumsum(x, axis=axis, dtype=np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g if g.ndim == 0 else _reverse_cumsum(g, ctx.axis)
+
+
+class Cumprod(Function):
+    """out_i = x_0 * … * x_i along `axis`
+    grad: dx_k = sum_{j>=k} g_j * out_j / x_k, computed without dividing by zeros"""
+
+    @staticmethod
+    def forward(ctx, x, axis, np_dtype):
+        ctx.axis = axis
+        out = x.astype(np_dtype or x.dtype) if x.ndim == 0 else \
+            xp.cumprod(x, axis=axis, dtype=np_dtype)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        a = ctx.axis
+        if x.ndim == 0:
+            return g
+        if xp.all(x != 0):
+            return _reverse_cumsum(g * out, a) / x
+        # With zeros: before the first zero z the division is safe (later terms are 0 anyway);
+        # at z the gradient is sum_{j>=z} g_j * (cumprod with x_z replaced by 1)_j; after z
+        # every product still contains x_z = 0, so the gradient is 0.
+        zeros_so_far = xp.cumsum(x == 0, axis=a)
+        before = zeros_so_far == 0
+        first = (x == 0) & (zeros_so_far == 1)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            dx = xp.where(before, _reverse_cumsum(g * out, a) / xp.where(before, x, 1), 0)
+        at_first = _reverse_cumsum(g * xp.cumprod(xp.where(first, 1, x), axis=a), a)
+        return xp.where(first, at_first, dx).astype(x.dtype, copy=False)
+
+
+def _scan_args(name, input, dim, axis, dtype):
+    _check_tensor(name, input)
+    if dim is None and axis is None:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+    a = _one_dim(name, input, dim, axis)
+    input, acc = _int_accumulator(input, dtype)
+    return input, a, acc
+
+
+def cumsum(input, dim=None, *, dtype=None, axis=None, out=None):
+    """Running sum along `dim`; same shape as input. Bool/integer inputs give int64."""
+    input, a, acc = _scan_args("cumsum", input, dim, axis, dtype)
+    return _out(Cumsum.apply(input, a, acc), out)
+
+
+def cumprod(input, dim=None, *, dtype=None, axis=None, out=None):
+    """Running product along `dim`; same shape as input. Bool/integer inputs give int64."""
+    input, a, acc = _scan_args("cumprod", input, dim, axis, dtype)
+    return _out(Cumprod.apply(input, a, acc), out)
+
+
+class Cummax(Function):
+    """values_i = max(x_0 … x_i) along `axis`, indices_i = where it was (latest among ties)
+    grad: dx_k = sum of g_i over the outputs i whose index is k"""
+
+    @staticmethod
+    def forward(ctx, x, axis, largest):
+        ctx.shape, ctx.axis = x.shape, axis
+        if x.ndim == 0:
+            ctx.index = xp.zeros((), xp.int64)
+            values = x.copy()
+        else:
+            values = (xp.maximum if largest else xp.minimum).accumulate(x, axis=axis)
+            # torch moves the index on ties (>=) and at every nan (nan then sticks)
+            moved = x == values
+            if x.dtype.kind in "fc":
+                moved |= xp.isnan(x)
+            positions = xp.arange(x.shape[axis]).reshape(
+                (-1,) + (1,) * (x.ndim - axis - 1))
+            ctx.index = xp.maximum.accumulate(xp.where(moved, positions, 0), axis=axis)
+        ctx.mark_non_differentiable(ctx.index)
+        return values, ctx.index
+
+    @staticmethod
+    def backward(ctx, g, g_index):
+        shape, axis, index = ctx.shape, ctx.axis, ctx.index
+        if not shape:
+            return g
+        # scatter-add g into x's flat positions: same element, with its position along
+        # `axis` replaced by the index
+        stride = int(xp.prod(shape[axis + 1:], dtype=xp.int64))
+        positions = xp.arange(shape[axis]).reshape((-1,) + (1,) * (len(shape) - axis - 1))
+        flat = xp.arange(g.size).reshape(shape) + (index - positions) * stride
+        return _backend.scatter_add(xp.zeros(g.size, g.dtype), flat.ravel(),
+                                    g.ravel()).reshape(shape)
+
+
+def _cummax_cummin(name, largest, input, dim, axis):
+    _check_tensor(name, input)
+    if dim is None and axis is None:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+    a = _one_dim(name, input, dim, axis)
+    values, index = Cummax.apply(input, a, largest)
+    kind = return_types.cummax if largest else return_types.cummin
+    return kind(values, index)
+
+
+def cummax(input, dim=None, *, axis=None):
+    """(values, indices): running maximum along `dim` and where each came from."""
+    return _cummax_cummin("cummax", True, input, dim, axis)
+
+
+def cummin(input, dim=None, *, axis=None):
+    """(values, indices): running minimum along `dim` and where each came from."""
+    return _cummax_cummin("cummin", False, input, dim, axis)
+
+
+# ---------------------------------------------------------------------------------------------
+# logical reductions and counting (no gradients)
+# ---------------------------------------------------------------------------------------------
+def _logical(name, reducer, input, dim, keepdim, axis, keepdims, out):
+    _check_tensor(name, input)
+    axes = _dims(name, input, dim, axis)
+    x = input._data
+    result = reducer(x, axis=axes, keepdims=_keep(keepdim, keepdims))
+    # uint8 input gives a uint8 result in PyTorch (kept for backward compatibility)
+    result = xp.asarray(result, dtype=xp.uint8 if x.dtype == xp.uint8 else xp.bool_)
+    return _out(_make(result), out)
+
+
+def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+    """True where every element over `dim` is nonzero (bool; uint8 for uint8 input)."""
+    return _logical("all", xp.all, input, dim, keepdim, axis, keepdims, out)
+
+
+def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+    """True where some element over `dim` is nonzero (bool; uint8 for uint8 input)."""
+    return _logical("any", xp.any, input, dim, keepdim, axis, keepdims, out)
+
+
+def count_nonzero(input, dim=None, *, axis=None):
+    """Number of nonzero elements over `dim` (int or tuple; all by default), as int64."""
+    _check_tensor("count_nonzero", input)
+    axes = _dims("count_nonzero", input, dim, axis)
+    return _make(xp.asarray(xp.count_nonzero(input._data, axis=axes), dtype=xp.int64))
+
+
+# ---------------------------------------------------------------------------------------------
+# order statistics: median, mode, kthvalue, quantile
+# ---------------------------------------------------------------------------------------------
+class MedianAll(Function):
+    """out = the lower median of all elements (nan if any is nan)
+    grad: dx = g / k at the k elements equal to out (like the full max)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, ignore_nan):
+        flat = x.reshape(-1)
+        if x.dtype.kind in "fc":
+            nans = xp.isnan(flat)
+            if ignore_nan:
+                flat = flat[~nans]
+            elif nans.any():
+                flat = flat[:0]  # a nan anywhere makes the median nan
+        if flat.size:
+            k = (flat.size - 1) // 2  # the lower of the two middle values, as PyTorch
+            out = xp.asarray(xp.partition(flat, k)[k])
+        else:
+            out = xp.asarray(xp.nan, x.dtype)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        return _evenly(g, _raw(x), _raw(out), None, False)
+
+
+def _sorted_order(x, axis):
+    """Stable argsort along `axis`: nans last, ties in their original order."""
+    return xp.argsort(x, axis=axis, kind="stable")
+
+
+def _pick_sorted(order, position, axis):
+    """The original index of the element at sorted `position` (an array over the other
+    dims, or an int) along `axis`."""
+    position = xp.broadcast_to(xp.asarray(position), _reduced_shape(order.shape, (axis,),
+                                                                    False))
+    return xp.take_along_axis(order, xp.expand_dims(position, axis), axis=axis).squeeze(axis)
+
+
+def _median_index(x, axis, ignore_nan):
+    """Index of the lower median along `axis`: a nan anywhere in a slice is the answer for
+    median (its first nan); nanmedian takes the median of the other elements."""
+    if x.ndim == 0:
+        return xp.zeros((), xp.int64)
+    n = x.shape[axis]
+    order = _sorted_order(x, axis)
+    if x.dtype.kind not in "fc":
+        return _pick_sorted(order, (n - 1) // 2, axis)
+    nan_count = xp.isnan(x).sum(axis=axis)
+    if ignore_nan:
+        position = xp.maximum((n - nan_count - 1) // 2, 0)
+    else:
+        position = xp.where(nan_count > 0, n - nan_count, (n - 1) // 2)
+    return _pick_sorted(order, position, axis)
+
+
+def _median(name, ignore_nan, input, dim, keepdim, axis, keepdims):
+    _check_tensor(name, input)
+    if dim is None and axis is None:
+        return MedianAll.apply(input, ignore_nan)
+    a = _one_dim(name, input, dim, axis)
+    if input._data.ndim:
+        _check_nonempty(name, input._data, (a,))
+    kind = getattr(return_types, name, return_types.median)
+    index = _median_index(input._data, a, ignore_nan)
+    return _values_indices(kind, input, index, a, _keep(keepdim, keepdims))
+
+
+def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """median(input) -> lower median of all elements (0-d); median(input, dim) ->
+    (values, indices) along dim. A nan in a slice makes its median nan."""
+    return _median("median", False, input, dim, keepdim, axis, keepdims)
+
+
+def nanmedian(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Like median, ignoring nans (nan only where a slice is all nan)."""
+    return _median("nanmedian", True, input, dim, keepdim, axis, keepdims)
+
+
+def _mode_index(x, axis):
+    """Index of the most frequent value along `axis` (the smallest such value; its last
+    occurrence, as PyTorch). Sort each slice, measure the runs of equal values, pick the
+    first longest run."""
+    if x.ndim == 0:
+        return xp.zeros((), xp.int64)
+    n = x.shape[axis]
+    rows = xp.moveaxis(x, axis, -1).reshape(-1, n)
+    order = _sorted_order(rows, 1)
+    srt = xp.take_along_axis(rows, order, axis=1)
+    starts = xp.ones(srt.shape, bool)
+    starts[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    run_id = xp.cumsum(starts.ravel()) - 1   # column 0 always starts a run: rows stay apart
+    run_length = xp.bincount(run_id)[run_id].reshape(srt.shape) if run_id.size else \
+        xp.zeros(srt.shape, xp.int64)
+    first = xp.argmax(run_length, axis=1)    # first position of the first longest run
+    last = first + run_length[xp.arange(len(rows)), first] - 1 if len(rows) else first
+    index = order[xp.arange(len(rows)), last] if len(rows) else first
+    return index.reshape(_reduced_shape(x.shape, (axis,), False))
+
+
+def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
+    """(values, indices): the most frequent value along `dim` (the smallest on ties)."""
+    _check_tensor("mode", input)
+    a = _one_dim("mode", input, dim if axis is None else axis)
+    if input._data.ndim:
+        _check_nonempty("mode", input._data, (a,))
+    index = _mode_index(input._data, a)
+    return _values_indices(return_types.mode, input, index, a, _keep(keepdim, keepdims))
+
+
+def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
+    """(values, indices): the k-th smallest element (k counts from 1) along `dim`."""
+    _check_tensor("kthvalue", input)
+    k = _as_int("kthvalue", k, "k")
+    d = dim if axis is None else axis
+    a = _one_dim("kthvalue", input, d)
+    x = input._data
+    n = x.shape[a] if x.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    index = _pick_sorted(_sorted_order(x, a), k - 1, a) if x.ndim else xp.zeros((), xp.int64)
+    return _values_indices(return_types.kthvalue, input, index, a, _keep(keepdim, keepdims))
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+class Quantile(Function):
+    """out = sorted[lo] + w * (sorted[hi] - sorted[lo]) at rank q * (n - 1) along `axis`
+    (all elements when axis is None); output dims: (q, *reduced shape)
+    grad: dx = g * (1 - w) at the element ranked lo, g * w at the one ranked hi"""
+
+    @staticmethod
+    def forward(ctx, x, q, axis, keepdim, interpolation, ignore_nan):
+        ctx.shape, ctx.axis, ctx.keepdim, ctx.q_shape = x.shape, axis, keepdim, q.shape
+        moved = x.reshape(-1) if axis is None else xp.moveaxis(x, axis, -1)
+        ctx.order = _sorted_order(moved, -1)
+        srt = xp.take_along_axis(moved, ctx.order, axis=-1)   # (..., n), nans last
+        n = srt.shape[-1]
+        q = q.reshape(-1)                                      # (Q,)
+        if ignore_nan:
+            count = (n - xp.isnan(srt).sum(axis=-1, keepdims=True)).astype(x.dtype)
+        else:
+            count = xp.asarray(n, x.dtype)
+        rank = q * (count - 1)          # in x's dtype, as PyTorch computes it
+        if ignore_nan:
+            rank = xp.maximum(rank, 0)  # all-nan slices: any rank, the value is nan anyway
+        lo, hi = xp.floor(rank), xp.ceil(rank)
+        w = rank - lo                   # linear: the fractional part of the rank
+        if interpolation == "midpoint":
+            w = xp.full_like(rank, 0.5)
+        elif interpolation != "linear":  # a single element: no interpolation weight
+            if interpolation == "lower":
+                hi = lo
+            elif interpolation == "higher":
+                lo = hi
+            else:
+                lo = hi = xp.round(rank)  # nearest: round half to even, like torch.round
+            w = xp.zeros_like(rank)
+        lo = xp.broadcast_to(lo, srt.shape[:-1] + q.shape).astype(xp.int64)
+        hi = xp.broadcast_to(hi, srt.shape[:-1] + q.shape).astype(xp.int64)
+        w = xp.broadcast_to(w, lo.shape)
+        below = xp.take_along_axis(srt, lo, axis=-1)
+        above = xp.take_along_axis(srt, hi, axis=-1)
+        # torch.lerp's two-sided formula (exact at both ends)
+        out = xp.where(w < 0.5, below + w * (above - below), above - (above - below) * (1 - w))
+        if not ignore_nan:
+            out = xp.where(xp.isnan(srt[..., -1:]), xp.nan, out)  # a nan anywhere -> nan
+        ctx.lo, ctx.hi, ctx.w = lo, hi, w
+        out = xp.moveaxis(out, -1, 0)                           # (Q, ...)
+        axes = None if axis is None else (axis,)
+        out = out.reshape((len(q),) + _reduced_shape(x.shape, axes, keepdim))
+        return out.reshape(out.shape[1:]) if not ctx.q_shape else out
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axis = ctx.shape, ctx.axis
+        moved_shape = ctx.order.shape
+        g = g.reshape((-1,) + moved_shape[:-1])                 # (Q, ...) without keepdim 1s
+        g = xp.moveaxis(g, 0, -1)                               # (..., Q)
+        grad_sorted = xp.zeros(moved_shape, g.dtype)
+        _scatter_last(grad_sorted, ctx.lo, g * (1 - ctx.w))
+        _scatter_last(grad_sorted, ctx.hi, g * ctx.w)
+        grad_moved = xp.empty_like(grad_sorted)
+        xp.put_along_axis(grad_moved, ctx.order, grad_sorted, axis=-1)  # undo the sort
+        if axis is None:
+            return grad_moved.reshape(shape)
+        return xp.moveaxis(grad_moved, -1, axis)
+
+
+def _scatter_last(out, index, values):
+    """out[..., index[..., j]] += values[..., j] along the last axis (repeats accumulate)."""
+    n = out.shape[-1]
+    rows = xp.arange(index.size // builtins.max(index.shape[-1], 1)).reshape(
+        index.shape[:-1] + (1,))
+    flat = out.reshape(-1)
+    _backend.scatter_add(flat, (rows * n + index).ravel(), values.ravel())
+
+
+def _quantile(name, ignore_nan, input, q, dim, keepdim, interpolation, axis, keepdims):
+    _check_tensor(name, input)
+    x = input._data
+    if x.dtype not in (xp.float32, xp.float64):
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if isinstance(q, Tensor):
+        if q._data.dtype != x.dtype:
+            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+        if q._data.ndim > 1:
+            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+        q_array = q._data
+    else:
+        q_array = xp.asarray(q, dtype=x.dtype)
+    if x.size == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
+    if not xp.all((q_array >= 0) & (q_array <= 1)):
+        if isinstance(q, Tensor):
+            raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+        raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
+    if dim is None:
+        dim = axis
+    a = None if dim is None or x.ndim == 0 else _one_dim(name, input, dim)
+    if dim is not None and x.ndim == 0:
+        wrap_dim(_as_int(name, dim), 0)  # still reject an out-of-range dim
+    return Quantile.apply(input, q_array, a, _keep(keepdim, keepdims), interpolation,
+                          ignore_nan)
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", axis=None,
+             keepdims=None, out=None):
+    """The q-th quantiles along `dim` (of all elements by default), interpolating between
+    the two nearest ranks. q: a float or a 1-D tensor (which adds a leading dim of len(q))."""
+    return _out(_quantile("quantile", False, input, q, dim, keepdim, interpolation, axis,
+                          keepdims), out)
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", axis=None,
+                keepdims=None, out=None):
+    """Like quantile, ignoring nans (nan only where a slice is all nan)."""
+    return _out(_quantile("nanquantile", True, input, q, dim, keepdim, interpolation, axis,
+                          keepdims), out)
