@@ -349,3 +349,17 @@ def test_iterator_dying_in_a_garbage_cycle_stops_its_workers_at_once():
     gc.collect()
     assert all(gone(p) for p in pids)
     assert time.monotonic() - start < 3
+
+
+class BlasThreads(gud.Dataset):
+    def __getitem__(self, i):
+        from threadpoolctl import threadpool_info
+        return max([p["num_threads"] for p in threadpool_info()] or [1])
+
+    def __len__(self):
+        return 2
+
+
+def test_workers_use_one_blas_thread():
+    pytest.importorskip("threadpoolctl")
+    assert list(gud.DataLoader(BlasThreads(), batch_size=None, num_workers=2)) == [1, 1]

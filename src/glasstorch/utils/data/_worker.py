@@ -199,6 +199,17 @@ def _seed_worker(seed):
     _backend.default_generator.manual_seed(seed)
 
 
+def _one_blas_thread():
+    """Let this worker's NumPy use one BLAS thread, as PyTorch gives each worker one thread:
+    N workers each starting a thread per core would oversubscribe the CPUs. Done through
+    threadpoolctl when it is installed; without it the thread counts are left alone."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(1)
+
+
 def _worker_loop(iterable, dataset, index_queue, result_queue, done_event, auto_collation,
                  collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers):
     """Body of worker process `worker_id`. Tasks arrive on `index_queue` as (task_id, keys);
@@ -206,6 +217,7 @@ def _worker_loop(iterable, dataset, index_queue, result_queue, done_event, auto_
     global _worker_info
     parent = os.getppid()
     try:
+        _one_blas_thread()
         seed = base_seed + worker_id
         _seed_worker(seed)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
