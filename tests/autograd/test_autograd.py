@@ -395,3 +395,26 @@ def test_create_graph_through_matmul_and_mean():
 def test_gradgradcheck():
     x = gt.tensor([0.3, -0.7, 1.1], dtype=gt.float64, requires_grad=True)
     assert gt.autograd.gradgradcheck(lambda t: (t * t.tanh()).exp(), (x,))
+
+
+def test_inplace_on_view_of_leaf_is_an_error():
+    def run(lib):
+        x = _x(lib)
+        x[:2].mul_(2)
+    check_error(run, match="view of a leaf Variable")
+
+
+def test_setitem_style_write_through_view_reaches_base_and_value():
+    def run(lib):
+        a = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        v = lib.tensor([10.0, 20.0], requires_grad=True)
+        b = a * 2
+        b.t()[1].mul_(v)        # scales column 1 of b by v through a strided view
+        (b * b).sum().backward()
+        return b, a.grad, v.grad
+    both(run)
+
+
+def test_gradcheck_on_empty_input():
+    x = gt.zeros(0, 3, dtype=gt.float64, requires_grad=True)
+    assert gt.autograd.gradcheck(lambda t: t * 2, (x,))

@@ -8,12 +8,19 @@ computed from a snapshot of x, so the old values saved for backward stay intact.
 from .. import _backend
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
+from ..autograd.function import Function
 
 
 def check_inplace_allowed(self):
-    if grad_mode.enabled and self._requires_grad and self.grad_fn is None:
+    if not grad_mode.enabled:
+        return
+    if self._requires_grad and self.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
+    base = self._base
+    if base is not None and base._requires_grad and base.grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
 
 
 def _can_cast(src, dst):
@@ -37,13 +44,66 @@ def write_into(self, result):
         if broadcast != self._data.shape:
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
                                f"broadcast shape {list(result._data.shape)}")
+    if not self._data.flags.writeable:
+        raise RuntimeError(_OVERLAP_MESSAGE)
     self._data[...] = result._data
     self._bump_version()
     if result._requires_grad and grad_mode.enabled:
+        if result.grad_fn is None:   # a leaf written in: give self a node of its own
+            from .convert import clone
+            result = clone(result)
         self.grad_fn = result.grad_fn
         self._output_nr = result._output_nr
         self._requires_grad = True
+        if self._base is not None:
+            _rebase_view_base(self, result)
     return self
+
+
+class CopySlices(Function):
+    """base_new = base_old with the view's elements replaced by `result` (in-place on a view)
+    grad: d base_old = g with the view's region zeroed,  d result = g at the view's region"""
+
+    @staticmethod
+    def forward(ctx, base, result, region):
+        ctx.region = region
+        return base
+
+    @staticmethod
+    def backward(ctx, g):
+        g_base = _backend.xp.array(g, order="C")
+        g_result = ctx.region(g_base).copy()
+        ctx.region(g_base)[...] = 0
+        return g_base, g_result, None
+
+
+def _rebase_view_base(view, result):
+    """After an in-place op on `view`, make its base's history include it (PyTorch's
+    CopySlices), so gradients through the base see the write. The view's place in the base is
+    read off the NumPy memory layout: its byte offset and strides within the base's buffer."""
+    base = view._base
+    base_arr, view_arr = base._data, view._data
+    if not base_arr.flags.c_contiguous:
+        return  # a base that is itself a strided view: not supported, left as before
+    itemsize = base_arr.itemsize
+    offset = (view_arr.__array_interface__["data"][0]
+              - base_arr.__array_interface__["data"][0]) // itemsize
+    shape, strides = view_arr.shape, view_arr.strides
+    scale = lambda arr: tuple(st // itemsize * arr.itemsize for st in strides)  # noqa: E731
+
+    def region(arr):
+        flat = arr.reshape(-1)[offset:]
+        return _backend.xp.lib.stride_tricks.as_strided(flat, shape, scale(arr))
+
+    previous = _make(base_arr, base._requires_grad, base.grad_fn, base._output_nr)
+    out = CopySlices.apply(previous, result, region)
+    base.grad_fn, base._output_nr, base._requires_grad = out.grad_fn, 0, True
+
+
+# expand() gives a read-only NumPy view whose elements share memory, as PyTorch's does
+_OVERLAP_MESSAGE = ("unsupported operation: more than one element of the written-to tensor "
+                    "refers to a single memory location. Please clone() the tensor before "
+                    "performing the operation.")
 
 
 def _cap(d):
@@ -78,6 +138,8 @@ def _any_requires_grad(args):
 def fill_(self, value):
     """Set every element to `value` (a number or a 0-d tensor)."""
     check_inplace_allowed(self)
+    if not self._data.flags.writeable:
+        raise RuntimeError(_OVERLAP_MESSAGE)
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
@@ -97,6 +159,8 @@ def copy_(self, src, non_blocking=False):
     check_inplace_allowed(self)
     if not isinstance(src, Tensor):
         src = _make(_backend.xp.asarray(src))
+    if not self._data.flags.writeable:
+        raise RuntimeError(_OVERLAP_MESSAGE)
     try:
         self._data[...] = _backend.xp.broadcast_to(src._data, self._data.shape)
     except ValueError:

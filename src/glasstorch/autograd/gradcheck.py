@@ -33,7 +33,10 @@ def _numerical_jacobian(func, inputs, index, eps):
         minus = [o._data.astype(xp.float64).ravel() for o in _flat_outputs(func(*inputs))]
         flat[k] = orig
         columns.append(xp.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
-    return xp.stack(columns, axis=1) if columns else xp.zeros((0, 0))
+    if not columns:  # an empty input: a Jacobian with no columns
+        n_out = sum(o._data.size for o in _flat_outputs(func(*inputs)))
+        return xp.zeros((n_out, 0))
+    return xp.stack(columns, axis=1)
 
 
 def _analytical_jacobian(func, inputs, diff_indices):
