@@ -1,0 +1,717 @@
+"""Activation functions and softmax: each one fused Function, forward and backward side by side.
+
+Every activation is a single autograd node with a hand-derived backward. The gradients at the
+kinks follow PyTorch's conventions (noted per Function). Backwards marked
+`differentiable_backward` use only operators and the `_exp`/`_sigmoid`/... helpers below, which
+run on NumPy arrays normally and on Tensors under `create_graph=True`, so they can be
+differentiated again. The public functions at the bottom are what `nn.functional` exports.
+`relu`, `sigmoid` and `tanh` themselves live in `elementwise.py` (they are also tensor ops).
+"""
+import math
+import warnings
+
+from .. import _backend
+from .._backend import xp
+from .._tensor import Tensor, _make
+from ..autograd import grad_mode
+from ..autograd.function import Function
+from . import elementwise
+from ._util import wrap_dim, where as _where
+from .elementwise import stable_sigmoid, _arr, _raw, _special
+from .inplace import check_inplace_allowed, write_into, snapshot, _cap
+
+
+# Math that a differentiable backward calls on arrays (normal backward) or on Tensors
+# (create_graph=True).
+def _exp(x):
+    return elementwise.exp(x) if isinstance(x, Tensor) else xp.exp(x)
+
+
+def _tanh(x):
+    return elementwise.tanh(x) if isinstance(x, Tensor) else xp.tanh(x)
+
+
+def _sigmoid(x):
+    return elementwise.sigmoid(x) if isinstance(x, Tensor) else stable_sigmoid(x)
+
+
+def _erf(x):
+    return elementwise.erf(x) if isinstance(x, Tensor) else _special().erf(x).astype(x.dtype)
+
+
+def _same_dtype(out, x):
+    """NumPy turns `int_array op python_float` into float64; PyTorch keeps the input's dtype."""
+    return out if out.dtype == x.dtype else out.astype(x.dtype)
+
+
+# ---------------------------------------------------------------------------------------------
+# piecewise-linear activations
+# ---------------------------------------------------------------------------------------------
+class Hardtanh(Function):
+    """out = clamp(x, min_val, max_val)       (relu6 is hardtanh(x, 0, 6))
+    grad: dx = g where min_val < x < max_val, else 0   (0 at both bounds, as PyTorch)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, min_val, max_val):
+        ctx.save_for_backward(x)
+        ctx.bounds = (min_val, max_val)
+        return _same_dtype(_arr(xp.clip(x, min_val, max_val)), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        low, high = ctx.bounds
+        x = _raw(x)
+        return g * ((x > low) & (x < high))
+
+
+class LeakyRelu(Function):
+    """out = x if x > 0 else negative_slope * x
+    grad: dx = g if x > 0 else negative_slope * g      (the slope at x == 0, as PyTorch)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, negative_slope):
+        ctx.save_for_backward(x)
+        ctx.slope = negative_slope
+        return _arr(xp.where(x > 0, x, x * negative_slope))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return _where(_raw(x) > 0, g, g * ctx.slope)
+
+
+class Prelu(Function):
+    """out = x if x > 0 else w * x     (w: one slope per channel, channels on dim 1)
+    grad: dx = g if x > 0 else w * g,  dw = sum of g * x where x <= 0 (over all but dim 1)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, weight):
+        # weight (C,) is viewed as (C, 1, 1, ...) so it lines up with dim 1 of x
+        w = weight.reshape(weight.shape + (1,) * (x.ndim - 2)) if weight.size > 1 else \
+            weight.reshape(())
+        ctx.save_for_backward(x, w)
+        ctx.weight_shape = weight.shape
+        return _arr(xp.where(x > 0, x, w * x))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        positive = _raw(x) > 0
+        need_x, need_w = ctx.needs_input_grad
+        gx = _where(positive, g, g * w) if need_x else None
+        gw = None
+        if need_w:
+            gw = _where(positive, 0.0, g * x)
+            channel = (1,) if _raw(w).ndim else ()
+            axes = tuple(i for i in range(gw.ndim) if i not in channel)
+            gw = gw.sum(axis=axes).reshape(ctx.weight_shape)
+        return gx, gw
+
+
+class Threshold(Function):
+    """out = x if x > threshold else value
+    grad: dx = g where x > threshold, else 0"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, threshold, value):
+        ctx.save_for_backward(x)
+        ctx.threshold = threshold
+        return _same_dtype(_arr(xp.where(x > threshold, x, value)), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (_raw(x) > ctx.threshold)
+
+
+class Hardshrink(Function):
+    """out = x if |x| > lambd else 0
+    grad: dx = g where |x| > lambd, else 0"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, lambd):
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        return _arr(xp.where(xp.abs(x) > lambd, x, 0)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (xp.abs(_raw(x)) > ctx.lambd)
+
+
+class Softshrink(Function):
+    """out = x - lambd if x > lambd, x + lambd if x < -lambd, else 0
+    grad: dx = g where |x| > lambd, else 0"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, lambd):
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        return _arr(xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, 0))
+                    ).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (xp.abs(_raw(x)) > ctx.lambd)
+
+
+class Hardsigmoid(Function):
+    """out = clamp(x + 3, 0, 6) / 6
+    grad: dx = g / 6 where -3 < x < 3, else 0"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _arr(xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        x = _raw(x)
+        return g * ((x > -3) & (x < 3)) * (1 / 6)
+
+
+class Hardswish(Function):
+    """out = x * clamp(x + 3, 0, 6) / 6
+    grad: dx = g * (x / 3 + 1/2) where -3 < x < 3;  g where x >= 3;  0 where x <= -3"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _arr(x * xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        raw = _raw(x)
+        middle = g * (x / 3 + 0.5)
+        return _where(raw <= -3, 0.0, _where(raw < 3, middle, g))
+
+
+# ---------------------------------------------------------------------------------------------
+# smooth activations
+# ---------------------------------------------------------------------------------------------
+class Elu(Function):
+    """out = scale * x if x > 0 else scale * alpha * (exp(input_scale * x) - 1)
+    grad: dx = scale * g if x > 0 else g * scale * alpha * input_scale * exp(input_scale * x)
+    One Function for elu (scale = input_scale = 1), selu and celu (input_scale = 1/alpha);
+    PyTorch uses the negative branch's slope at x == 0."""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, alpha, scale, input_scale):
+        ctx.save_for_backward(x)
+        ctx.coefs = (alpha, scale, input_scale)
+        # expm1 of min(x, 0): accurate near 0 and no overflow on the unused positive branch
+        negative = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)
+        return _arr(xp.where(x > 0, x * scale, negative)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.coefs
+        raw = _raw(x)
+        # the exp is taken of min(x, 0) so the positive side cannot overflow
+        negative = _exp(_where(raw > 0, 0.0, x) * input_scale) * (scale * alpha * input_scale)
+        return _where(raw > 0, g * scale, g * negative)
+
+
+class Gelu(Function):
+    """out = x * Phi(x)  (Phi: standard normal CDF, via erf), or with approximate='tanh'
+    0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi)
+    grad: dx = g * (Phi(x) + x * phi(x)), or the derivative of the tanh form"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            inner = (x + 0.044715 * x * x * x) * math.sqrt(2 / math.pi)
+            return _arr(0.5 * x * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
+        cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
+        return _arr(x * cdf).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            t = _tanh((x + 0.044715 * x * x * x) * k)
+            d_inner = (1 + 3 * 0.044715 * x * x) * k
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
+        cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
+        pdf = _exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+        return g * (cdf + x * pdf)
+
+
+class Silu(Function):
+    """out = x * sigmoid(x)
+    grad: dx = g * s * (1 + x * (1 - s)),  s = sigmoid(x)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _arr(x * stable_sigmoid(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        s = _sigmoid(x)
+        return g * s * (1 + x * (1 - s))
+
+
+class Mish(Function):
+    """out = x * tanh(softplus(x))
+    grad: dx = g * (t + x * sigmoid(x) * (1 - t**2)),  t = tanh(softplus(x))"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _arr(x * xp.tanh(xp.logaddexp(0, x))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        t = xp.tanh(xp.logaddexp(0, x)).astype(x.dtype, copy=False)
+        return g * (t + x * stable_sigmoid(x) * (1 - t * t))
+
+
+class Softplus(Function):
+    """out = log(1 + exp(beta x)) / beta, or x where beta x > threshold (linear regime)
+    grad: dx = g * sigmoid(beta x), or g in the linear regime"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        ctx.save_for_backward(x)
+        ctx.params = (beta, threshold)
+        bx = x * beta
+        # logaddexp(0, bx) = log(1 + exp(bx)) without overflow
+        soft = _same_dtype(xp.logaddexp(0, bx), x) / beta
+        return _arr(xp.where(bx > threshold, x, soft)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        beta, threshold = ctx.params
+        return _where(_raw(x) * beta > threshold, g, g * _sigmoid(x * beta))
+
+
+class LogSigmoid(Function):
+    """out = log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|))     (stable for large |x|)
+    grad: dx = g * sigmoid(-x)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _arr(xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * _sigmoid(-x)
+
+
+class Softsign(Function):
+    """out = x / (1 + |x|)
+    grad: dx = g / (1 + |x|)**2"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _arr(x / (1 + xp.abs(x)))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        d = 1 + abs(x)
+        return g / (d * d)
+
+
+class Tanhshrink(Function):
+    """out = x - tanh(x)
+    grad: dx = g * tanh(x)**2"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _arr(x - xp.tanh(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        t = _tanh(x)
+        return g * t * t
+
+
+class Glu(Function):
+    """out = a * sigmoid(b), where a, b are the two halves of x along dim
+    grad: da = g * s,  db = g * a * s * (1 - s),  s = sigmoid(b)   (joined back along dim)"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        a, b = xp.split(x, 2, axis=dim)
+        s = stable_sigmoid(b)
+        ctx.save_for_backward(a, s)
+        ctx.dim = dim
+        return a * s
+
+    @staticmethod
+    def backward(ctx, g):
+        a, s = ctx.saved_tensors
+        gs = g * s
+        return xp.concatenate([gs, gs * a * (1 - s)], axis=ctx.dim)
+
+
+# ---------------------------------------------------------------------------------------------
+# softmax family: the max is subtracted first (log-sum-exp shift) so exp never overflows
+# ---------------------------------------------------------------------------------------------
+class Softmax(Function):
+    """out = exp(x - max) / sum(exp(x - max))        along dim
+    grad: dx = out * (g - sum(g * out))             (saves the output)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        if x.size == 0:
+            out = x.copy()
+        else:
+            e = xp.exp(x - x.max(axis=dim, keepdims=True))
+            e /= e.sum(axis=dim, keepdims=True)
+            out = _arr(e)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        gy = g * out
+        return gy - out * gy.sum(axis=ctx.dim, keepdims=True)
+
+
+class LogSoftmax(Function):
+    """out = x - max - log(sum(exp(x - max)))        along dim
+    grad: dx = g - exp(out) * sum(g)                (exp(out) is the softmax)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        if x.size == 0:
+            out = x.copy()
+        else:
+            shifted = x - x.max(axis=dim, keepdims=True)
+            shifted -= xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+            out = _arr(shifted)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g - _exp(out) * g.sum(axis=ctx.dim, keepdims=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# public functions (nn.functional)
+# ---------------------------------------------------------------------------------------------
+def _tensor(x, fname):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    return x
+
+
+def _floating(x, kernel):
+    """PyTorch's kernels for most activations exist for floating dtypes only."""
+    if x._data.dtype.kind not in "fc":
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_cap(x.dtype)}'")
+    return x
+
+
+def _apply(function, input, inplace, *args):
+    """function.apply(input, *args), or written into `input` when inplace=True (computed from
+    a snapshot when the graph is recorded, so the values saved for backward stay intact)."""
+    if not inplace:
+        return function.apply(input, *args)
+    check_inplace_allowed(input)
+    src = input
+    if grad_mode.enabled and input._requires_grad:
+        src = snapshot(input)
+    return write_into(input, function.apply(src, *args))
+
+
+def relu(input, inplace=False):
+    """max(input, 0), keeping the dtype; gradient 0 at 0."""
+    if inplace:
+        return _apply(elementwise.Relu, _tensor(input, "relu"), True)
+    return elementwise.relu(input)
+
+
+def relu_(input):
+    return relu(input, inplace=True)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """clamp(input, min_val, max_val); gradient 1 strictly between the bounds, else 0."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    _tensor(input, "hardtanh")
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError("\"hardtanh_cpu\" not implemented for 'Bool'")
+    return _apply(Hardtanh, input, inplace, min_val, max_val)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input, inplace=False):
+    """min(max(input, 0), 6) (hardtanh with bounds 0 and 6: gradient 0 at 0 and at 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """input if input > 0 else negative_slope * input."""
+    _floating(_tensor(input, "leaky_relu"), "leaky_relu_cpu")
+    return _apply(LeakyRelu, input, inplace, negative_slope)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def prelu(input, weight):
+    """input if input > 0 else weight * input, one learned slope per channel (dim 1).
+
+    Shapes: input (N, C, *) or any shape when weight has one element; weight (C,) or (1,)."""
+    _tensor(input, "prelu")
+    if weight._data.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight._data.ndim}")
+    channels = input._data.shape[1] if input._data.ndim >= 2 else 1
+    if weight._data.size != 1 and weight._data.size != channels:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                           f"parameter numbers = {weight._data.size} and channel size = "
+                           f"{channels}.")
+    _floating(input, "prelu_cpu")
+    return Prelu.apply(input, weight)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """input if input > 0 else alpha * (exp(input) - 1)."""
+    _floating(_tensor(input, "elu"), "elu_cpu")
+    return _apply(Elu, input, inplace, alpha, 1.0, 1.0)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, inplace=True)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """scale * elu(input, alpha) with the self-normalising constants of Klambauer et al."""
+    _floating(_tensor(input, "selu"), "elu_cpu")
+    return _apply(Elu, input, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0)
+
+
+def selu_(input):
+    return selu(input, inplace=True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """max(0, input) + min(0, alpha * (exp(input / alpha) - 1))."""
+    _floating(_tensor(input, "celu"), "elu_cpu")
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _apply(Elu, input, inplace, alpha, 1.0, 1.0 / alpha)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
+
+
+def gelu(input, approximate="none"):
+    """input * Phi(input), Phi the standard normal CDF (erf); approximate='tanh' uses the tanh
+    formula of Hendrycks & Gimpel."""
+    _tensor(input, "gelu")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    _floating(input, "GeluKernelImpl")
+    return Gelu.apply(input, approximate)
+
+
+def silu(input, inplace=False):
+    """input * sigmoid(input) (also called swish)."""
+    _floating(_tensor(input, "silu"), "silu_cpu")
+    return _apply(Silu, input, inplace)
+
+
+def mish(input, inplace=False):
+    """input * tanh(softplus(input))."""
+    _floating(_tensor(input, "mish"), "mish_cpu")
+    return _apply(Mish, input, inplace)
+
+
+def hardswish(input, inplace=False):
+    """input * relu6(input + 3) / 6."""
+    _floating(_tensor(input, "hardswish"), "hardswish_cpu")
+    return _apply(Hardswish, input, inplace)
+
+
+def hardsigmoid(input, inplace=False):
+    """relu6(input + 3) / 6."""
+    _floating(_tensor(input, "hardsigmoid"), "hardsigmoid_cpu")
+    return _apply(Hardsigmoid, input, inplace)
+
+
+def sigmoid(input):
+    return elementwise.sigmoid(input)
+
+
+def tanh(input):
+    return elementwise.tanh(input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * input)) / beta, reverting to input where beta * input > threshold."""
+    _floating(_tensor(input, "softplus"), "softplus_cpu")
+    return Softplus.apply(input, beta, threshold)
+
+
+def softsign(input):
+    """input / (1 + |input|); integer inputs give the default float dtype."""
+    return Softsign.apply(elementwise._float_arg(input, "softsign"))
+
+
+def logsigmoid(input):
+    """log(sigmoid(input)), stable for large |input|."""
+    _floating(_tensor(input, "logsigmoid"), "log_sigmoid_cpu")
+    return LogSigmoid.apply(input)
+
+
+def tanhshrink(input):
+    """input - tanh(input); integer inputs give the default float dtype."""
+    return Tanhshrink.apply(elementwise._float_arg(input, "tanhshrink"))
+
+
+def softshrink(input, lambd=0.5):
+    """input - lambd above lambd, input + lambd below -lambd, 0 in between."""
+    _floating(_tensor(input, "softshrink"), "softshrink_check")
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    return Softshrink.apply(input, lambd)
+
+
+def hardshrink(input, lambd=0.5):
+    """input where |input| > lambd, else 0."""
+    _floating(_tensor(input, "hardshrink"), "hardshrink_cpu")
+    return Hardshrink.apply(input, lambd)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """input where input > threshold, else value (keeps the dtype)."""
+    _tensor(input, "threshold")
+    return _apply(Threshold, input, inplace, threshold, value)
+
+
+def threshold_(input, threshold, value):
+    return _apply(Threshold, _tensor(input, "threshold_"), True, threshold, value)
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b), where a and b are the first and second halves of input along dim.
+
+    Shapes: (*, 2n, *) -> (*, n, *)."""
+    _tensor(input, "glu")
+    if input._data.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    dim = wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[dim]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {size}")
+    _floating(input, "glu_cpu")
+    return Glu.apply(input, dim)
+
+
+def _softmax_dim(name, ndim, stacklevel):
+    """PyTorch's legacy rule when no dim is given: dim 0 for 0-, 1- and 3-d input, else 1."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _softmax_input(input, dim, dtype, name, kernel, stacklevel):
+    """(input cast to dtype, axis for NumPy) after PyTorch's checks."""
+    _tensor(input, name)
+    if dim is None:
+        dim = _softmax_dim(name, input._data.ndim, stacklevel + 1)
+    dim = wrap_dim(dim, input._data.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    _floating(input, kernel)
+    # a 0-d tensor has no axis 0 in NumPy: reduce over everything instead
+    return input, (dim if input._data.ndim else None)
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(input) / sum(exp(input)) along dim (shift-by-max for stability). One node.
+
+    Shapes: any -> same. dtype casts the input first (e.g. to float64 for accuracy)."""
+    input, axis = _softmax_input(input, dim, dtype, "softmax", "softmax_lastdim_kernel_impl",
+                                 _stacklevel)
+    return Softmax.apply(input, axis)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(input)) along dim, computed as x - max - log(sum(exp(x - max))). One node.
+
+    Shapes: any -> same."""
+    input, axis = _softmax_input(input, dim, dtype, "log_softmax",
+                                 "log_softmax_lastdim_kernel_impl", _stacklevel)
+    return LogSoftmax.apply(input, axis)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-input) along dim."""
+    input, axis = _softmax_input(input, dim, dtype, "softmin", "softmax_lastdim_kernel_impl",
+                                 _stacklevel)
+    return Softmax.apply(-input, axis)

@@ -1,0 +1,616 @@
+"""The basic layers' kernels: linear, bilinear, dropout, embedding, plus one_hot, normalize, pad,
+cosine_similarity and pairwise_distance.
+
+`linear` is the training hot path: one fused Function, two matmuls in backward, no copies of
+the weight (NumPy hands `W.T` to BLAS as a transposed view). Dropout draws its mask from the
+seeded default generator (`_backend.rng_of`); the streams differ from PyTorch's, the
+distribution is the same. Embedding's backward accumulates repeated indices with
+`_backend.scatter_add`.
+"""
+import warnings
+
+from .. import _backend
+from .._backend import xp
+from .._tensor import Tensor, _make, _wrap_dim
+from ..autograd import grad_mode
+from ..autograd.function import Function
+from ._util import sum_to_shape, check_broadcast
+from .inplace import check_inplace_allowed, write_into, snapshot, _cap
+
+
+# ---------------------------------------------------------------------------------------------
+# linear and bilinear
+# ---------------------------------------------------------------------------------------------
+class Linear(Function):
+    """out = x @ W.T + b        x: (*, in), W: (out, in), b: (out,)
+    grad: dx = g @ W,  dW = g.T @ x,  db = sum of g   (leading dims of x and g flattened)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight)
+        ctx.bias_shape = None if bias is None else bias.shape
+        if x.ndim == 2:
+            out = x @ weight.T
+        else:
+            # one BLAS call over all leading dims at once
+            out = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + weight.shape[:1])
+        if bias is not None:
+            if bias.ndim <= 1:
+                out += bias      # out is a fresh array: add in place, no extra allocation
+            else:
+                out = out + bias
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = (ctx.needs_input_grad + (False,))[:3]
+        n_out, n_in = weight.shape
+        g2 = g if g.ndim == 2 else g.reshape(-1, n_out)
+        gx = gw = gb = None
+        if need_x:
+            gx = g2 @ weight
+            if x.ndim != 2:
+                gx = gx.reshape(x.shape)
+        if need_w:
+            x2 = x if x.ndim == 2 else x.reshape(-1, n_in)
+            gw = g2.T @ x2
+        if need_b:
+            shape = ctx.bias_shape
+            gb = g2.sum(axis=0) if shape == (n_out,) else sum_to_shape(g, shape)
+        return gx, gw, gb
+
+
+class Bilinear(Function):
+    """out[n, o] = sum_ij x1[n, i] A[o, i, j] x2[n, j] + b[o]
+    grad: dx1 = sum_oj g A x2,  dx2 = sum_oi g x1 A,  dA = sum_n g x1 x2,  db = sum_n g"""
+
+    @staticmethod
+    def forward(ctx, x1, x2, weight, bias=None):
+        # x1 @ A laid out as (in1, out * in2): one matmul, then a product-sum with x2
+        n_out, n1, n2 = weight.shape
+        t = (x1 @ weight.transpose(1, 0, 2).reshape(n1, n_out * n2)).reshape(-1, n_out, n2)
+        ctx.save_for_backward(x1, x2, weight, t)
+        out = xp.einsum("noj,nj->no", t, x2)
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x1, x2, weight, t = ctx.saved_tensors
+        need = ctx.needs_input_grad + (False,)
+        g1 = xp.einsum("no,oij,nj->ni", g, weight, x2, optimize=True) if need[0] else None
+        g2 = xp.einsum("no,noj->nj", g, t) if need[1] else None
+        gw = xp.einsum("no,ni,nj->oij", g, x1, x2, optimize=True) if need[2] else None
+        gb = g.sum(axis=0) if need[3] else None
+        return g1, g2, gw, gb
+
+
+def linear(input, weight, bias=None):
+    """y = input @ weight.T + bias
+
+    Shapes: input (*, in_features), weight (out_features, in_features), bias (out_features,)
+    -> (*, out_features). One fused autograd node; backward is two matmuls and a sum."""
+    x, w = input._data, weight._data
+    if x.ndim == 0 or w.ndim == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
+                           f"{x.ndim}D and {w.ndim}D")
+    if w.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {w.ndim}D")
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_c_name(x.dtype)} != {_c_name(w.dtype)}")
+    if w.ndim == 1:
+        if bias is not None:
+            raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
+        from .linalg import matmul
+        return matmul(input, weight)
+    if x.shape[-1] != w.shape[1]:
+        rows = x.size // x.shape[-1] if x.shape[-1] else _prod(x.shape[:-1])
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} "
+                           f"and {w.shape[1]}x{w.shape[0]})")
+    if bias is not None:
+        b = bias._data
+        if b.dtype != x.dtype:
+            raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                               f"{_cap(bias.dtype)} and {_cap(weight.dtype)}")
+        out_shape = x.shape[:-1] + w.shape[:1]
+        if b.shape != w.shape[:1] and not _broadcasts(b.shape, out_shape):
+            raise RuntimeError(f"The expanded size of the tensor ({out_shape[-1]}) must match "
+                               f"the existing size ({b.shape[-1] if b.ndim else 1}) at "
+                               f"non-singleton dimension {len(out_shape) - 1}.  Target sizes: "
+                               f"{list(out_shape)}.  Tensor sizes: {list(b.shape)}")
+        return Linear.apply(input, weight, bias)
+    return Linear.apply(input, weight)
+
+
+def _broadcasts(shape, target):
+    try:
+        return xp.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
+def _prod(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool", "complex64": "c10::complex<float>",
+            "complex128": "c10::complex<double>"}
+
+
+def _c_name(np_dtype):
+    return _C_NAMES.get(np_dtype.name, np_dtype.name)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y = x1^T A x2 + b, one bilinear form per output feature.
+
+    Shapes: input1 (*, in1), input2 (*, in2), weight (out, in1, in2), bias (out,)
+    -> (*, out)."""
+    x1, x2, w = input1._data, input2._data, weight._data
+    if w.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be three-dimensional, but got {w.ndim}D")
+    if x1.ndim != x2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {x1.ndim} and "
+                           f"{x2.ndim}")
+    for i in range(x1.ndim - 1):
+        if x1.shape[i] != x2.shape[i]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: "
+                               f"got {x1.shape[i]} and {x2.shape[i]}")
+    if x1.shape[-1] != w.shape[1]:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
+                           f"{x1.shape[-1]} but expected {w.shape[1]}")
+    if x2.shape[-1] != w.shape[2]:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got "
+                           f"{x2.shape[-1]} but expected {w.shape[2]}")
+    if bias is not None and bias._data.shape != w.shape[:1]:
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias._data.shape[-1] if bias._data.ndim else 1} but expected "
+                           f"{w.shape[0]}")
+    lead = x1.shape[:-1]
+    flat1 = input1.reshape(-1, w.shape[1])
+    flat2 = input2.reshape(-1, w.shape[2])
+    args = (flat1, flat2, weight) if bias is None else (flat1, flat2, weight, bias)
+    return Bilinear.apply(*args).reshape(lead + w.shape[:1])
+
+
+# ---------------------------------------------------------------------------------------------
+# dropout
+# ---------------------------------------------------------------------------------------------
+class Dropout(Function):
+    """out = x * mask (+ shift, for alpha dropout); mask holds 0 or 1/(1-p), drawn by the caller
+    grad: dx = g * mask            (the very mask used in forward)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, mask, shift=None):
+        ctx.mask = mask
+        out = x * mask
+        if shift is not None:
+            out += shift
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.mask
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _keep(shape, p, np_dtype):
+    """A Bernoulli(1 - p) mask of `shape`, as 0/1 in the input's float dtype."""
+    rng = _backend.rng_of(None)
+    draw_dtype = np_dtype if np_dtype in (xp.float32, xp.float64) else xp.float32
+    return (rng.random(shape, dtype=draw_dtype) >= p).astype(np_dtype)
+
+
+def _run_dropout(input, mask, shift, inplace):
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{_cap(input.dtype)}")
+    if not inplace:
+        return Dropout.apply(input, mask, shift)
+    check_inplace_allowed(input)
+    src = snapshot(input) if grad_mode.enabled and input._requires_grad else input
+    return write_into(input, Dropout.apply(src, mask, shift))
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1/(1-p) (training only;
+    otherwise return input itself, as PyTorch does). Shapes: any -> same."""
+    _check_p(p)
+    if not training or p == 0 or input._data.size == 0:
+        return input
+    data = input._data
+    if p == 1:
+        mask = xp.zeros((), dtype=data.dtype)
+    else:
+        mask = _keep(data.shape, p, data.dtype)
+        mask *= 1 / (1 - p)
+    return _run_dropout(input, mask, None, inplace)
+
+
+def _feature_mask_shape(shape, batched):
+    """One draw per (sample, channel): (N, C, 1, ...) for batched input, (C, 1, ...) if not."""
+    keep = 2 if batched else 1
+    return shape[:keep] + (1,) * (len(shape) - keep)
+
+
+def _feature_dropout(input, p, training, inplace, batched, alpha=False):
+    _check_p(p)
+    if not training or p == 0 or input._data.size == 0:
+        return input
+    data = input._data
+    if p == 1:
+        return _run_dropout(input, xp.zeros((), dtype=data.dtype), None, inplace)
+    keep = _keep(_feature_mask_shape(data.shape, batched), p, data.dtype)
+    if not alpha:
+        keep *= 1 / (1 - p)
+        return _run_dropout(input, keep, None, inplace)
+    return _run_dropout(input, *_alpha_mask(keep, p), inplace)
+
+
+def _alpha_mask(keep, p):
+    """Alpha dropout keeps SELU's mean and variance: dropped units are set to the negative
+    saturation value -alpha' (alpha' = scale * alpha of SELU), then an affine map a*x + b
+    restores zero mean and unit variance."""
+    alpha = 1.7580993408473766
+    a = 1.0 / ((alpha * alpha * p + 1) * (1 - p)) ** 0.5
+    shift = (keep - 1) * (alpha * a) + alpha * a * p
+    return keep * a, shift.astype(keep.dtype, copy=False)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels: input (N, C, L) or (C, L); one draw per (sample, channel)."""
+    ndim = input._data.ndim
+    if ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {ndim}D input. "
+                           "Note that dropout1d exists to provide channel-wise dropout on inputs "
+                           "with 1 spatial dimension, a channel dimension, and an optional batch "
+                           "dimension (i.e. 2D or 3D inputs).")
+    return _feature_dropout(input, p, training, inplace, batched=ndim == 3)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, H, W) input; one draw per (sample, channel).
+    As PyTorch, a 3-d input is read as (N, C, L) (with a warning)."""
+    ndim = input._data.ndim
+    if ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior "
+                      "and silence this warning, please use dropout instead. Note that dropout2d "
+                      "exists to provide channel-wise dropout on inputs with 2 spatial "
+                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D "
+                      "or 4D inputs).", stacklevel=2)
+    if ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                      "where C is the channel dim. This behavior will change in a future release "
+                      "to interpret the input as one without a batch dimension, i.e. shape (C, H, "
+                      "W). To maintain the 1D channel-wise dropout behavior, please switch to "
+                      "using dropout1d instead.", stacklevel=2)
+    return _feature_dropout(input, p, training, inplace, batched=ndim >= 2)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input."""
+    ndim = input._data.ndim
+    if ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {ndim}-D input to dropout3d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior "
+                      "and silence this warning, please use dropout instead. Note that dropout3d "
+                      "exists to provide channel-wise dropout on inputs with 3 spatial "
+                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D "
+                      "or 5D inputs).", stacklevel=2)
+    return _feature_dropout(input, p, training, inplace, batched=ndim == 5)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks: keeps zero mean and unit variance of the activations."""
+    _check_p(p)
+    if not training or p == 0 or input._data.size == 0:
+        return input
+    data = input._data
+    if p == 1:
+        return _run_dropout(input, xp.zeros((), dtype=data.dtype), None, inplace)
+    return _run_dropout(input, *_alpha_mask(_keep(data.shape, p, data.dtype), p), inplace)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole channels (one draw per sample and channel)."""
+    return _feature_dropout(input, p, training, inplace, batched=True, alpha=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# embedding and one_hot
+# ---------------------------------------------------------------------------------------------
+class Embedding(Function):
+    """out = weight[indices]                         (a row lookup)
+    grad: dweight[i] = sum of g over the positions holding index i (0 for padding_idx)"""
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
+        ctx.indices = indices
+        ctx.weight_shape = weight.shape
+        ctx.padding_idx = padding_idx
+        ctx.scale_grad_by_freq = scale_grad_by_freq
+        return weight[indices]
+
+    @staticmethod
+    def backward(ctx, g):
+        n, dim = ctx.weight_shape
+        flat = ctx.indices.reshape(-1)
+        g = g.reshape(-1, dim)
+        if ctx.scale_grad_by_freq:
+            counts = xp.bincount(flat, minlength=n)
+            g = g / counts[flat][:, None].astype(g.dtype)
+        grad = xp.zeros((n, dim), dtype=g.dtype)
+        _backend.scatter_add(grad, flat, g)     # repeated indices accumulate
+        if ctx.padding_idx is not None:
+            grad[ctx.padding_idx] = 0
+        return grad
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Look up rows of `weight` by index: out[...] = weight[input[...]].
+
+    Shapes: input (*) int64/int32, weight (num_embeddings, embedding_dim) -> (*, embedding_dim).
+    padding_idx's row gets no gradient; max_norm renormalises the looked-up rows of weight in
+    place. sparse=True is accepted but the gradient is dense (no sparse tensors here)."""
+    idx = input._data
+    if idx.dtype not in (xp.int64, xp.int32):
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
+                           f"following scalar types: Long, Int; but got "
+                           f"torch.{_cap(input.dtype)}Tensor instead (while checking arguments "
+                           f"for embedding)")
+    if weight._data.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    n = weight._data.shape[0]
+    if padding_idx is not None:
+        if padding_idx > 0:
+            assert padding_idx < n, "Padding_idx must be within num_embeddings"
+        elif padding_idx < 0:
+            assert padding_idx >= -n, "Padding_idx must be within num_embeddings"
+            padding_idx = n + padding_idx
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        _renorm_rows(weight, idx, max_norm, norm_type)
+    return Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
+
+
+def _renorm_rows(weight, idx, max_norm, norm_type):
+    """Scale the rows of weight used by idx whose norm exceeds max_norm down to max_norm
+    (in place, outside the graph, as PyTorch's embedding_renorm_)."""
+    rows = xp.unique(idx)
+    w = weight._data
+    norms = xp.linalg.norm(w[rows], ord=norm_type, axis=1)
+    over = norms > max_norm
+    if xp.any(over):
+        rows = rows[over]
+        w[rows] *= (max_norm / (norms[over] + 1e-7))[:, None].astype(w.dtype)
+        weight._bump_version()
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 tensor of shape (*, num_classes) with a 1 at each index of `tensor` (int64).
+    num_classes=-1 means max(tensor) + 1."""
+    x = tensor._data
+    if x.dtype != xp.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if x.size == 0:
+        if num_classes == -1:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        return _make(xp.zeros(x.shape + (num_classes,), dtype=xp.int64))
+    if x.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(x.max()) + 1
+    elif x.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return _make((x[..., None] == xp.arange(num_classes)).astype(xp.int64))
+
+
+# ---------------------------------------------------------------------------------------------
+# normalize, cosine_similarity, pairwise_distance
+# ---------------------------------------------------------------------------------------------
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(||input||_p, eps) along dim. Shapes: any -> same."""
+    denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    result = input / denom
+    return result if out is None else write_into(out, result)
+
+
+class CosineSimilarity(Function):
+    """out = sum(u1 * u2, dim),  u = x / max(||x||, eps)
+    grad: dx1 = g * (u2 - out * x1 / ||x1||) / max(||x1||, eps), likewise for x2.
+    As PyTorch, the eps clamp is outside the graph: the gradient flows through ||x|| itself."""
+
+    @staticmethod
+    def forward(ctx, x1, x2, dim, eps):
+        ctx.shapes = (x1.shape, x2.shape)
+        x1, x2 = xp.broadcast_arrays(x1, x2)
+        n1 = xp.sqrt((x1 * x1).sum(axis=dim, keepdims=True))
+        n2 = xp.sqrt((x2 * x2).sum(axis=dim, keepdims=True))
+        c1, c2 = xp.maximum(n1, eps), xp.maximum(n2, eps)
+        u1, u2 = x1 / c1, x2 / c2
+        out = (u1 * u2).sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(x1, x2, n1, n2, c1, c2, u1, u2, out)
+        ctx.dim = dim
+        return out.squeeze(dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        x1, x2, n1, n2, c1, c2, u1, u2, out = ctx.saved_tensors
+        need1, need2 = ctx.needs_input_grad[:2]
+        g = xp.expand_dims(g, ctx.dim)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            # norm's gradient x/||x|| is taken as 0 where ||x|| == 0 (PyTorch's convention)
+            r1 = xp.where(n1 == 0, 0, out / (c1 * n1))
+            r2 = xp.where(n2 == 0, 0, out / (c2 * n2))
+        g1 = g * (u2 / c1 - r1 * x1) if need1 else None
+        g2 = g * (u1 / c2 - r2 * x2) if need2 else None
+        return (sum_to_shape(g1, ctx.shapes[0]) if need1 else None,
+                sum_to_shape(g2, ctx.shapes[1]) if need2 else None)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """<x1, x2> / (max(||x1||, eps) * max(||x2||, eps)) along dim (each side divided by its own
+    norm first, which keeps the result in [-1, 1]). Shapes: broadcast, dim removed."""
+    dtype = _backend.result_type(x1, x2)
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
+                           f"{_cap(dtype)}")
+    if x1._data.shape != x2._data.shape:
+        check_broadcast(x1._data.shape, x2._data.shape)
+    x1 = x1 if x1._data.dtype == dtype.np else x1.to(dtype)
+    x2 = x2 if x2._data.dtype == dtype.np else x2.to(dtype)
+    ndim = max(x1._data.ndim, x2._data.ndim)
+    dim = _wrap_dim(dim, ndim)
+    if ndim == 0:   # a 0-d pair: treat as one-element vectors
+        return cosine_similarity(x1.reshape(1), x2.reshape(1), 0, eps)
+    return CosineSimilarity.apply(x1, x2, dim, eps)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p over the last dim. Shapes: (*, D), (*, D) -> (*)."""
+    ndim = max(x1.dim(), x2.dim())
+    return (x1 - x2 + eps).norm(p, ndim - 1 if ndim else None, keepdim)
+
+
+# ---------------------------------------------------------------------------------------------
+# pad
+# ---------------------------------------------------------------------------------------------
+class ConstantPad(Function):
+    """out = x surrounded by `value` (negative pads crop)
+    grad: dx = the part of g that lies over x, i.e. g padded by the negated pads"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, out_shape, src, dst, sides, value):
+        ctx.shape, ctx.src, ctx.dst, ctx.sides = x.shape, src, dst, sides
+        out = xp.full(out_shape, value, dtype=x.dtype)
+        out[dst] = x[src]
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):   # create_graph: the same op, run backwards, stays in the graph
+            return _constant_pad(g, [(axis, -b, -a) for axis, b, a in ctx.sides], 0)
+        grad = xp.zeros(ctx.shape, dtype=g.dtype)
+        grad[ctx.src] = g[ctx.dst]
+        return grad
+
+
+class IndexPad(Function):
+    """out = x gathered along each padded axis by an index map (reflect, replicate, circular)
+    grad: dx = g scatter-added back through the same index maps, last axis first"""
+
+    @staticmethod
+    def forward(ctx, x, maps):
+        ctx.shapes = []
+        out = x
+        for axis, index in maps:
+            ctx.shapes.append(out.shape)
+            out = xp.take(out, index, axis=axis)
+        ctx.maps = maps
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        for (axis, index), shape in zip(reversed(ctx.maps), reversed(ctx.shapes)):
+            grad = xp.zeros(shape, dtype=g.dtype)
+            _backend.scatter_add(grad, (slice(None),) * axis + (index,), g)
+            g = grad
+        return g
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last len(pad)//2 dims: pad = (left_last, right_last, left_prev, right_prev, ...).
+
+    mode 'constant' (fill `value`, any dims, negative pads crop) or 'reflect', 'replicate',
+    'circular' (last 1-3 dims of a batched or unbatched input)."""
+    pad = [int(p) for p in pad]
+    x = input._data
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) > 2 * x.ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the "
+                           f"input dimension but got padding length {len(pad)} and input of "
+                           f"dimension {x.ndim}")
+    # (axis, before, after) for each padded axis, last axis first as in `pad`
+    sides = [(x.ndim - 1 - i, pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]
+    if mode == "constant":
+        return _constant_pad(input, sides, 0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    n = len(sides)
+    if not (n in (1, 2, 3) and x.ndim in (n + 1, n + 2)):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {x.ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    maps = [(axis, _pad_index(mode, x.shape, axis, before, after))
+            for axis, before, after in sides]
+    return IndexPad.apply(input, maps)
+
+
+def _constant_pad(input, sides, value):
+    shape = list(input._data.shape)
+    src = [slice(None)] * len(shape)
+    dst = [slice(None)] * len(shape)
+    for axis, before, after in sides:
+        size = shape[axis]
+        new = size + before + after
+        if new < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        start = max(-before, 0)
+        stop = max(start, size - max(-after, 0))
+        src[axis] = slice(start, stop)
+        dst[axis] = slice(max(before, 0), max(before, 0) + stop - start)
+        shape[axis] = new
+    return ConstantPad.apply(input, tuple(shape), tuple(src), tuple(dst), sides, value)
+
+
+def _pad_index(mode, shape, axis, before, after):
+    """Which input position each output position along `axis` reads."""
+    size = shape[axis]
+    if mode == "reflect":
+        if before >= size or after >= size:
+            raise RuntimeError(f"Argument #4: Padding size should be less than the "
+                               f"corresponding input dimension, but got: padding ({before}, "
+                               f"{after}) at dimension {axis} of input {list(shape)}")
+    elif mode == "circular":
+        if before > size or after > size:
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+    if size == 0 or any(s == 0 for s in shape):
+        raise RuntimeError(f"Expected {len(shape)}D tensor with possibly 0 batch size and other "
+                           f"non-zero dimensions for input, but got: {list(shape)}")
+    if size + before + after < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    i = xp.arange(-before, size + after)
+    if mode == "reflect":      # mirror without repeating the edge: -1 -> 1, size -> size - 2
+        i = xp.abs(i)
+        return xp.where(i > size - 1, 2 * (size - 1) - i, i)
+    if mode == "replicate":
+        return xp.clip(i, 0, size - 1)
+    return i % size
