@@ -49,6 +49,8 @@ GETITEM = [
     ("nested_list_as_tuple", lambda t: [[0, 1], [1, 0]]),
     ("ellipsis_adv", lambda t: (Ellipsis, [0, 0, 1])),
     ("tensor_slice_bound", lambda t: slice(t.tensor(1), None)),
+    ("range_and_tensor", lambda t: (range(3), t.tensor([0, 3, 1]))),   # d2l's y_hat[range, y]
+    ("range_middle", lambda t: (slice(None), range(1, 3))),
 ]
 
 
@@ -242,6 +244,27 @@ def test_setitem_into_graph_tensor_value_requires_grad_only():
         y[1] = v
         return y * 2
     check(fn, [v])
+
+
+def test_augmented_assignment_through_index():
+    def fn(t, x, v):
+        y = x * 1
+        y[1:, 0] += v                   # basic: the view is updated in place, then stored
+        y[[0, 2, 0]] *= 2.0             # advanced, with a repeated index
+        y[y > 0.5] -= v[0]
+        return y
+    check(fn, [sample((3, 4)), sample((2,))])
+
+
+def test_rnn_style_writes_into_a_buffer():
+    def fn(t, x, w):
+        outputs = t.zeros(4, 2, 3)      # a buffer that does not require grad
+        h = x
+        for step in range(4):
+            h = (h * w).tanh()
+            outputs[step] = h
+        return outputs
+    check(fn, [sample((2, 3)), sample((3,))])
 
 
 def test_setitem_saved_tensor_version_error():

@@ -81,7 +81,7 @@ def _index_item(item):
         array = item._data
     elif isinstance(item, ndarray):
         array = item
-    elif isinstance(item, (list, tuple)):
+    elif isinstance(item, (list, tuple, range)):
         array = xp.asarray([a._data if isinstance(a, Tensor) else a for a in item])
         if array.size == 0:
             array = array.astype(xp.int64)
@@ -395,7 +395,7 @@ def _at_least_1d(array):
     return array.reshape(1) if array.ndim == 0 else array
 
 
-def _dim_check(op, input, index, dim, src=None):
+def _check_gather_args(input, index, dim, src=None):
     """Validate gather/scatter arguments as PyTorch does; returns the wrapped dim."""
     ndim = max(input.ndim, 1)
     dim = wrap_dim(dim, input.ndim)
@@ -405,12 +405,14 @@ def _dim_check(op, input, index, dim, src=None):
     if src is not None and max(src.ndim, 1) != ndim and index.size:
         raise RuntimeError("Index tensor must have the same number of dimensions as src "
                            "tensor")
-    x_shape, i_shape = _at_least_1d(input).shape, _at_least_1d(index).shape
     if not index.size:
         return dim
+    x_shape, i_shape = _at_least_1d(input).shape, _at_least_1d(index).shape
+    src_shape = None if src is None else _at_least_1d(src).shape
     for d in range(ndim):
-        if d != dim and i_shape[d] > x_shape[d] or src is not None and \
-                i_shape[d] > _at_least_1d(src).shape[d]:
+        too_big_for_self = d != dim and i_shape[d] > x_shape[d]
+        too_big_for_src = src is not None and i_shape[d] > src_shape[d]
+        if too_big_for_self or too_big_for_src:
             if src is None:
                 raise RuntimeError(f"Size does not match at dimension {d} expected index "
                                    f"{list(index.shape)} to be no larger than self "
@@ -457,7 +459,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     Shapes: index has input's number of dims and is no larger than input except along dim;
     out has index's shape."""
     array = _int_index(index, "gather")
-    dim = _dim_check("gather", input._data, array, dim)
+    dim = _check_gather_args(input._data, array, dim)
     return Gather.apply(input, array, dim)
 
 
@@ -528,9 +530,9 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
         return scatter_reduce(input, dim, index, src, "sum" if reduce == "add" else "prod")
     if isinstance(src, Tensor):
         _scatter_src("scatter", input, src)
-        dim = _dim_check("scatter", input._data, array, dim, src._data)
+        dim = _check_gather_args(input._data, array, dim, src._data)
     elif isinstance(src, (int, float, bool)):
-        dim = _dim_check("scatter", input._data, array, dim)
+        dim = _check_gather_args(input._data, array, dim)
     else:
         raise TypeError(f"scatter(): argument 'src' must be Tensor or Number, not "
                         f"{type(src).__name__}")
@@ -564,7 +566,7 @@ def scatter_add(input, dim, index, src):
     """out = input with out[i][index[i][j]] += src[i][j] for dim=1; repeated indices add up."""
     array = _int_index(index, "scatter")
     _scatter_src("scatter", input, src)
-    dim = _dim_check("scatter_add", input._data, array, dim, src._data)
+    dim = _check_gather_args(input._data, array, dim, src._data)
     if array.size == 0:
         return clone(input)
     return ScatterAdd.apply(input, array, src, dim)
@@ -678,7 +680,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
                            f"{reduce}")
     array = _int_index(index, "scatter")
     _scatter_src("scatter", input, src)
-    dim = _dim_check("scatter_reduce", input._data, array, dim, src._data)
+    dim = _check_gather_args(input._data, array, dim, src._data)
     if array.size == 0:
         return clone(input)
     return ScatterReduce.apply(input, array, src, dim, reduce, include_self)
@@ -687,7 +689,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
 # ---------------------------------------------------------------------------------------------
 # index_select / index_add / index_fill / index_copy  (a 1-d index along one dim)
 # ---------------------------------------------------------------------------------------------
-def _vector_index(index, op, x):
+def _vector_index(index, op):
     array = _int_index(index, op)
     if array.ndim > 1:
         raise IndexError(f"{op}(): Index is supposed to be a vector")
@@ -727,7 +729,7 @@ class IndexSelect(Function):
 def index_select(input, dim, index):
     """out = the slices input[..., index[i], ...] along dim, stacked in index's order.
     Shapes: index 1-d (n,) -> out has input's shape with size n at dim."""
-    array = _vector_index(index, "index_select", input._data)
+    array = _vector_index(index, "index_select")
     dim = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         if array.size != 1:
@@ -803,7 +805,7 @@ def _check_source(op, input, source, array, dim):
 def index_add(input, dim, index, source, *, alpha=1):
     """out = input with alpha * source[..., i, ...] added into out[..., index[i], ...]
     (along dim; repeated indices add up). Shapes: index (n,), source like input but n at dim."""
-    array = _vector_index(index, "index_add_", input._data)
+    array = _vector_index(index, "index_add_")
     dim = wrap_dim(dim, input._data.ndim)
     _check_source("index_add_", input, source, array, dim)
     size = input._data.shape[dim] if input._data.ndim else 1
@@ -862,7 +864,7 @@ def index_fill(input, dim, index, value):
     """out = input with every slice input[..., index[i], ...] (along dim) set to value.
     `value` is a number or a 0-d tensor."""
     value = _value_arg("index_fill_", value)
-    array = _vector_index(index, "index_fill_", input._data)
+    array = _vector_index(index, "index_fill_")
     dim = wrap_dim(dim, input._data.ndim)
     size = input._data.shape[dim] if input._data.ndim else 1
     _check_bounds(array, size, dim, IndexError, wrap=True)
@@ -903,7 +905,7 @@ class IndexCopy(Function):
 def index_copy(input, dim, index, source):
     """out = input with out[..., index[i], ...] = source[..., i, ...] along dim.
     Shapes: index (n,), source like input but n at dim."""
-    array = _vector_index(index, "index_copy_", input._data)
+    array = _vector_index(index, "index_copy_")
     dim = wrap_dim(dim, input._data.ndim)
     _check_source("index_copy_", input, source, array, dim)
     size = input._data.shape[dim] if input._data.ndim else 1
