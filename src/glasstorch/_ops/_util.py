@@ -46,30 +46,80 @@ def as_tensor_arg(x):
 
 
 def promote(a, b):
-    """Cast Tensor operands of a binary op to PyTorch's result dtype. Python numbers stay
-    numbers (NumPy treats them as weak, matching PyTorch once the tensor has the right dtype)."""
+    """Cast Tensor operands of a binary op to PyTorch's result dtype, after checking that their
+    shapes broadcast. Python numbers stay numbers (NumPy treats them as weak, matching PyTorch
+    once the tensor has the right dtype); NumPy scalars become Python numbers first."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
+            if a._data.shape != b._data.shape:
+                check_broadcast(a._data.shape, b._data.shape)
             if a._data.dtype is b._data.dtype or a._data.dtype == b._data.dtype:
                 return a, b
-        elif isinstance(b, float) and a._data.dtype.kind == "f":
+        # `type(b) is`, not isinstance: a NumPy float64 scalar is a float subclass but is not
+        # weak in NumPy's promotion, so it takes the slow path and becomes a Python float
+        elif type(b) is float and a._data.dtype.kind == "f":
             return a, b
-        elif isinstance(b, int) and a._data.dtype.kind in "fiu" and not isinstance(b, bool):
-            return a, b
+        elif type(b) is int and a._data.dtype.kind in "fiu":
+            if a._data.dtype.kind == "f" or _fits(b, a._data.dtype):
+                return a, b
         elif isinstance(b, ndarray):
-            b = _make(b)
+            return promote(a, _make(b))
     elif isinstance(a, ndarray):
-        a = _make(a)
+        return promote(_make(a), b)
     elif not isinstance(b, Tensor):
         raise TypeError(f"expected at least one Tensor operand, got {type(a).__name__} and "
                         f"{type(b).__name__}")
+    a, b = _number(a), _number(b)
     target = _backend.result_type(a, b)
     return cast(a, target), cast(b, target)
 
 
+def check_broadcast(*shapes):
+    """Raise PyTorch's RuntimeError when `shapes` do not broadcast together, naming the two
+    sizes and the dimension at fault (NumPy's ValueError must not leak). Returns nothing; only
+    called when shapes differ, and costs one pass over the dims."""
+    result = shapes[0]
+    for shape in shapes[1:]:
+        if shape == result:
+            continue
+        n = max(len(result), len(shape))
+        merged = list(result if len(result) == n else shape)
+        for i in range(1, min(len(result), len(shape)) + 1):
+            x, y = result[-i], shape[-i]
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor "
+                                   f"b ({y}) at non-singleton dimension {n - i}")
+            merged[n - i] = y if x == 1 else x
+        result = tuple(merged)
+
+
+def _number(x):
+    """Python number for a NumPy scalar (np.float64(2.0) counts as a Python float, as in torch);
+    TypeError for operands that are neither tensors nor numbers."""
+    if isinstance(x, (Tensor, bool, int, float, complex)) and not isinstance(x, xp.generic):
+        return x
+    if isinstance(x, xp.generic):
+        return x.item()
+    raise TypeError(f"unsupported operand type: expected a Tensor or a number, got "
+                    f"{type(x).__name__}")
+
+
+_INT_BOUNDS = {}
+
+
+def _fits(value, np_dtype):
+    """Is the Python int `value` inside the range of integer dtype `np_dtype`?"""
+    bounds = _INT_BOUNDS.get(np_dtype)
+    if bounds is None:
+        info = xp.iinfo(np_dtype)
+        bounds = _INT_BOUNDS[np_dtype] = (int(info.min), int(info.max))
+    return bounds[0] <= value <= bounds[1]
+
+
 def cast(x, dtype):
     """`x` as `dtype`: Tensors through a differentiable cast, numbers unchanged when they are
-    exactly representable (so NumPy keeps treating them as weak scalars)."""
+    exactly representable (so NumPy keeps treating them as weak scalars). An int outside an
+    integer dtype's range wraps around, as PyTorch does (NumPy would raise OverflowError)."""
     if isinstance(x, Tensor):
         if x._data.dtype == dtype.np:
             return x
@@ -78,6 +128,9 @@ def cast(x, dtype):
         return float(x)
     if dtype.kind == 1 and isinstance(x, bool):
         return int(x)
+    if dtype.kind == 1 and isinstance(x, int) and not _fits(x, dtype.np):
+        low, high = _INT_BOUNDS[dtype.np]
+        return (x - low) % (high - low + 1) + low
     return x
 
 
@@ -92,6 +145,6 @@ def float_input(x):
 def where(mask, a, b):
     """xp.where that also accepts Tensors (for backwards that must stay differentiable)."""
     if isinstance(a, Tensor) or isinstance(b, Tensor):
-        from .elementwise import where as t_where
+        from .pointwise import where as t_where
         return t_where(_make(mask) if isinstance(mask, ndarray) else mask, a, b)
     return xp.where(mask, a, b)

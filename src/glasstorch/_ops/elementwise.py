@@ -3,10 +3,14 @@
 Binary ops broadcast like PyTorch and promote dtypes by PyTorch's rules (`_util.promote`);
 their backward sums the gradient back to each input's shape (`sum_to_shape`). Backwards marked
 `differentiable_backward` use only operators and methods that Tensors also have, so
-`create_graph=True` can differentiate them again.
+`create_graph=True` can differentiate them again. Rounding, clamping, `where`, `lerp` and the
+integer-style divisions live in `pointwise.py`; comparisons in `comparison.py`.
 """
-from .._backend import xp
-from .._tensor import Tensor
+import math
+
+from .. import _backend
+from .._backend import xp, ndarray
+from .._tensor import Tensor, _make
 from ..autograd.function import Function
 from ._util import sum_to_shape, promote, float_input, where as _where
 
@@ -17,6 +21,58 @@ def _is_tensor(x):
 
 def _shape(x):
     return x.shape if hasattr(x, "shape") else ()
+
+
+def _raw(x):
+    """The NumPy array (or number) behind `x`, for masks computed inside a backward."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _arr(out):
+    """NumPy returns a scalar, not a 0-d array, from ufuncs on 0-d input. Ops that save their
+    output need the very array the output Tensor wraps (for version checks and create_graph)."""
+    return out if type(out) is ndarray else xp.asarray(out)
+
+
+# Math that a differentiable backward calls on arrays (normal backward) or on Tensors
+# (create_graph=True). The Tensor branch uses this module's public functions.
+def _exp(x):
+    return exp(x) if isinstance(x, Tensor) else xp.exp(x)
+
+
+def _log(x):
+    return log(x) if isinstance(x, Tensor) else xp.log(x)
+
+
+def _sin(x):
+    return sin(x) if isinstance(x, Tensor) else xp.sin(x)
+
+
+def _cos(x):
+    return cos(x) if isinstance(x, Tensor) else xp.cos(x)
+
+
+def _sinh(x):
+    return sinh(x) if isinstance(x, Tensor) else xp.sinh(x)
+
+
+def _cosh(x):
+    return cosh(x) if isinstance(x, Tensor) else xp.cosh(x)
+
+
+def _log_number(a):
+    """ln(a) of a Python number as a Python float (a NumPy float64 scalar would upcast a
+    float32 gradient); -inf at 0 and nan below, like the array version."""
+    if a > 0:
+        return math.log(a)
+    return float("-inf") if a == 0 else float("nan")
+
+
+def _special():
+    """scipy.special (erf, erfc, erfinv), imported on first use: it is slow to import and
+    most programs never call these."""
+    from scipy import special
+    return special
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,13 +159,14 @@ class Div(Function):
 
 class Pow(Function):
     """out = a ** b
-    grad: da = g * b * a**(b-1),  db = g * out * log(a)   (db taken as 0 where a == 0)"""
+    grad: da = g * b * a**(b-1) (0 where b == 0),  db = g * out * ln(a) (0 where a == 0, b >= 0)
+    The masks are PyTorch's: they keep 0 * inf = nan out of well-defined gradients."""
 
     differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
-        out = a ** b
+        out = _arr(a ** b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -119,11 +176,17 @@ class Pow(Function):
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:
-            ga = sum_to_shape(g * b * a ** (b - 1), _shape(a))
+            ga = g * b * a ** (b - 1)
+            b_is_zero = _raw(b) == 0
+            if xp.any(b_is_zero):
+                ga = _where(b_is_zero, 0.0, ga)
+            ga = sum_to_shape(ga, _shape(a))
         if need_b:
-            base = a._data if _is_tensor(a) else xp.asarray(a)
-            safe_log = _where(base > 0, _log(_where(base > 0, a, 1)), 0.0)
-            gb = sum_to_shape(g * out * safe_log, _shape(b))
+            gb = g * out * (_log_number(a) if isinstance(a, (int, float)) else _log(a))
+            zero_base = xp.logical_and(_raw(a) == 0, _raw(b) >= 0)
+            if xp.any(zero_base):
+                gb = _where(zero_base, 0.0, gb)
+            gb = sum_to_shape(gb, _shape(b))
         return ga, gb
 
 
@@ -142,22 +205,50 @@ class Neg(Function):
         return -g
 
 
-def _log(x):
-    return x.log() if _is_tensor(x) else xp.log(x)
-
-
-# ---------------------------------------------------------------------------------------------
-# unary math (float results)
-# ---------------------------------------------------------------------------------------------
-class Exp(Function):
-    """out = e**x
-    grad: dx = g * out            (saves the output)"""
+class Abs(Function):
+    """out = |x|
+    grad: dx = g * sign(x)           (0 at x == 0, PyTorch's choice)"""
 
     differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x):
-        out = xp.exp(x)
+        ctx.sign = xp.sign(x)
+        return xp.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.sign
+
+
+class Sign(Function):
+    """out = -1, 0 or +1 by the sign of x (0 for nan, as in PyTorch)
+    grad: dx = 0                     (piecewise constant)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        if x.dtype.kind == "f":
+            out = xp.sign(x)
+            return xp.where(out != out, 0, out)  # out != out: nan
+        return xp.sign(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return xp.zeros_like(g)
+
+
+# ---------------------------------------------------------------------------------------------
+# exponentials and logarithms (float results)
+# ---------------------------------------------------------------------------------------------
+class Exp(Function):
+    """out = e**x
+    grad: dx = g * out               (saves the output)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _arr(xp.exp(x))
         ctx.save_for_backward(out)
         return out
 
@@ -165,6 +256,42 @@ class Exp(Function):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return g * out
+
+
+class Exp2(Function):
+    """out = 2**x
+    grad: dx = g * out * ln 2"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _arr(xp.exp2(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out * math.log(2.0)
+
+
+class Expm1(Function):
+    """out = e**x - 1                (accurate for small x)
+    grad: dx = g * (out + 1)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _arr(xp.expm1(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (out + 1)
 
 
 class Log(Function):
@@ -184,6 +311,343 @@ class Log(Function):
         return g / x
 
 
+class Log2(Function):
+    """out = log2(x)
+    grad: dx = g / (x ln 2)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.log2(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x * math.log(2.0))
+
+
+class Log10(Function):
+    """out = log10(x)
+    grad: dx = g / (x ln 10)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.log10(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x * math.log(10.0))
+
+
+class Log1p(Function):
+    """out = ln(1 + x)               (accurate for small x)
+    grad: dx = g / (1 + x)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.log1p(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x + 1)
+
+
+class Sqrt(Function):
+    """out = sqrt(x)
+    grad: dx = g / (2 out)           (saves the output)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _arr(xp.sqrt(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g / (out * 2)
+
+
+class Rsqrt(Function):
+    """out = 1 / sqrt(x)
+    grad: dx = -g * out**3 / 2"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _arr(1 / xp.sqrt(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (out * out * out) * -0.5
+
+
+class Reciprocal(Function):
+    """out = 1 / x
+    grad: dx = -g * out**2"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _arr(xp.reciprocal(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return -g * (out * out)
+
+
+# ---------------------------------------------------------------------------------------------
+# trigonometric and hyperbolic (float results)
+# ---------------------------------------------------------------------------------------------
+class Sin(Function):
+    """out = sin(x)
+    grad: dx = g * cos(x)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * _cos(x)
+
+
+class Cos(Function):
+    """out = cos(x)
+    grad: dx = -g * sin(x)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.cos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g * _sin(x)
+
+
+class Tan(Function):
+    """out = tan(x)
+    grad: dx = g * (1 + out**2)      (saves the output)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _arr(xp.tan(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (out * out + 1)
+
+
+class Asin(Function):
+    """out = arcsin(x)
+    grad: dx = g / sqrt(1 - x**2)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.arcsin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (1 - x * x) ** -0.5
+
+
+class Acos(Function):
+    """out = arccos(x)
+    grad: dx = -g / sqrt(1 - x**2)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.arccos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g * (1 - x * x) ** -0.5
+
+
+class Atan(Function):
+    """out = arctan(x)
+    grad: dx = g / (1 + x**2)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.arctan(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x * x + 1)
+
+
+class Atan2(Function):
+    """out = atan2(a, b): the angle of the point (b, a)
+    grad: da = g * b / (a**2 + b**2),  db = -g * a / (a**2 + b**2)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        scale = g / (a * a + b * b)
+        return (sum_to_shape(scale * b, _shape(a)) if need_a else None,
+                sum_to_shape(-scale * a, _shape(b)) if need_b else None)
+
+
+class Sinh(Function):
+    """out = sinh(x)
+    grad: dx = g * cosh(x)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.sinh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * _cosh(x)
+
+
+class Cosh(Function):
+    """out = cosh(x)
+    grad: dx = g * sinh(x)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.cosh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * _sinh(x)
+
+
+class Tanh(Function):
+    """out = tanh(x)
+    grad: dx = g * (1 - out**2)      (saves the output)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _arr(xp.tanh(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
+
+
+class Asinh(Function):
+    """out = arcsinh(x)
+    grad: dx = g / sqrt(x**2 + 1)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.arcsinh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x * x + 1) ** -0.5
+
+
+class Acosh(Function):
+    """out = arccosh(x)
+    grad: dx = g / sqrt(x**2 - 1)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.arccosh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x * x - 1) ** -0.5
+
+
+class Atanh(Function):
+    """out = arctanh(x)
+    grad: dx = g / (1 - x**2)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.arctanh(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (1 - x * x)
+
+
+# ---------------------------------------------------------------------------------------------
+# activations and special functions (float results)
+# ---------------------------------------------------------------------------------------------
 class Sigmoid(Function):
     """out = 1 / (1 + exp(-x))
     grad: dx = g * out * (1 - out)     (saves the output)"""
@@ -208,24 +672,6 @@ def stable_sigmoid(x):
     return xp.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
 
 
-class Tanh(Function):
-    """out = tanh(x)
-    grad: dx = g * (1 - out**2)        (saves the output)"""
-
-    differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        out = xp.tanh(x)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * (1 - out * out)
-
-
 class Relu(Function):
     """out = max(x, 0)
     grad: dx = g where x > 0 else 0    (PyTorch's choice: gradient 0 at x == 0)"""
@@ -234,49 +680,108 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = xp.maximum(x, 0).astype(x.dtype, copy=False)
+        out = _arr(xp.maximum(x, 0)).astype(x.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        base = out._data if _is_tensor(out) else out
-        return g * (base > 0)
+        return g * (_raw(out) > 0)
+
+
+class Erf(Function):
+    """out = erf(x) = 2/sqrt(pi) * integral_0^x exp(-t**2) dt
+    grad: dx = g * 2/sqrt(pi) * exp(-x**2)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _special().erf(x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * _exp(-(x * x)) * (2 / math.sqrt(math.pi))
+
+
+class Erfc(Function):
+    """out = erfc(x) = 1 - erf(x)      (accurate where erf(x) is close to 1)
+    grad: dx = -g * 2/sqrt(pi) * exp(-x**2)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _special().erfc(x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * _exp(-(x * x)) * (-2 / math.sqrt(math.pi))
+
+
+class Erfinv(Function):
+    """out = erfinv(x), the inverse of erf on (-1, 1)
+    grad: dx = g * sqrt(pi)/2 * exp(out**2)     (saves the output)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _arr(_special().erfinv(x).astype(x.dtype, copy=False))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * _exp(out * out) * (math.sqrt(math.pi) / 2)
 
 
 # ---------------------------------------------------------------------------------------------
-# public functions
+# public functions: arithmetic
 # ---------------------------------------------------------------------------------------------
 def add(input, other, *, alpha=1, out=None):
+    """input + alpha * other, broadcast, with PyTorch's type promotion."""
     a, b = promote(input, other)
+    if alpha != 1 or alpha is True:
+        _check_alpha(a, b, alpha)
     return _out(Add.apply(a, b, alpha=alpha), out)
 
 
 def sub(input, other, *, alpha=1, out=None):
+    """input - alpha * other, broadcast. Two bool tensors are refused (use `^`)."""
     if _both_bool(input, other):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
     a, b = promote(input, other)
+    if alpha != 1 or alpha is True:
+        _check_alpha(a, b, alpha)
     return _out(Sub.apply(a, b, alpha=alpha), out)
 
 
 def rsub(input, other, *, alpha=1):
+    """other - alpha * input."""
     return sub(other, input, alpha=alpha)
 
 
 def mul(input, other, *, out=None):
+    """input * other, broadcast (bool * bool is logical and, as in PyTorch)."""
     a, b = promote(input, other)
     return _out(Mul.apply(a, b), out)
 
 
 def div(input, other, *, rounding_mode=None, out=None):
+    """input / other. True division always gives floats (int / int -> default float dtype);
+    rounding_mode='trunc' or 'floor' rounds the quotient and keeps integer dtypes."""
     if rounding_mode is not None:
-        from .pointwise import floor_divide, trunc_divide
-        if rounding_mode == "floor":
-            return _out(floor_divide(input, other), out)
-        if rounding_mode == "trunc":
-            return _out(trunc_divide(input, other), out)
+        if rounding_mode in ("trunc", "floor"):
+            from .pointwise import div_rounded
+            return _out(div_rounded(input, other, rounding_mode), out)
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
     a, b = promote(input, other)
@@ -286,43 +791,232 @@ def div(input, other, *, rounding_mode=None, out=None):
             b = float(b)
     if isinstance(b, Tensor):
         b = float_input(b)
+        if isinstance(a, int):
+            a = float(a)
     return _out(Div.apply(a, b), out)
 
 
 def pow(input, exponent, *, out=None):
+    """input ** exponent; either may be a Python number (not both). Integer tensors to integer
+    powers stay integers; a negative integer exponent is an error for a scalar exponent."""
     a, b = promote(input, exponent)
-    if (isinstance(a, Tensor) and a._data.dtype.kind in "iu" and isinstance(b, int)
-            and b < 0):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if _raw_kind(a) in "iub" and _raw_kind(b) in "iub":
+        if isinstance(b, int) and b < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if isinstance(b, Tensor) and b._data.size and b._data.min() < 0:
+            return _out(_make(_int_pow(_raw(a), b._data)), out)
     return _out(Pow.apply(a, b), out)
 
 
+def _int_pow(a, b):
+    """Integer a ** b where some exponents are negative (NumPy refuses): as in PyTorch,
+    1 ** -n = 1, (-1) ** -n = +-1, anything else ** -n = 0."""
+    positive = a ** xp.maximum(b, 0)
+    odd = (b % 2) != 0
+    negative = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0))
+    return xp.where(b >= 0, positive, negative).astype(positive.dtype, copy=False)
+
+
+def square(input, *, out=None):
+    """input ** 2 (bool input gives int64, as pow does)."""
+    return pow(_tensor_arg(input, "square"), 2, out=out)
+
+
 def neg(input, *, out=None):
-    if input._data.dtype.kind == "b":
+    """-input. Bool tensors are refused (use `~` to invert a mask)."""
+    if _tensor_arg(input, "neg")._data.dtype.kind == "b":
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
                            "you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
     return _out(Neg.apply(input), out)
 
 
+def abs(input, *, out=None):
+    """|input|, keeping integer dtypes."""
+    if _tensor_arg(input, "abs")._data.dtype.kind == "b":
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    return _out(Abs.apply(input), out)
+
+
+def sign(input, *, out=None):
+    """-1, 0 or +1 by sign (bool input is returned as is); gradient zero."""
+    if _tensor_arg(input, "sign")._data.dtype.kind == "b":
+        return _out(_make(input._data.copy()), out)
+    return _out(Sign.apply(input), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# public functions: float math (integer and bool inputs give the default float dtype)
+# ---------------------------------------------------------------------------------------------
 def exp(input, *, out=None):
-    return _out(Exp.apply(float_input(input)), out)
+    """e ** input."""
+    return _out(Exp.apply(_float_arg(input, "exp")), out)
+
+
+def exp2(input, *, out=None):
+    """2 ** input."""
+    return _out(Exp2.apply(_float_arg(input, "exp2")), out)
+
+
+def expm1(input, *, out=None):
+    """e ** input - 1."""
+    return _out(Expm1.apply(_float_arg(input, "expm1")), out)
 
 
 def log(input, *, out=None):
-    return _out(Log.apply(float_input(input)), out)
+    """Natural logarithm."""
+    return _out(Log.apply(_float_arg(input, "log")), out)
 
 
-def sigmoid(input, *, out=None):
-    return _out(Sigmoid.apply(float_input(input)), out)
+def log2(input, *, out=None):
+    """Base-2 logarithm."""
+    return _out(Log2.apply(_float_arg(input, "log2")), out)
+
+
+def log10(input, *, out=None):
+    """Base-10 logarithm."""
+    return _out(Log10.apply(_float_arg(input, "log10")), out)
+
+
+def log1p(input, *, out=None):
+    """ln(1 + input)."""
+    return _out(Log1p.apply(_float_arg(input, "log1p")), out)
+
+
+def sqrt(input, *, out=None):
+    """Square root (nan for negative input)."""
+    return _out(Sqrt.apply(_float_arg(input, "sqrt")), out)
+
+
+def rsqrt(input, *, out=None):
+    """1 / sqrt(input)."""
+    return _out(Rsqrt.apply(_float_arg(input, "rsqrt")), out)
+
+
+def reciprocal(input, *, out=None):
+    """1 / input."""
+    return _out(Reciprocal.apply(_float_arg(input, "reciprocal")), out)
+
+
+def sin(input, *, out=None):
+    return _out(Sin.apply(_float_arg(input, "sin")), out)
+
+
+def cos(input, *, out=None):
+    return _out(Cos.apply(_float_arg(input, "cos")), out)
+
+
+def tan(input, *, out=None):
+    return _out(Tan.apply(_float_arg(input, "tan")), out)
+
+
+def asin(input, *, out=None):
+    return _out(Asin.apply(_float_arg(input, "asin")), out)
+
+
+def acos(input, *, out=None):
+    return _out(Acos.apply(_float_arg(input, "acos")), out)
+
+
+def atan(input, *, out=None):
+    return _out(Atan.apply(_float_arg(input, "atan")), out)
+
+
+def atan2(input, other, *, out=None):
+    """Angle of the point (other, input) in (-pi, pi]; broadcast, float result."""
+    a, b = promote(_tensor_arg(input, "atan2"), _tensor_arg(other, "atan2", "other"))
+    return _out(Atan2.apply(float_input(a), float_input(b)), out)
+
+
+def sinh(input, *, out=None):
+    return _out(Sinh.apply(_float_arg(input, "sinh")), out)
+
+
+def cosh(input, *, out=None):
+    return _out(Cosh.apply(_float_arg(input, "cosh")), out)
 
 
 def tanh(input, *, out=None):
-    return _out(Tanh.apply(float_input(input)), out)
+    return _out(Tanh.apply(_float_arg(input, "tanh")), out)
+
+
+def asinh(input, *, out=None):
+    return _out(Asinh.apply(_float_arg(input, "asinh")), out)
+
+
+def acosh(input, *, out=None):
+    return _out(Acosh.apply(_float_arg(input, "acosh")), out)
+
+
+def atanh(input, *, out=None):
+    return _out(Atanh.apply(_float_arg(input, "atanh")), out)
+
+
+def sigmoid(input, *, out=None):
+    """1 / (1 + exp(-input)), computed without overflow."""
+    return _out(Sigmoid.apply(_float_arg(input, "sigmoid")), out)
 
 
 def relu(input):
+    """max(input, 0), keeping the dtype; gradient 0 at 0."""
+    if _tensor_arg(input, "relu")._data.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(input)
+
+
+def erf(input, *, out=None):
+    """The error function (scipy.special.erf)."""
+    return _out(Erf.apply(_float_arg(input, "erf")), out)
+
+
+def erfc(input, *, out=None):
+    """1 - erf(input), accurate in the tails."""
+    return _out(Erfc.apply(_float_arg(input, "erfc")), out)
+
+
+def erfinv(input, *, out=None):
+    """Inverse error function on (-1, 1); +-inf at +-1, nan outside."""
+    return _out(Erfinv.apply(_float_arg(input, "erfinv")), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------
+def _tensor_arg(x, fname, argname="input"):
+    """`x` itself if it is a Tensor, else PyTorch's TypeError for a non-tensor argument."""
+    if not isinstance(x, Tensor):
+        position = 1 if argname == "input" else 2
+        raise TypeError(f"{fname}(): argument '{argname}' (position {position}) must be Tensor, "
+                        f"not {type(x).__name__}")
+    return x
+
+
+def _float_arg(x, fname):
+    """A float tensor for a float-valued unary op: ints and bools become the default float."""
+    if not isinstance(x, Tensor):
+        _tensor_arg(x, fname)
+    if x._data.dtype.kind in "fc":
+        return x
+    return x.to(_backend.get_default_dtype())
+
+
+def _raw_kind(x):
+    """NumPy dtype kind of a Tensor operand, or of a Python number ('b', 'i', 'f', 'c')."""
+    if isinstance(x, Tensor):
+        return x._data.dtype.kind
+    if isinstance(x, bool):
+        return "b"
+    return "i" if isinstance(x, int) else "f"
+
+
+def _check_alpha(a, b, alpha):
+    """PyTorch refuses an alpha of a higher category than the result (float alpha for ints)."""
+    kind = _raw_kind(a) if isinstance(a, Tensor) else _raw_kind(b)
+    if kind in "iu" and isinstance(alpha, float):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    if kind != "b" and isinstance(alpha, bool):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
 
 
 def _both_bool(a, b):
@@ -336,3 +1030,24 @@ def _out(result, out):
         return result
     from .inplace import write_into
     return write_into(out, result)
+
+
+# ---------------------------------------------------------------------------------------------
+# type promotion, as public functions
+# ---------------------------------------------------------------------------------------------
+def result_type(tensor1, tensor2):
+    """The dtype an arithmetic op on these two operands (Tensors or Python numbers) returns,
+    by PyTorch's rule: dim tensors > 0-d tensors > numbers, lower tiers count only when of a
+    higher category (an int tensor plus 0.5 gives the default float dtype)."""
+    for x in (tensor1, tensor2):
+        if not isinstance(x, (Tensor, bool, int, float, complex)):
+            raise TypeError(f"result_type() received an invalid combination of arguments - got "
+                            f"({type(tensor1).__name__}, {type(tensor2).__name__})")
+    return _backend.result_type(tensor1, tensor2)
+
+
+def can_cast(from_, to):
+    """Does PyTorch allow casting dtype `from_` to `to` in an op's output? (No float -> int,
+    no complex -> real, nothing non-bool -> bool.)"""
+    from .inplace import _can_cast
+    return _can_cast(from_, to)

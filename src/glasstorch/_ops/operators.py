@@ -1,9 +1,19 @@
 """Python operators on tensors (`+ - * / // % ** @`, reflected and augmented forms, unary
-`- ~ abs`, comparisons). Each is a one-line call of the named op; `x += y` is in place."""
+`- ~ + abs()`, comparisons, `& | ^`). Each is a one-line call of the named op; `x += y` is in
+place (same object, PyTorch's error for a leaf that requires grad). The forward operators
+(`__add__` …) are the op functions themselves, bound in `_registry.py`.
+"""
+from .._backend import xp, ndarray
+from .._tensor import Tensor
+from . import comparison as cmp
 from . import elementwise as ew
+from . import pointwise as pw
 from .inplace import make_inplace
 
 
+# ---------------------------------------------------------------------------------------------
+# reflected: `2 - x` calls x.__rsub__(2)
+# ---------------------------------------------------------------------------------------------
 def radd(self, other):
     return ew.add(other, self)
 
@@ -20,12 +30,95 @@ def rtruediv(self, other):
     return ew.div(other, self)
 
 
+def rfloordiv(self, other):
+    return pw.floor_divide(other, self)
+
+
+def rmod(self, other):
+    return pw.remainder(other, self)
+
+
 def rpow(self, other):
     return ew.pow(other, self)
 
 
+def rmatmul(self, other):
+    from .linalg import matmul
+    return matmul(other, self)
+
+
+def rand(self, other):
+    return cmp.bitwise_and(other, self)
+
+
+def ror(self, other):
+    return cmp.bitwise_or(other, self)
+
+
+def rxor(self, other):
+    return cmp.bitwise_xor(other, self)
+
+
+# ---------------------------------------------------------------------------------------------
+# augmented: `x += y` writes into x
+# ---------------------------------------------------------------------------------------------
 iadd = make_inplace(ew.add)
 isub = make_inplace(ew.sub)
 imul = make_inplace(ew.mul)
 itruediv = make_inplace(ew.div)
+ifloordiv = make_inplace(pw.floor_divide)
+imod = make_inplace(pw.remainder)
 ipow = make_inplace(ew.pow)
+iand = make_inplace(cmp.bitwise_and)
+ior = make_inplace(cmp.bitwise_or)
+ixor = make_inplace(cmp.bitwise_xor)
+
+
+# ---------------------------------------------------------------------------------------------
+# unary
+# ---------------------------------------------------------------------------------------------
+def positive(input):
+    """+input: input itself (bool tensors are refused, as in PyTorch)."""
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def invert(self):
+    """~x: bitwise not of integers, logical not of bools."""
+    if self._data.dtype.kind not in "iub":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return cmp.bitwise_not(self)
+
+
+# ---------------------------------------------------------------------------------------------
+# comparisons: anything that is not a tensor or a number compares as NotImplemented, so
+# `x == None` is False and `x != "a"` is True, as in PyTorch
+# ---------------------------------------------------------------------------------------------
+def _comparable(other):
+    return isinstance(other, (Tensor, int, float, complex, ndarray, xp.generic))
+
+
+def eq(self, other):
+    return cmp.eq(self, other) if _comparable(other) else NotImplemented
+
+
+def ne(self, other):
+    return cmp.ne(self, other) if _comparable(other) else NotImplemented
+
+
+def lt(self, other):
+    return cmp.lt(self, other) if _comparable(other) else NotImplemented
+
+
+def le(self, other):
+    return cmp.le(self, other) if _comparable(other) else NotImplemented
+
+
+def gt(self, other):
+    return cmp.gt(self, other) if _comparable(other) else NotImplemented
+
+
+def ge(self, other):
+    return cmp.ge(self, other) if _comparable(other) else NotImplemented

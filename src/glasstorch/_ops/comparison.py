@@ -1,0 +1,205 @@
+"""Comparison, logical and bitwise ops, and the float-class tests (isnan, isclose …).
+
+All of these return bool tensors (bitwise ops keep the integer dtype) and are not
+differentiable, so they skip the graph entirely: one NumPy call wrapped by `_make`. Operands
+are promoted first by PyTorch's rules, so `float32_tensor == float64_0d_tensor` compares in
+float32, as PyTorch does.
+"""
+from .._backend import xp
+from .._tensor import Tensor, _make
+from ._util import promote, check_broadcast
+from .elementwise import _out, _tensor_arg
+from .pointwise import _LEGACY
+
+
+def _compare(fname, np_op, input, other, out):
+    """np_op on promoted operands; `other` is a Tensor or a Python number."""
+    _tensor_arg(input, fname)
+    if other is None or isinstance(other, str):
+        raise TypeError(f"{fname}() received an invalid combination of arguments - got "
+                        f"(Tensor, {type(other).__name__})")
+    a, b = promote(input, other)
+    return _out(_make(np_op(a._data, b._data if isinstance(b, Tensor) else b)), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# comparisons
+# ---------------------------------------------------------------------------------------------
+def eq(input, other, *, out=None):
+    """input == other elementwise (broadcast) -> bool tensor."""
+    return _compare("eq", xp.equal, input, other, out)
+
+
+def ne(input, other, *, out=None):
+    """input != other elementwise -> bool tensor."""
+    return _compare("ne", xp.not_equal, input, other, out)
+
+
+def lt(input, other, *, out=None):
+    """input < other elementwise -> bool tensor."""
+    return _compare("lt", xp.less, input, other, out)
+
+
+def le(input, other, *, out=None):
+    """input <= other elementwise -> bool tensor."""
+    return _compare("le", xp.less_equal, input, other, out)
+
+
+def gt(input, other, *, out=None):
+    """input > other elementwise -> bool tensor."""
+    return _compare("gt", xp.greater, input, other, out)
+
+
+def ge(input, other, *, out=None):
+    """input >= other elementwise -> bool tensor."""
+    return _compare("ge", xp.greater_equal, input, other, out)
+
+
+# ---------------------------------------------------------------------------------------------
+# logical (any dtype; nonzero counts as True) and bitwise (integers and bools)
+# ---------------------------------------------------------------------------------------------
+def _logical(fname, np_op, input, other, out):
+    _tensor_arg(input, fname)
+    _tensor_arg(other, fname, "other")
+    if input._data.shape != other._data.shape:
+        check_broadcast(input._data.shape, other._data.shape)
+    return _out(_make(np_op(input._data, other._data)), out)
+
+
+def logical_and(input, other, *, out=None):
+    """(input != 0) and (other != 0) -> bool tensor."""
+    return _logical("logical_and", xp.logical_and, input, other, out)
+
+
+def logical_or(input, other, *, out=None):
+    """(input != 0) or (other != 0) -> bool tensor."""
+    return _logical("logical_or", xp.logical_or, input, other, out)
+
+
+def logical_xor(input, other, *, out=None):
+    """(input != 0) xor (other != 0) -> bool tensor."""
+    return _logical("logical_xor", xp.logical_xor, input, other, out)
+
+
+def logical_not(input, *, out=None):
+    """input == 0 -> bool tensor."""
+    return _out(_make(xp.logical_not(_tensor_arg(input, "logical_not")._data)), out)
+
+
+def _bitwise(kernel, np_op, input, other, out):
+    a, b = promote(input, other)
+    for x in (a, b):
+        if isinstance(x, Tensor) and x._data.dtype.kind not in "iub" or isinstance(x, float):
+            name = _LEGACY[a._data.dtype.name if isinstance(a, Tensor) else b._data.dtype.name]
+            raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{name}'")
+    return _out(_make(np_op(_data(a), _data(b))), out)
+
+
+def _data(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def bitwise_and(input, other, *, out=None):
+    """input & other for integer and bool tensors (logical and for bools)."""
+    return _bitwise("bitwise_and", xp.bitwise_and, input, other, out)
+
+
+def bitwise_or(input, other, *, out=None):
+    """input | other for integer and bool tensors."""
+    return _bitwise("bitwise_or", xp.bitwise_or, input, other, out)
+
+
+def bitwise_xor(input, other, *, out=None):
+    """input ^ other for integer and bool tensors."""
+    return _bitwise("bitwise_xor", xp.bitwise_xor, input, other, out)
+
+
+def bitwise_not(input, *, out=None):
+    """~input: bitwise complement of integers, logical not of bools."""
+    data = _tensor_arg(input, "bitwise_not")._data
+    if data.dtype.kind not in "iub":
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for "
+                                  f"'{_LEGACY[data.dtype.name]}'")
+    return _out(_make(xp.invert(data)), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# float classes
+# ---------------------------------------------------------------------------------------------
+def _float_test(fname, np_op, if_not_float, input):
+    """np_op on float tensors; integer and bool tensors hold no nan/inf, so the answer is the
+    constant `if_not_float` everywhere."""
+    data = _tensor_arg(input, fname)._data
+    if data.dtype.kind in "fc":
+        return _make(np_op(data))
+    return _make(xp.full(data.shape, if_not_float))
+
+
+def isnan(input):
+    """True where input is nan."""
+    return _float_test("isnan", xp.isnan, False, input)
+
+
+def isinf(input):
+    """True where input is +inf or -inf."""
+    return _float_test("isinf", xp.isinf, False, input)
+
+
+def isfinite(input):
+    """True where input is neither nan nor +-inf."""
+    return _float_test("isfinite", xp.isfinite, True, input)
+
+
+def isposinf(input, *, out=None):
+    """True where input is +inf."""
+    return _out(_float_test("isposinf", lambda x: x == xp.inf, False, input), out)
+
+
+def isneginf(input, *, out=None):
+    """True where input is -inf."""
+    return _out(_float_test("isneginf", lambda x: x == -xp.inf, False, input), out)
+
+
+def signbit(input, *, out=None):
+    """True where the sign bit is set (also for -0.0 and negative nan)."""
+    data = _tensor_arg(input, "signbit")._data
+    if data.dtype.kind == "f":
+        return _out(_make(xp.signbit(data)), out)
+    return _out(_make(data < 0), out)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|input - other| <= atol + rtol * |other| elementwise (infs equal only to themselves;
+    nans equal only with equal_nan). Both tensors must have the same dtype."""
+    _tensor_arg(input, "isclose")
+    _tensor_arg(other, "isclose", "other")
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"{_LEGACY[input._data.dtype.name]} did not match "
+                           f"{_LEGACY[other._data.dtype.name]}")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    a, b = input._data, other._data
+    if a.shape != b.shape:
+        check_broadcast(a.shape, b.shape)
+    if a.dtype.kind == "b":
+        return _make(a == b)
+    if a.dtype.kind in "iu":  # subtracting unsigned ints would wrap around
+        a, b = a.astype(xp.float64), b.astype(xp.float64)
+    return _make(xp.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """isclose everywhere -> Python bool."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input, other):
+    """True if both tensors have the same shape and values (after type promotion)."""
+    _tensor_arg(input, "equal")
+    _tensor_arg(other, "equal", "other")
+    if input._data.shape != other._data.shape:
+        return False
+    a, b = promote(input, other)
+    return bool(xp.array_equal(a._data, b._data))

@@ -1,0 +1,650 @@
+"""More elementwise ops: rounding, integer-style division (floor_divide, remainder, fmod),
+clamp, maximum/minimum, where, lerp, logaddexp, addcmul/addcdiv.
+
+Rounding and the rounded divisions are piecewise constant: their gradient is zero (PyTorch still
+records them in the graph, so `.grad` comes back as zeros rather than None). At the kinks of
+clamp and maximum/minimum the gradient follows PyTorch's conventions, spelled out per class.
+"""
+from .. import _backend
+from .._backend import xp
+from .._tensor import Tensor, _make
+from ..autograd.function import Function
+from ._util import sum_to_shape, promote, cast, check_broadcast, where as _where
+from .elementwise import _out, _shape, _raw, _exp, _tensor_arg
+
+
+# ---------------------------------------------------------------------------------------------
+# rounded division and remainders
+# ---------------------------------------------------------------------------------------------
+class DivRounded(Function):
+    """out = trunc(a / b) or floor(a / b)  (div with rounding_mode)
+    grad: da = db = 0                (piecewise constant)"""
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        ctx.shapes = (_shape(a), _shape(b))
+        return _rounded_quotient(a, b, mode)
+
+    @staticmethod
+    def backward(ctx, g):
+        sa, sb = ctx.shapes
+        return xp.zeros(sa, g.dtype), xp.zeros(sb, g.dtype)
+
+
+class FloorDivide(Function):
+    """out = floor(a / b)            (Python's //)
+    grad: not defined; PyTorch raises, and so do we"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return _rounded_quotient(a, b, "floor")
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
+
+    @classmethod
+    def name(cls):
+        return "NotImplemented"
+
+
+def _rounded_quotient(a, b, mode):
+    """a / b rounded toward -inf ('floor') or toward 0 ('trunc'), in the operands' dtype.
+    NumPy's floor_divide matches Python (and PyTorch) for ints and floats alike."""
+    if mode == "floor":
+        return xp.floor_divide(a, b)
+    if xp.result_type(a, b).kind == "f":
+        return xp.trunc(a / b)
+    q = xp.floor_divide(a, b)
+    # integer trunc: floor rounded one step too far down when the signs differ and b ∤ a
+    return q + ((q < 0) & (q * b != a))
+
+
+class Remainder(Function):
+    """out = a - b * floor(a / b)    (sign of b, like Python's %)
+    grad: da = g,  db = -g * floor(a / b)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = (_raw(t) for t in ctx.saved_tensors)
+        need_a, need_b = ctx.needs_input_grad
+        gb = None
+        if need_b:
+            gb = sum_to_shape(g * -xp.floor_divide(a, b), b.shape)
+        return (sum_to_shape(g, _shape(a)) if need_a else None), gb
+
+
+class Fmod(Function):
+    """out = a - b * trunc(a / b)    (sign of a, like C's fmod)
+    grad: da = g,  db = -g * trunc(a / b)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = (_raw(t) for t in ctx.saved_tensors)
+        need_a, need_b = ctx.needs_input_grad
+        gb = None
+        if need_b:
+            gb = sum_to_shape(g * -_rounded_quotient(a, b, "trunc"), b.shape)
+        return (sum_to_shape(g, _shape(a)) if need_a else None), gb
+
+
+# ---------------------------------------------------------------------------------------------
+# rounding
+# ---------------------------------------------------------------------------------------------
+class Rounding(Function):
+    """out = floor / ceil / trunc / round(x) (round: half to even, optionally at `decimals`)
+    grad: dx = 0                     (piecewise constant)"""
+
+    @staticmethod
+    def forward(ctx, x, fn):
+        return fn(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return xp.zeros_like(g), None
+
+
+class Floor(Rounding):
+    pass
+
+
+class Ceil(Rounding):
+    pass
+
+
+class Trunc(Rounding):
+    pass
+
+
+class Round(Rounding):
+    pass
+
+
+class Frac(Function):
+    """out = x - trunc(x)
+    grad: dx = g"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return x - xp.trunc(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+# ---------------------------------------------------------------------------------------------
+# clamp, maximum, minimum
+# ---------------------------------------------------------------------------------------------
+class Clamp(Function):
+    """out = min(max(x, lo), hi)     (lo, hi: numbers, arrays or None; out = hi where lo > hi)
+    grad: dx = g where lo <= x <= hi (inclusive, PyTorch's choice), dlo = g where x < lo < hi,
+          dhi = g where x > hi or hi < lo"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x, lo, hi)
+        out = x
+        if lo is not None:
+            out = xp.maximum(out, lo)
+        if hi is not None:
+            out = xp.minimum(out, hi)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, lo, hi = (_raw(t) for t in ctx.saved_tensors)
+        need_x, need_lo, need_hi = ctx.needs_input_grad
+        gx = glo = ghi = None
+        if need_x:
+            keep = True
+            if lo is not None:
+                keep = x >= lo
+            if hi is not None:
+                keep = keep & (x <= hi)
+            gx = sum_to_shape(g * keep, x.shape)
+        if need_lo:
+            keep = x < lo if hi is None else (x < lo) & (lo < hi)
+            glo = sum_to_shape(g * keep, lo.shape)
+        if need_hi:
+            keep = x > hi if lo is None else (x > hi) | (hi < lo)
+            ghi = sum_to_shape(g * keep, hi.shape)
+        return gx, glo, ghi
+
+
+class ClampMin(Clamp):
+    pass
+
+
+class ClampMax(Clamp):
+    pass
+
+
+class Maximum(Function):
+    """out = max(a, b) elementwise   (nan if either is nan)
+    grad: the larger input gets g; on ties each gets g / 2 (PyTorch's choice)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = (_raw(t) for t in ctx.saved_tensors)
+        return _split_on_ties(g, a, b, a < b, a > b, ctx.needs_input_grad)
+
+
+class Minimum(Function):
+    """out = min(a, b) elementwise   (nan if either is nan)
+    grad: the smaller input gets g; on ties each gets g / 2 (PyTorch's choice)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = (_raw(t) for t in ctx.saved_tensors)
+        return _split_on_ties(g, a, b, a > b, a < b, ctx.needs_input_grad)
+
+
+def _split_on_ties(g, a, b, a_loses, b_loses, needs):
+    """Gradient of max/min: each input's weight is 0 where it loses, 1/2 on a tie, else 1."""
+    dtype = _raw(g).dtype
+    tie = a == b
+    ga = gb = None
+    if needs[0]:
+        ga = sum_to_shape(g * xp.where(a_loses, 0, xp.where(tie, 0.5, 1)).astype(dtype),
+                          a.shape)
+    if needs[1]:
+        gb = sum_to_shape(g * xp.where(b_loses, 0, xp.where(tie, 0.5, 1)).astype(dtype),
+                          b.shape)
+    return ga, gb
+
+
+class Fmax(Function):
+    """out = max(a, b), ignoring a nan operand
+    grad: da = g where a >= b or b is nan, db = g elsewhere (ties go to a, PyTorch's choice)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.fmax(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = (_raw(t) for t in ctx.saved_tensors)
+        to_a = (a >= b) | xp.isnan(b)
+        return _route(g, to_a, a.shape, b.shape, ctx.needs_input_grad)
+
+
+class Fmin(Function):
+    """out = min(a, b), ignoring a nan operand
+    grad: da = g where a <= b or b is nan, db = g elsewhere (ties go to a, PyTorch's choice)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.fmin(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = (_raw(t) for t in ctx.saved_tensors)
+        to_a = (a <= b) | xp.isnan(b)
+        return _route(g, to_a, a.shape, b.shape, ctx.needs_input_grad)
+
+
+def _route(g, to_a, shape_a, shape_b, needs):
+    """Send g to input a where `to_a`, to input b elsewhere."""
+    return (sum_to_shape(_where(to_a, g, 0.0), shape_a) if needs[0] else None,
+            sum_to_shape(_where(to_a, 0.0, g), shape_b) if needs[1] else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# where, lerp, logaddexp, addcmul, addcdiv
+# ---------------------------------------------------------------------------------------------
+class Where(Function):
+    """out = a where cond else b
+    grad: da = g where cond (else 0),  db = g where not cond"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, cond, a, b, np_dtype):
+        ctx.cond = cond
+        ctx.shapes = (_shape(a), _shape(b))
+        # astype: two Python numbers would otherwise give NumPy's float64/int64
+        return xp.where(cond, a, b).astype(np_dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        sa, sb = ctx.shapes
+        _, need_a, need_b, _ = ctx.needs_input_grad
+        return (None,
+                sum_to_shape(_where(ctx.cond, g, 0.0), sa) if need_a else None,
+                sum_to_shape(_where(ctx.cond, 0.0, g), sb) if need_b else None,
+                None)
+
+
+class Lerp(Function):
+    """out = start + w * (end - start)   (computed as end - (end - start) * (1 - w) for
+    w >= 0.5, as PyTorch does, so that w == 1 gives exactly `end`)
+    grad: dstart = g * (1 - w),  dend = g * w,  dw = g * (end - start)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, start, end, w):
+        ctx.save_for_backward(start, end, w)
+        diff = end - start
+        return xp.where(xp.abs(w) < 0.5, start + w * diff, end - diff * (1 - w))
+
+    @staticmethod
+    def backward(ctx, g):
+        start, end, w = ctx.saved_tensors
+        need_start, need_end, need_w = ctx.needs_input_grad
+        return (sum_to_shape(g * (1 - w), _shape(start)) if need_start else None,
+                sum_to_shape(g * w, _shape(end)) if need_end else None,
+                sum_to_shape(g * (end - start), _shape(w)) if need_w else None)
+
+
+class Logaddexp(Function):
+    """out = log(exp(a) + exp(b))    (without overflow)
+    grad: da = g / (1 + exp(b - a)),  db = g / (1 + exp(a - b))"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.logaddexp(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to_shape(g / (_exp(b - a) + 1), _shape(a)) if need_a else None,
+                sum_to_shape(g / (_exp(a - b) + 1), _shape(b)) if need_b else None)
+
+
+class Addcmul(Function):
+    """out = x + value * t1 * t2
+    grad: dx = g,  dt1 = g * value * t2,  dt2 = g * value * t1"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, t1, t2, value):
+        ctx.save_for_backward(x, t1, t2)
+        ctx.value = value
+        prod = t1 * t2
+        return x + (prod if value == 1 else prod * value)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t1, t2 = ctx.saved_tensors
+        need_x, need_1, need_2, _ = ctx.needs_input_grad
+        gv = g if ctx.value == 1 else g * ctx.value
+        return (sum_to_shape(g, _shape(x)) if need_x else None,
+                sum_to_shape(gv * t2, _shape(t1)) if need_1 else None,
+                sum_to_shape(gv * t1, _shape(t2)) if need_2 else None,
+                None)
+
+
+class Addcdiv(Function):
+    """out = x + value * t1 / t2
+    grad: dx = g,  dt1 = g * value / t2,  dt2 = -g * value * t1 / t2**2"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, t1, t2, value):
+        ctx.save_for_backward(x, t1, t2)
+        ctx.value = value
+        quot = t1 / t2
+        return x + (quot if value == 1 else quot * value)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t1, t2 = ctx.saved_tensors
+        need_x, need_1, need_2, _ = ctx.needs_input_grad
+        gv = (g if ctx.value == 1 else g * ctx.value) / t2
+        return (sum_to_shape(g, _shape(x)) if need_x else None,
+                sum_to_shape(gv, _shape(t1)) if need_1 else None,
+                sum_to_shape(-gv * t1 / t2, _shape(t2)) if need_2 else None,
+                None)
+
+
+# ---------------------------------------------------------------------------------------------
+# public functions
+# ---------------------------------------------------------------------------------------------
+def floor_divide(input, other, *, out=None):
+    """input // other, rounded toward -inf (Python's convention); integer dtypes stay integer.
+    Integer division by zero raises, as in PyTorch."""
+    a, b = _integer_division_operands(input, other, "div_floor")
+    return _out(FloorDivide.apply(a, b), out)
+
+
+def div_rounded(input, other, rounding_mode):
+    """input / other rounded toward 0 ('trunc') or -inf ('floor'): div's rounding modes, whose
+    gradient is zero (floor_divide has none at all)."""
+    a, b = _integer_division_operands(input, other, "div_" + rounding_mode)
+    return DivRounded.apply(a, b, rounding_mode)
+
+
+def remainder(input, other, *, out=None):
+    """input % other with the sign of other (Python's convention), for ints and floats."""
+    a, b = _integer_division_operands(input, other, "remainder")
+    return _out(Remainder.apply(a, b), out)
+
+
+def fmod(input, other, *, out=None):
+    """C-style remainder: input - other * trunc(input / other), with the sign of input."""
+    _tensor_arg(input, "fmod")
+    a, b = _integer_division_operands(input, other, "fmod")
+    return _out(Fmod.apply(a, b), out)
+
+
+def _integer_division_operands(input, other, kernel):
+    """Promote the operands of //, %, fmod; refuse bools and integer division by zero."""
+    a, b = promote(input, other)
+    kinds = _kind(a), _kind(b)
+    if kinds == ("b", "b"):
+        raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for 'Bool'")
+    if kinds[0] in "iub" and kinds[1] in "iub" and xp.any(_raw(b) == 0):
+        raise RuntimeError("ZeroDivisionError")
+    return a, b
+
+
+def _kind(x):
+    if isinstance(x, Tensor):
+        return x._data.dtype.kind
+    if isinstance(x, bool):
+        return "b"
+    return "i" if isinstance(x, int) else "f"
+
+
+def floor(input, *, out=None):
+    """Round down to an integer value (integer dtypes are returned unchanged)."""
+    return _out(_round_with(Floor, input, xp.floor, "floor_vml"), out)
+
+
+def ceil(input, *, out=None):
+    """Round up to an integer value."""
+    return _out(_round_with(Ceil, input, xp.ceil, "ceil_vml"), out)
+
+
+def trunc(input, *, out=None):
+    """Round toward zero."""
+    return _out(_round_with(Trunc, input, xp.trunc, "trunc_vml"), out)
+
+
+def round(input, *, decimals=0, out=None):
+    """Round half to even, at `decimals` places after the point (negative: before it)."""
+    if decimals == 0:
+        return _out(_round_with(Round, input, xp.rint, "round_vml"), out)
+    if _tensor_arg(input, "round")._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"round_cpu\" not implemented for "
+                                  f"'{_LEGACY[input._data.dtype.name]}'")
+    # PyTorch's formula: scale by a power of ten, round to even, scale back
+    if decimals > 0:
+        scale = 10.0 ** decimals
+        return _out(Round.apply(input, lambda x: xp.rint(x * scale) / scale), out)
+    scale = 10.0 ** -decimals
+    return _out(Round.apply(input, lambda x: xp.rint(x / scale) * scale), out)
+
+
+def _round_with(cls, input, fn, kernel):
+    kind = _tensor_arg(input, kernel.split("_")[0])._data.dtype.kind
+    if kind == "b":
+        raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for 'Bool'")
+    if kind in "iu":
+        return _make(input._data.copy())  # already integral: a copy, as PyTorch returns
+    return cls.apply(input, fn)
+
+
+def frac(input, *, out=None):
+    """input - trunc(input): the fractional part, with input's sign."""
+    kind = _tensor_arg(input, "frac")._data.dtype.kind
+    if kind != "f":
+        raise NotImplementedError(f"\"frac_cpu\" not implemented for "
+                                  f"'{_LEGACY[input._data.dtype.name]}'")
+    return _out(Frac.apply(input), out)
+
+
+_LEGACY = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+           "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    """Limit input to [min, max] elementwise. min/max are numbers or tensors (not a mix) and
+    take part in type promotion (an int tensor clamped at 0.5 becomes float)."""
+    _tensor_arg(input, "clamp")
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    tensors = [isinstance(v, Tensor) for v in (min, max) if v is not None]
+    if any(tensors) and not all(tensors):
+        raise TypeError(f"clamp() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(min).__name__}, {type(max).__name__})")
+    return _out(_clamp(Clamp, input, min, max), out)
+
+
+def clamp_min(input, min, *, out=None):
+    """max(input, min) elementwise (gradient to input where input >= min)."""
+    return _out(_clamp(ClampMin, _tensor_arg(input, "clamp_min"), min, None), out)
+
+
+def clamp_max(input, max, *, out=None):
+    """min(input, max) elementwise (gradient to input where input <= max)."""
+    return _out(_clamp(ClampMax, _tensor_arg(input, "clamp_max"), None, max), out)
+
+
+def _clamp(cls, input, lo, hi):
+    x, lo, hi = _promote_all(input, lo, hi)
+    return cls.apply(x, lo, hi)
+
+
+def maximum(input, other, *, out=None):
+    """Elementwise max of two tensors (nan wins); ties split the gradient half/half."""
+    a, b = promote(_tensor_arg(input, "maximum"), _tensor_arg(other, "maximum", "other"))
+    return _out(Maximum.apply(a, b), out)
+
+
+def minimum(input, other, *, out=None):
+    """Elementwise min of two tensors (nan wins); ties split the gradient half/half."""
+    a, b = promote(_tensor_arg(input, "minimum"), _tensor_arg(other, "minimum", "other"))
+    return _out(Minimum.apply(a, b), out)
+
+
+def fmax(input, other, *, out=None):
+    """Elementwise max that ignores nan (nan only where both are nan)."""
+    a, b = promote(_tensor_arg(input, "fmax"), _tensor_arg(other, "fmax", "other"))
+    return _out(Fmax.apply(a, b), out)
+
+
+def fmin(input, other, *, out=None):
+    """Elementwise min that ignores nan (nan only where both are nan)."""
+    a, b = promote(_tensor_arg(input, "fmin"), _tensor_arg(other, "fmin", "other"))
+    return _out(Fmin.apply(a, b), out)
+
+
+def where(condition, input=None, other=None, *, out=None):
+    """input where condition else other (broadcast; input/other may be numbers).
+    where(condition) alone is nonzero(condition, as_tuple=True)."""
+    if input is None and other is None:
+        from .index import nonzero
+        return nonzero(condition, as_tuple=True)
+    if not isinstance(condition, Tensor):
+        raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not "
+                        f"{type(condition).__name__}")
+    kind = condition._data.dtype.kind
+    if kind != "b" and condition._data.dtype != xp.uint8:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {_LEGACY[condition._data.dtype.name]}")
+    shapes = [t._data.shape for t in (condition, input, other) if isinstance(t, Tensor)]
+    check_broadcast(*shapes)
+    target = _backend.result_type(input, other)
+    a, b = cast(input, target), cast(other, target)
+    return _out(Where.apply(condition._data.astype(bool, copy=False), a, b, target.np), out)
+
+
+def tensor_where(self, condition, other):
+    """Tensor.where(condition, other): self where condition else other."""
+    return where(condition, self, other)
+
+
+def lerp(input, end, weight, *, out=None):
+    """input + weight * (end - input); weight is a number or a tensor. input, end (and a
+    tensor weight with dims) must share one float dtype, as in PyTorch."""
+    _tensor_arg(input, "lerp")
+    _tensor_arg(end, "lerp", "end")
+    name = input._data.dtype.name
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{_LEGACY[name]}'")
+    for label, v in (("end", end), ("weight", weight)):
+        if isinstance(v, Tensor) and v._data.dtype != input._data.dtype and (
+                label == "end" or v._data.ndim):
+            raise RuntimeError(f"expected dtype {_C_NAMES[name]} for `{label}` but got dtype "
+                               f"{_C_NAMES.get(v._data.dtype.name, v._data.dtype.name)}")
+    shapes = [t._data.shape for t in (input, end, weight) if isinstance(t, Tensor)]
+    check_broadcast(*shapes)
+    if isinstance(weight, Tensor):
+        weight = cast(weight, input.dtype)
+    else:
+        weight = xp.asarray(weight, dtype=input._data.dtype)  # a 0-d array: no grad, no upcast
+    return _out(Lerp.apply(input, end, weight), out)
+
+
+_C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}
+
+
+def logaddexp(input, other, *, out=None):
+    """log(exp(input) + exp(other)) without overflow (float tensors only)."""
+    a, b = promote(_tensor_arg(input, "logaddexp"), _tensor_arg(other, "logaddexp", "other"))
+    if a._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"logaddexp_cpu\" not implemented for "
+                                  f"'{_LEGACY[a._data.dtype.name]}'")
+    return _out(Logaddexp.apply(a, b), out)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    """input + value * tensor1 * tensor2 (broadcast, promoted over all three)."""
+    x, t1, t2 = _promote_all(input, tensor1, tensor2)
+    if x._data.dtype.kind in "iub" and isinstance(value, float):
+        value = int(value)  # PyTorch casts the scalar to the integer result type
+    return _out(Addcmul.apply(x, t1, t2, value), out)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    """input + value * tensor1 / tensor2 (true division; integer tensor1/tensor2 refused)."""
+    if (_tensor_arg(tensor1, "addcdiv", "tensor1")._data.dtype.kind in "iub"
+            and _tensor_arg(tensor2, "addcdiv", "tensor2")._data.dtype.kind in "iub"):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))"
+            ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    x, t1, t2 = _promote_all(input, tensor1, tensor2)
+    return _out(Addcdiv.apply(x, t1, t2, value), out)
+
+
+def _promote_all(*operands):
+    """Check that the tensors among `operands` broadcast, then cast every tensor/number to
+    their common PyTorch result dtype (None entries stay None)."""
+    tensors = [v for v in operands if isinstance(v, Tensor)]
+    if len(tensors) > 1:
+        check_broadcast(*(t._data.shape for t in tensors))
+    target = _backend.result_type(*operands)
+    return tuple(None if v is None else cast(v, target) for v in operands)
