@@ -27,38 +27,88 @@ def _resolve_dtype(dtype):
         raise TypeError(f"dtype must be a glasstorch dtype, got {dtype!r}") from None
 
 
-def _infer_dtype(data):
-    """PyTorch's dtype for nested Python data: bool < int64 < default float < complex."""
-    kind = -1
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Tensor):
-            return None  # mixed tensors: let NumPy promote their arrays
-        if isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, bool) or isinstance(item, xp.bool_):
-            kind = max(kind, 0)
-        elif isinstance(item, numbers.Integral):
-            kind = max(kind, 1)
-        elif isinstance(item, numbers.Real):
-            kind = max(kind, 2)
-        elif isinstance(item, numbers.Complex):
-            kind = max(kind, 3)
-        elif isinstance(item, ndarray) or isinstance(item, xp.generic):
-            return None
+def _is_sequence(x):
+    """Nested data that tensor() descends into: lists, tuples, ranges, NumPy arrays (not
+    strings, not Tensors: a Tensor inside a list is one element)."""
+    if isinstance(x, (list, tuple, range)):
+        return True
+    return isinstance(x, ndarray) and x.ndim > 0
+
+
+def _leaf_dtype(item):
+    """The dtype one element of nested data contributes (PyTorch's infer_scalar_type)."""
+    if isinstance(item, (bool, xp.bool_)):
+        return _backend.bool_
+    if isinstance(item, numbers.Integral) and not isinstance(item, xp.generic):
+        return _backend.int64
+    if isinstance(item, (xp.generic, ndarray)):            # NumPy scalars keep their dtype
+        return from_numpy_dtype(item.dtype)
+    if isinstance(item, Tensor):
+        if item._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return from_numpy_dtype(item._data.dtype)
+    if isinstance(item, numbers.Real):
+        return _backend.get_default_dtype()
+    if isinstance(item, numbers.Complex):
+        return _backend.default_complex()
+    if isinstance(item, str):
+        raise TypeError("new(): invalid data type 'str'")
+    raise RuntimeError(f"Could not infer dtype of {type(item).__name__}")
+
+
+def _nested_to_array(data, dtype):
+    """NumPy array for a number or nested sequences, with PyTorch's checks and dtype rules:
+    every list at one depth must have the same length (ValueError otherwise), and the dtype is
+    the promotion of every element's dtype (bool < int64 < default float < complex; NumPy
+    scalars and 0-d tensors count with their own dtype)."""
+    # the shape is read off the first element at each depth, then every element is checked
+    shape = []
+    probe = data
+    while _is_sequence(probe):
+        shape.append(len(probe))
+        if not len(probe):
+            break
+        probe = probe[0]
+    level = [data]
+    for depth, n in enumerate(shape):
+        items = []
+        for seq in level:
+            if not _is_sequence(seq):
+                raise TypeError(f"not a sequence: expected a sequence of length {n} at dim "
+                                f"{depth}, got {type(seq).__name__}")
+            if len(seq) != n:
+                raise ValueError(f"expected sequence of length {n} at dim {depth} (got "
+                                 f"{len(seq)})")
+            items.extend(seq)
+        level = items
+    inferred = None
+    big_int = False
+    default_float = _backend.get_default_dtype()
+    for item in level:
+        kind = type(item)
+        # the common Python scalars first: this loop runs once per element
+        if kind is float:
+            d = default_float
+        elif kind is int:
+            d = _backend.int64
+            if not -2 ** 63 <= item < 2 ** 63:
+                big_int = True
+        elif kind is bool:
+            d = _backend.bool_
+        elif _is_sequence(item):
+            raise TypeError(f"'{kind.__name__}' object cannot be interpreted as an integer: "
+                            f"nested data is deeper here than in its first element")
         else:
-            raise TypeError(f"Could not infer dtype of {type(item).__name__}")
-    return {-1: _backend.get_default_dtype(), 0: _backend.bool_, 1: _backend.int64,
-            2: _backend.get_default_dtype(), 3: _backend.default_complex()}[kind]
-
-
-def _unwrap_nested(data):
-    if isinstance(data, Tensor):
-        return data._data
-    if isinstance(data, (list, tuple)):
-        return [_unwrap_nested(d) for d in data]
-    return data
+            d = _leaf_dtype(item)
+        if d is not inferred:
+            inferred = d if inferred is None else _backend.promote_types(inferred, d)
+    inferred = inferred or default_float                      # tensor([]) is float
+    target = dtype or inferred
+    if big_int and target.kind < 2:
+        raise ValueError("Overflow when unpacking long long: an integer does not fit in int64")
+    values = [x._data.reshape(()) if isinstance(x, Tensor) else x for x in level]
+    arr = xp.array(values, dtype=inferred.np).reshape(shape)
+    return arr if target is inferred else arr.astype(target.np)
 
 
 def to_array(data, dtype=None, copy=True):
@@ -73,17 +123,7 @@ def to_array(data, dtype=None, copy=True):
     elif isinstance(data, xp.generic):
         arr = xp.asarray(data)
     else:
-        if isinstance(data, str):
-            raise TypeError(f"new(): invalid data type 'str'")
-        inferred = _infer_dtype(data)
-        try:
-            arr = xp.array(_unwrap_nested(data), dtype=(dtype or inferred).np
-                           if (dtype or inferred) is not None else None)
-        except ValueError as err:
-            raise ValueError(f"expected sequence of equal-length lists: {err}") from None
-        if arr.dtype == object:
-            raise ValueError("too many dimensions or ragged nested sequence")
-        return arr
+        return _nested_to_array(data, dtype)
     if dtype is not None and arr.dtype != dtype.np:
         return arr.astype(dtype.np)
     return arr.copy() if copy else arr
@@ -156,17 +196,24 @@ def _np_dtype(dtype):
     return (_resolve_dtype(dtype) or _backend.get_default_dtype()).np
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _finish(xp.zeros(_size(size), _np_dtype(dtype)), requires_grad, device, out)
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          **kwargs):
+    """A tensor of zeros: zeros(2, 3), zeros((2, 3)) or zeros(size=(2, 3))."""
+    size = _size(size or (kwargs.pop("size", ()),))
+    return _finish(xp.zeros(size, _np_dtype(dtype)), requires_grad, device, out)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
-    return _finish(xp.ones(_size(size), _np_dtype(dtype)), requires_grad, device, out)
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kwargs):
+    """A tensor of ones: ones(2, 3), ones((2, 3)) or ones(size=(2, 3))."""
+    size = _size(size or (kwargs.pop("size", ()),))
+    return _finish(xp.ones(size, _np_dtype(dtype)), requires_grad, device, out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False, memory_format=None):
-    return _finish(xp.empty(_size(size), _np_dtype(dtype)), requires_grad, device, out)
+          pin_memory=False, memory_format=None, **kwargs):
+    """An uninitialised tensor (its values are whatever the memory held)."""
+    size = _size(size or (kwargs.pop("size", ()),))
+    return _finish(xp.empty(size, _np_dtype(dtype)), requires_grad, device, out)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
@@ -207,53 +254,90 @@ def _number(x):
     return x.item() if isinstance(x, Tensor) else x
 
 
+def _check_range(start, end, step):
+    """PyTorch's checks on arange/range bounds (NumPy would fail with other errors)."""
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign: start="
+                           f"{start}, end={end}, step={step}")
+
+
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False):
     """Values start, start+step, … below `end`: int64 if all arguments are ints, else the
-    default float dtype. Length is ceil((end - start) / step), as PyTorch computes it."""
+    default float dtype. Length is ceil((end - start) / step), computed in double as PyTorch
+    does (so arange(1, 1.3, 0.1) has 3 elements)."""
     start, end, step = _number(start), _number(end), _number(step)
     if end is None:
         start, end = 0, start
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) * step < 0 and end != start:
-        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign")
+    _check_range(start, end, step)
     all_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
     dtype = _resolve_dtype(dtype) or (_backend.int64 if all_int else _backend.get_default_dtype())
     n = max(math.ceil((end - start) / step), 0)
     if all_int and dtype.kind == 1:
         arr = xp.arange(start, start + n * step, step, dtype=dtype.np)[:n]
     else:
+        # values start + i * step in double, then cast (one rounding, like PyTorch)
         arr = (start + xp.arange(n, dtype=xp.float64) * step).astype(dtype.np)
     return _finish(arr, requires_grad, device, out)
 
 
-def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
-    """Deprecated torch.range: like arange but includes `end`, default float dtype."""
+def range_(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False):
+    """Deprecated torch.range: like arange but includes `end`; default float dtype."""
     start, end, step = _number(start), _number(end), _number(step)
+    if end is None:
+        start, end = 0, start
+    _check_range(start, end, step)
     n = int(math.floor((end - start) / step)) + 1
     dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
     arr = (start + xp.arange(n, dtype=xp.float64) * step).astype(dtype.np)
-    return _finish(arr, requires_grad, device)
+    return _finish(arr, requires_grad, device, out)
+
+
+def _check_steps(steps):
+    if isinstance(steps, Tensor):
+        steps = int(steps.item())
+    if not isinstance(steps, numbers.Integral) or isinstance(steps, bool):
+        raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return int(steps)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
-    """`steps` evenly spaced values from start to end inclusive (default float dtype)."""
+    """`steps` evenly spaced values from start to end inclusive (default float dtype).
+    Computed like PyTorch's kernel so the last bits agree: step is rounded to the output dtype,
+    the first half is start + i * step and the second half end - (steps - 1 - i) * step, each
+    with a single rounding (PyTorch uses fused multiply-add; double precision stands in)."""
     start, end = _number(start), _number(end)
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
+    steps = _check_steps(steps)
     dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
-    arr = xp.linspace(start, end, steps, dtype=xp.float64)
-    if dtype.kind == 1:
-        arr = xp.trunc(arr)
+    if dtype.kind != 2:
+        # integer outputs: compute in double, then truncate toward zero
+        arr = xp.trunc(xp.linspace(start, end, steps, dtype=xp.float64))
+        return _finish(arr.astype(dtype.np), requires_grad, device, out)
+    ftype = dtype.np.type
+    lo, hi = ftype(start), ftype(end)
+    step = float((hi - lo) / ftype(max(steps - 1, 1)))
+    i = xp.arange(steps, dtype=xp.float64)
+    arr = xp.where(i < steps // 2, float(lo) + i * step, float(hi) - (steps - 1 - i) * step)
+    if steps == 1:
+        arr[:] = float(lo)
     return _finish(arr.astype(dtype.np), requires_grad, device, out)
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
+    """`steps` values base ** linspace(start, end, steps) (default float dtype)."""
+    steps = _check_steps(steps)
     dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
-    arr = xp.power(float(base), xp.linspace(_number(start), _number(end), steps))
+    exponents = xp.linspace(_number(start), _number(end), steps, dtype=xp.float64)
+    arr = xp.power(float(base), exponents)
     return _finish(arr.astype(dtype.np), requires_grad, device, out)
 
 
