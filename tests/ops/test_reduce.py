@@ -65,8 +65,8 @@ def test_dim_reductions_float(op, dim, keepdim):
     # torch's var/std backward with dim=() divides by n - 1 with n = 1 (inf): values only
     torch_bug = op in ("var", "std") and dim == ()
     check(fn, [x], rtol=1e-5, atol=1e-5, grad=not torch_bug)
-    if op not in ("nansum", "nanmean"):
-        gradcheck_fn(fn, [x])
+    # finite differences through a nan are nan: gradcheck the nan-ops on nan-free input
+    gradcheck_fn(fn, [x if op not in ("nansum", "nanmean") else distinct(2, 3, 4)])
 
 
 @pytest.mark.parametrize("op", ["sum", "mean", "prod", "amax", "amin", "var", "std",
@@ -541,6 +541,26 @@ def test_quantile_nan_and_0d():
 
 
 # ---------------------------------------------------------------------------------------------
+# diff
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("args", [(), (1, 0), (2, -1), (3, 1), (5,), (0,)], ids=str)
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+def test_diff(args, dtype):
+    x = s(3, 4, dtype=dtype)
+    check(lambda t, a: t.diff(a, *args), [x])
+    if dtype == "float32":
+        gradcheck_fn(lambda t, a: a.diff(*args), [x])
+
+
+def test_diff_prepend_append():
+    x, p, q = s(3, 4), s(3, 1), s(3, 2)
+    check(lambda t, a, b, c: t.diff(a, prepend=b, append=c), [x, p, q])
+    check(lambda t, a, b: a.diff(2, dim=0, append=b), [x, s(2, 4)])
+    check(lambda t, a, b: t.diff(a, prepend=b), [s(2, 3, dtype="int64"), s(2, 1)])
+    gradcheck_fn(lambda t, a, b: t.diff(a, prepend=b), [x, p])
+
+
+# ---------------------------------------------------------------------------------------------
 # double backward (create_graph=True) against torch
 # ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("case", [
@@ -634,6 +654,11 @@ def test_double_backward(case):
     ("quantile_empty", lambda t: t.ones(0).quantile(0.5), "non-empty"),
     ("quantile_bad_interpolation", lambda t: t.ones(3).quantile(0.5, interpolation="foo"),
      "foo"),
+    ("diff_0d", lambda t: t.diff(t.tensor(1.0)), "one-dimensional"),
+    ("diff_negative_order", lambda t: t.ones(3).diff(-1), "non-negative"),
+    ("diff_prepend_ndim", lambda t: t.ones(2, 3).diff(prepend=t.ones(2)), "same dimension"),
+    ("diff_prepend_number", lambda t: t.ones(2, 3).diff(prepend=0), None),
+    ("diff_dim_out_of_range", lambda t: t.ones(2, 3).diff(dim=2), "out of range"),
     ("quantile_dim_out_of_range", lambda t: t.ones(3).quantile(0.5, dim=1), "out of range"),
 ], ids=lambda c: c[0])
 def test_errors(case):

@@ -1152,3 +1152,56 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", ax
     """Like quantile, ignoring nans (nan only where a slice is all nan)."""
     return _out(_quantile("nanquantile", True, input, q, dim, keepdim, interpolation, axis,
                           keepdims), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# differences
+# ---------------------------------------------------------------------------------------------
+class Diff(Function):
+    """out_i = x_{i+1} - x_i along `axis` (bool: x_{i+1} xor x_i)
+    grad: dx_i = g_{i-1} - g_i   (g taken as 0 outside its range)"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.shape, ctx.axis = x.shape, axis
+        return xp.diff(x, axis=axis)   # NumPy's diff of bools is their xor, like torch
+
+    @staticmethod
+    def backward(ctx, g):
+        n = ctx.shape[ctx.axis]
+        later = [slice(None)] * len(ctx.shape)
+        earlier = list(later)
+        later[ctx.axis], earlier[ctx.axis] = slice(1, n), slice(0, n - 1)
+        dx = xp.zeros(ctx.shape, g.dtype)
+        dx[tuple(later)] += g
+        dx[tuple(earlier)] -= g
+        return dx
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """n-th forward difference along `dim`, after joining `prepend`/`append` (tensors with
+    input's number of dims) on that dim. Shape: size along dim shrinks by n (not below 0)."""
+    _check_tensor("diff", input)
+    n = _as_int("diff", n, "n")
+    if input._data.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    a = _one_dim("diff", input, dim)
+    if prepend is not None or append is not None:
+        for name, extra in (("prepend", prepend), ("append", append)):
+            if extra is None:
+                continue
+            if not isinstance(extra, Tensor):
+                raise TypeError(f"diff(): argument '{name}' must be Tensor, not "
+                                f"{type(extra).__name__}")
+            if extra._data.ndim != input._data.ndim:
+                raise RuntimeError("diff expects prepend or append to be the same dimension "
+                                   "as input")
+        from .shape import cat
+        parts = ([prepend] if prepend is not None else []) + [input] + \
+            ([append] if append is not None else [])
+        input = cat(parts, a)
+    for _ in range(builtins.min(n, input._data.shape[a])):  # n small: one node per order
+        input = Diff.apply(input, a)
+    return input
