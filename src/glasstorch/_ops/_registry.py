@@ -156,6 +156,7 @@ OPS = [
     ("kthvalue", reduce.kthvalue, "fm"),
     ("quantile", reduce.quantile, "fm"),
     ("nanquantile", reduce.nanquantile, "fm"),
+    ("diff", reduce.diff, "fm"),
     # ---------------------------------------------------------------- shape and views
     ("view", shape.view, "m"),
     ("view_as", shape.view_as, "m"),
