@@ -1,9 +1,10 @@
 """glasstorch.linalg: norms, inverse, determinant, solve, and the decompositions (torch.linalg).
 
 All functions work on batches: a matrix argument has shape (*, m, n) and the leading dims are
-batch dims. Gradients: norm, vector_norm, matrix_norm, inv, det, slogdet (logabsdet), solve
-and eigh have backward formulas; pinv, matrix_rank, svd, qr and cholesky are forward-only
-here (their outputs carry a graph node whose backward raises a RuntimeError saying so).
+batch dims. Gradients: norm, vector_norm, matrix_norm, inv, det, slogdet (logabsdet), solve,
+eigh and cholesky have backward formulas; pinv, svd and qr are forward-only here (their
+outputs carry a graph node whose backward raises a RuntimeError saying so); matrix_rank is an
+integer and has no gradient.
 LAPACK failures (singular or non-positive-definite input) raise `LinAlgError`, a RuntimeError,
 as in PyTorch.
 """
@@ -520,10 +521,10 @@ def qr(A, mode="reduced", *, out=None):
     return linalg_qr(*Qr.apply(A, mode))
 
 
-class Cholesky(_ForwardOnly):
-    """L with A = L L^T (lower; or U = L^T with upper=True) for positive-definite A"""
-
-    op_name = "cholesky"
+class Cholesky(Function):
+    """L with A = L L^T (lower; U = L^T with upper=True) for positive-definite A
+    grad: dA = sym(L^-T phi(L^T gL) L^-1), phi = lower triangle with its diagonal halved,
+          sym(X) = (X + X^T) / 2"""
 
     @staticmethod
     def forward(ctx, A, upper):
@@ -532,12 +533,26 @@ class Cholesky(_ForwardOnly):
         except xp.linalg.LinAlgError:
             raise _LinAlgError("linalg.cholesky: The factorization could not be completed "
                                "because the input is not positive-definite.") from None
+        ctx.save_for_backward(L)
+        ctx.upper = upper
         return xp.ascontiguousarray(L.swapaxes(-1, -2)) if upper else L
+
+    @staticmethod
+    def backward(ctx, g):
+        (L,) = ctx.saved_tensors
+        if ctx.upper:
+            g = g.swapaxes(-1, -2)
+        phi = xp.tril(L.swapaxes(-1, -2) @ g)
+        n = L.shape[-1]
+        phi[..., range(n), range(n)] *= 0.5
+        L_inv = xp.linalg.inv(L)
+        gA = L_inv.swapaxes(-1, -2) @ phi @ L_inv
+        return (gA + gA.swapaxes(-1, -2)) / 2, None
 
 
 def cholesky(A, *, upper=False, out=None):
     """Cholesky factor of symmetric positive-definite A (*, n, n): lower L with A = L L^T
-    (upper=True: U = L^T). LinAlgError if A is not positive-definite. Forward only here."""
+    (upper=True: U = L^T). LinAlgError if A is not positive-definite."""
     _check_square(A, "cholesky")
     return _out(Cholesky.apply(A, upper), out)
 

@@ -412,6 +412,17 @@ def test_svd_qr_cholesky_pinv_rank():
     check(lambda t, x: t.linalg.multi_dot([x, x.mT, x]), [s(3, 4)], rtol=1e-4, atol=1e-5)
 
 
+def test_cholesky_gradient():
+    # symmetric input built inside the function, so the symmetrised gradient is the true one
+    f = lambda t, x: t.linalg.cholesky(x @ x.mT + 3 * t.eye(3, dtype=x.dtype))  # noqa: E731
+    check(f, [s(2, 3, 3)], rtol=1e-4, atol=1e-5)
+    gradcheck_fn(f, [s(2, 3, 3)])
+    f_upper = lambda t, x: t.linalg.cholesky(x @ x.mT + 3 * t.eye(3), upper=True)  # noqa: E731
+    check(f_upper, [s(3, 3)], rtol=1e-4, atol=1e-5)
+    gradcheck_fn(lambda t, x: t.linalg.cholesky(x @ x.mT + 3 * t.eye(3, dtype=x.dtype),
+                                                upper=True), [s(3, 3)])
+
+
 def test_forward_only_backward_raises():
     x = gt.tensor(s(3, 3), requires_grad=True)
     S = gt.linalg.svd(x).S
