@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import glasstorch as gt
-from tests.oracle.harness import check, gradcheck_fn, check_error, sample, assert_same
+from tests.oracle.harness import check, gradcheck_fn, check_error, sample
 
 
 def F(t):

@@ -10,9 +10,8 @@ differentiated again. The public functions at the bottom are what `nn.functional
 import math
 import warnings
 
-from .. import _backend
 from .._backend import xp
-from .._tensor import Tensor, _make
+from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from . import elementwise

@@ -217,10 +217,13 @@ def _keep(shape, p, np_dtype):
     return (rng.random(shape, dtype=draw_dtype) >= p).astype(np_dtype)
 
 
-def _run_dropout(input, mask, shift, inplace):
+def _check_float(input):
     if input._data.dtype.kind not in "fc":
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{_cap(input.dtype)}")
+
+
+def _run_dropout(input, mask, shift, inplace):
     if not inplace:
         return Dropout.apply(input, mask, shift)
     check_inplace_allowed(input)
@@ -234,6 +237,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     if not training or p == 0 or input._data.size == 0:
         return input
+    _check_float(input)
     data = input._data
     if p == 1:
         mask = xp.zeros((), dtype=data.dtype)
@@ -253,6 +257,7 @@ def _feature_dropout(input, p, training, inplace, batched, alpha=False):
     _check_p(p)
     if not training or p == 0 or input._data.size == 0:
         return input
+    _check_float(input)
     data = input._data
     if p == 1:
         return _run_dropout(input, xp.zeros((), dtype=data.dtype), None, inplace)
@@ -323,6 +328,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     _check_p(p)
     if not training or p == 0 or input._data.size == 0:
         return input
+    _check_float(input)
     data = input._data
     if p == 1:
         return _run_dropout(input, xp.zeros((), dtype=data.dtype), None, inplace)
@@ -613,4 +619,6 @@ def _pad_index(mode, shape, axis, before, after):
         return xp.where(i > size - 1, 2 * (size - 1) - i, i)
     if mode == "replicate":
         return xp.clip(i, 0, size - 1)
-    return i % size
+    # circular: PyTorch crops the negative pads first and wraps around what is left
+    start, stop = max(-before, 0), size - max(-after, 0)
+    return start + (xp.arange(-max(before, 0), stop - start + max(after, 0)) % (stop - start))

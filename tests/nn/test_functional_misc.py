@@ -1,0 +1,154 @@
+"""F.pad, F.normalize, F.cosine_similarity and F.pairwise_distance against PyTorch."""
+import numpy as np
+import pytest
+import torch
+
+import glasstorch as gt
+from tests.oracle.harness import check, gradcheck_fn, check_error, sample
+
+
+def F(t):
+    return t.nn.functional
+
+
+# ---------------------------------------------------------------------------------- pad
+CONSTANT_PADS = [
+    ((2, 3), (1, 2)), ((2, 3), (1, 1, 2, 0)), ((2, 3, 4), (1, 0, 0, 2, 1, 1)),
+    ((2, 3, 4), (-1, 2)), ((2, 3, 4), (-1, -2, 1, -1)), ((3,), (0, 0)), ((2, 3), ()),
+    ((0, 3), (1, 1)), ((2, 3), (-2, -1)), ((), ()), ((2, 3, 4, 5), (1, 1, 1, 1, 1, 1, 1, 1)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,pads", CONSTANT_PADS, ids=str)
+def test_constant_pad_matches_torch(shape, pads, dtype):
+    check(lambda t, x: F(t).pad(x, pads), [sample(shape, dtype)])
+    check(lambda t, x: F(t).pad(x, list(pads), value=1.5), [sample(shape, dtype)])
+
+
+def test_constant_pad_int_and_bool():
+    check(lambda t, x: F(t).pad(x, (1, 1), value=2.5), [np.array([1, 2])])
+    check(lambda t, x: F(t).pad(x, (1, 2), value=True), [np.array([True, False])])
+
+
+NONCONSTANT = [
+    ((2, 5), (1, 2)), ((1, 2, 5), (2, 4)), ((1, 2, 5), (-1, 1)), ((2, 4, 5), (1, 2, 3, 0)),
+    ((1, 2, 4, 5), (1, 2, 3, 1)), ((2, 3, 4, 5), (1, 1, 2, 2, 0, 1)),
+    ((1, 2, 3, 4, 5), (2, 1, 1, 0, 1, 2)), ((1, 2, 5), (0, 0)), ((1, 2, 5), (2, -1)),
+    ((1, 2, 5), (-2, 3)),
+]
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape,pads", NONCONSTANT, ids=str)
+def test_nonconstant_pad_matches_torch(shape, pads, mode):
+    check(lambda t, x: F(t).pad(x, pads, mode=mode), [sample(shape, "float64")])
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+def test_pad_gradcheck(mode):
+    gradcheck_fn(lambda t, x: F(t).pad(x, (2, 1, -1, 1), mode=mode),
+                 [sample((1, 2, 3, 4), "float64")])
+
+
+def test_constant_pad_double_backward():
+    x = sample((2, 3), "float64")
+    results = []
+    for lib in (torch, gt):
+        xt = lib.tensor(x, requires_grad=True)
+        y = F(lib).pad(xt, (1, -1, 2, 0)) ** 3
+        (gx,) = lib.autograd.grad(y.sum(), xt, create_graph=True)
+        (gx * gx).sum().backward()
+        results.append(xt.grad.numpy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-10)
+
+
+def test_pad_non_contiguous_input():
+    check(lambda t, x: F(t).pad(x.transpose(1, 2), (1, 2), mode="reflect"),
+          [sample((1, 4, 3))])
+    check(lambda t, x: F(t).pad(x[:, ::2], (1, 2, 1, 0), value=-1.0), [sample((3, 6))])
+
+
+def test_pad_errors():
+    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (1,)), match="divisible by 2")
+    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (1,) * 8), match="padding length 8")
+    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (-2, -2)))
+    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (3, 0), mode="reflect"),
+                match="Padding size should be less")
+    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (4, 0), mode="circular"))
+    check_error(lambda t: F(t).pad(t.randn(1, 1, 2, 3), (1, 1), mode="reflect"))
+    check_error(lambda t: F(t).pad(t.randn(3), (1, 1), mode="replicate"))
+    check_error(lambda t: F(t).pad(t.randn(2, 3), (1, 1, 1, 1), mode="replicate"))
+    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (1, 1), mode="foo"))
+    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (1, 1), mode="reflect", value=1.0))
+    check_error(lambda t: F(t).pad(t.zeros(0, 3), (1, 1), mode="reflect"))
+
+
+# ---------------------------------------------------------------------------------- normalize
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,kwargs", [((4, 3), {}), ((4, 3), {"dim": 0}),
+                                          ((2, 3, 4), {"p": 1.0, "dim": -1}),
+                                          ((5,), {"dim": 0}), ((2, 3), {"p": 3.0}),
+                                          ((0, 3), {})], ids=str)
+def test_normalize_matches_torch(shape, kwargs, dtype):
+    check(lambda t, x: F(t).normalize(x, **kwargs), [sample(shape, dtype)])
+
+
+def test_normalize_zero_rows_use_eps_and_gradcheck():
+    x = sample((3, 4), "float64")
+    x[1] = 0
+    check(lambda t, a: F(t).normalize(a), [x])
+    gradcheck_fn(lambda t, a: F(t).normalize(a, dim=0), [sample((3, 4), "float64")])
+    check_error(lambda t: F(t).normalize(t.randn(3)))
+
+
+# ---------------------------------------------------------------------------------- cosine
+COSINE = [((4, 3), (4, 3), 1), ((4, 3), (1, 3), 1), ((4, 3), (4, 1), 0), ((3,), (3,), 0),
+          ((2, 3, 4), (3, 4), -1), ((2, 3, 4), (2, 3, 4), 1), ((5, 3), (5, 3), -2)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("s1,s2,dim", COSINE, ids=str)
+def test_cosine_similarity_matches_torch(s1, s2, dim, dtype):
+    check(lambda t, a, b: F(t).cosine_similarity(a, b, dim), [sample(s1, dtype),
+                                                              sample(s2, dtype)])
+
+
+@pytest.mark.parametrize("s1,s2,dim", COSINE[:5], ids=str)
+def test_cosine_similarity_gradcheck(s1, s2, dim):
+    gradcheck_fn(lambda t, a, b: F(t).cosine_similarity(a, b, dim),
+                 [sample(s1, "float64"), sample(s2, "float64")])
+
+
+def test_cosine_similarity_zero_and_tiny_vectors():
+    a = sample((4, 3), "float64")
+    b = sample((4, 3), "float64")
+    a[0] = 0
+    a[1] = 1e-10
+    b[2] = 0
+    check(lambda t, x, y: F(t).cosine_similarity(x, y), [a, b])
+    check(lambda t, x, y: F(t).cosine_similarity(x, y, eps=0.5), [a, b])
+
+
+def test_cosine_similarity_dtypes_and_errors():
+    check(lambda t, x, y: F(t).cosine_similarity(x, y), [np.array([[1, 2]]), sample((1, 2))])
+    check(lambda t, x, y: t.cosine_similarity(x, y, dim=0), [sample((3,)), sample((3,))])
+    check_error(lambda t: F(t).cosine_similarity(t.tensor([[1, 2]]), t.tensor([[1, 2]])),
+                match="floating point")
+    check_error(lambda t: F(t).cosine_similarity(t.randn(2, 3), t.randn(3, 1)))
+    check_error(lambda t: F(t).cosine_similarity(t.randn(2, 3), t.randn(2, 3), dim=2))
+
+
+# ---------------------------------------------------------------------------------- pairwise
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, float("inf")])
+@pytest.mark.parametrize("s1,s2", [((4, 3), (4, 3)), ((4, 3), (1, 3)), ((3,), (3,))], ids=str)
+def test_pairwise_distance_matches_torch(s1, s2, p):
+    check(lambda t, a, b: F(t).pairwise_distance(a, b, p), [sample(s1), sample(s2)])
+    check(lambda t, a, b: F(t).pairwise_distance(a, b, p, keepdim=True, eps=0.1),
+          [sample(s1, "float64"), sample(s2, "float64")])
+
+
+def test_pairwise_distance_gradcheck_and_torch_binding():
+    gradcheck_fn(lambda t, a, b: F(t).pairwise_distance(a, b),
+                 [sample((4, 3), "float64"), sample((4, 3), "float64")])
+    check(lambda t, a, b: t.pairwise_distance(a, b), [sample((2, 5)), sample((2, 5))])
