@@ -267,6 +267,34 @@ def test_rnn_style_writes_into_a_buffer():
     check(fn, [sample((2, 3)), sample((3,))])
 
 
+def test_setitem_through_a_view_rebases_the_base():
+    def slice_view(t, x, w):
+        y = x * 1
+        v = y[1:]
+        v[0] = w[1, :1]                 # changes y too: y's history must include the write
+        return y * y, v * 1
+
+    def chained_views(t, x, w):
+        y = x * 1
+        y[0][1:][0] = w[0, 0]           # a view of a view of a view
+        y[1][[0, 2]] = w[0, :2]         # a view, then an advanced write
+        return y * y
+
+    def buffer_without_grad(t, x, w):
+        buf = t.zeros(3, 4)
+        row = buf[1]
+        row[2:] = w[0, :2] * 2          # buf itself gets a history through its view
+        return buf * x
+
+    for fn in (slice_view, chained_views, buffer_without_grad):
+        check(fn, [sample((3, 4)), sample((2, 2))])
+    gradcheck_fn(chained_views, [sample((3, 4), "float64"), sample((2, 2), "float64")])
+
+
+def test_setitem_into_view_of_leaf_error():
+    check_error(lambda t: _set(t.zeros(2, 3, requires_grad=True)[0], 1, 5.0))
+
+
 def test_setitem_saved_tensor_version_error():
     def fn(t):
         a = t.tensor([1.0, 2.0], requires_grad=True)

@@ -236,7 +236,42 @@ def getitem(self, index):
     if plan.advanced is None:
         out._vc = self._version_counter()
         out._base = self if self._base is None else self._base
+        # remember how to re-derive this view from its base, so that a later write into the
+        # view (x[0][1] = v) can give the *base* its new autograd history (see setitem)
+        recipe = _view_recipe(self)
+        if self._base is None or recipe is not None:
+            root, chain = recipe if recipe is not None else (self, ())
+            out._extra = {"view_of": (root, chain + (plan,))}
     return out
+
+
+def _view_recipe(t):
+    """(base, plans) if `t` is a view made by indexing, else None."""
+    return t._extra.get("view_of") if t._extra is not None else None
+
+
+class ChainPlan:
+    """Several plans applied one after another (a view of a view of ... the base), with
+    IndexPlan's read / write / add. All but the last plan are basic, so they give views."""
+
+    __slots__ = ("plans", "advanced")
+
+    def __init__(self, plans):
+        self.plans, self.advanced = plans, plans[-1].advanced
+
+    def _region(self, x):
+        for plan in self.plans[:-1]:
+            x = plan.read(x)
+        return x
+
+    def read(self, x):
+        return self.plans[-1].read(self._region(x))
+
+    def write(self, x, value):
+        self.plans[-1].write(self._region(x), value)
+
+    def add(self, x, value):
+        self.plans[-1].add(self._region(x), value)
 
 
 class IndexPut(Function):
@@ -323,13 +358,31 @@ def setitem(self, index, value):
                            f"{_dtype_name(self._data)} for the destination and "
                            f"{_dtype_name(value._data)} for the source.")
     value_grad = isinstance(value, Tensor) and value._requires_grad
-    if (grad_mode.enabled and (self._requires_grad or value_grad)
-            and self._data.dtype.kind in "fc"):
-        out = IndexPut.apply(self, value, plan)
-        self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, 0, True
+    recipe = _view_recipe(self)
+    root = recipe[0] if recipe is not None and recipe[0]._vc is self._vc else None
+    if root is not None and grad_mode.enabled and root._requires_grad and root.grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    needs_graph = self._requires_grad or value_grad or (root is not None and
+                                                        root._requires_grad)
+    if grad_mode.enabled and needs_graph and self._data.dtype.kind in "fc":
+        if root is None:
+            out = IndexPut.apply(self, value, plan)
+            self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, 0, True
+        else:
+            # a write into a view changes its base: as PyTorch's CopySlices, record the write
+            # on the base, then make the view a fresh view of the updated base
+            chain = ChainPlan(recipe[1] + (plan,))
+            out = IndexPut.apply(root, value, chain)
+            root.grad_fn, root._output_nr, root._requires_grad = out.grad_fn, 0, True
+            view = Index.apply(root, ChainPlan(recipe[1] + (_WHOLE,)))
+            self.grad_fn, self._output_nr, self._requires_grad = view.grad_fn, 0, True
     else:
         _write(self._data, plan, value._data if isinstance(value, Tensor) else value)
     self._bump_version()
+
+
+_WHOLE = IndexPlan((Ellipsis,), None, False)   # x[...]: the whole of x
 
 
 def _masked_fill_case(index, value):
