@@ -39,3 +39,4 @@ from . import optim  # after the op table is bound: optimizers and lr_scheduler
 from . import nn, cuda  # noqa: E402
 
 from . import utils  # noqa: E402  (datasets, samplers, DataLoader; needs the ops bound above)
+from .serialization import save, load  # noqa: E402  (torch.save / torch.load, zip format)
