@@ -587,6 +587,10 @@ def test_weights_only_false_loads_plain_objects(tmp_path):
         assert isinstance(got["obj"], Tiny) and got["obj"].value[0].tolist() == [1.0, 1.0]
     finally:
         gt.serialization.clear_safe_globals()
+    with gt.serialization.safe_globals([Tiny]):
+        assert isinstance(gt.load(tmp_path / "obj.pt")["obj"], Tiny)
+    with pytest.raises(pickle.UnpicklingError, match="Tiny"):
+        gt.load(tmp_path / "obj.pt")
 
 
 def test_pickle_module_rules():

@@ -9,8 +9,8 @@ glasstorch writes is always one it can read.
 Two unpicklers:
 - `WeightsUnpickler` (`load(weights_only=True)`, the default): only the names in the allow-list
   can be looked up, and BUILD may only set plain attributes on an OrderedDict (a state_dict's
-  `_metadata`). A pickle can only run code through the callables it can name, so nothing from the
-  file is executed beyond building tensors and containers.
+  `_metadata`) or on a class the user allowed. A pickle can only run code through the callables
+  it can name, so nothing from the file is executed beyond building tensors and containers.
 - `FullUnpickler` (`weights_only=False`): any global, as plain pickle; torch names still map to
   glasstorch objects.
 """

@@ -469,3 +469,15 @@ def get_safe_globals():
 
 def clear_safe_globals():
     _pickle_safe.user_safe_globals.clear()
+
+
+@contextlib.contextmanager
+def safe_globals(safe_globals):
+    """Within the block, weights_only loads may also use `safe_globals`."""
+    saved = dict(_pickle_safe.user_safe_globals)
+    add_safe_globals(safe_globals)
+    try:
+        yield
+    finally:
+        _pickle_safe.user_safe_globals.clear()
+        _pickle_safe.user_safe_globals.update(saved)
