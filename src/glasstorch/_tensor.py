@@ -445,16 +445,18 @@ def _wrap_dim(dim, ndim):
 def _legacy_new(cls, dtype, args, device=None, requires_grad=False):
     from ._ops import creation
     check_device(device)
-    if len(args) == 1 and isinstance(args[0], (Size, tuple)) and type(args[0]) is Size:
-        data = xp.empty(tuple(args[0]), dtype=dtype.np)
-    elif args and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
-        data = xp.empty(args, dtype=dtype.np)  # Tensor(2, 3): an uninitialised 2x3 tensor
-    elif not args:
+    if not args:
         data = xp.empty((0,), dtype=dtype.np)
+    elif type(args[0]) is Size or all(isinstance(a, int) and not isinstance(a, bool)
+                                      for a in args):
+        data = xp.empty(creation._size(args), dtype=dtype.np)  # Tensor(2, 3): uninitialised
     elif len(args) == 1:
+        if isinstance(args[0], (bool, float, complex)) or isinstance(args[0], xp.generic):
+            raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
         data = creation.to_array(args[0], dtype)
     else:
-        raise TypeError(f"new() received an invalid combination of arguments - got {args}")
+        raise TypeError(f"new() received an invalid combination of arguments - got "
+                        f"({', '.join(type(a).__name__ for a in args)})")
     t = _make(data, cls=cls)
     if requires_grad:
         t.requires_grad_(True)

@@ -443,12 +443,6 @@ LEGACY_ERRORS = [
     ("Tensor_negative", lambda t: t.Tensor(-1)),
 ]
 
-# The legacy constructor's argument parsing lives in _tensor._legacy_new (core): these two
-# cases need it to check sizes with creation._size and to reject a lone float.
-_LEGACY_PENDING = {"Tensor_float_arg", "Tensor_negative"}
-LEGACY_ERRORS = [pytest.param(*c, marks=pytest.mark.xfail(reason="needs _tensor._legacy_new fix"))
-                 if c[0] in _LEGACY_PENDING else c for c in LEGACY_ERRORS]
-
 
 @pytest.mark.parametrize("name,fn", LEGACY_ERRORS)
 def test_legacy_errors(name, fn):

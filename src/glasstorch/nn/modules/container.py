@@ -250,11 +250,8 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        lines = []
-        for i, p in enumerate(self):
-            size = "x".join(str(s) for s in p.shape)
-            lines.append(f"({i}): Parameter containing: [{_type_name(p)} of size {size}]")
-        return "\n".join(lines)
+        # PyTorch's text, including its two-space indent and dtype (not type) name
+        return "\n".join(f"  ({i}): {_describe(p, p.dtype)}" for i, p in enumerate(self))
 
     def forward(self, *args):
         raise NotImplementedError("ParameterList has no forward()")
@@ -316,11 +313,7 @@ class ParameterDict(Module):
             self[key] = value
 
     def extra_repr(self):
-        lines = []
-        for k, p in self.items():
-            size = "x".join(str(s) for s in p.shape)
-            lines.append(f"({k}): Parameter containing: [{_type_name(p)} of size {size}]")
-        return "\n".join(lines)
+        return "\n".join(f"  ({k}): {_describe(p, p.type())}" for k, p in self.items())
 
     def forward(self, *args):
         raise NotImplementedError("ParameterDict has no forward()")
@@ -333,5 +326,10 @@ def _as_parameter(value):
     return Parameter(value)
 
 
-def _type_name(p):
-    return p.type()
+def _describe(p, type_name):
+    from ..._tensor import Tensor
+    if not isinstance(p, Tensor):
+        return f"Object of type: {type(p).__name__}"
+    size = "x".join(str(s) for s in p.shape)
+    kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+    return f"{kind} containing: [{type_name} of size {size}]"
