@@ -26,7 +26,7 @@ demo: $(VENV)/.installed-demo
 	$(BIN)/python -m glasstorch.demo
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -q tests
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
