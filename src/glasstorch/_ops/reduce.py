@@ -9,6 +9,7 @@ Conventions that match PyTorch:
   returned index, while `amax`/`amin` and the full `max()` share it evenly among ties;
 - reducing over no dims at all (`dim=()`) reduces over every dim.
 """
+import math
 import builtins
 import operator
 import warnings
@@ -76,8 +77,8 @@ def _one_dim(name, input, dim, axis=None):
 def _count(shape, axes):
     """Number of elements each output element reduces over."""
     if axes is None:
-        return int(xp.prod(shape, dtype=xp.int64))
-    return int(xp.prod([shape[a] for a in axes], dtype=xp.int64))
+        return math.prod(shape)
+    return math.prod(shape[a] for a in axes)
 
 
 def _reduced_shape(shape, axes, keepdim):
@@ -186,7 +187,12 @@ class Mean(Function):
         ctx.n = _count(x.shape, axes)
         if ctx.n == 0:  # the mean of nothing is nan (NumPy would also warn)
             return xp.full(_reduced_shape(x.shape, axes, keepdim), xp.nan, x.dtype)
-        return xp.mean(x, axis=axes, keepdims=keepdim).astype(x.dtype, copy=False)
+        if x.dtype == xp.float16:  # accumulate half in float32, as NumPy's mean does
+            return xp.mean(x, axis=axes, keepdims=keepdim).astype(x.dtype, copy=False)
+        # sum / n: the same pairwise sum np.mean uses, without its per-call Python overhead
+        out = xp.add.reduce(x, axis=axes, keepdims=keepdim)
+        return xp.true_divide(out, ctx.n, out=out) if type(out) is xp.ndarray else \
+            (out / ctx.n).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
