@@ -754,10 +754,14 @@ def add(input, other, *, alpha=1, out=None):
 
 
 def sub(input, other, *, alpha=1, out=None):
-    """input - alpha * other, broadcast. Two bool tensors are refused (use `^`)."""
-    if _both_bool(input, other):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    """input - alpha * other, broadcast. Bool operands are refused, as in PyTorch."""
+    if _is_bool(input) or _is_bool(other):
+        if _is_bool(input) and _is_bool(other):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     a, b = promote(input, other)
     if alpha != 1 or alpha is True:
         _check_alpha(a, b, alpha)
@@ -784,15 +788,17 @@ def div(input, other, *, rounding_mode=None, out=None):
             return _out(div_rounded(input, other, rounding_mode), out)
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
+    # a Python int divides as a float: the result is a float either way, and this keeps
+    # uint8_tensor / -1 from wrapping -1 to 255 as integer promotion would
+    if type(other) is int:
+        other = float(other)
+    elif type(input) is int:
+        input = float(input)
     a, b = promote(input, other)
     if isinstance(a, Tensor):
         a = float_input(a)
-        if isinstance(b, int):
-            b = float(b)
     if isinstance(b, Tensor):
         b = float_input(b)
-        if isinstance(a, int):
-            a = float(a)
     return _out(Div.apply(a, b), out)
 
 
@@ -1019,9 +1025,9 @@ def _check_alpha(a, b, alpha):
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
 
 
-def _both_bool(a, b):
-    return (isinstance(a, Tensor) and a._data.dtype.kind == "b"
-            and (isinstance(b, bool) or (isinstance(b, Tensor) and b._data.dtype.kind == "b")))
+def _is_bool(x):
+    """A bool tensor or a Python bool (which PyTorch treats as a bool tensor)."""
+    return x is True or x is False or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
 
 
 def _out(result, out):
