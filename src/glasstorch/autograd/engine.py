@@ -92,17 +92,17 @@ def _topo_order(root_nodes):
     order = []
     visited = set()
     for root in root_nodes:
-        if id(root) in visited:
+        if root in visited:
             continue
-        visited.add(id(root))
+        visited.add(root)
         stack = [(root, iter(root.next))]
         while stack:
             node, edges = stack[-1]
             for edge in edges:
-                if edge is not None and type(edge) is tuple:
+                if type(edge) is tuple:
                     child = edge[0]
-                    if id(child) not in visited:
-                        visited.add(id(child))
+                    if child not in visited:
+                        visited.add(child)
                         stack.append((child, iter(child.next)))
                         break
             else:
@@ -113,39 +113,38 @@ def _topo_order(root_nodes):
 
 
 def _run(tensors, grads, retain_graph, create_graph, capture, only):
-    buffers = {}        # id(node) -> [grad per output, node]
+    buffers = {}        # node -> [grad per output]  (nodes hash by identity)
     leaf_grads = {}     # id(leaf) -> [leaf, summed grad]
     root_nodes = []
     # non-leaf tensors named in `inputs`: their gradient is read off their grad_fn's buffer
     targets = {}
     for t in only or ():
         if t.grad_fn is not None:
-            targets.setdefault(id(t.grad_fn), []).append((t._output_nr, t))
+            targets.setdefault(t.grad_fn, []).append((t._output_nr, t))
     for t, g in zip(tensors, grads):
         if create_graph and not isinstance(g, Tensor):
             g = _make(g)
         if t.grad_fn is None:
             _add_leaf(leaf_grads, t, g)
         else:
-            node = t.grad_fn
-            root_nodes.append(node)
-            _add_to_buffer(buffers, node, t._output_nr, g)
+            root_nodes.append(t.grad_fn)
+            _add_to_buffer(buffers, t.grad_fn, t._output_nr, g)
 
     prev_mode = grad_mode.enabled
     grad_mode._set(create_graph)
     try:
         for node in _topo_order(root_nodes):
-            node_grads = buffers.pop(id(node), None)
+            node_grads = buffers.pop(node, None)
             if node_grads is None:
                 continue
             if node._hooks is not None or node._retained is not None:
                 node_grads = _node_hooks(node, node_grads)
-            if targets and id(node) in targets:
-                _deliver_nonleaf(targets[id(node)], node_grads, capture, create_graph)
+            if targets and node in targets:
+                _deliver_nonleaf(targets[node], node_grads, capture, create_graph)
             if node.n_outputs == 1 and not create_graph and not node._is_user:
                 result = node.backward(node, node_grads[0])   # the common, fast case
             else:
-                result = _call_backward(node, node_grads[:node.n_outputs], create_graph)
+                result = _call_backward(node, node_grads, create_graph)
             if not retain_graph:
                 node.saved = _FREED
             if type(result) is not tuple:
@@ -154,7 +153,11 @@ def _run(tensors, grads, retain_graph, create_graph, capture, only):
                 if edge is None or g is None:
                     continue
                 if type(edge) is tuple:
-                    _add_to_buffer(buffers, edge[0], edge[1], g)
+                    child, nr = edge
+                    slot = buffers.get(child)
+                    if slot is None:
+                        slot = buffers[child] = [None] * child.n_outputs
+                    slot[nr] = g if slot[nr] is None else slot[nr] + g
                 else:
                     _add_leaf(leaf_grads, edge, g)
     finally:
@@ -164,10 +167,9 @@ def _run(tensors, grads, retain_graph, create_graph, capture, only):
 
 
 def _add_to_buffer(buffers, node, nr, g):
-    slot = buffers.get(id(node))
+    slot = buffers.get(node)
     if slot is None:
-        slot = buffers[id(node)] = [None] * node.n_outputs
-        slot.append(node)  # keep the node alive while its buffer is pending
+        slot = buffers[node] = [None] * node.n_outputs
     slot[nr] = g if slot[nr] is None else slot[nr] + g
 
 
