@@ -152,3 +152,14 @@ def test_pairwise_distance_gradcheck_and_torch_binding():
     gradcheck_fn(lambda t, a, b: F(t).pairwise_distance(a, b),
                  [sample((4, 3), "float64"), sample((4, 3), "float64")])
     check(lambda t, a, b: t.pairwise_distance(a, b), [sample((2, 5)), sample((2, 5))])
+
+
+def test_non_tensor_arguments_are_type_errors():
+    check_error(lambda t: F(t).linear([1.0, 2.0], t.ones(2, 2)), match="must be Tensor")
+    check_error(lambda t: F(t).linear(t.ones(2), [[1.0, 2.0]]), match="'weight'")
+    check_error(lambda t: F(t).embedding([1], t.ones(2, 2)), match="'indices'")
+    check_error(lambda t: F(t).dropout([1.0], 0.5))
+    check_error(lambda t: F(t).pad([1.0], (1, 1)))
+    check_error(lambda t: F(t).one_hot([1]))
+    check_error(lambda t: F(t).cosine_similarity([1.0], t.ones(1), 0))
+    check_error(lambda t: F(t).bilinear([1.0], t.ones(1), t.ones(1, 1, 1)))

@@ -18,6 +18,15 @@ from ._util import sum_to_shape, check_broadcast
 from .inplace import check_inplace_allowed, write_into, snapshot, _cap
 
 
+def _tensors(fname, **args):
+    """PyTorch's TypeError for an argument that is not a Tensor (None allowed for optional
+    ones is the caller's business). `args` are name=value in positional order."""
+    for position, (name, value) in enumerate(args.items(), 1):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{fname}(): argument '{name}' (position {position}) must be "
+                            f"Tensor, not {type(value).__name__}")
+
+
 # ---------------------------------------------------------------------------------------------
 # linear and bilinear
 # ---------------------------------------------------------------------------------------------
@@ -94,6 +103,7 @@ def linear(input, weight, bias=None):
 
     Shapes: input (*, in_features), weight (out_features, in_features), bias (out_features,)
     -> (*, out_features). One fused autograd node; backward is two matmuls and a sum."""
+    _tensors("linear", input=input, weight=weight)
     x, w = input._data, weight._data
     if x.ndim == 0 or w.ndim == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
@@ -156,6 +166,7 @@ def bilinear(input1, input2, weight, bias=None):
 
     Shapes: input1 (*, in1), input2 (*, in2), weight (out, in1, in2), bias (out,)
     -> (*, out)."""
+    _tensors("bilinear", input1=input1, input2=input2, weight=weight)
     x1, x2, w = input1._data, input2._data, weight._data
     if w.ndim != 3:
         raise RuntimeError(f"bilinear(): weight must be three-dimensional, but got {w.ndim}D")
@@ -234,6 +245,7 @@ def _run_dropout(input, mask, shift, inplace):
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the rest by 1/(1-p) (training only;
     otherwise return input itself, as PyTorch does). Shapes: any -> same."""
+    _tensors("dropout", input=input)
     _check_p(p)
     if not training or p == 0 or input._data.size == 0:
         return input
@@ -377,6 +389,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     Shapes: input (*) int64/int32, weight (num_embeddings, embedding_dim) -> (*, embedding_dim).
     padding_idx's row gets no gradient; max_norm renormalises the looked-up rows of weight in
     place. sparse=True is accepted but the gradient is dense (no sparse tensors here)."""
+    _tensors("embedding", weight=weight, indices=input)
     idx = input._data
     if idx.dtype not in (xp.int64, xp.int32):
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
@@ -415,6 +428,7 @@ def _renorm_rows(weight, idx, max_norm, norm_type):
 def one_hot(tensor, num_classes=-1):
     """int64 tensor of shape (*, num_classes) with a 1 at each index of `tensor` (int64).
     num_classes=-1 means max(tensor) + 1."""
+    _tensors("one_hot", input=tensor)
     x = tensor._data
     if x.dtype != xp.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
@@ -477,6 +491,7 @@ class CosineSimilarity(Function):
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """<x1, x2> / (max(||x1||, eps) * max(||x2||, eps)) along dim (each side divided by its own
     norm first, which keeps the result in [-1, 1]). Shapes: broadcast, dim removed."""
+    _tensors("cosine_similarity", x1=x1, x2=x2)
     dtype = _backend.result_type(x1, x2)
     if not dtype.is_floating_point:
         raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
@@ -551,6 +566,7 @@ def pad(input, pad, mode="constant", value=None):
 
     mode 'constant' (fill `value`, any dims, negative pads crop) or 'reflect', 'replicate',
     'circular' (last 1-3 dims of a batched or unbatched input)."""
+    _tensors("pad", input=input)
     pad = [int(p) for p in pad]
     x = input._data
     if len(pad) % 2:

@@ -4,8 +4,8 @@ Constructor arguments are stored under PyTorch's names and `extra_repr` prints t
 does, so `repr(model)` reads the same.
 """
 from ..._ops import creation
-from ...autograd import grad_mode
 from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from .module import Module
 
@@ -83,8 +83,7 @@ class PReLU(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        with grad_mode.no_grad():
-            self.weight.fill_(self.init)
+        init.constant_(self.weight, self.init)
 
     def forward(self, input):
         return F.prelu(input, self.weight)

@@ -9,6 +9,7 @@ from ... import _backend
 from ..._ops import creation
 from ...autograd import grad_mode
 from .. import functional as F
+from .. import init
 from ..parameter import Parameter, UninitializedParameter
 from .lazy import LazyModuleMixin
 from .module import Module
@@ -23,11 +24,6 @@ class Identity(Module):
 
     def forward(self, input):
         return input
-
-
-def _uniform_(tensor, bound):
-    with grad_mode.no_grad():
-        tensor.uniform_(-bound, bound)
 
 
 class Linear(Module):
@@ -53,15 +49,13 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # PyTorch: kaiming_uniform_(weight, a=sqrt(5)), whose bound
-        # gain * sqrt(3 / fan_in) with gain = sqrt(2 / (1 + 5)) is exactly 1 / sqrt(fan_in);
-        # the bias uses the same bound.
-        fan_in = self.weight.shape[1]
-        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-        if self.weight.numel():
-            _uniform_(self.weight, bound)
+        # kaiming_uniform_ with a=sqrt(5) has bound gain * sqrt(3 / fan_in), gain =
+        # sqrt(2 / (1 + 5)): exactly 1 / sqrt(fan_in). The bias uses the same bound.
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            _uniform_(self.bias, bound)
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
@@ -93,9 +87,9 @@ class Bilinear(Module):
 
     def reset_parameters(self):
         bound = 1 / math.sqrt(self.weight.shape[1])
-        _uniform_(self.weight, bound)
+        init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:
-            _uniform_(self.bias, bound)
+            init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1, input2):
         return F.bilinear(input1, input2, self.weight, self.bias)

@@ -2,6 +2,7 @@
 from ..._ops import creation
 from ...autograd import grad_mode
 from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from .module import Module
 
@@ -45,9 +46,8 @@ class Embedding(Module):
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self):
-        with grad_mode.no_grad():
-            self.weight.normal_()
-            self._fill_padding_idx_with_zero()
+        init.normal_(self.weight)
+        self._fill_padding_idx_with_zero()
 
     def _fill_padding_idx_with_zero(self):
         if self.padding_idx is not None:
