@@ -410,3 +410,42 @@ def test_type_errors():
     check_error(lambda t: t.tensor([1.0]) + [1.0])
     check_error(lambda t: t.tensor([1.0]) * "a")
     check_error(lambda t: t.atan2(t.ones(2), 1.0))
+
+
+# every in-place method of this family: x.name_(*args) against torch (values, dtype, identity)
+INPLACE = [
+    ("add_", (0.5,)), ("sub_", (0.5,)), ("subtract_", (1,)), ("mul_", (2,)),
+    ("multiply_", (2,)), ("div_", (4,)), ("divide_", (4,)), ("true_divide_", (2,)),
+    ("floor_divide_", (0.7,)), ("remainder_", (0.7,)), ("fmod_", (0.7,)), ("pow_", (2,)),
+    ("square_", ()), ("neg_", ()), ("negative_", ()), ("abs_", ()), ("absolute_", ()),
+    ("sign_", ()), ("sgn_", ()), ("exp_", ()), ("exp2_", ()), ("expm1_", ()), ("log_", ()),
+    ("log2_", ()), ("log10_", ()), ("log1p_", ()), ("sqrt_", ()), ("rsqrt_", ()),
+    ("reciprocal_", ()), ("sin_", ()), ("cos_", ()), ("tan_", ()), ("asin_", ()),
+    ("arcsin_", ()), ("acos_", ()), ("arccos_", ()), ("atan_", ()), ("arctan_", ()),
+    ("atan2_", (0.5,)), ("arctan2_", (0.5,)), ("sinh_", ()), ("cosh_", ()), ("tanh_", ()),
+    ("asinh_", ()), ("arcsinh_", ()), ("atanh_", ()), ("arctanh_", ()), ("sigmoid_", ()),
+    ("relu_", ()), ("erf_", ()), ("erfc_", ()), ("erfinv_", ()), ("floor_", ()),
+    ("ceil_", ()), ("round_", ()), ("trunc_", ()), ("fix_", ()), ("frac_", ()),
+    ("clamp_", (0.2, 0.6)), ("clip_", (0.2, 0.6)), ("clamp_min_", (0.3,)),
+    ("clamp_max_", (0.3,)), ("lerp_", (1.0, 0.3)), ("addcmul_", (0.5, 0.5)),
+    ("addcdiv_", (0.5, 0.5)),
+]
+
+
+@pytest.mark.parametrize("name,args", INPLACE, ids=[n for n, _ in INPLACE])
+def test_every_inplace_method(name, args):
+    x = sample((2, 3), low=0.1, high=0.9)
+    results = []
+    for lib in (torch, gt):
+        t = lib.tensor(x.copy())
+        # tensor arguments where the method needs them (atan2_, lerp_, addcmul_ …)
+        largs = [lib.full((3,), a) if name.split("_")[0] in ("atan2", "arctan2", "lerp",
+                                                              "addcmul", "addcdiv")
+                 and i < (1 if name.startswith(("atan2", "arctan2", "lerp")) else 2)
+                 else a for i, a in enumerate(args)]
+        before = id(t)
+        r = getattr(t, name)(*largs)
+        assert r is t and id(t) == before
+        results.append(t)
+    assert str(results[1].dtype) == str(results[0].dtype)
+    np.testing.assert_allclose(results[1].numpy(), results[0].numpy(), rtol=1e-5, atol=1e-6)

@@ -177,6 +177,8 @@ def test_clamp_tensor_bounds():
     check(lambda t, x, hi: t.clamp_max(x, hi), [x, hi])
     check(lambda t, x, lo, hi: t.clamp(x, lo, hi), [x, hi, lo])  # min > max: out = max
     check(lambda t, x, lo: t.clamp(x, lo), [sample((4,)), sample((2, 4))])  # output broadcast
+    check(lambda t, x, lo, hi: t.clamp(x, lo, hi), [sample((4,)), sample((4,), high=0),
+                                                    sample((2, 4), low=0)], grad=False)
     gradcheck_fn(lambda t, x, lo, hi: t.clamp(x, lo, hi),
                  [x.astype(np.float64), lo.astype(np.float64), hi.astype(np.float64)])
 

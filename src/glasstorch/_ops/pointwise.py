@@ -166,7 +166,9 @@ class Clamp(Function):
         if lo is not None:
             out = xp.maximum(out, lo)
         if hi is not None:
-            out = xp.minimum(out, hi)
+            # a number bound: write into the array maximum just made (no second allocation)
+            reuse = lo is not None and out.ndim and not hasattr(hi, "shape")
+            out = xp.minimum(out, hi, out=out if reuse else None)
         return out
 
     @staticmethod
@@ -528,8 +530,15 @@ def clamp_max(input, max, *, out=None):
 
 
 def _clamp(cls, input, lo, hi):
+    # fast path: a float tensor with number bounds needs no promotion (NumPy keeps the
+    # Python numbers weak, so the float dtype is kept)
+    if input._data.dtype.kind == "f" and type(lo) in _PLAIN and type(hi) in _PLAIN:
+        return cls.apply(input, lo, hi)
     x, lo, hi = _promote_all(input, lo, hi)
     return cls.apply(x, lo, hi)
+
+
+_PLAIN = (float, int, type(None))
 
 
 def maximum(input, other, *, out=None):
