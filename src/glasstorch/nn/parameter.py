@@ -1,4 +1,5 @@
 """Parameter: a Tensor that a Module registers as learnable when assigned as an attribute."""
+from .. import _backend
 from .._tensor import Tensor, _make
 from .._backend import xp
 
@@ -42,14 +43,19 @@ class UninitializedParameter(Parameter):
     """A parameter whose shape is not known yet (lazy modules fill it on the first call)."""
 
     def __new__(cls, requires_grad=True, device=None, dtype=None):
-        p = Parameter.__new__(cls, _make(xp.empty((0,), dtype=xp.float32)), requires_grad)
+        dtype = dtype or _backend.get_default_dtype()
+        p = Parameter.__new__(cls, _make(xp.empty((0,), dtype=dtype.np)), requires_grad)
+        p._lazy_dtype = dtype
         return p
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
 
     def materialize(self, shape, device=None, dtype=None):
         """Give the parameter its real shape (uninitialised values) and turn it into a plain
         Parameter in place, so references held elsewhere (optimizers) stay valid."""
-        np_dtype = dtype.np if dtype is not None else xp.float32
-        self._data = xp.empty(tuple(shape), dtype=np_dtype)
+        dtype = dtype or self._lazy_dtype
+        self._data = xp.empty(tuple(shape), dtype=dtype.np)
         self.__class__ = Parameter
 
     def __repr__(self):
