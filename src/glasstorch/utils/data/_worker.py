@@ -199,15 +199,31 @@ def _seed_worker(seed):
     _backend.default_generator.manual_seed(seed)
 
 
+_blas = None  # threadpoolctl's controller (False if unavailable), found once per process
+
+
+def blas_controller():
+    """threadpoolctl's handle on the loaded BLAS libraries, or False without threadpoolctl.
+    The main process finds it before starting workers, so forked workers inherit it and only
+    pay for one cheap call instead of a library scan each."""
+    global _blas
+    if _blas is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _blas = False
+        else:
+            _blas = ThreadpoolController()
+    return _blas
+
+
 def _one_blas_thread():
     """Let this worker's NumPy use one BLAS thread, as PyTorch gives each worker one thread:
     N workers each starting a thread per core would oversubscribe the CPUs. Done through
     threadpoolctl when it is installed; without it the thread counts are left alone."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
-    threadpool_limits(1)
+    controller = blas_controller()
+    if controller:
+        controller.limit(limits=1)
 
 
 def _worker_loop(iterable, dataset, index_queue, result_queue, done_event, auto_collation,

@@ -23,7 +23,7 @@ import weakref
 from ..._backend import rng_of
 from ._collate import default_collate, default_convert
 from ._worker import (ExceptionWrapper, _IterableDatasetStopIteration, _ResultQueue,
-                      _ResumeIteration, _worker_loop, make_fetcher)
+                      _ResumeIteration, _worker_loop, blas_controller, make_fetcher)
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
@@ -310,6 +310,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._prefetch_factor = loader.prefetch_factor
         self._in_order = loader.in_order
         context = loader.multiprocessing_context or _default_context()
+        blas_controller()  # look the BLAS libraries up once, here, for every forked worker
         self._done_event = context.Event()
         self._result_queue = _ResultQueue(context)
         self._index_queues, self._workers = [], []
