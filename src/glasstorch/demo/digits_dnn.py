@@ -104,7 +104,8 @@ def main(epochs=15, batch_size=64, learning_rate=1e-3, out_dir="demo_out"):
             seen += len(y)
             loss_sum += cost.item() * len(y)
             correct += (logits.argmax(dim=1) == y).sum().item()
-            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}")
+            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}",
+                            refresh=False)
         scheduler.step()
         test_loss, test_acc = evaluate(model, test_loader)
         history["train_loss"].append(loss_sum / seen)
