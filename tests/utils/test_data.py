@@ -586,3 +586,24 @@ def test_exposed_as_glasstorch_utils_data():
     assert gt.utils.data.DataLoader is gud.DataLoader
     from glasstorch.utils.data.dataloader import default_collate
     assert default_collate is gud.default_collate
+
+
+def test_generic_annotations_like_torch():
+    class Pairs(gud.Dataset[tuple]):
+        def __getitem__(self, i):
+            return (i, -i)
+
+        def __len__(self):
+            return 3
+
+    class Backwards(gud.Sampler[int]):
+        def __iter__(self):
+            return iter([2, 1, 0])
+
+    class Stream(gud.IterableDataset[int]):
+        def __iter__(self):
+            return iter([7])
+
+    batch = next(iter(gud.DataLoader(Pairs(), batch_size=3, sampler=Backwards())))
+    assert [t.tolist() for t in batch] == [[2, 1, 0], [-2, -1, 0]]
+    assert list(Stream()) == [7] and gud.Subset[int] is not None

@@ -9,11 +9,15 @@ import bisect
 import itertools
 import math
 import warnings
+from typing import Generic, TypeVar
 
 from ..._backend import rng_of
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Dataset:
+
+# Generic, as in PyTorch, so annotated course code like `class Pairs(Dataset[tuple])` works.
+class Dataset(Generic[T_co]):
     """A map from keys (usually 0..len-1) to samples. Subclasses define `__getitem__` and,
     for the default samplers, `__len__`. `a + b` concatenates two datasets."""
 
@@ -27,7 +31,7 @@ class Dataset:
     # Python does when the method is missing (PyTorch leaves it out for the same reason).
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[T_co]):
     """A stream of samples: subclasses define `__iter__`. With DataLoader workers, every worker
     gets a copy of the dataset; splitting the stream between them is the dataset's job, using
     `get_worker_info()` inside `__iter__`. `a + b` chains two streams."""
@@ -93,7 +97,7 @@ class StackDataset(Dataset):
         return self._length
 
 
-class ConcatDataset(Dataset):
+class ConcatDataset(Dataset[T_co]):
     """The datasets one after another. `cumulative_sizes[k]` is the total length of the first
     k+1 datasets, so a global index is located with one binary search."""
 
@@ -144,7 +148,7 @@ class ChainDataset(IterableDataset):
         return total
 
 
-class Subset(Dataset):
+class Subset(Dataset[T_co]):
     """The samples of `dataset` at `indices`, in that order: `Subset(d, idx)[i] == d[idx[i]]`."""
 
     def __init__(self, dataset, indices):

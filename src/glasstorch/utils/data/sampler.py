@@ -4,13 +4,18 @@ BatchSampler, which groups any sampler's keys into lists (one list per batch).
 Random samplers draw from a glasstorch Generator (the global one when `generator` is None), so
 `glasstorch.manual_seed` makes them reproducible. The streams differ from PyTorch's."""
 import itertools
+from typing import Generic, TypeVar
 
 from ... import _backend
 from ..._backend import rng_of, xp
 
 
-class Sampler:
-    """Base class: subclasses define `__iter__` (yielding keys) and usually `__len__`."""
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Sampler(Generic[T_co]):
+    """Base class: subclasses define `__iter__` (yielding keys) and usually `__len__`.
+    Generic like PyTorch's (`Sampler[int]`, `Sampler[list[int]]`) for annotated code."""
 
     def __init__(self, data_source=None):
         pass
