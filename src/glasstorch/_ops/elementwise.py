@@ -904,27 +904,34 @@ def reciprocal(input, *, out=None):
     return _out(Reciprocal.apply(_float_arg(input, "reciprocal")), out)
 
 
+# The float math below keeps the input shape; integer and bool inputs give the default float dtype.
 def sin(input, *, out=None):
+    """sin(input) elementwise, in radians."""
     return _out(Sin.apply(_float_arg(input, "sin")), out)
 
 
 def cos(input, *, out=None):
+    """cos(input) elementwise, in radians."""
     return _out(Cos.apply(_float_arg(input, "cos")), out)
 
 
 def tan(input, *, out=None):
+    """tan(input) elementwise, in radians."""
     return _out(Tan.apply(_float_arg(input, "tan")), out)
 
 
 def asin(input, *, out=None):
+    """arcsin(input) in [-pi/2, pi/2]; nan outside [-1, 1]."""
     return _out(Asin.apply(_float_arg(input, "asin")), out)
 
 
 def acos(input, *, out=None):
+    """arccos(input) in [0, pi]; nan outside [-1, 1]."""
     return _out(Acos.apply(_float_arg(input, "acos")), out)
 
 
 def atan(input, *, out=None):
+    """arctan(input) in (-pi/2, pi/2)."""
     return _out(Atan.apply(_float_arg(input, "atan")), out)
 
 
@@ -935,26 +942,32 @@ def atan2(input, other, *, out=None):
 
 
 def sinh(input, *, out=None):
+    """Hyperbolic sine."""
     return _out(Sinh.apply(_float_arg(input, "sinh")), out)
 
 
 def cosh(input, *, out=None):
+    """Hyperbolic cosine."""
     return _out(Cosh.apply(_float_arg(input, "cosh")), out)
 
 
 def tanh(input, *, out=None):
+    """Hyperbolic tangent, in (-1, 1)."""
     return _out(Tanh.apply(_float_arg(input, "tanh")), out)
 
 
 def asinh(input, *, out=None):
+    """Inverse hyperbolic sine."""
     return _out(Asinh.apply(_float_arg(input, "asinh")), out)
 
 
 def acosh(input, *, out=None):
+    """Inverse hyperbolic cosine; nan below 1."""
     return _out(Acosh.apply(_float_arg(input, "acosh")), out)
 
 
 def atanh(input, *, out=None):
+    """Inverse hyperbolic tangent; +-inf at +-1, nan outside."""
     return _out(Atanh.apply(_float_arg(input, "atanh")), out)
 
 
