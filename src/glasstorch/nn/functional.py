@@ -13,4 +13,12 @@ from .._ops.activation import (relu, relu_, relu6, hardtanh, hardtanh_, leaky_re
                                logsigmoid, tanhshrink, softshrink, hardshrink, threshold,
                                threshold_, glu, softmax, log_softmax, softmin)
 # ---------------------------------------------------------------- normalisation
+from .._ops.norm import (batch_norm, instance_norm, layer_norm, group_norm, rms_norm,
+                          local_response_norm)
 # ---------------------------------------------------------------- losses
+from .._ops.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss, cross_entropy,
+                          binary_cross_entropy, binary_cross_entropy_with_logits, kl_div,
+                          poisson_nll_loss, gaussian_nll_loss, margin_ranking_loss,
+                          hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss,
+                          cosine_embedding_loss, triplet_margin_loss,
+                          triplet_margin_with_distance_loss, multi_margin_loss)

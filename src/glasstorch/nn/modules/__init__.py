@@ -14,4 +14,13 @@ from .activation import (ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, CELU, GELU, S
                          Softmin, Softmax2d, Softplus, Softsign, LogSigmoid, Tanhshrink,
                          Softshrink, Hardshrink, Threshold, GLU)
 # ---------------------------------------------------------------- normalisation
+from .batchnorm import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LazyBatchNorm1d, LazyBatchNorm2d,
+                        LazyBatchNorm3d)
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from .normalization import LayerNorm, GroupNorm, RMSNorm, LocalResponseNorm
 # ---------------------------------------------------------------- losses
+from .loss import (L1Loss, MSELoss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss, BCELoss,
+                   BCEWithLogitsLoss, KLDivLoss, PoissonNLLLoss, GaussianNLLLoss,
+                   MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss,
+                   MultiLabelSoftMarginLoss, CosineEmbeddingLoss, MultiMarginLoss,
+                   TripletMarginLoss, TripletMarginWithDistanceLoss)

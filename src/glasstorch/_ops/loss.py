@@ -1,0 +1,945 @@
+"""Loss functions: the fused kernels behind `nn.functional`'s losses and the loss layers.
+
+The hot losses are single Functions with a closed-form backward: cross_entropy (log-softmax
+and NLL in one node; the backward is `softmax - onehot`), nll_loss, the pointwise regression
+losses (mse, l1, smooth_l1, huber), binary_cross_entropy (with and without logits) and kl_div.
+The rarer losses at the bottom are short compositions of tensor ops that autograd
+differentiates.
+
+Every loss takes `reduction` = 'none' | 'mean' | 'sum'. The reduced forward is one sum; in
+backward the upstream gradient of a reduced loss is a 0-d array, which broadcasts against the
+per-element derivative directly (scaled by 1/n for 'mean'), so no full-size gradient of ones is
+ever built. The legacy `size_average`/`reduce` arguments map to `reduction` as in PyTorch, with
+its deprecation warning.
+"""
+import math
+import warnings
+
+from .. import _backend
+from .._backend import xp
+from .._tensor import Tensor
+from ..autograd import grad_mode
+from ..autograd.function import Function
+from ._util import sum_to_shape, check_broadcast, cast
+from .inplace import _cap
+
+
+# ---------------------------------------------------------------------------------------------
+# reduction helpers
+# ---------------------------------------------------------------------------------------------
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def legacy_reduction(size_average, reduce):
+    """PyTorch's mapping of the deprecated size_average/reduce flags (None counts as True)."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    result = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{result}' instead.", UserWarning, stacklevel=3)
+    return result
+
+
+def _reduction(size_average, reduce, reduction):
+    """The reduction string to use, after the legacy flags and a validity check."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss, reduction, denominator=None):
+    """Forward reduction of a per-element loss array: itself, its sum, or its sum divided by
+    `denominator` (default: the element count; NaN for an empty loss, as PyTorch)."""
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "sum":
+        return xp.asarray(total, dtype=loss.dtype)
+    if denominator is None:
+        denominator = loss.size
+    with xp.errstate(invalid="ignore", divide="ignore"):
+        return xp.asarray(total / denominator, dtype=loss.dtype)
+
+
+def _upstream(g, reduction, n):
+    """The upstream gradient as a factor for each element's derivative: g itself ('none'),
+    the 0-d g ('sum'), or g / n ('mean'); it broadcasts against the per-element derivative."""
+    if reduction == "mean":
+        # nothing counted (every target ignored): the loss is NaN but, as in PyTorch, the
+        # gradient is 0 rather than NaN
+        return g / n if n else g * 0
+    return g
+
+
+def _same_size_warning(input, target):
+    if input.shape != target.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+                      f"size ({input.shape}). This will likely lead to incorrect results due "
+                      f"to broadcasting. Please ensure they have the same size.", UserWarning,
+                      stacklevel=4)     # points at the caller of mse_loss & co.
+
+
+def _no_grad_allowed(function, name, tensor):
+    """PyTorch's kernels have no gradient for class weights; it refuses them up front."""
+    if tensor is not None and tensor._requires_grad and grad_mode.enabled:
+        raise RuntimeError(f"The function '{function}' is not differentiable with respect to "
+                           f"argument '{name}'. This input cannot have requires_grad True.")
+
+
+def _tensor(x, fname, position, argname):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fname}(): argument '{argname}' (position {position}) must be Tensor, "
+                        f"not {type(x).__name__}")
+    return x
+
+
+# ---------------------------------------------------------------------------------------------
+# pointwise regression losses: loss = f(x - y) per element, then the reduction
+# ---------------------------------------------------------------------------------------------
+class _PointwiseLoss(Function):
+    """Shared forward/backward of the losses that are a function of d = x - y. Subclasses give
+    `loss(d, param)` and its derivative `slope(d, param)`; dx = slope * g, dy = -dx (each
+    summed back to its own shape when x and y were broadcast)."""
+
+    @staticmethod
+    def forward(ctx, x, y, reduction, param):
+        d = x - y
+        ctx.save_for_backward(d)
+        ctx.shapes = (x.shape, y.shape)
+        ctx.reduction, ctx.param = reduction, param
+        return _reduce(type(ctx).loss(d, param), reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        (d,) = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad[:2]
+        gd = type(ctx).slope(d, ctx.param) * _upstream(g, ctx.reduction, d.size)
+        x_shape, y_shape = ctx.shapes
+        gx = sum_to_shape(gd, x_shape) if need_x else None
+        gy = sum_to_shape(-gd, y_shape) if need_y else None
+        return gx, gy
+
+
+class MseLoss(_PointwiseLoss):
+    """out = (x - y)^2
+    grad: dx = 2 (x - y) g,  dy = -dx"""
+
+    @staticmethod
+    def loss(d, param):
+        return d * d
+
+    @staticmethod
+    def slope(d, param):
+        return 2 * d
+
+
+class L1Loss(_PointwiseLoss):
+    """out = |x - y|
+    grad: dx = sign(x - y) g (0 where x == y),  dy = -dx"""
+
+    @staticmethod
+    def loss(d, param):
+        return xp.abs(d)
+
+    @staticmethod
+    def slope(d, param):
+        return xp.sign(d)
+
+
+class SmoothL1Loss(_PointwiseLoss):
+    """out = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta      (d = x - y)
+    grad: dx = d / beta inside, sign(d) outside;  dy = -dx"""
+
+    @staticmethod
+    def loss(d, beta):
+        a = xp.abs(d)
+        return xp.where(a < beta, (0.5 / beta) * d * d, a - 0.5 * beta).astype(d.dtype,
+                                                                             copy=False)
+
+    @staticmethod
+    def slope(d, beta):
+        return xp.where(xp.abs(d) < beta, d / beta, xp.sign(d)).astype(d.dtype, copy=False)
+
+
+class HuberLoss(_PointwiseLoss):
+    """out = 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)      (d = x - y)
+    grad: dx = d inside (|d| <= delta), delta sign(d) outside;  dy = -dx"""
+
+    @staticmethod
+    def loss(d, delta):
+        a = xp.abs(d)
+        return xp.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta)).astype(d.dtype,
+                                                                                  copy=False)
+
+    @staticmethod
+    def slope(d, delta):
+        return xp.clip(d, -delta, delta).astype(d.dtype, copy=False)
+
+
+def _regression_pair(input, target, fname, kernel, keep_input_dtype=False):
+    """input and target cast to their common float dtype (huber casts to input's dtype), with
+    PyTorch's size warning and broadcast check."""
+    _tensor(input, fname, 1, "input")
+    _tensor(target, fname, 2, "target")
+    _same_size_warning(input, target)
+    if input._data.shape != target._data.shape:
+        check_broadcast(input._data.shape, target._data.shape)
+    if keep_input_dtype and input.dtype.is_floating_point:
+        dtype = input.dtype
+    else:
+        dtype = _backend.result_type(input, target)
+    if not dtype.is_floating_point:
+        if kernel is None:
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
+                               f"either a floating point or complex dtype. Got: {_cap(dtype)}")
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_cap(dtype)}\'')
+    return cast(input, dtype), cast(target, dtype)
+
+
+def _weighted(loss, weight, input, reduction, mean_by_weight=True):
+    """PyTorch's optional elementwise weight for mse/l1/huber: loss * weight, the mean divided
+    by sum(weight) (huber: by the element count)."""
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    loss = loss * weight
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / weight.sum() if mean_by_weight else loss.mean()
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """mean/sum/none of (input - target)^2; shapes broadcast (with PyTorch's warning).
+    One fused node."""
+    reduction = _reduction(size_average, reduce, reduction)
+    x, y = _regression_pair(input, target, "mse_loss", "mse_cpu")
+    if weight is not None:
+        return _weighted(MseLoss.apply(x, y, "none", None), weight, input, reduction)
+    return MseLoss.apply(x, y, reduction, None)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """mean/sum/none of |input - target|; shapes broadcast (with PyTorch's warning)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    x, y = _regression_pair(input, target, "l1_loss", None if reduction == "mean" else
+                            "abs_cpu")
+    if weight is not None:
+        return _weighted(L1Loss.apply(x, y, "none", None), weight, input, reduction)
+    return L1Loss.apply(x, y, reduction, None)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta for |d| < beta, else |d| - 0.5 beta (d = input - target); beta = 0 is
+    the L1 loss."""
+    reduction = _reduction(size_average, reduce, reduction)
+    x, y = _regression_pair(input, target, "smooth_l1_loss", "smooth_l1_cpu")
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0.0:
+        return L1Loss.apply(x, y, reduction, None)
+    return SmoothL1Loss.apply(x, y, reduction, beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d^2 for |d| < delta, else delta (|d| - 0.5 delta) (d = input - target). The result
+    keeps input's dtype, as PyTorch's kernel does."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    x, y = _regression_pair(input, target, "huber_loss", "huber_cpu", keep_input_dtype=True)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if weight is not None:
+        return _weighted(HuberLoss.apply(x, y, "none", delta), weight, input, reduction,
+                         mean_by_weight=False)
+    return HuberLoss.apply(x, y, reduction, delta)
+
+
+# ---------------------------------------------------------------------------------------------
+# cross entropy and NLL: class dim 1 of (N, C, d1, ..., dk); 1-d (C,) input is unbatched
+# ---------------------------------------------------------------------------------------------
+def _target_index(t):
+    """(N, d...) class indices as (N, 1, d...), to gather along the class dim 1."""
+    return xp.expand_dims(t, 1)
+
+
+def _class_shape(ndim):
+    """(1, C, 1, ...): how a per-class weight lines up with dim 1 of the input."""
+    return (1, -1) + (1,) * (ndim - 2)
+
+
+def _add_at_targets(out, index, values):
+    """out[n, t[n, ...], ...] += values: one target per position, so no index repeats."""
+    current = xp.take_along_axis(out, index, axis=1)
+    xp.put_along_axis(out, index, current + values, axis=1)
+
+
+class CrossEntropy(Function):
+    """out_i = -(1 - ls) w[t_i] logp[i, t_i] - (ls / C) sum_c w_c logp[i, c],  logp =
+    log_softmax(x) over dim 1 (max shifted); ignored targets add 0; mean divides by sum w[t_i]
+    grad: dx_ic = k_i (a_i softmax_ic - (1 - ls) w[t_i] [c == t_i] - (ls / C) w_c),  k_i the
+    upstream factor, a_i = (1 - ls) w[t_i] + (ls / C) sum(w)   (ls = 0, no weight: softmax - onehot)"""
+
+    _node_name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, t, weight, reduction, ignore_index, label_smoothing):
+        index = _target_index(t)
+        valid = index != ignore_index
+        index = xp.where(valid, index, 0)     # ignored targets may be out of range
+        shifted = x - x.max(axis=1, keepdims=True)
+        softmax = xp.exp(shifted)
+        sumexp = softmax.sum(axis=1, keepdims=True)
+        softmax /= sumexp
+        logsumexp = xp.log(sumexp)
+        # the weight of each position's target (0 where ignored)
+        if weight is None:
+            wt = valid.astype(x.dtype)
+        else:
+            wt = weight[index] * valid
+        # logp at the target: only the gathered entries need the log-sum-exp subtracted
+        picked = xp.take_along_axis(shifted, index, axis=1) - logsumexp
+        loss = picked * (wt * (label_smoothing - 1))
+        classes = x.shape[1]
+        if label_smoothing > 0:
+            logp = shifted
+            logp -= logsumexp
+            if weight is not None:
+                logp *= weight.reshape(_class_shape(x.ndim))
+            smooth = logp.sum(axis=1, keepdims=True)
+            loss -= (label_smoothing / classes) * xp.where(valid, smooth, 0)
+        del shifted
+        ctx.save_for_backward(softmax, index, wt, weight)
+        ctx.options = (reduction, label_smoothing, valid)
+        denominator = wt.sum()
+        ctx.denominator = denominator
+        return _reduce(xp.squeeze(loss, 1), reduction, denominator)
+
+    @staticmethod
+    def backward(ctx, g):
+        softmax, index, wt, weight = ctx.saved_tensors
+        reduction, ls, valid = ctx.options
+        k = _upstream(g, reduction, ctx.denominator)
+        if reduction == "none":
+            k = xp.expand_dims(k, 1)
+        k = k * valid                               # ignored positions get no gradient
+        classes = softmax.shape[1]
+        if ls > 0:
+            total_w = classes if weight is None else weight.sum()
+            a = wt * (1 - ls) + (ls / classes) * total_w
+            gx = softmax * (k * a)
+            w_c = 1 if weight is None else weight.reshape(_class_shape(softmax.ndim))
+            gx -= k * ((ls / classes) * w_c)
+        else:
+            gx = softmax * (k * wt)
+        _add_at_targets(gx, index, -(1 - ls) * k * wt)
+        return gx, None, None
+
+
+class CrossEntropyProb(Function):
+    """out_i = -sum_c w_c q_ic logp_ic,  q = (1 - ls) y + ls / C  (class probabilities y),
+    logp = log_softmax(x) over dim 1; mean divides by the number of positions (N d1 ... dk)
+    grad: dx = k (softmax * sum_c(w_c q_ic) - w q),  dy = -k (1 - ls) w logp"""
+
+    _node_name = "DivBackward1"
+
+    @staticmethod
+    def forward(ctx, x, y, weight, reduction, label_smoothing):
+        classes = x.shape[1]
+        shifted = x - x.max(axis=1, keepdims=True) if x.size else x.copy()
+        logp = shifted
+        logp -= xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
+        q = y if label_smoothing == 0 else y * (1 - label_smoothing) + label_smoothing / classes
+        wq = q if weight is None else q * weight.reshape(_class_shape(x.ndim))
+        loss = -(logp * wq).sum(axis=1)
+        ctx.save_for_backward(logp, wq, weight)
+        n = x.size // classes if classes else 0
+        ctx.options = (reduction, label_smoothing, n)
+        return _reduce(loss, reduction, n)
+
+    @staticmethod
+    def backward(ctx, g):
+        logp, wq, weight = ctx.saved_tensors
+        reduction, ls, n = ctx.options
+        need_x, need_y = ctx.needs_input_grad[:2]
+        k = _upstream(g, reduction, n)
+        if reduction == "none":
+            k = xp.expand_dims(k, 1)
+        gx = gy = None
+        if need_x:
+            gx = xp.exp(logp) * wq.sum(axis=1, keepdims=True)
+            gx -= wq
+            gx *= k
+        if need_y:
+            gy = logp * (k * (ls - 1))
+            if weight is not None:
+                gy *= weight.reshape(_class_shape(logp.ndim))
+        return gx, gy, None
+
+
+class NllLoss(Function):
+    """out_i = -w[t_i] x[i, t_i]   (x holds log-probabilities; ignored targets add 0);
+    mean divides by sum w[t_i]
+    grad: dx[i, t_i] = -k_i w[t_i], 0 elsewhere   (k_i the upstream factor)"""
+
+    @staticmethod
+    def forward(ctx, x, t, weight, reduction, ignore_index):
+        index = _target_index(t)
+        valid = index != ignore_index
+        index = xp.where(valid, index, 0)
+        wt = valid.astype(x.dtype) if weight is None else weight[index] * valid
+        loss = xp.take_along_axis(x, index, axis=1) * -wt
+        denominator = wt.sum()
+        ctx.save_for_backward(index, wt)
+        ctx.options = (reduction, denominator, x.shape, x.dtype)
+        return _reduce(xp.squeeze(loss, 1), reduction, denominator)
+
+    @staticmethod
+    def backward(ctx, g):
+        index, wt = ctx.saved_tensors
+        reduction, denominator, shape, dtype = ctx.options
+        k = _upstream(g, reduction, denominator)
+        if reduction == "none":
+            k = xp.expand_dims(k, 1)
+        gx = xp.zeros(shape, dtype)
+        xp.put_along_axis(gx, index, -k * wt, axis=1)
+        return gx, None, None
+
+
+def _check_class_targets(input, target, weight, ignore_index, fname):
+    """PyTorch's checks on class-index targets for NLL/cross entropy, in its order; returns
+    the classes count."""
+    x, t = input._data, target._data
+    if x.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
+    if x.ndim <= 2 and t.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if t.dtype != xp.int64 and t.dtype != xp.uint8:
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{_cap(target.dtype)}")
+    if x.ndim == 1:
+        if t.ndim == 1 and t.shape[0] != 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                             f"{t.shape[0]}")
+    else:
+        batch = t.shape[0] if t.ndim else 0
+        if x.shape[0] != batch:
+            raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
+                             f"batch_size ({batch}).")
+        if x.ndim >= 3 and t.shape != x.shape[:1] + x.shape[2:]:
+            raise RuntimeError(f"Expected target size {list(x.shape[:1] + x.shape[2:])}, got "
+                               f"{list(t.shape)}")
+    classes = x.shape[1] if x.ndim >= 2 else x.shape[0]
+    if weight is not None:
+        if weight._data.ndim != 1 or weight._data.size != classes:
+            raise RuntimeError(f"weight tensor should be defined either for all {classes} "
+                               f"classes or no classes but got weight tensor of shape: "
+                               f"{list(weight._data.shape)}")
+        if weight._data.dtype != x.dtype:
+            raise RuntimeError(f"expected scalar type {_cap(input.dtype)} but found "
+                               f"{_cap(weight.dtype)}")
+        _no_grad_allowed("nll_loss_forward", "weight", weight)
+    bad = (t != ignore_index) & ((t < 0) | (t >= classes))
+    if bad.any():
+        raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
+    return classes
+
+
+def _batched(input, target):
+    """Unbatched (C,) input with a 0-d or 1-element target as a batch of one:
+    (1, C) input, (1,) target."""
+    return input.unsqueeze(0), target.reshape(1)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """-input[n, target[n]] (times weight[target[n]]) per position, reduced; the mean divides
+    by the summed weights of the non-ignored targets. One fused node.
+
+    Shapes: input (N, C) or (N, C, d1, ..., dk) log-probabilities, or unbatched (C,);
+    target (N,) / (N, d1, ..., dk) / () class indices (int64 or uint8)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _tensor(input, "nll_loss", 1, "input")
+    _tensor(target, "nll_loss", 2, "target")
+    _check_class_targets(input, target, weight, ignore_index, "nll_loss")
+    if input._data.ndim == 1:
+        out = nll_loss(*_batched(input, target), weight, None, ignore_index, None, reduction)
+        return out.reshape(()) if reduction == "none" else out
+    t = target._data.astype(xp.int64, copy=False)
+    return NllLoss.apply(input, t, weight, reduction, ignore_index)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    """Cross entropy between the softmax of `input` (over the class dim) and `target`:
+    class indices (like log_softmax then nll_loss, with ignore_index, weight and
+    label_smoothing), or class probabilities of input's shape. One fused node: log-sum-exp
+    shifted by the max; the backward is softmax - onehot.
+
+    Shapes: input (N, C), (N, C, d1, ..., dk) or unbatched (C,); target (N,) / (N, d1, ...,
+    dk) / () indices, or the same shape as input for probabilities."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _tensor(input, "cross_entropy_loss", 1, "input")
+    _tensor(target, "cross_entropy_loss", 2, "target")
+    if input._data.shape == target._data.shape:
+        return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
+                                            label_smoothing)
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing}")
+    _floating_logits(input)
+    _check_class_targets(input, target, weight, ignore_index, "cross_entropy")
+    if input._data.ndim == 1:
+        out = cross_entropy(*_batched(input, target), weight, None, ignore_index, None,
+                            reduction, label_smoothing)
+        return out.reshape(()) if reduction == "none" else out
+    t = target._data.astype(xp.int64, copy=False)
+    # PyTorch applies smoothing only for label_smoothing > 0 (a negative value is ignored)
+    return CrossEntropy.apply(input, t, weight, reduction, ignore_index,
+                              max(float(label_smoothing), 0.0))
+
+
+def _floating_logits(input):
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
+                                  f"'{_cap(input.dtype)}'")
+
+
+def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, ls):
+    if target._data.dtype.kind != "f":
+        raise RuntimeError(f"Expected floating point type for target with class "
+                           f"probabilities, got {_cap(target.dtype)}")
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    if not 0.0 <= ls <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {ls}")
+    if input._data.ndim == 0:
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+    _floating_logits(input)
+    classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
+    if weight is not None and (weight._data.ndim != 1 or weight._data.size != classes):
+        raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all "
+                           f"{classes} classes or no classes but got weight tensor of shape: "
+                           f"{list(weight._data.shape)}")
+    dtype = _backend.result_type(input, target)
+    if weight is not None:
+        dtype = _backend.promote_types(dtype, weight.dtype)
+        weight = cast(weight, dtype)
+    x, y = cast(input, dtype), cast(target, dtype)
+    if input._data.ndim == 1:
+        out = CrossEntropyProb.apply(x.unsqueeze(0), y.unsqueeze(0), weight, reduction, ls)
+        return out.reshape(()) if reduction == "none" else out
+    return CrossEntropyProb.apply(x, y, weight, reduction, ls)
+
+
+# ---------------------------------------------------------------------------------------------
+# binary cross entropy, on probabilities and on logits
+# ---------------------------------------------------------------------------------------------
+class BinaryCrossEntropy(Function):
+    """out = -w (y log(x) + (1 - y) log(1 - x)), each log clamped at -100 (as PyTorch)
+    grad: dx = k w (x - y) / max(x (1 - x), 1e-12),  dy = k w (log(1 - x) - log(x)) (clamped)"""
+
+    @staticmethod
+    def forward(ctx, x, y, weight, reduction):
+        log_x, log_1mx = _clamped_logs(x)
+        loss = y * (log_x - log_1mx)      # = y log x + (1 - y) log(1 - x), one product
+        loss += log_1mx
+        loss *= -1 if weight is None else -weight
+        ctx.save_for_backward(x, y, weight)
+        ctx.reduction = reduction
+        return _reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, weight = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad[:2]
+        k = _upstream(g, ctx.reduction, x.size)
+        if weight is not None:
+            k = k * weight
+        gx = gy = None
+        if need_x:
+            # PyTorch's kernel bounds the denominator below by 1e-12 (x at 0 or 1)
+            gx = (x - y) / xp.maximum(x * (1 - x), 1e-12).astype(x.dtype, copy=False) * k
+        if need_y:
+            log_x, log_1mx = _clamped_logs(x)
+            gy = (log_1mx - log_x) * k
+        return gx, gy, None
+
+
+def _clamped_logs(x):
+    """(log(x), log(1 - x)), each clamped at -100 so x = 0 or 1 gives a finite loss."""
+    with xp.errstate(divide="ignore"):
+        return xp.maximum(xp.log(x), -100), xp.maximum(xp.log(1 - x), -100)
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """out = w ((1 - y) x + l softplus(-x)),  l = 1 + (pos_weight - 1) y,
+    softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0)   (stable for large |x|)
+    grad: dx = k w (l sigmoid(x) - pos_weight y),  dy = k w ((pos_weight - 1) softplus(-x) - x)"""
+
+    @staticmethod
+    def forward(ctx, x, y, weight, pos_weight, reduction):
+        softplus_neg = xp.log1p(xp.exp(-xp.abs(x)))
+        softplus_neg += xp.maximum(-x, 0)
+        loss = (1 - y) * x
+        if pos_weight is None:
+            loss += softplus_neg
+        else:
+            loss += (1 + (pos_weight - 1) * y) * softplus_neg
+        if weight is not None:
+            loss *= weight
+        ctx.save_for_backward(x, y, weight, pos_weight)
+        ctx.reduction = reduction
+        return _reduce(loss.astype(x.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, weight, pos_weight = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad[:2]
+        k = _upstream(g, ctx.reduction, x.size)
+        if weight is not None:
+            k = k * weight
+        gx = gy = None
+        if need_x:
+            # sigmoid from exp(-|x|), so no overflow for large |x|
+            e = xp.exp(-xp.abs(x))
+            s = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+            if pos_weight is None:
+                gx = (s - y) * k
+            else:
+                gx = ((1 + (pos_weight - 1) * y) * s - pos_weight * y) * k
+            gx = gx.astype(x.dtype, copy=False)
+        if need_y:
+            if pos_weight is None:
+                gy = -x * k
+            else:
+                softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
+                gy = ((pos_weight - 1) * softplus_neg - x) * k
+            gy = gy.astype(y.dtype, copy=False)
+        return gx, gy, None, None
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """-(target log(input) + (1 - target) log(1 - input)), each log clamped at -100, times
+    weight (broadcast to target's shape); input and target in [0, 1], same shape and dtype."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _tensor(input, "binary_cross_entropy", 1, "input")
+    _tensor(target, "binary_cross_entropy", 2, "target")
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
+                         f"size ({input.shape}) is deprecated. Please ensure they have the "
+                         f"same size.")
+    x, y = input._data, target._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"binary_cross_entropy" not implemented for '
+                                  f"'{_cap(input.dtype)}'")
+    if y.dtype != x.dtype:
+        raise RuntimeError(f"Found dtype {_cap(target.dtype)} but expected {_cap(input.dtype)}")
+    w = None
+    if weight is not None:
+        _no_grad_allowed("binary_cross_entropy", "weight", weight)
+        try:
+            shape = xp.broadcast_shapes(y.shape, weight._data.shape)
+        except ValueError:
+            shape = None
+        if shape != y.shape:
+            raise RuntimeError(f"Attempting to broadcast a dimension of length "
+                               f"{weight._data.shape[-1] if weight._data.ndim else 1} at -1! "
+                               f"Mismatching argument at index 1 had {weight.shape}; but "
+                               f"expected shape should be broadcastable to {list(y.shape)}")
+        w = weight._data.astype(x.dtype, copy=False)
+    if not ((x >= 0) & (x <= 1)).all():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    if not ((y >= 0) & (y <= 1)).all():
+        raise RuntimeError("all elements of target should be between 0 and 1")
+    return BinaryCrossEntropy.apply(input, target, w, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction="mean", pos_weight=None):
+    """BCE on sigmoid(input), computed stably from the logits: (1 - y) x + l softplus(-x),
+    l = 1 + (pos_weight - 1) y; times weight. pos_weight (C,) weighs positives per class
+    (broadcast along the last dim). One fused node."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _tensor(input, "binary_cross_entropy_with_logits", 1, "input")
+    _tensor(target, "binary_cross_entropy_with_logits", 2, "target")
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"log_sigmoid_cpu" not implemented for '
+                                  f"'{_cap(input.dtype)}'")
+    dtype = _backend.result_type(input, target)
+    if target._data.dtype.kind != "f":
+        raise RuntimeError(f"result type {_cap(dtype)} can't be cast to the desired output "
+                           f"type {_cap(target.dtype)}")
+    extras = []
+    for name, t in (("weight", weight), ("pos_weight", pos_weight)):
+        if t is None:
+            extras.append(None)
+            continue
+        _no_grad_allowed("binary_cross_entropy_with_logits", name, t)
+        if t._data.shape != input._data.shape:
+            check_broadcast(input._data.shape, t._data.shape)
+        extras.append(t._data.astype(dtype.np, copy=False))
+    return BinaryCrossEntropyWithLogits.apply(cast(input, dtype), cast(target, dtype),
+                                              extras[0], extras[1], reduction)
+
+
+# ---------------------------------------------------------------------------------------------
+# KL divergence
+# ---------------------------------------------------------------------------------------------
+class KlDiv(Function):
+    """out = y (log y - x)  (0 where y = 0),  or with log_target: exp(y) (y - x)
+    grad: dx = -k y  (-k exp(y));  dy = k (log y + 1 - x) (NaN where y = 0, as PyTorch)
+    (log_target: k exp(y) (y - x + 1))"""
+
+    @staticmethod
+    def forward(ctx, x, y, reduction, log_target):
+        if log_target:
+            loss = xp.exp(y) * (y - x)
+        else:
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                loss = xp.where(y > 0, y * xp.log(y), xp.where(y == 0, 0, xp.nan)) - y * x
+            loss = loss.astype(xp.result_type(x, y), copy=False)
+        ctx.save_for_backward(x, y)
+        ctx.options = (reduction, log_target, loss.size)
+        return _reduce(loss, "sum" if reduction == "batchmean" else reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        reduction, log_target, n = ctx.options
+        need_x, need_y = ctx.needs_input_grad[:2]
+        k = g if reduction != "mean" else g / n
+        full = xp.broadcast_shapes(x.shape, y.shape)
+        gx = gy = None
+        if log_target:
+            ey = xp.exp(y)
+            if need_x:
+                gx = -ey * k
+            if need_y:
+                gy = ey * (y - x + 1) * k
+        else:
+            if need_x:
+                gx = -y * k
+            if need_y:
+                with xp.errstate(divide="ignore", invalid="ignore"):
+                    # NaN where y == 0, as PyTorch's xlogy(y, y) gives (0 * log 0)
+                    gy = (xp.where(y > 0, xp.log(y) + 1 - x, xp.nan) * k).astype(y.dtype,
+                                                                                copy=False)
+        # each gradient over the broadcast shape, summed back to its input's shape
+        if gx is not None:
+            gx = sum_to_shape(xp.broadcast_to(gx, full), x.shape)
+        if gy is not None:
+            gy = sum_to_shape(xp.broadcast_to(gy, full), y.shape)
+        return gx, gy
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL(target || exp(input)) pointwise: target (log target - input), input holding
+    log-probabilities (target too if log_target). reduction 'batchmean' divides the sum by the
+    batch size (the KL divergence's definition); 'mean' divides by the element count, with
+    PyTorch's warning."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
+    else:
+        if reduction == "mean":
+            warnings.warn("reduction: 'mean' divides the total loss by both the batch size and "
+                          "the support size.'batchmean' divides only by the batch size, and "
+                          "aligns with the KL div math definition.'mean' will be changed to "
+                          "behave the same as 'batchmean' in the next major release.",
+                          UserWarning, stacklevel=2)
+        if reduction not in _REDUCTIONS + ("batchmean",):
+            raise ValueError(f"{reduction} is not a valid value for reduction")
+    _tensor(input, "kl_div", 1, "input")
+    _tensor(target, "kl_div", 2, "target")
+    if input._data.dtype.kind != "f" or target._data.dtype.kind != "f":
+        raise RuntimeError("kl_div: Integral inputs not supported.")
+    if input._data.shape != target._data.shape:
+        check_broadcast(input._data.shape, target._data.shape)
+    dtype = _backend.result_type(input, target)
+    out = KlDiv.apply(cast(input, dtype), cast(target, dtype), reduction, log_target)
+    if reduction == "batchmean" and input.dim() != 0:
+        out = out / input.shape[0]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the rarer losses: short compositions of tensor ops (autograd differentiates them)
+# ---------------------------------------------------------------------------------------------
+def _reduce_tensor(loss, reduction):
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-08,
+                     reduce=None, reduction="mean"):
+    """Negative log-likelihood of target ~ Poisson(rate): exp(input) - target * input when
+    input is the log-rate (log_input), else input - target * log(input + eps); full adds
+    Stirling's approximation of log(target!) where target > 1."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + stirling.masked_fill(target <= 1, 0)
+    return _reduce_tensor(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-06, reduction="mean"):
+    """0.5 (log(var) + (input - target)^2 / var) (+ 0.5 log(2 pi) if full), var clamped below
+    by eps (without gradient through the clamp, as PyTorch). var may have one dim fewer than
+    input, or a 1 in one dim (the same variance for that dim)."""
+    from .creation import ones_like
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * ones_like(input)
+    elif (var < 0).any():
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (input.dim() == var.dim() and
+                  sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    var = var.clone()
+    with grad_mode.no_grad():
+        var.clamp_(min=eps)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce_tensor(loss, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """max(0, -target * (input1 - input2) + margin): target 1 wants input1 ranked higher."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
+                           f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
+                           f"target: {target.shape} ")
+    return _reduce_tensor((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """input where target == 1, max(0, margin - input) where target == -1 (targets are +-1)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    margin_part = (margin - input).clamp_min(0).masked_fill(target == 1, 0)
+    self_part = input.masked_fill(target == -1, 0)
+    return _reduce_tensor(margin_part + self_part, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """log(1 + exp(-target * input)): the two-class logistic loss with targets +-1."""
+    from .activation import softplus
+    reduction = _reduction(size_average, reduce, reduction)
+    return _reduce_tensor(softplus(-target * input), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    """Mean over classes of the binary logistic loss per class (targets 0/1).
+    Shapes: input, target (N, C) or (C,) -> (N,) / () with reduction='none'."""
+    from .activation import logsigmoid
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(dim=class_dim) / input.shape[class_dim]
+    if reduction not in _REDUCTIONS:
+        raise ValueError(reduction + " is not valid")
+    return _reduce_tensor(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """1 - cos(input1, input2) where target == 1, max(0, cos - margin) where target == -1.
+    Shapes: input1, input2 (N, D) or (D,); target (N,) or ()."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if input1.dim() != input2.dim() or input1.dim() not in (1, 2):
+        raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs with "
+                           f"sizes {list(input1.shape)} and {list(input2.shape)}.")
+    dim = input1.dim() - 1
+    eps = 1e-12     # PyTorch's guard against zero vectors
+    dot = (input1 * input2).sum(dim)
+    norms = (((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)).sqrt()
+    cos = dot / norms
+    positive = (1 - cos).masked_fill(target != 1, 0)
+    negative = (cos - margin).clamp_min(0).masked_fill(target != -1, 0)
+    return _reduce_tensor(positive + negative, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the p-norm distance
+    (swap: use d(positive, negative) when it is smaller). Shapes: (N, D) or (D,)."""
+    from .nn_basic import pairwise_distance
+    reduction = _reduction(size_average, reduce, reduction)
+    dims = (anchor.dim(), positive.dim(), negative.dim())
+    if not (dims[0] == dims[1] == dims[2]):
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have "
+                           f"the same number of dimensions, but got: anchor {dims[0]}D, "
+                           f"positive {dims[1]}D, and negative {dims[2]}D inputs")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = d_neg.minimum(pairwise_distance(positive, negative, p, eps))
+    return _reduce_tensor((margin + d_pos - d_neg).clamp_min(0), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """triplet_margin_loss with any distance_function(x1, x2) (default pairwise_distance)."""
+    from .nn_basic import pairwise_distance
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than "
+                         f"0, got {margin} instead")
+    distance = distance_function or pairwise_distance
+    d_pos = distance(anchor, positive)
+    d_neg = distance(anchor, negative)
+    if swap:
+        d_neg = d_neg.minimum(distance(positive, negative))
+    return _reduce_tensor((margin + d_pos - d_neg).clamp_min(0), reduction)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """Multi-class hinge loss: sum over j != y of max(0, margin - x[y] + x[j])^p (times
+    weight[y]), divided by C. Shapes: input (N, C) or (C,); target (N,) or ()."""
+    reduction = _reduction(size_average, reduce, reduction)
+    if p != 1 and p != 2:
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    x = input if input.dim() == 2 else input.reshape(1, -1)
+    t = target.reshape(-1, 1)
+    classes = x.shape[1]
+    picked = x.gather(1, t)
+    hinge = (margin - picked + x).clamp_min(0)
+    if p == 2:
+        hinge = hinge * hinge
+    if weight is not None:
+        hinge = hinge * weight[t]
+    # the j == y term is max(0, margin)^p (times weight): drop it
+    from .creation import zeros_like
+    hinge = hinge.scatter(1, t, zeros_like(picked))
+    loss = hinge.sum(1) / classes
+    if input.dim() != 2:
+        loss = loss.reshape(target.shape)
+    return _reduce_tensor(loss, reduction)
