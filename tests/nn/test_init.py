@@ -207,14 +207,22 @@ def test_keeps_half_precision():
 # ---------------------------------------------------------------------------------------------
 # distributions
 # ---------------------------------------------------------------------------------------------
-def _moments_close(ours, theirs, mean, var, bound=None, rtol=0.03):
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Statistical checks on fixed seeds, so no test depends on the order tests run in."""
+    gt.manual_seed(2024)
+    torch.manual_seed(2024)
+
+
+def _moments_close(ours, theirs, mean, var, bound=None):
     """Both samples have the expected mean and variance (and stay inside +-bound, reaching
-    close to it)."""
+    close to it). Tolerances are 6 standard errors: the sample variance of n normal draws has
+    relative standard error sqrt(2 / n) (less for uniform ones)."""
     for name, x in (("glasstorch", _np(ours).astype(np.float64)),
                     ("torch", _np(theirs).astype(np.float64))):
         sd = math.sqrt(var)
-        assert abs(x.mean() - mean) < 5 * sd / math.sqrt(x.size) + 1e-12, name
-        assert x.var() == pytest.approx(var, rel=rtol), name
+        assert abs(x.mean() - mean) < 6 * sd / math.sqrt(x.size) + 1e-12, name
+        assert x.var() == pytest.approx(var, rel=6 * math.sqrt(2 / x.size)), name
         if bound is not None:
             assert np.abs(x).max() <= bound * (1 + 1e-6), name
             assert np.abs(x).max() >= bound * 0.99, name
