@@ -197,6 +197,12 @@ def test_cross_entropy_probabilities(reduction, dtype):
             check(fn, [sample(shape, dtype), probs(shape, dtype)], **tol(dtype))
 
 
+def test_cross_entropy_negative_label_smoothing_is_ignored_like_torch():
+    check(lambda t, x, y: t.nn.functional.cross_entropy(x, y, label_smoothing=-0.5),
+          [sample((3, 4)), probs((3, 4))])
+    check(lambda t, x: ce(t, x, np.array([0, 3, 1]), label_smoothing=-0.5), [sample((3, 4))])
+
+
 def test_cross_entropy_probabilities_promote():
     check(lambda t, x, y: t.nn.functional.cross_entropy(x, y),
           [sample((3, 4)), probs((3, 4), "float64")])

@@ -513,8 +513,9 @@ def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
                            f"probabilities, got {_cap(target.dtype)}")
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
-    if not 0.0 <= ls <= 1.0:
+    if ls > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {ls}")
+    ls = max(float(ls), 0.0)       # as PyTorch: a negative value means no smoothing
     if input._data.ndim == 0:
         raise IndexError("Dimension specified as 1 but tensor has no dimensions")
     _floating_logits(input)
