@@ -34,7 +34,9 @@ def _sum(x, axes):
 
 class WeightNormInterface(Function):
     """out = v * (g / n),  n = sqrt(sum v^2 over every axis but dim)   (n keeps dims, like g)
-    grad: dg = sum(G v) / n,  dv = (g / n) * (G - v * sum(G v) / n^2)   (sums over the same axes)"""
+    grad: dg = sum(G v) / n,  dv = (g / n) * (G - v * sum(G v) / n^2)   (sums over the same axes)
+
+    (G is the incoming gradient here: g is taken by the magnitude parameter.)"""
 
     # backward uses only arithmetic and sums, and recomputes n from the saved input v rather
     # than saving it, so under create_graph the graph of the gradient reaches v and g
