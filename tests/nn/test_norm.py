@@ -163,6 +163,8 @@ def test_layer_norm_functional(dtype):
         check(lambda t, x: t.nn.functional.layer_norm(x, list(normalized)), [x], **tol(dtype))
         check(lambda t, x, w: t.nn.functional.layer_norm(x, normalized, w), [x, w],
               **tol(dtype))
+        check(lambda t, x, b: t.nn.functional.layer_norm(x, normalized, None, b), [x, b],
+              **tol(dtype))
     x = sample((5, 4), dtype)
     check(lambda t, x: t.nn.functional.layer_norm(x.t(), (5,)), [x], **tol(dtype))
 

@@ -290,9 +290,10 @@ class CrossEntropy(Function):
         valid = index != ignore_index
         index = xp.where(valid, index, 0)     # ignored targets may be out of range
         shifted = x - x.max(axis=1, keepdims=True)
-        softmax = xp.exp(shifted)
-        sumexp = softmax.sum(axis=1, keepdims=True)
-        softmax /= sumexp
+        # softmax = exp / sumexp; the division is left to backward, where it folds into the
+        # per-position factor (one full-size pass fewer)
+        exp = xp.exp(shifted)
+        sumexp = exp.sum(axis=1, keepdims=True)
         logsumexp = xp.log(sumexp)
         # the weight of each position's target (0 where ignored)
         if weight is None:
@@ -311,7 +312,7 @@ class CrossEntropy(Function):
             smooth = logp.sum(axis=1, keepdims=True)
             loss -= (label_smoothing / classes) * xp.where(valid, smooth, 0)
         del shifted
-        ctx.save_for_backward(softmax, index, wt, weight)
+        ctx.save_for_backward(exp, sumexp, index, wt, weight)
         ctx.options = (reduction, label_smoothing, valid)
         denominator = wt.sum()
         ctx.denominator = denominator
@@ -319,21 +320,21 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, g):
-        softmax, index, wt, weight = ctx.saved_tensors
+        exp, sumexp, index, wt, weight = ctx.saved_tensors
         reduction, ls, valid = ctx.options
         k = _upstream(g, reduction, ctx.denominator)
         if reduction == "none":
             k = xp.expand_dims(k, 1)
         k = k * valid                               # ignored positions get no gradient
-        classes = softmax.shape[1]
+        classes = exp.shape[1]
         if ls > 0:
             total_w = classes if weight is None else weight.sum()
             a = wt * (1 - ls) + (ls / classes) * total_w
-            gx = softmax * (k * a)
-            w_c = 1 if weight is None else weight.reshape(_class_shape(softmax.ndim))
+            gx = exp * (k * a / sumexp)             # softmax * k * a
+            w_c = 1 if weight is None else weight.reshape(_class_shape(exp.ndim))
             gx -= k * ((ls / classes) * w_c)
         else:
-            gx = softmax * (k * wt)
+            gx = exp * (k * wt / sumexp)
         _add_at_targets(gx, index, -(1 - ls) * k * wt)
         return gx, None, None
 

@@ -145,29 +145,41 @@ def _update_running(running_mean, running_var, mean, var, x, axes, momentum):
 class LayerNorm(Function):
     """out = (x - mean) / sqrt(var + eps) * w + b, statistics over the last `nd` dims
     grad: dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = g * w;
-    dw = sum of g * xhat over the leading dims,  db = sum of g over the leading dims"""
+    dw = sum of g * xhat over the leading dims,  db = sum of g over the leading dims
+    Works on x as a (rows, D) matrix; the row means are matrix-vector products with a column of
+    1/D (BLAS), several times faster than NumPy's reduction over a short last axis."""
 
     _node_name = "NativeLayerNormBackward0"
 
     @staticmethod
     def forward(ctx, x, weight, bias, nd, eps):
-        axes = tuple(range(x.ndim - nd, x.ndim))
-        xhat, _, _, invstd = _normalize(x, axes, eps)
-        ctx.save_for_backward(xhat, invstd, weight)
-        ctx.axes = axes
-        return _affine(xhat, weight, bias, x.shape[x.ndim - nd:])
+        d = math.prod(x.shape[x.ndim - nd:])
+        x2 = x.reshape(-1, d)
+        average = xp.full((d, 1), 1 / d if d else 0, x.dtype)
+        xhat = x2 - x2 @ average
+        invstd = 1 / xp.sqrt(xp.square(xhat) @ average + eps)
+        xhat *= invstd
+        ctx.save_for_backward(xhat, invstd, weight, average)
+        ctx.shapes = (x.shape, x.shape[x.ndim - nd:])
+        return _affine(xhat, weight, bias, (d,)).reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
-        xhat, invstd, weight = ctx.saved_tensors
+        xhat, invstd, weight, average = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        lead = tuple(range(xhat.ndim - len(ctx.axes)))
-        gw = (g * xhat).sum(axis=lead) if need_w else None
-        gb = g.sum(axis=lead) if need_b else None
+        shape, normalized_shape = ctx.shapes
+        g2 = g.reshape(xhat.shape)
+        gw = (g2 * xhat).sum(axis=0).reshape(normalized_shape) if need_w else None
+        gb = g2.sum(axis=0).reshape(normalized_shape) if need_b else None
         gx = None
         if need_x:
-            dxhat = g if weight is None else g * weight
-            gx = _normalize_grad(dxhat, xhat, invstd, ctx.axes)
+            # contiguous, or matmul leaves BLAS (g is often a broadcast view of a 0-d grad)
+            dxhat = xp.ascontiguousarray(g2) if weight is None else g2 * weight.reshape(-1)
+            gx = xhat * -((dxhat * xhat) @ average)
+            gx += dxhat
+            gx -= dxhat @ average
+            gx *= invstd
+            gx = gx.reshape(shape)
         return gx, gw, gb
 
 
