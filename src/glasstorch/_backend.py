@@ -4,8 +4,13 @@ Only this file imports numpy by name; the rest of glasstorch writes `from ._back
 CuPy could be chosen here later behind the same names.
 """
 import numpy as xp
+from scipy.special import expit  # the logistic sigmoid as one stable ufunc
 
 ndarray = xp.ndarray
+
+# PyTorch computes log(0) = -inf, 0/0 = nan, exp(1000) = inf silently; NumPy would print a
+# RuntimeWarning for each. These are values, not errors, in a tensor library.
+xp.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
 
 # ---------------------------------------------------------------------------------------------

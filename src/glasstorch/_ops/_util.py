@@ -64,6 +64,14 @@ def promote(a, b):
                 return a, b
         elif isinstance(b, ndarray):
             return promote(a, _make(b))
+    elif isinstance(b, Tensor):   # number first (`1 - p`, `lr * grad`): the same fast paths
+        kind = b._data.dtype.kind
+        if type(a) is float and kind == "f":
+            return a, b
+        if type(a) is int and kind in "fiu" and (kind == "f" or _fits(a, b._data.dtype)):
+            return a, b
+        if isinstance(a, ndarray):
+            return promote(_make(a), b)
     elif isinstance(a, ndarray):
         return promote(_make(a), b)
     elif not isinstance(b, Tensor):

@@ -95,8 +95,11 @@ class Add(Function):
     @staticmethod
     def backward(ctx, g):
         sa, sb = ctx.shapes
-        gb = g if ctx.alpha == 1 else g * ctx.alpha
-        return sum_to_shape(g, sa), sum_to_shape(gb, sb)
+        need_a, need_b = ctx.needs_input_grad
+        ga = sum_to_shape(g, sa) if need_a else None
+        if not need_b:
+            return ga, None
+        return ga, sum_to_shape(g if ctx.alpha == 1 else g * ctx.alpha, sb)
 
 
 class Sub(Function):
@@ -116,7 +119,11 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, g):
         sa, sb = ctx.shapes
-        return sum_to_shape(g, sa), sum_to_shape(-g if ctx.alpha == 1 else g * -ctx.alpha, sb)
+        need_a, need_b = ctx.needs_input_grad
+        ga = sum_to_shape(g, sa) if need_a else None
+        if not need_b:
+            return ga, None
+        return ga, sum_to_shape(-g if ctx.alpha == 1 else g * -ctx.alpha, sb)
 
 
 class Mul(Function):
@@ -667,9 +674,9 @@ class Sigmoid(Function):
 
 
 def stable_sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow warnings: exp(-|x|) never exceeds 1."""
-    z = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
+    """1 / (1 + exp(-x)), computed without overflow (one ufunc call: `_backend.expit`)."""
+    out = _arr(_backend.expit(x))
+    return out if out.dtype == x.dtype else out.astype(x.dtype)  # expit has no float16 loop
 
 
 class Relu(Function):

@@ -118,17 +118,52 @@ def snapshot(self):
     return _make(self._data.copy(), self._requires_grad, self.grad_fn, self._output_nr)
 
 
+# Arithmetic whose in-place form can run as one NumPy ufunc writing straight into x's memory
+# when no graph is recorded (the optimizer path: `w -= lr * w.grad` under no_grad).
+_UFUNCS = {"add": _backend.xp.add, "sub": _backend.xp.subtract,
+           "mul": _backend.xp.multiply, "div": _backend.xp.true_divide}
+
+
 def make_inplace(fn):
     """The in-place method for op `fn`: `x.fn_(*args)` writes `fn(x, *args)` into x."""
+    ufunc = _UFUNCS.get(fn.__name__)
+
     def method(self, *args, **kwargs):
-        check_inplace_allowed(self)
-        src = self
         if grad_mode.enabled and (self._requires_grad or _any_requires_grad(args)):
-            src = snapshot(self)
-        return write_into(self, fn(src, *args, **kwargs))
+            check_inplace_allowed(self)
+            return write_into(self, fn(snapshot(self), *args, **kwargs))
+        if ufunc is not None and not kwargs and len(args) == 1 and \
+                _ufunc_in_place(ufunc, self, args[0]):
+            return self
+        return write_into(self, fn(self, *args, **kwargs))
     method.__name__ = fn.__name__ + "_"
     method.__doc__ = f"In-place version of {fn.__name__}: writes the result into self."
     return method
+
+
+def _ufunc_in_place(ufunc, self, other):
+    """Try `ufunc(x, other, out=x)` when the result's dtype and shape are x's own; return
+    False (nothing written) when the general path must decide, e.g. to raise an error."""
+    data = self._data
+    kind = data.dtype.kind
+    if isinstance(other, Tensor):
+        value = other._data
+        if value.dtype != data.dtype or value.ndim > data.ndim:
+            return False
+    elif type(other) is float:
+        if kind != "f":
+            return False
+        value = other
+    else:
+        return False
+    if (ufunc is _backend.xp.true_divide and kind != "f") or not data.flags.writeable:
+        return False
+    try:
+        ufunc(data, value, out=data)
+    except ValueError:      # not broadcastable onto x: the general path raises PyTorch's error
+        return False
+    self._bump_version()
+    return True
 
 
 def _any_requires_grad(args):
