@@ -418,3 +418,24 @@ def test_setitem_style_write_through_view_reaches_base_and_value():
 def test_gradcheck_on_empty_input():
     x = gt.zeros(0, 3, dtype=gt.float64, requires_grad=True)
     assert gt.autograd.gradcheck(lambda t: t * 2, (x,))
+
+
+def test_double_backward_through_once_differentiable_node_raises():
+    # a fused op without a differentiable backward: first-order grads are right, going
+    # further raises (PyTorch's @once_differentiable), never a silently wrong answer
+    class Square(gt.autograd.function.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    x = gt.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = gt.autograd.grad(Square.apply(x).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.detach().numpy(), [2.0, 4.0])
+    with pytest.raises(RuntimeError, match="differentiate twice"):
+        g.sum().backward()

@@ -6,7 +6,7 @@ gradients are summed over the whole pass, then hooks run and `.grad` is accumula
 Unless `retain_graph`, each node's saved arrays are freed after use.
 """
 from . import grad_mode
-from .function import _FREED
+from .function import Function, _FREED
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 
@@ -233,7 +233,7 @@ def _call_backward(node, node_grads, create_graph):
             node_grads = [g._data if isinstance(g, Tensor) else g for g in node_grads]
         result = node.backward(node, *node_grads)
         if create_graph:
-            result = _constants(result)
+            result = _once_differentiable(result, node)
     return result
 
 
@@ -243,10 +243,31 @@ def _zeros_for_output(node, i, create_graph):
     return _make(z) if create_graph else z
 
 
-def _constants(result):
+class DelayedError(Function):
+    """The grad_fn of gradients computed by a backward that is not itself differentiable
+    (fused ops such as batch_norm or cross_entropy): the values are right, but
+    backpropagating through them raises, as in PyTorch (instead of a silently wrong answer)."""
+
+    n_outputs = 1
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(f"trying to differentiate twice a function that was marked with "
+                           f"@once_differentiable: {ctx.source} has no double backward in "
+                           f"glasstorch")
+
+
+def _once_differentiable(result, node):
+    """Wrap a non-differentiable backward's arrays for a create_graph pass."""
+    def wrap(r):
+        if r is None:
+            return None
+        err = object.__new__(DelayedError)
+        err.next, err.source = (), node.name()
+        return _make(xp.asarray(r), True, err, 0)
     if type(result) is not tuple:
-        return None if result is None else _make(xp.asarray(result))
-    return tuple(None if r is None else _make(xp.asarray(r)) for r in result)
+        return wrap(result)
+    return tuple(wrap(r) for r in result)
 
 
 def _accumulate_leaves(leaf_grads, capture, only, create_graph, roots):
