@@ -95,8 +95,15 @@ def _normal(rng, shape, np_dtype):
     return rng.standard_normal(shape).astype(np_dtype)
 
 
-def _sizes(size):
-    """Sizes come as varargs (2, 3), one tuple/list/Size, or `size=`."""
+def _sizes(size, kwargs, name):
+    """Sizes come as varargs (2, 3), one tuple/list/Size, or `size=` (found in **kwargs, since
+    a keyword cannot share the varargs' name): randn(2, 3), randn((2, 3)), randn(size=(2, 3))."""
+    if "size" in kwargs:
+        if size:
+            raise TypeError(f"{name}() got multiple values for argument 'size'")
+        size = (kwargs.pop("size"),)
+    if kwargs:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
     return _size(size)
 
 
@@ -104,19 +111,19 @@ def _sizes(size):
 # factories
 # ---------------------------------------------------------------------------------------------
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False, pin_memory=False):
+         requires_grad=False, pin_memory=False, **kwargs):
     """Uniform samples on [0, 1) of the given size (default float dtype)."""
+    size = _sizes(size, kwargs, "rand")
     dtype = _float_dtype(dtype, "check_uniform_bounds")
-    return _finish(_uniform(rng_of(generator), _sizes(size), dtype.np), requires_grad, device,
-                   out)
+    return _finish(_uniform(rng_of(generator), size, dtype.np), requires_grad, device, out)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-          requires_grad=False, pin_memory=False):
+          requires_grad=False, pin_memory=False, **kwargs):
     """Standard normal samples (mean 0, variance 1) of the given size."""
+    size = _sizes(size, kwargs, "randn")
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    return _finish(_normal(rng_of(generator), _sizes(size), dtype.np), requires_grad, device,
-                   out)
+    return _finish(_normal(rng_of(generator), size, dtype.np), requires_grad, device, out)
 
 
 def _integers(rng, low, high, shape, dtype):
@@ -149,7 +156,7 @@ def randint(*args, size=None, low=None, high=None, generator=None, out=None, dty
     if high is None:
         raise TypeError("randint() missing required argument 'high'")
     dtype = _resolve_dtype(dtype) or _backend.int64
-    arr = _integers(rng_of(generator), 0 if low is None else low, high, _sizes((size,)), dtype)
+    arr = _integers(rng_of(generator), 0 if low is None else low, high, _size((size,)), dtype)
     return _finish(arr, requires_grad, device, out)
 
 
@@ -193,7 +200,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         dtype = _float_dtype(dtype, "normal_kernel_cpu")
-        arr = _normal(rng, _sizes((size,)), dtype.np)
+        arr = _normal(rng, _size((size,)), dtype.np)
         return _finish(_affine(arr, mean, std), requires_grad, device, out)
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
     for t in tensors:
