@@ -163,3 +163,19 @@ def test_non_tensor_arguments_are_type_errors():
     check_error(lambda t: F(t).one_hot([1]))
     check_error(lambda t: F(t).cosine_similarity([1.0], t.ones(1), 0))
     check_error(lambda t: F(t).bilinear([1.0], t.ones(1), t.ones(1, 1, 1)))
+
+
+def test_distance_modules_match_torch():
+    import torch
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((4, 5)).astype(np.float32)
+    b = rng.standard_normal((4, 5)).astype(np.float32)
+    for name, kwargs in (("PairwiseDistance", {}), ("PairwiseDistance", {"p": 1.0,
+                                                                          "keepdim": True}),
+                         ("CosineSimilarity", {}), ("CosineSimilarity", {"dim": 0})):
+        ours = getattr(gt.nn, name)(**kwargs)(gt.tensor(a), gt.tensor(b))
+        theirs = getattr(torch.nn, name)(**kwargs)(torch.tensor(a), torch.tensor(b))
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+        assert repr(getattr(gt.nn, name)(**kwargs)) == repr(getattr(torch.nn, name)(**kwargs))
+    assert repr(gt.nn.TripletMarginWithDistanceLoss()) == \
+        repr(torch.nn.TripletMarginWithDistanceLoss())

@@ -8,6 +8,7 @@ from .dropout import (Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout,
                       FeatureAlphaDropout)
 from .sparse import Embedding
 from .lazy import LazyModuleMixin
+from .distance import PairwiseDistance, CosineSimilarity
 # ---------------------------------------------------------------- activations
 from .activation import (ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, CELU, GELU, SiLU, Mish,
                          Hardswish, Hardsigmoid, Hardtanh, Sigmoid, Tanh, Softmax, LogSoftmax,

@@ -8,6 +8,7 @@ warning.
 from ..._ops.loss import legacy_reduction
 from .. import functional as F
 from .module import Module
+from .distance import PairwiseDistance
 
 
 class _Loss(Module):
@@ -259,7 +260,9 @@ class TripletMarginWithDistanceLoss(_Loss):
         if margin <= 0:
             raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater "
                              f"than 0, got {margin} instead")
-        self.distance_function = distance_function
+        # PyTorch registers the default as a PairwiseDistance child (it shows in the repr)
+        self.distance_function = distance_function if distance_function is not None \
+            else PairwiseDistance()
         self.margin = margin
         self.swap = swap
 
