@@ -82,6 +82,9 @@ def main(repeats=5):
         ok = np.isclose(checks[name, 0], checks[name, 2], rtol=1e-5)
         print(f"{name:<12}{N_ITEMS / serial:>12.0f}{N_ITEMS / parallel:>12.0f}"
               f"{speedup:>9.2f}x{verdict}{'' if ok else '  RESULTS DIFFER'}", flush=True)
+    if hasattr(os, "getloadavg"):
+        # the speed-up needs idle cores: other jobs running on the machine eat straight into it
+        print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs during the run)")
 
 
 if __name__ == "__main__":

@@ -164,7 +164,7 @@ def test_batch_size_none_with_workers():
 
 
 def test_in_order_false_delivers_ready_batches_first():
-    ds = Numbers(16, slow={0}, sleep=0.3)
+    ds = Numbers(16, slow={0}, sleep=0.5)
     batches = list(gud.DataLoader(ds, batch_size=4, num_workers=2, in_order=False))
     firsts = [b["y"][0].item() for b in batches]
     assert sorted(firsts) == [0, 4, 8, 12]
