@@ -1,7 +1,7 @@
 """Adadelta (Zeiler, 2012): steps scaled by the ratio of running RMS of updates and gradients."""
 from .._backend import xp
-from .._tensor import _make
-from .optimizer import Optimizer, _check_lr, _new_step
+from .optimizer import (Optimizer, _check_lr, _check_non_negative, _grad_with_weight_decay,
+                        _mean_square_)
 
 
 def adadelta_update(param, grad, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):
@@ -13,16 +13,12 @@ def adadelta_update(param, grad, square_avg, acc_delta, *, lr, rho, eps, weight_
         delta = sqrt(u + eps) / sqrt(v + eps) * g
         u     = rho * u + (1 - rho) * delta^2
         param -= lr * delta"""
-    g = -grad if maximize else grad
-    if weight_decay != 0:
-        g = g + weight_decay * param
-    square_avg *= rho
-    square_avg += (1 - rho) * (g * g)
+    g = _grad_with_weight_decay(param, grad, weight_decay, maximize)
+    _mean_square_(square_avg, g, rho)
     delta = xp.sqrt(acc_delta + eps)
     delta /= xp.sqrt(square_avg + eps)
     delta *= g
-    acc_delta *= rho
-    acc_delta += (1 - rho) * (delta * delta)
+    _mean_square_(acc_delta, delta, rho)
     delta *= lr
     param -= delta
 
@@ -37,10 +33,8 @@ class Adadelta(Optimizer):
         _check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative("epsilon", eps)
+        _check_non_negative("weight_decay", weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
@@ -51,12 +45,7 @@ class Adadelta(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _new_step()
-                state["square_avg"] = _make(xp.zeros_like(p._data))
-                state["acc_delta"] = _make(xp.zeros_like(p._data))
-            state["step"]._data += 1
-            p._bump_version()
+            state = self._lazy_state(p, ("square_avg", "acc_delta"))
+            self._count_step(p, state)
             adadelta_update(p._data, p.grad._data, state["square_avg"]._data,
                             state["acc_delta"]._data, **options)

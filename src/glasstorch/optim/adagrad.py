@@ -1,7 +1,8 @@
 """Adagrad (Duchi et al., 2011): per-coordinate step sizes from the sum of squared gradients."""
 from .._backend import xp
 from .._tensor import _make
-from .optimizer import Optimizer, _check_lr, _new_step, _sqrt
+from .optimizer import (Optimizer, _check_lr, _check_non_negative, _grad_with_weight_decay,
+                        _new_step, _sqrt)
 
 
 def adagrad_update(param, grad, state_sum, step, *, lr, lr_decay, weight_decay, eps, maximize):
@@ -13,9 +14,7 @@ def adagrad_update(param, grad, state_sum, step, *, lr, lr_decay, weight_decay, 
         clr = lr / (1 + (t - 1) * lr_decay)
         sum = sum + g^2
         param -= clr * g / (sqrt(sum) + eps)"""
-    g = -grad if maximize else grad
-    if weight_decay != 0:
-        g = g + weight_decay * param
+    g = _grad_with_weight_decay(param, grad, weight_decay, maximize)
     clr = lr / (1 + (step - 1) * lr_decay)
     state_sum += g * g
     std = _sqrt(state_sum)
@@ -34,15 +33,10 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
         _check_lr(lr)
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: "
-                             f"{initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_non_negative("lr_decay", lr_decay)
+        _check_non_negative("weight_decay", weight_decay)
+        _check_non_negative("initial_accumulator_value", initial_accumulator_value)
+        _check_non_negative("epsilon", eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused)
@@ -67,7 +61,5 @@ class Adagrad(Optimizer):
             state = self.state[p]
             if len(state) == 0:  # a group added after construction
                 self._init_state(p)
-            step = state["step"]._data
-            step += 1
-            p._bump_version()
-            adagrad_update(p._data, p.grad._data, state["sum"]._data, float(step), **options)
+            step = self._count_step(p, state)
+            adagrad_update(p._data, p.grad._data, state["sum"]._data, step, **options)

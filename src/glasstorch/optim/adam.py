@@ -2,8 +2,9 @@
 import math
 
 from .._backend import xp
-from .._tensor import Tensor, _make
-from .optimizer import Optimizer, _check_lr, _new_step, _sqrt
+from .._tensor import Tensor
+from .optimizer import (Optimizer, _check_betas, _check_lr, _check_non_negative,
+                        _grad_with_weight_decay, _lerp_, _mean_square_, _sqrt)
 
 
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, lr, beta1, beta2,
@@ -18,15 +19,10 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, lr, b
         v  = beta2 * v + (1 - beta2) * g^2
         v  = vmax = max(vmax, v)            (amsgrad)
         param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)"""
-    g = -grad if maximize else grad
-    if weight_decay != 0:
-        if decoupled_weight_decay:
-            param *= 1 - lr * weight_decay
-        else:
-            g = g + weight_decay * param
-    exp_avg += (1 - beta1) * (g - exp_avg)  # m.lerp_(g, 1 - beta1), as PyTorch writes it
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * (g * g)
+    g = _grad_with_weight_decay(param, grad, weight_decay, maximize,
+                                decoupled=decoupled_weight_decay, lr=lr)
+    _lerp_(exp_avg, g, 1 - beta1)
+    _mean_square_(exp_avg_sq, g, beta2)
     v = exp_avg_sq
     if max_exp_avg_sq is not None:
         xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
@@ -50,14 +46,9 @@ class Adam(Optimizer):
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative("epsilon", eps)
+        _check_betas(betas)
+        _check_non_negative("weight_decay", weight_decay)
         # PyTorch stores tensor betas as plain numbers in the group
         betas = tuple(float(b) if isinstance(b, Tensor) else b for b in betas)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
@@ -73,20 +64,12 @@ class Adam(Optimizer):
                        decoupled_weight_decay=group["decoupled_weight_decay"],
                        maximize=group["maximize"])
         amsgrad = group["amsgrad"]
+        buffers = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
         for p in group["params"]:
             if p.grad is None:
                 continue
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _new_step()
-                state["exp_avg"] = _make(xp.zeros_like(p._data))
-                state["exp_avg_sq"] = _make(xp.zeros_like(p._data))
-                if amsgrad:
-                    state["max_exp_avg_sq"] = _make(xp.zeros_like(p._data))
-            step = state["step"]._data
-            step += 1
-            p._bump_version()
+            state = self._lazy_state(p, buffers)
+            step = self._count_step(p, state)
             adam_update(p._data, p.grad._data, state["exp_avg"]._data,
                         state["exp_avg_sq"]._data,
-                        state["max_exp_avg_sq"]._data if amsgrad else None, float(step),
-                        **options)
+                        state["max_exp_avg_sq"]._data if amsgrad else None, step, **options)

@@ -1,7 +1,7 @@
 """Adamax (Kingma & Ba, 2015, section 7): Adam with the infinity norm in place of the RMS."""
 from .._backend import xp
-from .._tensor import _make
-from .optimizer import Optimizer, _check_lr, _new_step
+from .optimizer import (Optimizer, _check_betas, _check_lr, _check_non_negative,
+                        _grad_with_weight_decay, _lerp_)
 
 
 def adamax_update(param, grad, exp_avg, exp_inf, step, *, lr, beta1, beta2, eps, weight_decay,
@@ -14,10 +14,8 @@ def adamax_update(param, grad, exp_avg, exp_inf, step, *, lr, beta1, beta2, eps,
         m = beta1 * m + (1 - beta1) * g
         u = max(beta2 * u, |g| + eps)
         param -= lr / (1 - beta1^t) * m / u"""
-    g = -grad if maximize else grad
-    if weight_decay != 0:
-        g = g + weight_decay * param
-    exp_avg += (1 - beta1) * (g - exp_avg)
+    g = _grad_with_weight_decay(param, grad, weight_decay, maximize)
+    _lerp_(exp_avg, g, 1 - beta1)
     exp_inf *= beta2
     norm = xp.abs(g, out=xp.empty_like(exp_inf))  # a new array even for 0-d params
     norm += eps
@@ -35,14 +33,9 @@ class Adamax(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative("epsilon", eps)
+        _check_betas(betas)
+        _check_non_negative("weight_decay", weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
@@ -54,13 +47,7 @@ class Adamax(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _new_step()
-                state["exp_avg"] = _make(xp.zeros_like(p._data))
-                state["exp_inf"] = _make(xp.zeros_like(p._data))
-            step = state["step"]._data
-            step += 1
-            p._bump_version()
+            state = self._lazy_state(p, ("exp_avg", "exp_inf"))
+            step = self._count_step(p, state)
             adamax_update(p._data, p.grad._data, state["exp_avg"]._data, state["exp_inf"]._data,
-                          float(step), **options)
+                          step, **options)

@@ -1,7 +1,9 @@
 """NAdam (Dozat, 2016): Adam with Nesterov momentum and a warming-up momentum schedule."""
 from .._backend import xp
 from .._tensor import _make
-from .optimizer import Optimizer, _check_lr, _new_step, _scalar_dtype
+from .optimizer import (Optimizer, _check_betas, _check_lr, _check_non_negative,
+                        _grad_with_weight_decay, _lerp_, _mean_square_, _new_step,
+                        _scalar_dtype)
 
 
 def nadam_update(param, grad, exp_avg, exp_avg_sq, mu_product, step, *, lr, beta1, beta2, eps,
@@ -17,19 +19,14 @@ def nadam_update(param, grad, exp_avg, exp_avg_sq, mu_product, step, *, lr, beta
         denom = sqrt(v / (1 - beta2^t)) + eps
         param -= lr * (1 - mu_t) / (1 - prod mu_1..t) * g / denom
         param -= lr * mu_{t+1} / (1 - prod mu_1..t+1) * m / denom"""
-    g = -grad if maximize else grad
-    if weight_decay != 0:
-        if decoupled_weight_decay:
-            param *= 1 - lr * weight_decay
-        else:
-            g = g + weight_decay * param
+    g = _grad_with_weight_decay(param, grad, weight_decay, maximize,
+                                decoupled=decoupled_weight_decay, lr=lr)
     mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
     mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
     mu_product *= mu  # kept in the state's float dtype, as PyTorch keeps it
     product = float(mu_product)
-    exp_avg += (1 - beta1) * (g - exp_avg)
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * (g * g)
+    _lerp_(exp_avg, g, 1 - beta1)
+    _mean_square_(exp_avg_sq, g, beta2)
     denom = xp.sqrt(exp_avg_sq / (1 - beta2 ** step))
     denom += eps
     param -= (lr * (1.0 - mu) / (1.0 - product)) * (g / denom)
@@ -46,16 +43,10 @@ class NAdam(Optimizer):
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        _check_non_negative("epsilon", eps)
+        _check_betas(betas)
+        _check_non_negative("weight_decay", weight_decay)
+        _check_non_negative("momentum_decay", momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
@@ -77,9 +68,6 @@ class NAdam(Optimizer):
                 state["mu_product"] = _make(xp.ones((), dtype=_scalar_dtype()))
                 state["exp_avg"] = _make(xp.zeros_like(p._data))
                 state["exp_avg_sq"] = _make(xp.zeros_like(p._data))
-            step = state["step"]._data
-            step += 1
-            p._bump_version()
+            step = self._count_step(p, state)
             nadam_update(p._data, p.grad._data, state["exp_avg"]._data,
-                         state["exp_avg_sq"]._data, state["mu_product"]._data, float(step),
-                         **options)
+                         state["exp_avg_sq"]._data, state["mu_product"]._data, step, **options)

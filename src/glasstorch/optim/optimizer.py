@@ -59,6 +59,50 @@ def _check_lr(lr):
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
+def _check_non_negative(name, value):
+    """PyTorch's check of a hyper-parameter that must be >= 0, e.g. ("epsilon", eps). Written
+    `not 0 <= value` so that NaN is refused too."""
+    if not 0.0 <= value:
+        raise ValueError(f"Invalid {name} value: {value}")
+
+
+def _check_betas(betas):
+    """The Adam family's (beta1, beta2): each must lie in [0, 1)."""
+    for index in (0, 1):
+        if not 0.0 <= betas[index] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {betas[index]}")
+
+
+# ---------------------------------------------------------------------------------------------
+# fragments shared by the update rules (all on NumPy arrays, in place where the name ends in _)
+# ---------------------------------------------------------------------------------------------
+def _grad_with_weight_decay(param, grad, weight_decay, maximize, decoupled=False, lr=None):
+    """The gradient an update rule follows: g = -grad if maximize else grad, with weight decay
+    either as an L2 penalty, g + weight_decay * param, or, when `decoupled` (AdamW), applied to
+    the parameter directly, param *= 1 - lr * weight_decay, leaving g alone. Returns `grad`
+    itself (no copy) when neither changes it."""
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        if decoupled:
+            param *= 1 - lr * weight_decay
+        else:
+            g = g + weight_decay * param
+    return g
+
+
+def _lerp_(avg, value, weight):
+    """avg += weight * (value - avg): a running mean of `value`, as PyTorch's
+    avg.lerp_(value, weight) (e.g. Adam's m = beta1 * m + (1 - beta1) * g with weight 1-beta1)."""
+    avg += weight * (value - avg)
+
+
+def _mean_square_(avg, value, decay):
+    """avg = decay * avg + (1 - decay) * value^2: a running mean of squares, in PyTorch's order
+    avg.mul_(decay).addcmul_(value, value, value=1 - decay)."""
+    avg *= decay
+    avg += (1 - decay) * (value * value)
+
+
 class Optimizer:
     """Base class: holds param_groups and state, and provides zero_grad, step (closure handling),
     add_param_group, state_dict/load_state_dict and a PyTorch-style repr."""
@@ -174,6 +218,25 @@ class Optimizer:
     def _update_group(self, group):
         raise NotImplementedError(f"{type(self).__name__} must implement step() or "
                                   f"_update_group(group)")
+
+    def _lazy_state(self, p, buffers):
+        """`self.state[p]`, created on p's first update (as PyTorch does): a `step` count and one
+        zero-filled array like p per name in `buffers`, in that order."""
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _new_step()
+            for name in buffers:
+                state[name] = _make(xp.zeros_like(p._data))
+        return state
+
+    @staticmethod
+    def _count_step(p, state):
+        """Add one to state['step'] and return the new count as a float. Also bumps p's version:
+        the update writes p in place, and PyTorch counts that against tensors saved for backward."""
+        step = state["step"]._data
+        step += 1
+        p._bump_version()
+        return float(step)
 
     # ------------------------------------------------------------------ saving and loading
     def state_dict(self):

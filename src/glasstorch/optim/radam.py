@@ -3,8 +3,8 @@ the adaptive learning rate is tractable, and then scaled by a rectification term
 import math
 
 from .._backend import xp
-from .._tensor import _make
-from .optimizer import Optimizer, _check_lr, _new_step
+from .optimizer import (Optimizer, _check_betas, _check_lr, _check_non_negative,
+                        _grad_with_weight_decay, _lerp_, _mean_square_)
 
 
 def radam_update(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1, beta2, eps, weight_decay,
@@ -19,15 +19,10 @@ def radam_update(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1, beta2, ep
         if rho_t > 5:  r = sqrt((rho_t-4)(rho_t-2) rho_inf / ((rho_inf-4)(rho_inf-2) rho_t))
                        param -= lr * m / (1 - beta1^t) * r * sqrt(1 - beta2^t) / (sqrt(v) + eps)
         else:          param -= lr * m / (1 - beta1^t)"""
-    g = -grad if maximize else grad
-    if weight_decay != 0:
-        if decoupled_weight_decay:
-            param *= 1 - lr * weight_decay
-        else:
-            g = g + weight_decay * param
-    exp_avg += (1 - beta1) * (g - exp_avg)
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * (g * g)
+    g = _grad_with_weight_decay(param, grad, weight_decay, maximize,
+                                decoupled=decoupled_weight_decay, lr=lr)
+    _lerp_(exp_avg, g, 1 - beta1)
+    _mean_square_(exp_avg_sq, g, beta2)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
     update = exp_avg / bias_correction1
@@ -54,14 +49,9 @@ class RAdam(Optimizer):
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative("epsilon", eps)
+        _check_betas(betas)
+        _check_non_negative("weight_decay", weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         decoupled_weight_decay=decoupled_weight_decay,
@@ -77,13 +67,7 @@ class RAdam(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _new_step()
-                state["exp_avg"] = _make(xp.zeros_like(p._data))
-                state["exp_avg_sq"] = _make(xp.zeros_like(p._data))
-            step = state["step"]._data
-            step += 1
-            p._bump_version()
+            state = self._lazy_state(p, ("exp_avg", "exp_avg_sq"))
+            step = self._count_step(p, state)
             radam_update(p._data, p.grad._data, state["exp_avg"]._data,
-                         state["exp_avg_sq"]._data, float(step), **options)
+                         state["exp_avg_sq"]._data, step, **options)

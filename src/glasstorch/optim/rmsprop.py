@@ -1,7 +1,7 @@
 """RMSprop (Hinton's lecture 6e): divide the gradient by a running root-mean-square of it."""
 from .._backend import xp
-from .._tensor import _make
-from .optimizer import Optimizer, _check_lr, _new_step, _sqrt
+from .optimizer import (Optimizer, _check_lr, _check_non_negative, _grad_with_weight_decay,
+                        _lerp_, _mean_square_, _sqrt)
 
 
 def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, *, lr, alpha, eps,
@@ -16,13 +16,10 @@ def rmsprop_update(param, grad, square_avg, grad_avg, momentum_buffer, *, lr, al
         avg = sqrt(v) + eps                                                          (otherwise)
         buf = momentum * buf + g / avg;  param -= lr * buf      (momentum > 0)
         param -= lr * g / avg                                   (otherwise)"""
-    g = -grad if maximize else grad
-    if weight_decay != 0:
-        g = g + weight_decay * param
-    square_avg *= alpha
-    square_avg += (1 - alpha) * (g * g)
+    g = _grad_with_weight_decay(param, grad, weight_decay, maximize)
+    _mean_square_(square_avg, g, alpha)
     if grad_avg is not None:
-        grad_avg += (1 - alpha) * (g - grad_avg)
+        _lerp_(grad_avg, g, 1 - alpha)
         avg = _sqrt(square_avg - grad_avg * grad_avg)
     else:
         avg = _sqrt(square_avg)
@@ -47,14 +44,10 @@ class RMSprop(Optimizer):
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_non_negative("epsilon", eps)
+        _check_non_negative("momentum", momentum)
+        _check_non_negative("weight_decay", weight_decay)
+        _check_non_negative("alpha", alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                         maximize=maximize, differentiable=differentiable)
@@ -65,19 +58,13 @@ class RMSprop(Optimizer):
                        weight_decay=group["weight_decay"], momentum=group["momentum"],
                        maximize=group["maximize"])
         uses_momentum, centered = group["momentum"] > 0, group["centered"]
+        buffers = (("square_avg",) + (("momentum_buffer",) if uses_momentum else ())
+                   + (("grad_avg",) if centered else ()))
         for p in group["params"]:
             if p.grad is None:
                 continue
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _new_step()
-                state["square_avg"] = _make(xp.zeros_like(p._data))
-                if uses_momentum:
-                    state["momentum_buffer"] = _make(xp.zeros_like(p._data))
-                if centered:
-                    state["grad_avg"] = _make(xp.zeros_like(p._data))
-            state["step"]._data += 1
-            p._bump_version()
+            state = self._lazy_state(p, buffers)
+            self._count_step(p, state)
             rmsprop_update(p._data, p.grad._data, state["square_avg"]._data,
                            state["grad_avg"]._data if centered else None,
                            state["momentum_buffer"]._data if uses_momentum else None,

@@ -1,6 +1,6 @@
 """SGD: stochastic gradient descent with optional momentum, Nesterov momentum and weight decay."""
 from .._tensor import _make
-from .optimizer import Optimizer, _check_lr
+from .optimizer import Optimizer, _check_lr, _grad_with_weight_decay
 
 
 def sgd_update(param, grad, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov,
@@ -18,9 +18,7 @@ def sgd_update(param, grad, momentum_buffer, *, lr, momentum, dampening, weight_
     This is PyTorch's momentum convention: lr multiplies the buffer when it is applied, not
     when it is accumulated (Sutskever et al. write v = mu*v + lr*g; p -= v). The two agree for
     a constant lr and differ when a scheduler changes it."""
-    g = -grad if maximize else grad
-    if weight_decay != 0:
-        g = g + weight_decay * param
+    g = _grad_with_weight_decay(param, grad, weight_decay, maximize)
     if momentum != 0:
         if momentum_buffer is None:
             momentum_buffer = g.copy()
@@ -41,6 +39,7 @@ class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False, foreach=None, differentiable=False, fused=None):
         _check_lr(lr)
+        # PyTorch writes these two as `< 0.0`, so NaN passes here (unlike _check_non_negative)
         if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
         if weight_decay < 0.0:
