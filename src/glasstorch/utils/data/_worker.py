@@ -258,8 +258,11 @@ def _worker_loop(iterable, dataset, index_queue, result_queue, done_event, auto_
                 break
             if isinstance(message, _ResumeIteration):  # next epoch for persistent workers
                 if init_error is None:
-                    fetcher = make_fetcher(iterable, dataset, auto_collation, collate_fn,
-                                           drop_last)
+                    try:  # restarts an IterableDataset's stream
+                        fetcher = make_fetcher(iterable, dataset, auto_collation, collate_fn,
+                                               drop_last)
+                    except Exception:
+                        init_error = ExceptionWrapper(where=where)
                 exhausted = False
                 result_queue.put((message, None))
                 continue
