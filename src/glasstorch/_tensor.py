@@ -324,17 +324,26 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            many = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {many} is ambiguous")
         return bool(self._data.reshape(()))
 
+    def _python_scalar(self):
+        """The one value behind int(t) / float(t) / complex(t): a ValueError (not item()'s
+        RuntimeError) for other sizes, as in PyTorch."""
+        if self._data.size != 1:
+            raise ValueError(f"only one element tensors can be converted to Python scalars "
+                             f"(got a tensor of shape {tuple(self._data.shape)})")
+        return self._data.reshape(()).item()
+
     def __int__(self):
-        return int(self.item())
+        return int(self._python_scalar())
 
     def __float__(self):
-        return float(self.item())
+        return float(self._python_scalar())
 
     def __complex__(self):
-        return complex(self.item())
+        return complex(self._python_scalar())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:

@@ -135,6 +135,41 @@ def test_tensor_errors(name, fn):
     check_error(fn)
 
 
+SCALAR_CONVERSIONS = [
+    ("int", lambda t: int(t.tensor([[7]]))),
+    ("float", lambda t: float(t.tensor([3.5]))),
+    ("int_of_float", lambda t: int(t.tensor(-2.7))),
+    ("float_of_int", lambda t: float(t.tensor(3))),
+    ("complex", lambda t: complex(t.tensor([2.0]))),
+    ("bool", lambda t: bool(t.tensor([0.0]))),
+    ("item", lambda t: t.tensor([[4]]).item()),
+]
+
+
+@pytest.mark.parametrize("name,fn", SCALAR_CONVERSIONS, ids=[c[0] for c in SCALAR_CONVERSIONS])
+def test_python_scalar_conversions(name, fn):
+    ours, theirs = fn(gt), fn(torch)
+    assert type(ours) is type(theirs) and ours == theirs
+
+
+SCALAR_CONVERSION_ERRORS = [
+    ("int_of_vector", lambda t: int(t.tensor([1, 2])), "only one element"),
+    ("float_of_vector", lambda t: float(t.tensor([1.0, 2.0])), "only one element"),
+    ("float_of_empty", lambda t: float(t.tensor([])), "only one element"),
+    ("complex_of_vector", lambda t: complex(t.ones(2)), "only one element"),
+    ("item_of_vector", lambda t: t.tensor([1, 2]).item(), "2 elements"),
+    ("bool_of_vector", lambda t: bool(t.tensor([1, 2])), "more than one value"),
+    ("bool_of_empty", lambda t: bool(t.tensor([])), "no values"),
+    ("index_of_float", lambda t: [0, 1][t.tensor(1.0)], "index"),
+]
+
+
+@pytest.mark.parametrize("name,fn,words", SCALAR_CONVERSION_ERRORS,
+                         ids=[c[0] for c in SCALAR_CONVERSION_ERRORS])
+def test_python_scalar_conversion_errors(name, fn, words):
+    check_error(fn, match=words)
+
+
 CUDA_CALLS = [
     lambda: gt.tensor([1.0], device="cuda"),
     lambda: gt.as_tensor([1.0], device="cuda"),
