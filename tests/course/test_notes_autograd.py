@@ -6,6 +6,8 @@ autograd example; 003 = activation functions 1.2 (relu, leaky relu, relu6, swish
 tanh, GELU, ELU, Mish; sigmoid' = s(1-s), tanh' = 1-f^2), no_grad evaluation; 004 = the
 activation layers of week 2-2.
 """
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -265,7 +267,12 @@ def test_week2_activation_layers(layer, args):
 
 def test_week2_softmax_layer_without_dim():
     """nn.Softmax() with no dim (004's list) picks dim 1 for 2-D input, with a warning."""
-    check(lambda t, x: t.nn.Softmax()(x), [sample((3, 5))])
+    import glasstorch
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        glasstorch.nn.Softmax()(glasstorch.ones(2, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check(lambda t, x: t.nn.Softmax()(x), [sample((3, 5))])
 
 
 def test_summary_relu_written_as_torch_nn_relu_is_an_error():
@@ -311,3 +318,54 @@ def test_slides_printed_costs_and_hypotheses_name_their_grad_fn():
         print(linear.weight)
         print(2 * torch.dot(W.squeeze(), W.squeeze()))
     same(snippet, x0)
+
+
+def test_in_place_update_of_a_leaf_outside_no_grad_is_an_error():
+    """The hand-written SGD step `W -= lr * W.grad` needs torch.no_grad() around it."""
+    def snippet(torch):
+        W = torch.zeros(2, requires_grad=True)
+        (W * 2).sum().backward()
+        W -= 0.1 * W.grad
+    same(snippet)
+
+
+def test_zero_grad_before_any_backward_is_an_error():
+    """x.grad is None until a backward: x.grad.zero_() fails (d2l's SGD checks for None)."""
+    def snippet(torch):
+        x = torch.ones(2, requires_grad=True)
+        x.grad.zero_()
+    same(snippet)
+
+
+def test_modifying_a_saved_tensor_in_place_is_detected():
+    def snippet(torch):
+        x = torch.ones(3, requires_grad=True)
+        y = x.sigmoid()
+        y.mul_(2)
+        y.sum().backward()
+    same(snippet)
+
+
+def test_no_grad_decorator_retain_grad_and_second_derivative():
+    def snippet(torch):
+        @torch.no_grad()
+        def evaluate(x):
+            return x * 2
+        x = torch.ones(2, requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        (y * y).sum().backward()
+        s = torch.tensor(2.0, requires_grad=True)
+        (g,) = torch.autograd.grad(s ** 3, s, create_graph=True)
+        (g2,) = torch.autograd.grad(g, s)
+        return evaluate(x).requires_grad, y.grad, x.grad, g, g2
+    same(snippet)
+
+
+def test_frozen_parameters_do_not_require_grad():
+    def snippet(torch):
+        m = torch.nn.Linear(2, 1)
+        for p in m.parameters():
+            p.requires_grad = False
+        return m(torch.ones(1, 2)).requires_grad, [p.requires_grad for p in m.parameters()]
+    same(snippet)

@@ -728,3 +728,41 @@ def test_summary_gpu_device_selection_falls_back_to_cpu():
         return (device, str(x.device), x.device.type, next(model.parameters()).device.type,
                 x.cpu(), y, torch.device('cpu') == x.device)
     same(snippet, x0)
+
+
+# ---------------------------------------------------------------- learners' usual slips
+
+PITFALLS = {
+    # d2l 2.1: a.item(), float(a), int(a) on a tensor with more than one element
+    "int_of_vector": lambda torch: int(torch.tensor([1, 2])),
+    "float_of_vector": lambda torch: float(torch.tensor([1.0, 2.0])),
+    "item_of_vector": lambda torch: torch.tensor([1, 2]).item(),
+    "if_on_vector": lambda torch: bool(torch.tensor([1, 2]) > 0),
+    "len_of_scalar": lambda torch: len(torch.tensor(3.0)),
+    # 003: matrix products and concatenation of mismatched shapes
+    "mm_mismatch": lambda torch: torch.mm(torch.ones(2, 3), torch.ones(2, 3)),
+    "cat_mismatch": lambda torch: torch.cat([torch.ones(2, 3), torch.ones(2, 4)], dim=0),
+    "view_bad": lambda torch: torch.arange(6).view(4, -1),
+    "index_out_of_range": lambda torch: torch.arange(3)[3],
+    # conversions
+    "numpy_of_grad_tensor": lambda torch: torch.ones(2, requires_grad=True).numpy(),
+}
+
+
+@pytest.mark.parametrize("name", list(PITFALLS))
+def test_pitfalls_raise_like_torch(name):
+    same(PITFALLS[name])
+
+
+def test_tensor_python_protocols():
+    def snippet(torch):
+        t = torch.tensor(0.123456)
+        print(f"{t:.3f}", "{:.2f}".format(t), f"{t}", f"{torch.tensor([1.5, 2.0])}")
+        return ([v for v in torch.arange(3)], list(torch.ones(2, 2)),
+                torch.arange(6).reshape(2, 3).tolist(), torch.tensor(2.5).tolist(),
+                sum(torch.ones(2) for _ in range(3)), (torch.arange(3) == 1).sum().item(),
+                torch.from_numpy(np.array([1, 2])).dtype,
+                torch.from_numpy(np.array([1.0, 2])).dtype,
+                torch.tensor(np.array([1.0, 2])) + torch.ones(2),
+                torch.FloatTensor(np.array([[1, 2], [3, 4]])))
+    same(snippet)

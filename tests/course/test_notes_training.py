@@ -1197,3 +1197,49 @@ def test_summary_mnist_training_loop_reaches_accuracy():
             cost = F.cross_entropy(hypothesis, y_test)
     assert cost.item() < first_cost
     assert accuracy.item() > 0.6, f"test accuracy {accuracy.item():.3f}"
+
+
+def test_week2_dataset_returning_dicts_and_lists():
+    """004: 'Dataset은 데이터를 dictionary 또는 list 타입으로' — default_collate batches each
+    key / position (tensors stacked, numbers to tensors, strings to lists)."""
+    def snippet(torch):
+        D = torch.utils.data
+
+        class DictDS(D.Dataset):
+            def __len__(self):
+                return 5
+
+            def __getitem__(self, i):
+                return {"x": torch.tensor([i, i + 1.0]), "y": i, "name": f"s{i}"}
+
+        class ListDS(D.Dataset):
+            def __len__(self):
+                return 3
+
+            def __getitem__(self, i):
+                return [np.float32(i), np.array([i, i]), 2.5]
+
+        return list(D.DataLoader(DictDS(), batch_size=2)), list(D.DataLoader(ListDS(), 2))
+    same(snippet)
+
+
+def test_module_utilities_used_in_the_notes():
+    """apply(init_fn), parameter counts, Sequential slicing, named_modules, optimizer state."""
+    def snippet(torch):
+        nn = torch.nn
+        m = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+
+        def init_weights(mod):
+            if type(mod) == nn.Linear:
+                nn.init.constant_(mod.weight, 0.01)
+                nn.init.zeros_(mod.bias)
+        m.apply(init_weights)
+        n_params = sum(p.numel() for p in m.parameters() if p.requires_grad)
+        opt = torch.optim.Adam(m.parameters(), lr=0.1)
+        m(torch.ones(2, 784)).sum().backward()
+        opt.step()
+        sd = opt.state_dict()
+        return (n_params, type(m[0:2]).__name__, len(m[0:2]), type(m[-1]).__name__,
+                [n for n, _ in m.named_modules()], m(torch.ones(1, 784)),
+                sd["param_groups"][0]["lr"], sorted(sd["state"][0]), sd["state"][3]["exp_avg"])
+    same(snippet, rtol=1e-5)
