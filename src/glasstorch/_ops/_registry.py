@@ -33,7 +33,7 @@ OPS = [
     ("abs", elementwise.abs, "fmi"),
     ("absolute", elementwise.abs, "fmi"),
     ("sign", elementwise.sign, "fmi"),
-    ("sgn", elementwise.sign, "fmi"),
+    ("sgn", elementwise.sgn, "fmi"),
     ("exp", elementwise.exp, "fmi"),
     ("log", elementwise.log, "fmi"),
     ("sigmoid", elementwise.sigmoid, "fmi"),

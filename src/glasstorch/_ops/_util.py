@@ -156,3 +156,13 @@ def where(mask, a, b):
         from .pointwise import where as t_where
         return t_where(_make(mask) if isinstance(mask, ndarray) else mask, a, b)
     return xp.where(mask, a, b)
+
+
+def node_name(out, name):
+    """Give `out`'s graph node PyTorch's name for this overload (`2 - x` prints RsubBackward1,
+    not the SubBackward0 of the Sub op that computes it). Only a fresh op result may be named;
+    without a recorded graph this is a no-op."""
+    fn = out.grad_fn
+    if fn is not None:
+        fn._node_name = name
+    return out

@@ -12,7 +12,7 @@ from .. import _backend
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd.function import Function
-from ._util import sum_to_shape, promote, float_input, where as _where
+from ._util import sum_to_shape, promote, float_input, node_name, where as _where
 
 
 def _is_tensor(x):
@@ -175,6 +175,8 @@ class Pow(Function):
     def forward(ctx, a, b):
         out = _arr(a ** b)
         ctx.save_for_backward(a, b, out)
+        if type(b) is ndarray:   # PyTorch's overloads with a tensor exponent
+            ctx._node_name = "PowBackward1" if type(a) is ndarray else "PowBackward2"
         return out
 
     @staticmethod
@@ -357,6 +359,7 @@ class Log1p(Function):
     grad: dx = g / (1 + x)"""
 
     differentiable_backward = True
+    _node_name = "Log1PBackward0"   # PyTorch's spelling
 
     @staticmethod
     def forward(ctx, x):
@@ -777,7 +780,8 @@ def sub(input, other, *, alpha=1, out=None):
 
 def rsub(input, other, *, alpha=1):
     """other - alpha * input."""
-    return sub(other, input, alpha=alpha)
+    return node_name(sub(other, input, alpha=alpha),
+                     "RsubBackward0" if isinstance(other, Tensor) else "RsubBackward1")
 
 
 def mul(input, other, *, out=None):
@@ -856,6 +860,11 @@ def sign(input, *, out=None):
     if _tensor_arg(input, "sign")._data.dtype.kind == "b":
         return _out(_make(input._data.copy()), out)
     return _out(Sign.apply(input), out)
+
+
+def sgn(input, *, out=None):
+    """sign(input) for real tensors (PyTorch's sgn extends sign to complex numbers)."""
+    return _out(node_name(sign(input), "SgnBackward0"), out)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,12 +28,16 @@ from .inplace import check_inplace_allowed, _cap
 class IndexPlan:
     """A parsed index. `basic` (ints, slices, None; ends with ...) gives a NumPy view; then
     `advanced` (a tuple of index arrays / masks and full slices, or None) gathers from it.
-    `repeats` is False when the advanced part cannot name one position twice (masks only)."""
+    `repeats` is False when the advanced part cannot name one position twice (masks only).
+    `node` names the last node PyTorch's x[index] records (x[0]: SelectBackward0, x[1:]:
+    SliceBackward0, x[idx]: IndexBackward0 ...); `put` the node of x[index] = v (None: a
+    plain copy_ or fill_ of all of x, which setitem names by the value)."""
 
-    __slots__ = ("basic", "advanced", "repeats")
+    __slots__ = ("basic", "advanced", "repeats", "node", "put")
 
-    def __init__(self, basic, advanced, repeats):
+    def __init__(self, basic, advanced, repeats, node="IndexBackward0", put=None):
         self.basic, self.advanced, self.repeats = basic, advanced, repeats
+        self.node, self.put = node, put
 
     def read(self, x):
         view = x[self.basic]
@@ -106,11 +110,13 @@ def _list_is_tuple(index):
 def parse_index(shape, index):
     """Turn `index` (anything Python's x[...] accepts) into an IndexPlan for shape `shape`,
     raising PyTorch's errors for bad or out-of-range indices."""
+    lone = False   # a lone slice is always sliced; in a tuple, a whole-dim `:` is skipped
     if type(index) is not tuple:
         if isinstance(index, list) and _list_is_tuple(index):
             index = tuple(index)
         else:
             index = (index,)
+            lone = True
     items = [_index_item(i) for i in index]
     ndim = len(shape)
     consumed = 0
@@ -130,6 +136,10 @@ def parse_index(shape, index):
     advanced = repeats = False
     d = 0           # the dim of x that the next item indexes
     ellipsis_done = False
+    # PyTorch's node names: the last view op (select, slice, unsqueeze) or, with any bool,
+    # mask or index array (`gathers`), the advanced indexing done after them
+    node = "AliasBackward0"   # an index that changes nothing (x[...])
+    viewed = gathers = False
     for it in items:
         kind = type(it)
         if kind is int:
@@ -137,19 +147,25 @@ def parse_index(shape, index):
             if not -size <= it < size:
                 raise IndexError(f"index {it} is out of bounds for dimension {d} with size {size}")
             basic.append(it)
+            node, viewed = "SelectBackward0", True
             d += 1
         elif kind is slice:
             basic.append(it)
             second.append(slice(None))
+            if it.indices(shape[d]) != (0, shape[d], 1):   # PyTorch skips whole-dim slices
+                node, viewed = "SliceBackward0", True
+            elif lone:
+                node = "SliceBackward0"
             d += 1
         elif it is None:
             basic.append(None)
             second.append(slice(None))
+            node, viewed = "UnsqueezeBackward0", True
         elif kind is bool:
             # PyTorch: a new dim of size 1, indexed by [0] (True) or by [] (False)
             basic.append(None)
             second.append(xp.zeros(1 if it else 0, dtype=xp.int64))
-            advanced = True
+            advanced = gathers = viewed = True
         elif it is Ellipsis:
             n = 0 if ellipsis_done else ndim - consumed   # later ellipses expand to nothing
             ellipsis_done = True
@@ -166,7 +182,7 @@ def parse_index(shape, index):
                                          f"{list(shape)} at index {d + i}")
             basic.extend([slice(None)] * k)
             second.append(it)
-            advanced = True
+            advanced = gathers = True
             d += k
         else:
             size = shape[d]
@@ -177,9 +193,20 @@ def parse_index(shape, index):
             basic.append(slice(None))
             second.append(it)
             advanced = repeats = True
+            if it.ndim == 0:
+                node, viewed = "SelectBackward0", True   # PyTorch selects with it
+            else:
+                gathers = True
             d += 1
     basic.append(Ellipsis)   # keeps an all-int index a 0-d view instead of a NumPy scalar
-    return IndexPlan(tuple(basic), tuple(second) if advanced else None, repeats)
+    if gathers:
+        node = "IndexBackward0"
+    # a write: into a view of x (CopySlices), by index_put_ into x, or into all of x
+    put = _COPY_SLICES if viewed else "IndexPutBackward0" if gathers else None
+    return IndexPlan(tuple(basic), tuple(second) if advanced else None, repeats, node, put)
+
+
+_COPY_SLICES = "torch::autograd::CopySlices"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,6 +221,7 @@ class Index(Function):
     @staticmethod
     def forward(ctx, x, plan):
         ctx.plan, ctx.shape, ctx.dtype = plan, x.shape, x.dtype
+        ctx._node_name = plan.node
         return plan.read(x)
 
     @staticmethod
@@ -255,6 +283,7 @@ class ChainPlan:
     IndexPlan's read / write / add. All but the last plan are basic, so they give views."""
 
     __slots__ = ("plans", "advanced")
+    node = "AsStridedBackward0"   # PyTorch's name for a view re-derived from its base
 
     def __init__(self, plans):
         self.plans, self.advanced = plans, plans[-1].advanced
@@ -369,11 +398,14 @@ def setitem(self, index, value):
         if root is None:
             out = IndexPut.apply(self, value, plan)
             self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, 0, True
+            out.grad_fn._node_name = plan.put or (
+                "torch::autograd::CopyBackwards" if getattr(value, "ndim", 0) else "FillBackward3")
         else:
             # a write into a view changes its base: as PyTorch's CopySlices, record the write
             # on the base, then make the view a fresh view of the updated base
             chain = ChainPlan(recipe[1] + (plan,))
             out = IndexPut.apply(root, value, chain)
+            out.grad_fn._node_name = _COPY_SLICES
             root.grad_fn, root._output_nr, root._requires_grad = out.grad_fn, 0, True
             view = Index.apply(root, ChainPlan(recipe[1] + (_WHOLE,)))
             self.grad_fn, self._output_nr, self._requires_grad = view.grad_fn, 0, True

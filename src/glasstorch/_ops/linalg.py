@@ -10,7 +10,7 @@ from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .. import _backend
-from ._util import sum_to_shape, cast, check_broadcast, wrap_dim
+from ._util import sum_to_shape, cast, check_broadcast, wrap_dim, node_name
 
 # PyTorch's C++ names for dtypes, used in its "same dtype" messages
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
@@ -127,7 +127,36 @@ def matmul(input, other, *, out=None):
     Shapes: (*, n, k) @ (*, k, m) -> (*, n, m)."""
     _check_same_dtype(input, other)
     _check_matmul_shapes(input, other)
-    return _out(Matmul.apply(input, other), out)
+    result = Matmul.apply(input, other)
+    if result.grad_fn is not None:
+        result.grad_fn._node_name = _matmul_node(input.shape, other.shape,
+                                                 input._requires_grad, other._requires_grad)
+    return _out(result, out)
+
+
+# PyTorch's matmul dispatches on the operands' dims; its last node names the product
+_MATMUL_NODES = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0",
+                 (1, 2): "SqueezeBackward4"}   # (k,) @ (k, m): unsqueeze, mm, squeeze_
+
+
+def _matmul_node(sa, sb, grad_a, grad_b):
+    """The name of the node PyTorch's matmul ends with for operand shapes sa, sb. Batched
+    products end in a reshape (UnsafeViewBackward0), except that a matrix `a` requiring
+    grad is folded into one mm with b's batch, whose transposed result is then copied."""
+    if len(sa) <= 2 and len(sb) <= 2:
+        return _MATMUL_NODES[len(sa), len(sb)]
+    if len(sa) == 3 and len(sb) == 3 and sa[0] != sb[0]:
+        # a batch of one that requires grad is squeezed away first
+        if sa[0] == 1 and grad_a:
+            return _matmul_node(sa[1:], sb, grad_a, grad_b)
+        if sb[0] == 1 and grad_b:
+            return _matmul_node(sa, sb[1:], grad_a, grad_b)
+    if len(sa) == 2 and grad_a:
+        n, m = sa[0], sb[-1]
+        # the copy is skipped when the transpose is already contiguous
+        trivial = n == 1 or m == 1 or 0 in sb
+        return "TransposeBackward0" if trivial else "CloneBackward0"
+    return "UnsafeViewBackward0"
 
 
 def mm(input, mat2, *, out=None):
@@ -158,7 +187,7 @@ def bmm(input, mat2, *, out=None):
     if tuple(mat2.shape[:2]) != (b, k):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{b}, {k}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
-    return matmul(input, mat2, out=out)
+    return node_name(matmul(input, mat2, out=out), "BmmBackward0")
 
 
 def dot(input, tensor, *, out=None):
@@ -176,7 +205,7 @@ def vdot(input, other, *, out=None):
     """conj(input) . other for 1-d tensors (the same as dot for real tensors)."""
     if input.is_complex():
         input = input.conj()
-    return dot(input, other, out=out)
+    return node_name(dot(input, other, out=out), "VdotBackward0")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,7 +237,7 @@ class AddMatmul(Function):
         return gc, ga, gb
 
 
-def _addmm_common(input, m1, m2, beta, alpha, out):
+def _addmm_common(input, m1, m2, beta, alpha, out, name):
     """Shared checks of addmm/addmv/baddbmm (shapes of m1, m2 already checked)."""
     if input._data.dtype != m1._data.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {_cap(input)} and "
@@ -223,7 +252,7 @@ def _addmm_common(input, m1, m2, beta, alpha, out):
         raise RuntimeError(f"The expanded size of the tensor ({shape[-1]}) must match the "
                            f"existing size ({input.shape[-1] if input.ndim else 1}): target "
                            f"sizes {list(shape)}, tensor sizes {list(input.shape)}")
-    return _out(AddMatmul.apply(input, m1, m2, beta, alpha), out)
+    return _out(node_name(AddMatmul.apply(input, m1, m2, beta, alpha), name), out)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
@@ -235,7 +264,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     if mat1.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
                            f"({_shape_str(mat1.shape)} and {_shape_str(mat2.shape)})")
-    return _addmm_common(input, mat1, mat2, beta, alpha, out)
+    return _addmm_common(input, mat1, mat2, beta, alpha, out, "AddmmBackward0")
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
@@ -247,7 +276,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     if mat.shape[1] != vec.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({input.shape[0] if input.ndim else 1}), "
                            f"mat ({_shape_str(mat.shape)}), vec ({vec.shape[0]})")
-    return _addmm_common(input, mat, vec, beta, alpha, out)
+    return _addmm_common(input, mat, vec, beta, alpha, out, "AddmvBackward0")
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
@@ -260,7 +289,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     if tuple(batch2.shape[:2]) != (b, k):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{b}, {k}] but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
-    return _addmm_common(input, batch1, batch2, beta, alpha, out)
+    return _addmm_common(input, batch1, batch2, beta, alpha, out, "BaddbmmBackward0")
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
@@ -277,9 +306,9 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     product = einsum("bij,bjk->ik", batch1, batch2)
     if alpha != 1:
         product = mul(product, alpha)
-    if beta == 0:
-        return _out(product, out)
-    return _out(add(product, input if beta == 1 else mul(input, beta)), out)
+    if beta != 0:
+        product = add(product, input if beta == 1 else mul(input, beta))
+    return _out(node_name(product, "AddbmmBackward0"), out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,6 +323,10 @@ class Einsum(Function):
     def forward(ctx, *operands, inputs, output):
         ctx.save_for_backward(*operands)
         ctx.inputs, ctx.output = inputs, output
+        # PyTorch's einsum ends by viewing (several operands) or summing (one operand) away
+        # the contracted labels; without any, in a permute (one operand) or a mul
+        contracts = any(label not in output for term in inputs for label in term)
+        ctx._node_name = _EINSUM_NODES[contracts, len(operands) > 1]
         eq = ",".join(inputs) + "->" + output
         return xp.einsum(eq, *operands, optimize=len(operands) > 1)
 
@@ -304,6 +337,10 @@ class Einsum(Function):
         for i, need in enumerate(ctx.needs_input_grad):
             grads.append(_einsum_grad(g, i, operands, ctx.inputs, ctx.output) if need else None)
         return tuple(grads)
+
+
+_EINSUM_NODES = {(True, True): "ViewBackward0", (True, False): "SumBackward1",
+                 (False, True): "MulBackward0", (False, False): "PermuteBackward0"}
 
 
 def _einsum_grad(g, i, operands, inputs, output):
@@ -486,12 +523,15 @@ def tensordot(a, b, dims=2, out=None):
         lb[db] = la[da]
     output = "".join(la[i] for i in range(a.ndim) if i not in dims_a) + \
         "".join(lb[i] for i in range(b.ndim) if i not in dims_b)
-    return _out(Einsum.apply(a, b, inputs=("".join(la), "".join(lb)), output=output), out)
+    result = Einsum.apply(a, b, inputs=("".join(la), "".join(lb)), output=output)
+    return _out(node_name(result, "ViewBackward0"), out)   # PyTorch's mm, then a reshape
 
 
 class Kron(Function):
     """out[i*p + k, j*q + l] = a[i, j] * b[k, l]   (any number of dims, padded with leading 1s)
     grad: view g as (a0, b0, a1, b1, ...) and contract with b (for da) or a (for db)"""
+
+    _node_name = "UnsafeViewBackward0"   # PyTorch's kron reshapes an outer product
 
     @staticmethod
     def forward(ctx, a, b):
@@ -556,6 +596,8 @@ def trace(input):
 class Cross(Function):
     """out = a x b along `axis` (3-vectors)
     grad: da = b x g,  db = g x a"""
+
+    _node_name = "LinalgCrossBackward0"   # torch.cross runs linalg.cross
 
     @staticmethod
     def forward(ctx, a, b, axis):

@@ -9,6 +9,7 @@ from . import comparison as cmp
 from . import elementwise as ew
 from . import pointwise as pw
 from .inplace import make_inplace
+from ._util import node_name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -19,7 +20,8 @@ def radd(self, other):
 
 
 def rsub(self, other):
-    return ew.sub(other, self)
+    # PyTorch computes `2 - x` with rsub, `2 / x` as reciprocal(x) * 2: their node names
+    return node_name(ew.sub(other, self), "RsubBackward1")
 
 
 def rmul(self, other):
@@ -27,7 +29,7 @@ def rmul(self, other):
 
 
 def rtruediv(self, other):
-    return ew.div(other, self)
+    return node_name(ew.div(other, self), "MulBackward0")
 
 
 def rfloordiv(self, other):

@@ -6,10 +6,10 @@ records them in the graph, so `.grad` comes back as zeros rather than None). At 
 clamp and maximum/minimum the gradient follows PyTorch's conventions, spelled out per class.
 """
 from .. import _backend
-from .._backend import xp
+from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd.function import Function
-from ._util import sum_to_shape, promote, cast, check_broadcast, where as _where
+from ._util import sum_to_shape, promote, cast, check_broadcast, node_name, where as _where
 from .elementwise import _out, _shape, _raw, _exp, _tensor_arg
 
 
@@ -19,6 +19,8 @@ from .elementwise import _out, _shape, _raw, _exp, _tensor_arg
 class DivRounded(Function):
     """out = trunc(a / b) or floor(a / b)  (div with rounding_mode)
     grad: da = db = 0                (piecewise constant)"""
+
+    _node_name = "DivBackward2"   # PyTorch's div overload with rounding_mode
 
     @staticmethod
     def forward(ctx, a, b, mode):
@@ -35,6 +37,8 @@ class FloorDivide(Function):
     """out = floor(a / b)            (Python's //)
     grad: not defined; PyTorch raises, and so do we"""
 
+    _node_name = "torch::autograd::NotImplemented"   # PyTorch's node for ops without a grad
+
     @staticmethod
     def forward(ctx, a, b):
         return _rounded_quotient(a, b, "floor")
@@ -42,10 +46,6 @@ class FloorDivide(Function):
     @staticmethod
     def backward(ctx, g):
         raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
-
-    @classmethod
-    def name(cls):
-        return "NotImplemented"
 
 
 def _rounded_quotient(a, b, mode):
@@ -69,6 +69,9 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if type(b) is ndarray:   # PyTorch's node names: Tensor % Tensor, number % Tensor
+            ctx._node_name = ("RemainderBackward1" if type(a) is ndarray
+                              else "torch::autograd::NotImplemented")
         return xp.remainder(a, b)
 
     @staticmethod
@@ -90,6 +93,8 @@ class Fmod(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if type(b) is ndarray:
+            ctx._node_name = "FmodBackward1"   # PyTorch's Tensor-divisor overload
         return xp.fmod(a, b)
 
     @staticmethod
@@ -479,9 +484,11 @@ def round(input, *, decimals=0, out=None):
     # PyTorch's formula: scale by a power of ten, round to even, scale back
     if decimals > 0:
         scale = 10.0 ** decimals
-        return _out(Round.apply(input, lambda x: xp.rint(x * scale) / scale), out)
-    scale = 10.0 ** -decimals
-    return _out(Round.apply(input, lambda x: xp.rint(x / scale) * scale), out)
+        result = Round.apply(input, lambda x: xp.rint(x * scale) / scale)
+    else:
+        scale = 10.0 ** -decimals
+        result = Round.apply(input, lambda x: xp.rint(x / scale) * scale)
+    return _out(node_name(result, "RoundBackward1"), out)
 
 
 def _round_with(cls, input, fn, kernel):
@@ -516,17 +523,26 @@ def clamp(input, min=None, max=None, *, out=None):
     if any(tensors) and not all(tensors):
         raise TypeError(f"clamp() received an invalid combination of arguments - got (Tensor, "
                         f"{type(min).__name__}, {type(max).__name__})")
-    return _out(_clamp(Clamp, input, min, max), out)
+    # PyTorch names the overloads: ClampBackward0 for tensor bounds, ClampBackward1 for numbers
+    result = node_name(_clamp(Clamp, input, min, max),
+                       "ClampBackward0" if tensors[0] else "ClampBackward1")
+    return _out(result, out)
 
 
 def clamp_min(input, min, *, out=None):
     """max(input, min) elementwise (gradient to input where input >= min)."""
-    return _out(_clamp(ClampMin, _tensor_arg(input, "clamp_min"), min, None), out)
+    result = _clamp(ClampMin, _tensor_arg(input, "clamp_min"), min, None)
+    if isinstance(min, Tensor):
+        node_name(result, "ClampMinBackward1")
+    return _out(result, out)
 
 
 def clamp_max(input, max, *, out=None):
     """min(input, max) elementwise (gradient to input where input <= max)."""
-    return _out(_clamp(ClampMax, _tensor_arg(input, "clamp_max"), None, max), out)
+    result = _clamp(ClampMax, _tensor_arg(input, "clamp_max"), None, max)
+    if isinstance(max, Tensor):
+        node_name(result, "ClampMaxBackward1")
+    return _out(result, out)
 
 
 def _clamp(cls, input, lo, hi):
@@ -606,10 +622,11 @@ def lerp(input, end, weight, *, out=None):
     shapes = [t._data.shape for t in (input, end, weight) if isinstance(t, Tensor)]
     check_broadcast(*shapes)
     if isinstance(weight, Tensor):
-        weight = cast(weight, input.dtype)
+        result = node_name(Lerp.apply(input, end, cast(weight, input.dtype)), "LerpBackward1")
     else:
         weight = xp.asarray(weight, dtype=input._data.dtype)  # a 0-d array: no grad, no upcast
-    return _out(Lerp.apply(input, end, weight), out)
+        result = Lerp.apply(input, end, weight)
+    return _out(result, out)
 
 
 _C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int",

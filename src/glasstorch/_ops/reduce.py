@@ -18,7 +18,7 @@ from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make, _LEGACY_NAMES
 from ..autograd.function import Function
-from ._util import wrap_dims, wrap_dim, float_input
+from ._util import wrap_dims, wrap_dim, float_input, node_name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,10 +205,13 @@ class NanSum(Function):
     grad: dx = g where x is not nan, 0 at the nans"""
 
     differentiable_backward = True
+    _node_name = "NansumBackward0"   # PyTorch's spelling
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, divide):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        if divide:
+            ctx._node_name = "DivBackward0"   # PyTorch's nanmean is nansum / count
         valid = ~xp.isnan(x)
         out = xp.sum(xp.where(valid, x, 0), axis=axes, keepdims=keepdim)
         ctx.weight = valid.astype(x.dtype)   # nan positions get no gradient
@@ -230,7 +233,16 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None,
     _check_tensor("sum", input)
     axes = _dims("sum", input, dim, axis)
     input, acc = _int_accumulator(input, dtype)
-    return _out(Sum.apply(input, axes, _keep(keepdim, keepdims), acc), out)
+    result = Sum.apply(input, axes, _keep(keepdim, keepdims), acc)
+    if _dim_overload(dim, axis, keepdim, keepdims):
+        node_name(result, "SumBackward1")
+    return _out(result, out)
+
+
+def _dim_overload(dim, axis, keepdim, keepdims):
+    """Did the call name dims (or keepdim)? PyTorch's sum/mean/prod with a dim are other
+    overloads, printed as SumBackward1 and so on."""
+    return dim is not None or axis is not None or keepdim or keepdims
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
@@ -251,7 +263,10 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
         input = input.to(dtype)
     _need_float("mean", input, "mean(): could not infer output dtype. Input dtype must be "
                 "either a floating point or complex dtype. Got: " + _type_name(input._data))
-    return _out(Mean.apply(input, axes, _keep(keepdim, keepdims)), out)
+    result = Mean.apply(input, axes, _keep(keepdim, keepdims))
+    if _dim_overload(dim, axis, keepdim, keepdims):
+        node_name(result, "MeanBackward1")
+    return _out(result, out)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
@@ -319,7 +334,10 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
         if input._data.ndim == 0:
             reduced = None
     input, acc = _int_accumulator(input, dtype)
-    return _out(Prod.apply(input, reduced, _keep(keepdim, keepdims), acc), out)
+    result = Prod.apply(input, reduced, _keep(keepdim, keepdims), acc)
+    if _dim_overload(dim, axis, keepdim, keepdims):
+        node_name(result, "ProdBackward1")
+    return _out(result, out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -335,6 +353,8 @@ class Amax(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, largest):
         ctx.axes, ctx.keepdim = axes, keepdim
+        if not largest:
+            ctx._node_name = "AminBackward0"
         out = (xp.amax if largest else xp.amin)(x, axis=axes, keepdims=keepdim)
         ctx.save_for_backward(x, out)
         return out
@@ -383,13 +403,14 @@ class TakeAlongDim(Function):
         return _unreduce(g, shape, (axis,), ctx.keepdim) * onehot
 
 
-def _values_indices(kind, input, index, axis, keepdim):
-    """The (values, indices) named tuple of a value-selecting reduction, from the index."""
+def _values_indices(kind, input, index, axis, keepdim, name):
+    """The (values, indices) named tuple of a value-selecting reduction, from the index;
+    the values' node is named `name` (PyTorch's node for that reduction, e.g. MaxBackward0)."""
     if keepdim and input._data.ndim:
         index_out = xp.expand_dims(index, axis)
     else:
         index_out = index
-    values = TakeAlongDim.apply(input, index, axis, keepdim)
+    values = node_name(TakeAlongDim.apply(input, index, axis, keepdim), name)
     return kind(values, _make(index_out.astype(xp.int64, copy=False)))
 
 
@@ -409,13 +430,15 @@ def _max_min(name, largest, input, dim, keepdim, other, axis, keepdims, out):
         return (pointwise.maximum if largest else pointwise.minimum)(input, other, out=out)
     if dim is None and axis is None:
         _check_nonempty(name, input._data, None)
-        return _out(Amax.apply(input, None, False, largest), out)
+        result = Amax.apply(input, None, False, largest)
+        return _out(node_name(result, "MaxBackward1" if largest else "MinBackward1"), out)
     a = _one_dim(name, input, dim, axis)
     if input._data.ndim:
         _check_nonempty(name, input._data, (a,))
     kind = return_types.max if largest else return_types.min
     index = _arg_extreme(input._data, a, largest)
-    return _values_indices(kind, input, index, a, _keep(keepdim, keepdims))
+    return _values_indices(kind, input, index, a, _keep(keepdim, keepdims),
+                           "MaxBackward0" if largest else "MinBackward0")
 
 
 def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
@@ -461,8 +484,12 @@ def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
             raise IndexError(f"aminmax(): Expected reduction dim {axes[0]} to have non-zero "
                              "size.")
     keep = _keep(keepdim, keepdims)
-    return return_types.aminmax(Amax.apply(input, axes, keep, False),
-                                Amax.apply(input, axes, keep, True))
+    # two nodes here, one (AminmaxBackward0) in PyTorch: both carry its name
+    return return_types.aminmax(node_name(Amax.apply(input, axes, keep, False), _AMINMAX),
+                                node_name(Amax.apply(input, axes, keep, True), _AMINMAX))
+
+
+_AMINMAX = "AminmaxBackward0"
 
 
 def _argmax_argmin(name, largest, input, dim, keepdim):
@@ -601,7 +628,9 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, 
     """(var, mean) over `dim`, as two ordinary graph nodes."""
     axes, c = _variance_args("var_mean", input, dim, unbiased, correction, axis)
     keep = _keep(keepdim, keepdims)
-    return Var.apply(input, axes, c, keep), Mean.apply(input, axes, keep)
+    # named as PyTorch's single node for both outputs
+    return (node_name(Var.apply(input, axes, c, keep), "VarMeanBackward0"),
+            node_name(Mean.apply(input, axes, keep), "VarMeanBackward0"))
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
@@ -609,7 +638,8 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, 
     """(std, mean) over `dim`, as two ordinary graph nodes."""
     axes, c = _variance_args("std_mean", input, dim, unbiased, correction, axis)
     keep = _keep(keepdim, keepdims)
-    return Std.apply(input, axes, c, keep), Mean.apply(input, axes, keep)
+    return (node_name(Std.apply(input, axes, c, keep), "StdMeanBackward0"),
+            node_name(Mean.apply(input, axes, keep), "StdMeanBackward0"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -620,6 +650,7 @@ class Norm2(Function):
     grad: dx = g * x / out; 0 where out == 0 (PyTorch's subgradient choice)"""
 
     differentiable_backward = True
+    _node_name = "LinalgVectorNormBackward0"   # PyTorch's norm runs linalg.vector_norm
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -640,6 +671,8 @@ class Norm2(Function):
 class NormP(Function):
     """out = (sum |x|^p)^(1/p) over `axes`; p = inf/-inf: max/min |x|; p = 0: count of x != 0
     grad: dx = g * sign(x) |x|^(p-1) / out^(p-1); inf: g * sign(x) shared among the extremes"""
+
+    _node_name = "LinalgVectorNormBackward0"
 
     @staticmethod
     def forward(ctx, x, p, axes, keepdim):
@@ -711,6 +744,7 @@ class LogSumExp(Function):
     grad: dx = g * exp(x - out)   (= g * softmax(x))"""
 
     differentiable_backward = True
+    _node_name = "LogsumexpBackward0"   # PyTorch's spelling
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -865,6 +899,8 @@ def _cummax_cummin(name, largest, input, dim, axis):
         raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
     a = _one_dim(name, input, dim, axis)
     values, index = Cummax.apply(input, a, largest)
+    if not largest:
+        node_name(values, "CumminBackward0")
     kind = return_types.cummax if largest else return_types.cummin
     return kind(values, index)
 
@@ -973,14 +1009,15 @@ def _median_index(x, axis, ignore_nan):
 
 def _median(name, ignore_nan, input, dim, keepdim, axis, keepdims):
     _check_tensor(name, input)
+    node = "NanmedianBackward" if ignore_nan else "MedianBackward"
     if dim is None and axis is None:
-        return MedianAll.apply(input, ignore_nan)
+        return node_name(MedianAll.apply(input, ignore_nan), node + "0")
     a = _one_dim(name, input, dim, axis)
     if input._data.ndim:
         _check_nonempty(name, input._data, (a,))
     kind = getattr(return_types, name, return_types.median)
     index = _median_index(input._data, a, ignore_nan)
-    return _values_indices(kind, input, index, a, _keep(keepdim, keepdims))
+    return _values_indices(kind, input, index, a, _keep(keepdim, keepdims), node + "1")
 
 
 def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -1022,7 +1059,8 @@ def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     if input._data.ndim:
         _check_nonempty("mode", input._data, (a,))
     index = _mode_index(input._data, a)
-    return _values_indices(return_types.mode, input, index, a, _keep(keepdim, keepdims))
+    return _values_indices(return_types.mode, input, index, a, _keep(keepdim, keepdims),
+                           "ModeBackward0")
 
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
@@ -1036,7 +1074,8 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     index = _pick_sorted(_sorted_order(x, a), k - 1, a) if x.ndim else xp.zeros((), xp.int64)
-    return _values_indices(return_types.kthvalue, input, index, a, _keep(keepdim, keepdims))
+    return _values_indices(return_types.kthvalue, input, index, a, _keep(keepdim, keepdims),
+                           "KthvalueBackward0")
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -1046,6 +1085,8 @@ class Quantile(Function):
     """out = sorted[lo] + w * (sorted[hi] - sorted[lo]) at rank q * (n - 1) along `axis`
     (all elements when axis is None); output dims: (q, *reduced shape)
     grad: dx = g * (1 - w) at the element ranked lo, g * w at the one ranked hi"""
+
+    _node_name = "SqueezeBackward4"   # PyTorch's quantile ends with an in-place squeeze_
 
     @staticmethod
     def forward(ctx, x, q, axis, keepdim, interpolation, ignore_nan):
@@ -1166,6 +1207,8 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", ax
 class Diff(Function):
     """out_i = x_{i+1} - x_i along `axis` (bool: x_{i+1} xor x_i)
     grad: dx_i = g_{i-1} - g_i   (g taken as 0 outside its range)"""
+
+    _node_name = "SubBackward0"   # PyTorch subtracts two narrowed views
 
     @staticmethod
     def forward(ctx, x, axis):
