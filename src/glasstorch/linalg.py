@@ -9,7 +9,7 @@ LAPACK failures (singular or non-positive-definite input) raise `LinAlgError`, a
 as in PyTorch.
 """
 import math
-from collections import namedtuple
+from . import return_types
 
 from . import _backend
 from ._backend import xp
@@ -30,12 +30,12 @@ class _LinAlgError(RuntimeError):
 
 LinAlgError = _LinAlgError
 
-linalg_slogdet = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
-slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])
-linalg_eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
-linalg_svd = namedtuple("linalg_svd", ["U", "S", "Vh"])
-svd_result = namedtuple("svd", ["U", "S", "V"])
-linalg_qr = namedtuple("linalg_qr", ["Q", "R"])
+linalg_slogdet = return_types.linalg_slogdet
+slogdet_result = return_types.slogdet
+linalg_eigh = return_types.linalg_eigh
+linalg_svd = return_types.linalg_svd
+svd_result = return_types.svd
+linalg_qr = return_types.linalg_qr
 
 
 def _check_float(A, name):

@@ -67,10 +67,6 @@ def test_d2l_reshape_is_a_view_so_writes_reach_x():
     same(snippet)
 
 
-@pytest.mark.xfail(strict=False, reason="float32 exp is NumPy's float32 SIMD exp, up to 1 ulp "
-                   "off PyTorch (e**12 prints 162754.7812, torch 162754.7969; ~40% of random "
-                   "float32 inputs differ in the last bit, <1% if computed in float64 and "
-                   "rounded) (src/glasstorch/_ops/elementwise.py)")
 def test_d2l_printed_exp_of_twelve():
     def snippet(torch):
         x = torch.arange(12, dtype=torch.float32)
@@ -342,9 +338,6 @@ def test_summary_mean_sum_max_argmax():
     same(snippet)
 
 
-@pytest.mark.xfail(strict=False, reason="repr of return_types named tuples is 'max(values=..., "
-                   "indices=...)', torch prints 'torch.return_types.max(\\nvalues=...,\\nindices="
-                   "...)' (src/glasstorch/return_types.py)")
 def test_summary_print_max_with_dim():
     def snippet(torch):
         print(torch.FloatTensor([[1, 2], [3, 4]]).max(dim=1))

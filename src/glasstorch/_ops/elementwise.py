@@ -257,7 +257,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _arr(xp.exp(x))
+        out = _arr(_exp_rounded(x))
         ctx.save_for_backward(out)
         return out
 
@@ -265,6 +265,19 @@ class Exp(Function):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return g * out
+
+
+_SMALL = 4096
+
+
+def _exp_rounded(x):
+    """exp(x). NumPy's float32 SIMD exp is within 1 ulp but differs from PyTorch's in the last
+    bit for ~40% of inputs, which shows when a small tensor is printed (the course prints
+    e**12 = 162754.7969). Small float32 tensors are computed in float64 and rounded once, which
+    agrees with PyTorch in >99% of cases; large ones keep the 8x faster float32 path."""
+    if x.dtype == xp.float32 and x.size <= _SMALL:
+        return xp.exp(x, dtype=xp.float64).astype(xp.float32)
+    return xp.exp(x)
 
 
 class Exp2(Function):
