@@ -11,6 +11,7 @@ class ToDtype(Function):
     grad: dx = g cast back to x's dtype (no gradient flows into integer inputs)"""
 
     differentiable_backward = True
+    _node_name = "ToCopyBackward0"   # PyTorch's casts run _to_copy
 
     @staticmethod
     def forward(ctx, x, np_dtype):
@@ -55,7 +56,12 @@ def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
     check_device(device)
     dtype = _resolve_dtype(dtype)
     if dtype is None or dtype.np == self._data.dtype:
-        return clone(self) if copy else self
+        if copy:
+            result = clone(self)
+            if result.grad_fn is not None:
+                result.grad_fn._node_name = "ToCopyBackward0"
+            return result
+        return self
     return ToDtype.apply(self, dtype.np)
 
 

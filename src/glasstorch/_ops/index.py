@@ -17,7 +17,7 @@ from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ._util import sum_to_shape, wrap_dim
+from ._util import sum_to_shape, wrap_dim, node_name
 from .convert import clone
 from .inplace import check_inplace_allowed, _cap
 
@@ -623,7 +623,8 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
                         f"{type(src).__name__}")
     if array.size == 0:
         return clone(input)
-    return Scatter.apply(input, array, src, dim)
+    out = Scatter.apply(input, array, src, dim)
+    return out if isinstance(src, Tensor) else node_name(out, "ScatterBackward1")
 
 
 class ScatterAdd(Function):
@@ -953,11 +954,10 @@ def index_fill(input, dim, index, value):
     dim = wrap_dim(dim, input._data.ndim)
     size = input._data.shape[dim] if input._data.ndim else 1
     _check_bounds(array, size, dim, IndexError, wrap=True)
-    if isinstance(value, Tensor) and value._data.dtype != input._data.dtype:
-        value = value.to(input.dtype)
-    elif not isinstance(value, Tensor):
-        value = _fill_value(value, input._data.dtype)
-    return IndexFill.apply(input, array, value, dim)
+    if isinstance(value, Tensor):   # PyTorch's overload with a tensor value
+        return node_name(IndexFill.apply(input, array, value.to(input.dtype), dim),
+                         "IndexFillBackward1")
+    return IndexFill.apply(input, array, _fill_value(value, input._data.dtype), dim)
 
 
 class IndexCopy(Function):
@@ -1052,11 +1052,10 @@ def masked_fill(input, mask, value):
                             "{}")
     value = _value_arg("masked_fill_", value)
     _broadcast_shape(input._data.shape, mask.shape)
-    if isinstance(value, Tensor) and value._data.dtype != input._data.dtype:
-        value = value.to(input.dtype)
-    elif not isinstance(value, Tensor):
-        value = _fill_value(value, input._data.dtype)
-    return MaskedFill.apply(input, mask, value)
+    if isinstance(value, Tensor):   # PyTorch's overload with a tensor value
+        return node_name(MaskedFill.apply(input, mask, value.to(input.dtype)),
+                         "MaskedFillBackward1")
+    return MaskedFill.apply(input, mask, _fill_value(value, input._data.dtype))
 
 
 class MaskedSelect(Function):
@@ -1201,15 +1200,18 @@ def take_along_dim(input, indices, dim=None):
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
                            f"{_dtype_name(array)}")
     if dim is None:     # take() reads input as flattened already
-        return take(input, _make(array.reshape(-1)))
+        return node_name(take(input, _make(array.reshape(-1))), _GATHER)
     if array.ndim != input._data.ndim:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
                            f"number of dimensions, but got {input._data.ndim} dimensions for "
                            f"input, and {array.ndim} dimensions for indices")
     dim = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
-        return Take.apply(input, array)
-    return TakeAlongDim.apply(input, array, dim)
+        return node_name(Take.apply(input, array), _GATHER)
+    return node_name(TakeAlongDim.apply(input, array, dim), _GATHER)
+
+
+_GATHER = "GatherBackward0"   # PyTorch's take_along_dim gathers
 
 
 class Put(Function):

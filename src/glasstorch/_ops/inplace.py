@@ -9,6 +9,7 @@ from .. import _backend
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function
+from ._util import sum_to_shape
 
 
 def check_inplace_allowed(self):
@@ -63,6 +64,8 @@ def write_into(self, result):
 class CopySlices(Function):
     """base_new = base_old with the view's elements replaced by `result` (in-place on a view)
     grad: d base_old = g with the view's region zeroed,  d result = g at the view's region"""
+
+    _node_name = "torch::autograd::CopySlices"   # PyTorch's name (a C++ node)
 
     @staticmethod
     def forward(ctx, base, result, region):
@@ -170,23 +173,76 @@ def _any_requires_grad(args):
     return any(isinstance(a, Tensor) and a._requires_grad for a in args)
 
 
+# ---------------------------------------------------------------------------------------------
+# plain writes: fill_, zero_, copy_. With a graph recorded they are nodes of their own (the old
+# values get zero gradient; a tensor value or source gets the written positions' gradient)
+# ---------------------------------------------------------------------------------------------
+class Fill(Function):
+    """out = value in every element of x's shape (x.fill_(value); value a number or 0-d array)
+    grad: dx = 0,  dvalue = sum(g)"""
+
+    @staticmethod
+    def forward(ctx, x, value):
+        ctx.value_dtype = getattr(value, "dtype", None)
+        return _backend.xp.full(x.shape, value, x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x, need_value = ctx.needs_input_grad
+        gx = _backend.xp.zeros_like(g) if need_x else None
+        return gx, (g.sum().astype(ctx.value_dtype) if need_value else None)
+
+
+class Copy(Function):
+    """out = src broadcast to x's shape and cast to x's dtype (x.copy_(src))
+    grad: dx = 0,  dsrc = g summed back to src's shape, in src's dtype"""
+
+    _node_name = "torch::autograd::CopyBackwards"   # PyTorch's name (a C++ node)
+
+    @staticmethod
+    def forward(ctx, x, src):
+        ctx.src_shape, ctx.src_dtype = src.shape, src.dtype
+        return _backend.xp.broadcast_to(src, x.shape).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x, need_src = ctx.needs_input_grad
+        gx = _backend.xp.zeros_like(g) if need_x else None
+        if not need_src:
+            return gx, None
+        return gx, sum_to_shape(g, ctx.src_shape).astype(ctx.src_dtype, copy=False)
+
+
+def _records(self, *others):
+    """Does writing into `self` record a node? (grad mode on, float self, something needs
+    grad)"""
+    return grad_mode.enabled and self._data.dtype.kind in "fc" and (
+        self._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others))
+
+
 def fill_(self, value):
     """Set every element to `value` (a number or a 0-d tensor)."""
-    check_inplace_allowed(self)
-    if not self._data.flags.writeable:
-        raise RuntimeError(_OVERLAP_MESSAGE)
-    if isinstance(value, Tensor):
-        if value._data.ndim:
-            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
-                               f"with {value._data.ndim} dimensions.")
-        value = value.item()
-    self._data[...] = value
-    self._bump_version()
-    return self
+    return _fill(self, value, "FillBackward3" if isinstance(value, Tensor) else "FillBackward2")
 
 
 def zero_(self):
-    return fill_(self, 0)
+    return _fill(self, 0, "ZeroBackward0")
+
+
+def _fill(self, value, node):
+    check_inplace_allowed(self)
+    if not self._data.flags.writeable:
+        raise RuntimeError(_OVERLAP_MESSAGE)
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                           f"with {value._data.ndim} dimensions.")
+    if _records(self, value):
+        result = Fill.apply(self, value)
+        result.grad_fn._node_name = node
+        return write_into(self, result)
+    self._data[...] = value.item() if isinstance(value, Tensor) else value
+    self._bump_version()
+    return self
 
 
 def copy_(self, src, non_blocking=False):
@@ -197,14 +253,12 @@ def copy_(self, src, non_blocking=False):
     if not self._data.flags.writeable:
         raise RuntimeError(_OVERLAP_MESSAGE)
     try:
-        self._data[...] = _backend.xp.broadcast_to(src._data, self._data.shape)
+        value = _backend.xp.broadcast_to(src._data, self._data.shape)
     except ValueError:
         raise RuntimeError(f"The size of tensor a ({list(self._data.shape)}) must match the "
                            f"size of tensor b ({list(src._data.shape)})") from None
+    if _records(self, src):
+        return write_into(self, Copy.apply(self, src))
+    self._data[...] = value
     self._bump_version()
-    if src._requires_grad and grad_mode.enabled:
-        from .convert import to
-        result = to(src, self.dtype).expand(self._data.shape) if src._data.shape != \
-            self._data.shape else to(src, self.dtype)
-        self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, 0, True
     return self

@@ -14,7 +14,7 @@ from .._backend import xp
 from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ._util import sum_to_shape, check_broadcast
+from ._util import sum_to_shape, check_broadcast, node_name
 from .inplace import check_inplace_allowed, write_into, snapshot, _cap
 
 
@@ -133,8 +133,25 @@ def linear(input, weight, bias=None):
                                f"the existing size ({b.shape[-1] if b.ndim else 1}) at "
                                f"non-singleton dimension {len(out_shape) - 1}.  Target sizes: "
                                f"{list(out_shape)}.  Tensor sizes: {list(b.shape)}")
-        return Linear.apply(input, weight, bias)
-    return Linear.apply(input, weight)
+        out = Linear.apply(input, weight, bias)
+    else:
+        out = Linear.apply(input, weight)
+    if out.grad_fn is not None:
+        out.grad_fn._node_name = _linear_node(input, weight, bias is not None)
+    return out
+
+
+def _linear_node(input, weight, has_bias):
+    """The name of PyTorch's last node for linear: with a bias, addmm for 2-d input, else a
+    flatten-addmm-view for contiguous input or matmul then add; without, matmul's."""
+    x = input._data
+    if has_bias:
+        if x.ndim == 2:
+            return "AddmmBackward0"
+        return "ViewBackward0" if x.flags.c_contiguous else "AddBackward0"
+    from .linalg import _matmul_node
+    return _matmul_node(x.shape, weight._data.shape[::-1], input._requires_grad,
+                        weight._requires_grad)
 
 
 def _broadcasts(shape, target):
@@ -191,7 +208,8 @@ def bilinear(input1, input2, weight, bias=None):
     flat1 = input1.reshape(-1, w.shape[1])
     flat2 = input2.reshape(-1, w.shape[2])
     args = (flat1, flat2, weight) if bias is None else (flat1, flat2, weight, bias)
-    return Bilinear.apply(*args).reshape(lead + w.shape[:1])
+    out = Bilinear.apply(*args).reshape(lead + w.shape[:1])
+    return out if bias is None else node_name(out, "AddBackward0")   # PyTorch adds the bias last
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,10 +220,13 @@ class Dropout(Function):
     grad: dx = g * mask            (the very mask used in forward)"""
 
     differentiable_backward = True
+    _node_name = "MulBackward0"   # PyTorch's dropout multiplies by the mask
 
     @staticmethod
     def forward(ctx, x, mask, shift=None):
         ctx.mask = mask
+        if shift is not None:
+            ctx._node_name = "AddBackward0"
         out = x * mask
         if shift is not None:
             out += shift
@@ -298,7 +319,16 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
                            "Note that dropout1d exists to provide channel-wise dropout on inputs "
                            "with 1 spatial dimension, a channel dimension, and an optional batch "
                            "dimension (i.e. 2D or 3D inputs).")
-    return _feature_dropout(input, p, training, inplace, batched=ndim == 3)
+    return _unbatched_dropout(input, p, training, inplace, batched=ndim == 3)
+
+
+def _unbatched_dropout(input, p, training, inplace, batched):
+    """Channel dropout; unbatched input gets a batch dim of 1 and loses it again, as in
+    PyTorch (so the result is a new tensor, a squeeze, even when nothing is dropped)."""
+    if batched or inplace:
+        return _feature_dropout(input, p, training, inplace, batched)
+    from .shape import squeeze, unsqueeze
+    return squeeze(_feature_dropout(unsqueeze(input, 0), p, training, False, True), 0)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -332,7 +362,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
                       "exists to provide channel-wise dropout on inputs with 3 spatial "
                       "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D "
                       "or 5D inputs).", stacklevel=2)
-    return _feature_dropout(input, p, training, inplace, batched=ndim == 5)
+    return _unbatched_dropout(input, p, training, inplace, batched=ndim == 5)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
@@ -460,6 +490,8 @@ class CosineSimilarity(Function):
     grad: dx1 = g * (u2 - out * x1 / ||x1||) / max(||x1||, eps), likewise for x2.
     As PyTorch, the eps clamp is outside the graph: the gradient flows through ||x|| itself."""
 
+    _node_name = "SumBackward1"   # PyTorch's cosine_similarity ends in a sum over dim
+
     @staticmethod
     def forward(ctx, x1, x2, dim, eps):
         ctx.shapes = (x1.shape, x2.shape)
@@ -510,7 +542,9 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """||x1 - x2 + eps||_p over the last dim. Shapes: (*, D), (*, D) -> (*)."""
     ndim = max(x1.dim(), x2.dim())
-    return (x1 - x2 + eps).norm(p, ndim - 1 if ndim else None, keepdim)
+    # PyTorch calls the older norm overload here: NormBackward1
+    return node_name((x1 - x2 + eps).norm(p, ndim - 1 if ndim else None, keepdim),
+                     "NormBackward1")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -521,6 +555,7 @@ class ConstantPad(Function):
     grad: dx = the part of g that lies over x, i.e. g padded by the negated pads"""
 
     differentiable_backward = True
+    _node_name = "ConstantPadNdBackward0"   # PyTorch's name
 
     @staticmethod
     def forward(ctx, x, out_shape, src, dst, sides, value):
@@ -593,7 +628,12 @@ def pad(input, pad, mode="constant", value=None):
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
     maps = [(axis, _pad_index(mode, x.shape, axis, before, after))
             for axis, before, after in sides]
-    return IndexPad.apply(input, maps)
+    return node_name(IndexPad.apply(input, maps), _PAD_NODES[mode].format(n=n))
+
+
+# PyTorch's kernels per mode (n padded dims); circular padding copies into slices
+_PAD_NODES = {"reflect": "ReflectionPad{n}DBackward0", "replicate": "ReplicationPad{n}DBackward0",
+              "circular": "torch::autograd::CopySlices"}
 
 
 def _constant_pad(input, sides, value):

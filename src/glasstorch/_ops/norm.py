@@ -222,6 +222,8 @@ class RMSNorm(Function):
     grad: dx = r * (dxr - xr * mean(dxr * xr)),  xr = x * r, dxr = g * w;
     dw = sum of g * xr over the leading dims"""
 
+    _node_name = "MulBackward0"   # PyTorch's rms_norm is composite, ending in a multiply
+
     @staticmethod
     def forward(ctx, x, weight, nd, eps):
         axes = tuple(range(x.ndim - nd, x.ndim))
@@ -343,8 +345,11 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise RuntimeError("Expected running_mean and running_var to be defined when "
                            "use_input_stats is false")
     axes = tuple(range(2, input._data.ndim))
-    return BatchNorm.apply(input, weight, bias, running_mean, running_var, use_input_stats,
-                           momentum, eps, axes)
+    out = BatchNorm.apply(input, weight, bias, running_mean, running_var, use_input_stats,
+                          momentum, eps, axes)
+    if out.grad_fn is not None:   # PyTorch batch-norms a reshaped input, then views it back
+        out.grad_fn._node_name = "ViewBackward0"
+    return out
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):

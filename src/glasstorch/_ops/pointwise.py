@@ -69,9 +69,8 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        if type(b) is ndarray:   # PyTorch's node names: Tensor % Tensor, number % Tensor
-            ctx._node_name = ("RemainderBackward1" if type(a) is ndarray
-                              else "torch::autograd::NotImplemented")
+        if type(b) is ndarray and type(a) is ndarray:
+            ctx._node_name = "RemainderBackward1"   # PyTorch's Tensor % Tensor overload
         return xp.remainder(a, b)
 
     @staticmethod

@@ -21,7 +21,7 @@ from .. import _backend
 from .._backend import xp
 from .._tensor import Tensor, Size, _make
 from ..autograd.function import Function
-from ._util import sum_to_shape, wrap_dim, wrap_dims
+from ._util import sum_to_shape, wrap_dim, wrap_dims, node_name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,8 +218,12 @@ def reshape(input, *shape, **kwargs):
     data = input._data
     shape = _infer_shape(_sizes(shape), data.size)
     if _can_view(data, shape):
-        return _view_of(View.apply(input, shape=shape), input)
-    return View.apply(input, shape=shape)
+        out = _view_of(View.apply(input, shape=shape), input)
+        if not data.flags.c_contiguous:   # PyTorch: a strided alias, not a view
+            node_name(out, "ReshapeAliasBackward0")
+        return out
+    # PyTorch: a contiguous copy, then a view of it
+    return node_name(View.apply(input, shape=shape), "UnsafeViewBackward0")
 
 
 def reshape_as(self, other):
@@ -262,7 +266,8 @@ def unflatten(input, dim, sizes):
 
 def ravel(input):
     """The elements as a 1-d tensor (a view when the layout allows)."""
-    return reshape(input, (-1,))
+    # PyTorch's ravel is contiguous().view(-1): a view either way, as far as names go
+    return node_name(reshape(input, (-1,)), "ViewBackward0")
 
 
 def squeeze(input, dim=None):
@@ -275,7 +280,11 @@ def squeeze(input, dim=None):
         axes = wrap_dims(dim, len(shape))
         new = tuple(s for i, s in enumerate(shape) if s != 1 or i not in axes)
     # dropping size-1 dims never needs a copy, so NumPy's reshape always returns a view
-    return _view_of(Squeeze.apply(input, shape=new), input)
+    out = _view_of(Squeeze.apply(input, shape=new), input)
+    if dim is not None:   # PyTorch's overloads: squeeze(), squeeze(dim), squeeze(dims)
+        node_name(out, "SqueezeBackward2" if isinstance(dim, (tuple, list)) else
+                  "SqueezeBackward1")
+    return out
 
 
 def unsqueeze(input, dim):
@@ -387,8 +396,8 @@ def t(input):
     if ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
     if ndim < 2:
-        return view(input, input._data.shape)
-    return transpose(input, 0, 1)
+        return node_name(view(input, input._data.shape), "TBackward0")
+    return node_name(transpose(input, 0, 1), "TBackward0")
 
 
 def _T(self):
@@ -421,7 +430,7 @@ def _H(self):
         raise RuntimeError("tensor.H is only supported on matrices (2-D tensors). Got "
                            f"{self._data.ndim}-D tensor. For batches of matrices, consider "
                            "using tensor.mH")
-    return _conj(permute(self, (1, 0)))
+    return _conj(transpose(self, 0, 1))
 
 
 def adjoint(input):
@@ -530,7 +539,8 @@ def broadcast_tensors(*tensors):
                 raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor "
                                    f"b ({sb}) at non-singleton dimension {i}")
         shape = tuple(sb if sa == 1 else sa for sa, sb in zip(a, b))
-    return tuple(expand(t, shape) for t in tensors)
+    # as in PyTorch, a tensor that already has the shape comes back as it is
+    return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)
 
 
 def meshgrid(*tensors, indexing=None):
@@ -685,7 +695,10 @@ def split(tensor, split_size_or_sections, dim=0):
     for s in sizes:
         bounds.append((start, start + s))
         start += s
-    return _split_at(tensor, dim, bounds)
+    pieces = _split_at(tensor, dim, bounds)
+    if isinstance(split_size_or_sections, (tuple, list)) and pieces:
+        node_name(pieces[0], "SplitWithSizesBackward0")   # PyTorch's split_with_sizes
+    return pieces
 
 
 def chunk(input, chunks, dim=0):
@@ -722,7 +735,10 @@ def tensor_split(input, indices_or_sections, dim=0):
             stop = start + size + (k < extra)
             bounds.append((start, stop))
             start = stop
-    return _split_at(input, dim, bounds)
+    pieces = _split_at(input, dim, bounds)
+    if pieces:
+        node_name(pieces[0], "SliceBackward0")   # PyTorch slices each piece on its own
+    return pieces
 
 
 def unbind(input, dim=0):
@@ -901,14 +917,17 @@ def _atleast(ndim, tensors):
     outs = []
     for x in tensors:
         shape = x._data.shape
+        # the same ops as PyTorch, so the nodes carry its names
         if len(shape) >= ndim:
             outs.append(x)
+        elif not shape:
+            outs.append(reshape(x, (1,) * ndim))
         elif ndim == 3 and len(shape) == 1:  # (n,) -> (1, n, 1), as NumPy and PyTorch do
-            outs.append(reshape(x, (1,) + shape + (1,)))
-        elif ndim == 3 and len(shape) == 2:  # (m, n) -> (m, n, 1)
+            outs.append(unsqueeze(unsqueeze(x, 0), -1))
+        elif ndim == 3:                      # (m, n) -> (m, n, 1)
             outs.append(unsqueeze(x, -1))
-        else:
-            outs.append(reshape(x, (1,) * (ndim - len(shape)) + shape))
+        else:                                # (n,) -> (1, n)
+            outs.append(unsqueeze(x, 0))
     return outs[0] if single else tuple(outs)
 
 
@@ -1142,7 +1161,9 @@ def diag(input, diagonal=0):
         return diag_embed(input, diagonal, 0, 1)
     if ndim == 2:
         from .convert import clone
-        return clone(Diagonal.apply(input, offset=_int(diagonal), dim1=0, dim2=1))
+        # PyTorch's diagonal_copy, printed with this odd name
+        return node_name(clone(Diagonal.apply(input, offset=_int(diagonal), dim1=0, dim2=1)),
+                         "DiagonalBackward0_copy")
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
 
 

@@ -77,6 +77,8 @@ class TopK(Function):
     """values, indices = the k largest (or smallest) elements of x along dim, sorted
     grad: dx[..., indices[i], ...] = g[..., i, ...]"""
 
+    _node_name = "TopkBackward0"   # PyTorch's spelling
+
     @staticmethod
     def forward(ctx, x, k, dim, largest):
         if x.ndim == 0:

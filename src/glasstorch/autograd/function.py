@@ -95,7 +95,8 @@ class Function:
         return self._node_name or type(self).__name__ + "Backward0"
 
     def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+        # PyTorch shows its C++ nodes (torch::autograd::CopySlices) by their class name alone
+        return f"<{self.name().rsplit('::', 1)[-1]} object at {hex(id(self))}>"
 
     @property
     def next_functions(self):
