@@ -396,6 +396,43 @@ class Glu(Function):
 # ---------------------------------------------------------------------------------------------
 # softmax family: the max is subtracted first (log-sum-exp shift) so exp never overflows
 # ---------------------------------------------------------------------------------------------
+# Speed. NumPy reduces over a short last axis one row at a time, with tens of nanoseconds of
+# overhead per row: for (N, C) logits with C <= 128 that overhead is most of the op's time. So
+# along the last dim (softmax over classes, attention weights) the array is viewed as a
+# C-contiguous (rows, C) matrix: the row sums are a BLAS matrix-vector product with a column of
+# ones (5-10x faster than .sum(axis=-1)) and the row maxima one `maximum.reduceat` over the row
+# starts (~2x faster than .max(axis=-1)). Other dims use NumPy's reductions, which are already
+# vectorised there. Every temporary is a fresh array the op owns, so exp, log and the
+# normalisation run in place on it.
+def _last_dim_rows(x, dim):
+    """x as a C-contiguous (rows, C) matrix when `dim` is its last axis and BLAS handles its
+    dtype; None otherwise (other dims, 0-d, empty, non-float32/64 dtypes)."""
+    if dim != x.ndim - 1 or x.size == 0 or x.dtype not in _BLAS_FLOATS:
+        return None
+    return xp.ascontiguousarray(x).reshape(-1, x.shape[-1])
+
+
+_BLAS_FLOATS = (xp.dtype(xp.float32), xp.dtype(xp.float64))
+
+
+def _sum_along(a, dim):
+    """a.sum(axis=dim, keepdims=True), over the last dim as (rows, C) @ ones."""
+    rows = _last_dim_rows(a, dim)
+    if rows is None:
+        return a.sum(axis=dim, keepdims=True)
+    return (rows @ xp.ones((rows.shape[1], 1), a.dtype)).reshape(a.shape[:-1] + (1,))
+
+
+def _minus_max(x, dim):
+    """x - max(x) along dim, as a new C-contiguous array: the log-sum-exp shift (exp of it is
+    at most 1). A row of all -inf gives NaN, as in PyTorch."""
+    rows = _last_dim_rows(x, dim)
+    if rows is None:  # order="C": NumPy would follow a permuted input's memory layout
+        return _arr(xp.subtract(x, x.max(axis=dim, keepdims=True), order="C"))
+    row_max = xp.maximum.reduceat(rows.reshape(-1), xp.arange(0, rows.size, rows.shape[1]))
+    return (rows - row_max[:, None]).reshape(x.shape)
+
+
 class Softmax(Function):
     """out = exp(x - max) / sum(exp(x - max))        along dim
     grad: dx = out * (g - sum(g * out))             (saves the output)"""
@@ -408,17 +445,22 @@ class Softmax(Function):
         if x.size == 0:
             out = x.copy()
         else:
-            e = xp.exp(x - x.max(axis=dim, keepdims=True))
-            e /= e.sum(axis=dim, keepdims=True)
-            out = _arr(e)
+            out = _minus_max(x, dim)
+            xp.exp(out, out=out)
+            out /= _sum_along(out, dim)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        gy = g * out
-        return gy - out * gy.sum(axis=ctx.dim, keepdims=True)
+        if isinstance(g, Tensor):  # create_graph=True: the same formula, recorded on Tensors
+            gy = g * out
+            return gy - out * gy.sum(axis=ctx.dim, keepdims=True)
+        gx = _arr(g * out)  # _arr: a 0-d input's product is a NumPy scalar
+        xp.subtract(g, _sum_along(gx, ctx.dim), out=gx)
+        gx *= out
+        return gx
 
 
 class LogSoftmax(Function):
@@ -432,17 +474,25 @@ class LogSoftmax(Function):
         ctx.dim = dim
         if x.size == 0:
             out = x.copy()
-        else:
-            shifted = x - x.max(axis=dim, keepdims=True)
-            shifted -= xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
-            out = _arr(shifted)
-        ctx.save_for_backward(out)
+            ctx.save_for_backward(out, None, None)
+            return out
+        out = _minus_max(x, dim)
+        e = xp.exp(out)
+        sumexp = _sum_along(e, dim)
+        out -= xp.log(sumexp)
+        # backward needs softmax = exp(out) = e / sumexp: keeping e spares it a pass of exp.
+        # out is saved too, so writing into the output in place is caught as in PyTorch.
+        ctx.save_for_backward(out, e, sumexp)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g - _exp(out) * g.sum(axis=ctx.dim, keepdims=True)
+        out, e, sumexp = ctx.saved_tensors
+        if isinstance(g, Tensor) or e is None:  # create_graph (Tensors), or empty input
+            return g - _exp(out) * g.sum(axis=ctx.dim, keepdims=True)
+        gx = _arr(e * (_sum_along(g, ctx.dim) / sumexp))
+        xp.subtract(g, gx, out=gx)
+        return gx
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from ._util import sum_to_shape, check_broadcast, cast
+from .activation import _minus_max, _sum_along
 from .inplace import _cap
 
 
@@ -260,20 +261,27 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 # ---------------------------------------------------------------------------------------------
 # cross entropy and NLL: class dim 1 of (N, C, d1, ..., dk); 1-d (C,) input is unbatched
 # ---------------------------------------------------------------------------------------------
-def _target_index(t):
-    """(N, d...) class indices as (N, 1, d...), to gather along the class dim 1."""
-    return xp.expand_dims(t, 1)
+def _per_position(a):
+    """(N, d...) -> (N, 1, d...): a per-position array lined up with the class dim 1 (a reshape:
+    NumPy's expand_dims costs more than the arithmetic on a small batch)."""
+    return a.reshape(a.shape[:1] + (1,) + a.shape[1:])
+
+
+def _target_positions(t, shape):
+    """Flat (C-order) positions of x[n, t[n, d...], d...] in an x of `shape` (N, C, d...), in
+    the shape (N, 1, d...). Indexing the flat array with them gathers or scatters one value per
+    position, with no per-row overhead (take_along_axis builds index grids in Python)."""
+    n, classes, inner = shape[0], shape[1], math.prod(shape[2:])
+    row_starts = xp.arange(0, n * classes * inner, classes * inner)
+    if inner == 1:                                        # (N, C) logits: n * C + t[n]
+        return _per_position(row_starts + t)
+    starts = row_starts[:, None] + xp.arange(inner)      # n * C * inner + d
+    return _per_position(starts.reshape(t.shape) + t * inner)
 
 
 def _class_shape(ndim):
     """(1, C, 1, ...): how a per-class weight lines up with dim 1 of the input."""
     return (1, -1) + (1,) * (ndim - 2)
-
-
-def _add_at_targets(out, index, values):
-    """out[n, t[n, ...], ...] += values: one target per position, so no index repeats."""
-    current = xp.take_along_axis(out, index, axis=1)
-    xp.put_along_axis(out, index, current + values, axis=1)
 
 
 class CrossEntropy(Function):
@@ -286,33 +294,31 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, t, weight, reduction, ignore_index, label_smoothing):
-        index = _target_index(t)
-        valid = index != ignore_index
-        index = xp.where(valid, index, 0)     # ignored targets may be out of range
-        shifted = x - x.max(axis=1, keepdims=True)
-        # softmax = exp / sumexp; the division is left to backward, where it folds into the
-        # per-position factor (one full-size pass fewer)
-        exp = xp.exp(shifted)
-        sumexp = exp.sum(axis=1, keepdims=True)
-        logsumexp = xp.log(sumexp)
-        # the weight of each position's target (0 where ignored)
-        if weight is None:
-            wt = valid.astype(x.dtype)
-        else:
-            wt = weight[index] * valid
-        # logp at the target: only the gathered entries need the log-sum-exp subtracted
-        picked = xp.take_along_axis(shifted, index, axis=1) - logsumexp
-        loss = picked * (wt * (label_smoothing - 1))
         classes = x.shape[1]
+        valid = _per_position(t != ignore_index)
+        if not valid.all():
+            t = xp.where(t != ignore_index, t, 0)         # ignored targets may be out of range
+        positions = _target_positions(t, x.shape)
+        # the weight of each position's target (0 where ignored)
+        wt = valid.astype(x.dtype) if weight is None else weight[t].reshape(valid.shape) * valid
+        # logp = z - log(sumexp) with z = x - max; every use of z comes before exp overwrites it
+        z = _minus_max(x, 1)
+        picked = xp.take(z, positions)                    # z at the targets
         if label_smoothing > 0:
-            logp = shifted
-            logp -= logsumexp
-            if weight is not None:
-                logp *= weight.reshape(_class_shape(x.ndim))
-            smooth = logp.sum(axis=1, keepdims=True)
+            zw = z if weight is None else z * weight.reshape(_class_shape(x.ndim))
+            smooth = _sum_along(zw, 1)                    # sum_c w_c z_c
+        exp = xp.exp(z, out=z)
+        sumexp = _sum_along(exp, 1)
+        logsumexp = xp.log(sumexp)
+        loss = (logsumexp - picked) * wt                  # -w[t] logp[t]
+        if label_smoothing > 0:
+            total_w = classes if weight is None else weight.sum()
+            smooth -= logsumexp * total_w                 # sum_c w_c logp_c
+            loss *= 1 - label_smoothing
             loss -= (label_smoothing / classes) * xp.where(valid, smooth, 0)
-        del shifted
-        ctx.save_for_backward(exp, sumexp, index, wt, weight)
+        # softmax = exp / sumexp: the division is left to backward, where it folds into the
+        # per-position factor (one full-size pass fewer)
+        ctx.save_for_backward(exp, sumexp, positions, wt, weight)
         ctx.options = (reduction, label_smoothing, valid)
         denominator = wt.sum()
         ctx.denominator = denominator
@@ -320,11 +326,11 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, g):
-        exp, sumexp, index, wt, weight = ctx.saved_tensors
+        exp, sumexp, positions, wt, weight = ctx.saved_tensors
         reduction, ls, valid = ctx.options
         k = _upstream(g, reduction, ctx.denominator)
         if reduction == "none":
-            k = xp.expand_dims(k, 1)
+            k = _per_position(k)
         k = k * valid                               # ignored positions get no gradient
         classes = exp.shape[1]
         if ls > 0:
@@ -335,7 +341,8 @@ class CrossEntropy(Function):
             gx -= k * ((ls / classes) * w_c)
         else:
             gx = exp * (k * wt / sumexp)
-        _add_at_targets(gx, index, -(1 - ls) * k * wt)
+        # one target per position, so no flat position repeats and -= is a plain scatter
+        gx.reshape(-1)[positions] -= (1 - ls) * k * wt
         return gx, None, None
 
 
@@ -367,7 +374,7 @@ class CrossEntropyProb(Function):
         need_x, need_y = ctx.needs_input_grad[:2]
         k = _upstream(g, reduction, n)
         if reduction == "none":
-            k = xp.expand_dims(k, 1)
+            k = _per_position(k)
         gx = gy = None
         if need_x:
             gx = xp.exp(logp) * wq.sum(axis=1, keepdims=True)
@@ -387,25 +394,26 @@ class NllLoss(Function):
 
     @staticmethod
     def forward(ctx, x, t, weight, reduction, ignore_index):
-        index = _target_index(t)
-        valid = index != ignore_index
-        index = xp.where(valid, index, 0)
-        wt = valid.astype(x.dtype) if weight is None else weight[index] * valid
-        loss = xp.take_along_axis(x, index, axis=1) * -wt
+        valid = _per_position(t != ignore_index)
+        if not valid.all():
+            t = xp.where(t != ignore_index, t, 0)         # ignored targets may be out of range
+        positions = _target_positions(t, x.shape)
+        wt = valid.astype(x.dtype) if weight is None else weight[t].reshape(valid.shape) * valid
+        loss = xp.take(x, positions) * -wt
         denominator = wt.sum()
-        ctx.save_for_backward(index, wt)
+        ctx.save_for_backward(positions, wt)
         ctx.options = (reduction, denominator, x.shape, x.dtype)
         return _reduce(xp.squeeze(loss, 1), reduction, denominator)
 
     @staticmethod
     def backward(ctx, g):
-        index, wt = ctx.saved_tensors
+        positions, wt = ctx.saved_tensors
         reduction, denominator, shape, dtype = ctx.options
         k = _upstream(g, reduction, denominator)
         if reduction == "none":
-            k = xp.expand_dims(k, 1)
+            k = _per_position(k)
         gx = xp.zeros(shape, dtype)
-        xp.put_along_axis(gx, index, -k * wt, axis=1)
+        gx.reshape(-1)[positions] = -k * wt
         return gx, None, None
 
 
@@ -442,9 +450,10 @@ def _check_class_targets(input, target, weight, ignore_index, fname):
             raise RuntimeError(f"expected scalar type {_cap(input.dtype)} but found "
                                f"{_cap(weight.dtype)}")
         _no_grad_allowed("nll_loss_forward", "weight", weight)
-    bad = (t != ignore_index) & ((t < 0) | (t >= classes))
-    if bad.any():
-        raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
+    if t.size and (t.min() < 0 or t.max() >= classes):    # two reductions on the common path
+        bad = (t != ignore_index) & ((t < 0) | (t >= classes))
+        if bad.any():
+            raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
     return classes
 
 
