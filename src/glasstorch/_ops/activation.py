@@ -15,7 +15,7 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from . import elementwise
-from ._util import wrap_dim, where as _where
+from ._util import wrap_dim, node_name, where as _where
 from .elementwise import stable_sigmoid, _arr, _raw, _special
 from .inplace import check_inplace_allowed, write_into, snapshot, _cap
 
@@ -89,6 +89,7 @@ class Prelu(Function):
     grad: dx = g if x > 0 else w * g,  dw = sum of g * x where x <= 0 (over all but dim 1)"""
 
     differentiable_backward = True
+    _node_name = "PreluKernelBackward0"   # PyTorch's name
 
     @staticmethod
     def forward(ctx, x, weight):
@@ -343,6 +344,7 @@ class Softsign(Function):
     grad: dx = g / (1 + |x|)**2"""
 
     differentiable_backward = True
+    _node_name = "DivBackward0"   # PyTorch's softsign is composite, ending in the division
 
     @staticmethod
     def forward(ctx, x):
@@ -361,6 +363,7 @@ class Tanhshrink(Function):
     grad: dx = g * tanh(x)**2"""
 
     differentiable_backward = True
+    _node_name = "SubBackward0"   # PyTorch's tanhshrink is x - tanh(x)
 
     @staticmethod
     def forward(ctx, x):
@@ -513,16 +516,20 @@ def _floating(x, kernel):
     return x
 
 
-def _apply(function, input, inplace, *args):
+def _apply(function, input, inplace, *args, node=None):
     """function.apply(input, *args), or written into `input` when inplace=True (computed from
-    a snapshot when the graph is recorded, so the values saved for backward stay intact)."""
+    a snapshot when the graph is recorded, so the values saved for backward stay intact).
+    `node` renames the new graph node: PyTorch's name for this overload (e.g. the in-place
+    LeakyReluBackward1)."""
     if not inplace:
-        return function.apply(input, *args)
+        out = function.apply(input, *args)
+        return out if node is None else node_name(out, node)
     check_inplace_allowed(input)
     src = input
     if grad_mode.enabled and input._requires_grad:
         src = snapshot(input)
-    return write_into(input, function.apply(src, *args))
+    out = function.apply(src, *args)
+    return write_into(input, out if node is None else node_name(out, node))
 
 
 def relu(input, inplace=False):
@@ -558,7 +565,8 @@ def relu6(input, inplace=False):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """input if input > 0 else negative_slope * input."""
     _floating(_tensor(input, "leaky_relu"), "leaky_relu_cpu")
-    return _apply(LeakyRelu, input, inplace, negative_slope)
+    return _apply(LeakyRelu, input, inplace, negative_slope,
+                  node="LeakyReluBackward1" if inplace else None)
 
 
 def leaky_relu_(input, negative_slope=0.01):
@@ -585,7 +593,7 @@ def prelu(input, weight):
 def elu(input, alpha=1.0, inplace=False):
     """input if input > 0 else alpha * (exp(input) - 1)."""
     _floating(_tensor(input, "elu"), "elu_cpu")
-    return _apply(Elu, input, inplace, alpha, 1.0, 1.0)
+    return _apply(Elu, input, inplace, alpha, 1.0, 1.0, node="EluBackward1" if inplace else None)
 
 
 def elu_(input, alpha=1.0):
@@ -599,7 +607,8 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 def selu(input, inplace=False):
     """scale * elu(input, alpha) with the self-normalising constants of Klambauer et al."""
     _floating(_tensor(input, "selu"), "elu_cpu")
-    return _apply(Elu, input, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0)
+    return _apply(Elu, input, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0,
+                  node="EluBackward1" if inplace else None)
 
 
 def selu_(input):
@@ -611,7 +620,8 @@ def celu(input, alpha=1.0, inplace=False):
     _floating(_tensor(input, "celu"), "elu_cpu")
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return _apply(Elu, input, inplace, alpha, 1.0, 1.0 / alpha)
+    return _apply(Elu, input, inplace, alpha, 1.0, 1.0 / alpha,
+                  node="CeluBackward1" if inplace else "CeluBackward0")
 
 
 def celu_(input, alpha=1.0):
@@ -699,11 +709,13 @@ def hardshrink(input, lambd=0.5):
 def threshold(input, threshold, value, inplace=False):
     """input where input > threshold, else value (keeps the dtype)."""
     _tensor(input, "threshold")
-    return _apply(Threshold, input, inplace, threshold, value)
+    return _apply(Threshold, input, inplace, threshold, value,
+                  node="ThresholdBackward1" if inplace else None)
 
 
 def threshold_(input, threshold, value):
-    return _apply(Threshold, _tensor(input, "threshold_"), True, threshold, value)
+    return _apply(Threshold, _tensor(input, "threshold_"), True, threshold, value,
+                  node="ThresholdBackward1")
 
 
 def glu(input, dim=-1):

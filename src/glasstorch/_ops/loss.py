@@ -20,7 +20,7 @@ from .._backend import xp
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ._util import sum_to_shape, check_broadcast, cast
+from ._util import sum_to_shape, check_broadcast, cast, node_name
 from .activation import _minus_max, _sum_along
 from .inplace import _cap
 
@@ -229,7 +229,11 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
                             "abs_cpu")
     if weight is not None:
         return _weighted(L1Loss.apply(x, y, "none", None), weight, input, reduction)
-    return L1Loss.apply(x, y, reduction, None)
+    # PyTorch's l1_loss is composite: |d|, then its mean or sum
+    return node_name(L1Loss.apply(x, y, reduction, None), _L1_NODES[reduction])
+
+
+_L1_NODES = {"mean": "MeanBackward0", "sum": "SumBackward0", "none": "AbsBackward0"}
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -355,6 +359,8 @@ class CrossEntropyProb(Function):
 
     @staticmethod
     def forward(ctx, x, y, weight, reduction, label_smoothing):
+        if reduction != "mean":
+            ctx._node_name = "NegBackward0"   # PyTorch: -(logp * q).sum(dim), maybe summed
         classes = x.shape[1]
         shifted = x - x.max(axis=1, keepdims=True) if x.size else x.copy()
         logp = shifted
@@ -463,6 +469,17 @@ def _batched(input, target):
     return input.unsqueeze(0), target.reshape(1)
 
 
+def _nll_node(ndim, reduction, label_smoothing=0.0):
+    """PyTorch's name for the last node of nll_loss / cross_entropy with class targets: (N, C)
+    runs nll_loss, (N, C, H, W) nll_loss2d, other shapes are viewed as 4-d for nll_loss2d
+    (and per-position losses viewed back); label smoothing adds a second term last."""
+    if label_smoothing > 0:
+        return "AddBackward0"
+    if ndim <= 2:
+        return "NllLossBackward0"
+    return "ViewBackward0" if reduction == "none" and ndim != 4 else "NllLoss2DBackward0"
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """-input[n, target[n]] (times weight[target[n]]) per position, reduced; the mean divides
@@ -476,9 +493,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _check_class_targets(input, target, weight, ignore_index, "nll_loss")
     if input._data.ndim == 1:
         out = nll_loss(*_batched(input, target), weight, None, ignore_index, None, reduction)
-        return out.reshape(()) if reduction == "none" else out
+        return node_name(out.reshape(()), _nll_node(1, reduction)) if reduction == "none" \
+            else out
     t = target._data.astype(xp.int64, copy=False)
-    return NllLoss.apply(input, t, weight, reduction, ignore_index)
+    out = NllLoss.apply(input, t, weight, reduction, ignore_index)
+    return node_name(out, _nll_node(input._data.ndim, reduction))
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
@@ -504,11 +523,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if input._data.ndim == 1:
         out = cross_entropy(*_batched(input, target), weight, None, ignore_index, None,
                             reduction, label_smoothing)
-        return out.reshape(()) if reduction == "none" else out
+        if reduction != "none":
+            return out
+        return node_name(out.reshape(()), _nll_node(1, reduction, label_smoothing))
     t = target._data.astype(xp.int64, copy=False)
     # PyTorch applies smoothing only for label_smoothing > 0 (a negative value is ignored)
-    return CrossEntropy.apply(input, t, weight, reduction, ignore_index,
-                              max(float(label_smoothing), 0.0))
+    out = CrossEntropy.apply(input, t, weight, reduction, ignore_index,
+                             max(float(label_smoothing), 0.0))
+    return node_name(out, _nll_node(input._data.ndim, reduction, label_smoothing))
 
 
 def _floating_logits(input):
@@ -541,7 +563,7 @@ def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
     x, y = cast(input, dtype), cast(target, dtype)
     if input._data.ndim == 1:
         out = CrossEntropyProb.apply(x.unsqueeze(0), y.unsqueeze(0), weight, reduction, ls)
-        return out.reshape(()) if reduction == "none" else out
+        return node_name(out.reshape(()), "NegBackward0") if reduction == "none" else out
     return CrossEntropyProb.apply(x, y, weight, reduction, ls)
 
 
@@ -775,8 +797,13 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     dtype = _backend.result_type(input, target)
     out = KlDiv.apply(cast(input, dtype), cast(target, dtype), reduction, log_target)
     if reduction == "batchmean" and input.dim() != 0:
-        out = out / input.shape[0]
-    return out
+        return out / input.shape[0]
+    # PyTorch's kl_div is composite: its last op is the reduction, or the pointwise formula's
+    return node_name(out, _KL_NODES.get(reduction) or
+                     ("MulBackward0" if log_target else "SubBackward0"))
+
+
+_KL_NODES = {"mean": "MeanBackward0", "sum": "SumBackward0", "batchmean": "SumBackward0"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -856,7 +883,9 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     """log(1 + exp(-target * input)): the two-class logistic loss with targets +-1."""
     from .activation import softplus
     reduction = _reduction(size_average, reduce, reduction)
-    return _reduce_tensor(softplus(-target * input), reduction)
+    # a composition here, one fused kernel in PyTorch: its node's name
+    return node_name(_reduce_tensor(softplus(-target * input), reduction),
+                     "SoftMarginLossBackward0")
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
@@ -953,4 +982,5 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     loss = hinge.sum(1) / classes
     if input.dim() != 2:
         loss = loss.reshape(target.shape)
-    return _reduce_tensor(loss, reduction)
+    # a composition here, one fused kernel in PyTorch: its node's name
+    return node_name(_reduce_tensor(loss, reduction), "MultiMarginLossBackward0")
