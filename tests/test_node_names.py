@@ -395,6 +395,16 @@ CASES = [
     "t.nn.CrossEntropyLoss()(a, lbl)", "t.nn.Softmax(dim=1)(a)", "t.nn.Flatten()(x3)",
     "t.nn.Flatten()(a)", "t.nn.Identity()(a)", "t.nn.Dropout(0.5)(a)", "t.nn.GELU()(a)",
     "t.nn.utils.weight_norm(t.nn.Linear(4, 5)).weight", "t.nn.utils.weight_norm(t.nn.Linear(4, 5))(a)",
+    # ------------------------------------------------------------ random, casts, no-grad results
+    "t.bernoulli(r)", "r.bernoulli()", "t.normal(a, 1.0)", "t.normal(a, p)", "t.normal(0.0, p)",
+    "t.poisson(p)", "t.multinomial(r[0], 2)", "t.rand_like(a)", "t.zeros_like(a)",
+    "t.full_like(a, 2.0)", "a.long()", "a.int()", "a.bool()", "t.eq(a, b)", "a > 0",
+    "t.isclose(a, b)", "t.isnan(a)", "a.argmax()", "a.argmin(1)", "a.argsort()", "t.unique(a)",
+    "t.searchsorted(c.sort().values, a)", "t.bucketize(a, c.sort().values)", "a.all()",
+    "t.count_nonzero(a)", "t.nonzero(a)", "t.argwhere(a)", "t.signbit(a)", "t.logical_not(a)",
+    "t.selu_(a.clone())", "t.celu_(a.clone())", "F.selu_(a.clone())", "F.celu_(a.clone())",
+    "t.relu_(a.clone())", "t.threshold_(a.clone(), 0.0, 1.0)", "t.qr(sq)[0]", "t.svd(sq)[0]",
+    "F.one_hot(lbl)",
     # ------------------------------------------------------------ torch.linalg
     "t.linalg.vector_norm(a)", "t.linalg.vector_norm(a, 1, 0)", "t.linalg.matrix_norm(a)",
     "t.linalg.norm(a)", "t.linalg.norm(c)", "t.linalg.inv(spd)", "t.linalg.det(sq)",
@@ -473,7 +483,11 @@ KNOWN.update(dict.fromkeys([
     "t.linalg.norm(a)", "t.linalg.norm(c)", "t.linalg.inv(spd)", "t.linalg.det(sq)",
     "t.linalg.slogdet(sq)[1]", "t.linalg.solve(spd, g3)", "t.linalg.eigh(spd)[0]",
     "t.linalg.eigvalsh(spd)", "t.linalg.cholesky(spd)", "t.linalg.svdvals(a)",
-    "t.linalg.pinv(a)", "t.pinverse(a)"], _LINALG))
+    "t.linalg.pinv(a)", "t.pinverse(a)", "t.qr(sq)[0]", "t.svd(sq)[0]"], _LINALG))
+KNOWN.update(dict.fromkeys([
+    "t.bernoulli(r)", "r.bernoulli()", "t.normal(a, 1.0)", "t.normal(a, p)", "t.normal(0.0, p)",
+    "t.poisson(p)", "t.unique(a)"], "no graph here: PyTorch records these (normal's mean and "
+                                    "std get gradients, bernoulli/poisson/unique zero or none)"))
 
 # PyTorch prints its C++ nodes (torch::autograd::CopySlices) by class name alone
 # (grad_fn=<CopySlices>); our tensor printing shows name() in full

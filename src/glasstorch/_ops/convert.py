@@ -62,6 +62,8 @@ def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
                 result.grad_fn._node_name = "ToCopyBackward0"
             return result
         return self
+    if dtype.np.kind not in "fc":   # integer and bool tensors never require grad
+        return _make(self._data.astype(dtype.np))
     return ToDtype.apply(self, dtype.np)
 
 
