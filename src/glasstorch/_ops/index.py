@@ -29,15 +29,26 @@ class IndexPlan:
     """A parsed index. `basic` (ints, slices, None; ends with ...) gives a NumPy view; then
     `advanced` (a tuple of index arrays / masks and full slices, or None) gathers from it.
     `repeats` is False when the advanced part cannot name one position twice (masks only).
-    `node` names the last node PyTorch's x[index] records (x[0]: SelectBackward0, x[1:]:
-    SliceBackward0, x[idx]: IndexBackward0 ...); `put` the node of x[index] = v (None: a
-    plain copy_ or fill_ of all of x, which setitem names by the value)."""
+    `source` keeps the parsed index for `node` and `put`, PyTorch's node names (worked out
+    only when asked for, off the hot path)."""
 
-    __slots__ = ("basic", "advanced", "repeats", "node", "put")
+    __slots__ = ("basic", "advanced", "repeats", "source")
 
-    def __init__(self, basic, advanced, repeats, node="IndexBackward0", put=None):
+    def __init__(self, basic, advanced, repeats, source=None):
         self.basic, self.advanced, self.repeats = basic, advanced, repeats
-        self.node, self.put = node, put
+        self.source = source
+
+    @property
+    def node(self):
+        """The last node PyTorch's x[index] records (x[0]: SelectBackward0, x[1:]:
+        SliceBackward0, x[idx]: IndexBackward0 ...)."""
+        return _pytorch_nodes(*self.source)[0] if self.source else "IndexBackward0"
+
+    @property
+    def put(self):
+        """The node of x[index] = v: CopySlices (a write into a view of x), IndexPutBackward0,
+        or None for a plain copy_ / fill_ of all of x (setitem names it by the value)."""
+        return _pytorch_nodes(*self.source)[1] if self.source else "IndexPutBackward0"
 
     def read(self, x):
         view = x[self.basic]
@@ -110,7 +121,7 @@ def _list_is_tuple(index):
 def parse_index(shape, index):
     """Turn `index` (anything Python's x[...] accepts) into an IndexPlan for shape `shape`,
     raising PyTorch's errors for bad or out-of-range indices."""
-    lone = False   # a lone slice is always sliced; in a tuple, a whole-dim `:` is skipped
+    lone = False   # a lone slice (x[:]) is always sliced: see _pytorch_nodes
     if type(index) is not tuple:
         if isinstance(index, list) and _list_is_tuple(index):
             index = tuple(index)
@@ -136,10 +147,6 @@ def parse_index(shape, index):
     advanced = repeats = False
     d = 0           # the dim of x that the next item indexes
     ellipsis_done = False
-    # PyTorch's node names: the last view op (select, slice, unsqueeze) or, with any bool,
-    # mask or index array (`gathers`), the advanced indexing done after them
-    node = "AliasBackward0"   # an index that changes nothing (x[...])
-    viewed = gathers = False
     for it in items:
         kind = type(it)
         if kind is int:
@@ -147,25 +154,19 @@ def parse_index(shape, index):
             if not -size <= it < size:
                 raise IndexError(f"index {it} is out of bounds for dimension {d} with size {size}")
             basic.append(it)
-            node, viewed = "SelectBackward0", True
             d += 1
         elif kind is slice:
             basic.append(it)
             second.append(slice(None))
-            if it.indices(shape[d]) != (0, shape[d], 1):   # PyTorch skips whole-dim slices
-                node, viewed = "SliceBackward0", True
-            elif lone:
-                node = "SliceBackward0"
             d += 1
         elif it is None:
             basic.append(None)
             second.append(slice(None))
-            node, viewed = "UnsqueezeBackward0", True
         elif kind is bool:
             # PyTorch: a new dim of size 1, indexed by [0] (True) or by [] (False)
             basic.append(None)
             second.append(xp.zeros(1 if it else 0, dtype=xp.int64))
-            advanced = gathers = viewed = True
+            advanced = True
         elif it is Ellipsis:
             n = 0 if ellipsis_done else ndim - consumed   # later ellipses expand to nothing
             ellipsis_done = True
@@ -182,7 +183,7 @@ def parse_index(shape, index):
                                          f"{list(shape)} at index {d + i}")
             basic.extend([slice(None)] * k)
             second.append(it)
-            advanced = gathers = True
+            advanced = True
             d += k
         else:
             size = shape[d]
@@ -193,17 +194,45 @@ def parse_index(shape, index):
             basic.append(slice(None))
             second.append(it)
             advanced = repeats = True
-            if it.ndim == 0:
-                node, viewed = "SelectBackward0", True   # PyTorch selects with it
-            else:
-                gathers = True
             d += 1
     basic.append(Ellipsis)   # keeps an all-int index a 0-d view instead of a NumPy scalar
+    return IndexPlan(tuple(basic), tuple(second) if advanced else None, repeats,
+                     (items, lone, shape, consumed))
+
+
+def _pytorch_nodes(items, lone, shape, consumed):
+    """(x[index]'s node, x[index] = v's node) as PyTorch names them. PyTorch applies the
+    index item by item: ints select, slices slice (a whole-dim `:` inside a tuple is
+    skipped), None unsqueezes; then any bool, mask or index array (advanced indexing) gathers
+    or, for a write, index_put_s. An index that changes nothing is an alias. A write into a
+    view of x shows as CopySlices on x."""
+    node, viewed, gathers = "AliasBackward0", False, False
+    d = 0   # the dim of x the next item indexes
+    for it in items:
+        kind = type(it)
+        if kind is int or kind is ndarray and it.ndim == 0:
+            node, viewed = "SelectBackward0", True   # a 0-d integer tensor selects too
+            d += 1
+        elif kind is slice:
+            if it.indices(shape[d]) != (0, shape[d], 1):
+                node, viewed = "SliceBackward0", True
+            elif lone:
+                node = "SliceBackward0"
+            d += 1
+        elif it is None:
+            node, viewed = "UnsqueezeBackward0", True
+        elif kind is bool:
+            viewed = gathers = True   # unsqueeze, then index the new dim
+        elif it is Ellipsis:
+            d += len(shape) - consumed
+            consumed = len(shape)     # later ellipses expand to nothing
+        else:
+            gathers = True
+            d += it.ndim if it.dtype == xp.bool_ else 1
     if gathers:
         node = "IndexBackward0"
-    # a write: into a view of x (CopySlices), by index_put_ into x, or into all of x
     put = _COPY_SLICES if viewed else "IndexPutBackward0" if gathers else None
-    return IndexPlan(tuple(basic), tuple(second) if advanced else None, repeats, node, put)
+    return node, put
 
 
 _COPY_SLICES = "torch::autograd::CopySlices"
@@ -221,8 +250,10 @@ class Index(Function):
     @staticmethod
     def forward(ctx, x, plan):
         ctx.plan, ctx.shape, ctx.dtype = plan, x.shape, x.dtype
-        ctx._node_name = plan.node
         return plan.read(x)
+
+    def name(self):
+        return self._node_name or self.plan.node   # PyTorch's, by the kind of index
 
     @staticmethod
     def backward(ctx, g):
