@@ -352,7 +352,8 @@ CASES = [
     "a[t.tensor([1])]", "a[1][None]", "a[(1,)]", "a[range(2)]", "a[0:2, idx]", "a[idx, 0:2]",
     "a[idx][0]", "a[..., None]", "a[..., ...]", "a.masked_fill(mask, 1.0)",
     "a.masked_fill(mask, s)", "a.index_fill(1, idx, s)",
-    "t.take_along_dim(a, idx34)", "t.gather(a, 0, idx1[:, :4][:, :4] % 3)",
+    "t.take_along_dim(a, idx34)",
+    "a.scatter(1, idx34, b, reduce='add')", "t.gather(a, 0, idx1[:, :4][:, :4] % 3)",
     # x[index] = value: a write into a view is CopySlices on the base; index_put_ otherwise
     "_setitem(a.clone(), ..., 1.0)", "_setitem(a.clone(), ..., b)",
     "_setitem(a.clone(), slice(None), b)", "_setitem(a.clone(), slice(0, 3), b)",
@@ -480,6 +481,8 @@ _LINALG = ("src/glasstorch/linalg.py (outside the op library) names its nodes by
 KNOWN = {
     "2 % p": "PyTorch has no gradient for number % tensor (torch::autograd::NotImplemented); "
              "ours computes one, so keeps RemainderBackward0",
+    "a.scatter(1, idx34, b, reduce='add')": "PyTorch has no gradient for scatter with reduce "
+                                             "(NotImplemented); ours runs scatter_reduce's",
     "a.sum(dim=None)": "an explicit dim=None picks PyTorch's dim overload (SumBackward1); "
                        "ours cannot tell it from the default",
     "_add_into_row(a.clone(), b)": "after an in-place op on a view PyTorch re-derives the "
