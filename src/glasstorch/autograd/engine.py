@@ -1,12 +1,16 @@
 """The backward pass: walk the graph from the roots in reverse topological order.
 
-The walk uses an explicit stack (a 100,000-op chain must not hit Python's recursion limit).
-Each node's incoming gradients are summed in a buffer before its backward runs once; leaf
-gradients are summed over the whole pass, then hooks run and `.grad` is accumulated.
-Unless `retain_graph`, each node's saved arrays are freed after use.
+Nodes are numbered in creation order (`_seq`), and every node is created after the nodes that
+feed it, so popping a max-heap by `_seq` visits each node after all of its consumers — no
+recursion (a 100,000-op chain works) and no separate topological sort. Each node's incoming
+gradients are summed in a buffer before its backward runs once; leaf gradients are summed over
+the whole pass, then hooks run and `.grad` is accumulated. Unless `retain_graph`, each node's
+saved arrays are freed after use.
 """
+from heapq import heappop, heappush
+
 from . import grad_mode
-from .function import Function, _FREED
+from .function import Function, _FREED, _sequence
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 
@@ -87,35 +91,13 @@ def _roots(tensors, grad_tensors, create_graph):
     return tensors, grads
 
 
-def _topo_order(root_nodes):
-    """Nodes reachable from the roots, each after every node that feeds gradient into it."""
-    order = []
-    visited = set()
-    for root in root_nodes:
-        if root in visited:
-            continue
-        visited.add(root)
-        stack = [(root, iter(root.next))]
-        while stack:
-            node, edges = stack[-1]
-            for edge in edges:
-                if type(edge) is tuple:
-                    child = edge[0]
-                    if child not in visited:
-                        visited.add(child)
-                        stack.append((child, iter(child.next)))
-                        break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
-    return order
-
-
 def _run(tensors, grads, retain_graph, create_graph, capture, only):
+    """Backpropagate `grads` from `tensors`. Nodes run in decreasing creation number (`_seq`):
+    every consumer of a node was created after it, so by the time a node is popped from the
+    heap all gradient flowing into it has been summed in its buffer."""
     buffers = {}        # node -> [grad per output]  (nodes hash by identity)
     leaf_grads = {}     # id(leaf) -> [leaf, summed grad]
-    root_nodes = []
+    heap = []
     # non-leaf tensors named in `inputs`: their gradient is read off their grad_fn's buffer
     targets = {}
     for t in only or ():
@@ -124,24 +106,26 @@ def _run(tensors, grads, retain_graph, create_graph, capture, only):
     for t, g in zip(tensors, grads):
         if create_graph and not isinstance(g, Tensor):
             g = _make(g)
-        if t.grad_fn is None:
+        node = t.grad_fn
+        if node is None:
             _add_leaf(leaf_grads, t, g)
-        else:
-            root_nodes.append(t.grad_fn)
-            _add_to_buffer(buffers, t.grad_fn, t._output_nr, g)
+            continue
+        if node not in buffers:
+            heappush(heap, (-node._seq, node))   # seqs are unique: nodes are never compared
+        _add_to_buffer(buffers, node, t._output_nr, g)
 
     prev_mode = grad_mode.enabled
     grad_mode._set(create_graph)
     try:
-        for node in _topo_order(root_nodes):
-            node_grads = buffers.pop(node, None)
-            if node_grads is None:
-                continue
-            if node._hooks is not None or node._retained is not None:
+        fast = not create_graph
+        while heap:
+            node = heappop(heap)[1]
+            node_grads = buffers.pop(node)
+            if node._has_hooks:
                 node_grads = _node_hooks(node, node_grads)
             if targets and node in targets:
                 _deliver_nonleaf(targets[node], node_grads, capture, create_graph)
-            if node.n_outputs == 1 and not create_graph and not node._is_user:
+            if fast and node._plain:
                 result = node.backward(node, node_grads[0])   # the common, fast case
             else:
                 result = _call_backward(node, node_grads, create_graph)
@@ -157,6 +141,7 @@ def _run(tensors, grads, retain_graph, create_graph, capture, only):
                     slot = buffers.get(child)
                     if slot is None:
                         slot = buffers[child] = [None] * child.n_outputs
+                        heappush(heap, (-child._seq, child))
                     slot[nr] = g if slot[nr] is None else slot[nr] + g
                 else:
                     _add_leaf(leaf_grads, edge, g)
@@ -263,7 +248,7 @@ def _once_differentiable(result, node):
         if r is None:
             return None
         err = object.__new__(DelayedError)
-        err.next, err.source = (), node.name()
+        err.next, err.source, err._seq = (), node.name(), next(_sequence)
         return _make(xp.asarray(r), True, err, 0)
     if type(result) is not tuple:
         return wrap(result)

@@ -7,8 +7,12 @@ objects. The ctx *is* the backward node of the graph (as in PyTorch, where `grad
 Users write custom ops with the public `glasstorch.autograd.Function` (bottom of this file),
 which has PyTorch's exact ctx API and passes Tensors in and out.
 """
+import itertools
+
 from . import grad_mode
-from .._backend import ndarray
+from .._backend import ndarray, xp
+
+asarray = xp.asarray
 
 _FREED = object()
 
@@ -31,6 +35,8 @@ class Function:
     _saved_versions = None
     _non_differentiable = None
     _is_user = False    # True for user-defined autograd.Function subclasses
+    _has_hooks = False  # a tensor hook or retain_grad is registered on one of the outputs
+    _plain = True       # one output, built-in: the engine's fast path applies
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -45,11 +51,17 @@ class Function:
             else:
                 raw.append(a)
         out = cls.forward(ctx, *raw, **kwargs)
-        if not (needs_grad and grad_mode.enabled):
-            if type(out) is tuple:
-                return tuple(_make(o) for o in out)
-            return _make(out)
-        return _record(ctx, args, out)
+        if needs_grad and grad_mode.enabled:
+            return _record(ctx, args, out)
+        if type(out) is tuple:
+            return tuple(_make(o) for o in out)
+        # the no-grad path: wrap the array (inline _make: this is the cheapest way through)
+        if type(out) is not ndarray:
+            out = asarray(out)
+        t = object.__new__(Tensor)
+        t._data, t._requires_grad, t.grad_fn, t._output_nr = out, False, None, 0
+        t._vc = t._base = t._grad = t._extra = None
+        return t
 
     # ------------------------------------------------------------------ ctx API
     def save_for_backward(self, *arrays):
@@ -73,11 +85,9 @@ class Function:
 
     _as_tensors = False  # set by the engine while it runs a create_graph backward
 
-    @property
-    def needs_input_grad(self):
-        """One bool per forward argument: does its gradient flow anywhere? Backwards skip the
-        work for inputs that don't (e.g. the data matrix of a linear layer)."""
-        return tuple(edge is not None for edge in self.next)
+    # needs_input_grad: one bool per forward argument (does its gradient flow anywhere?), set
+    # when the node is recorded. Backwards skip the work for inputs that don't need it (e.g.
+    # the data matrix of a linear layer).
 
     def mark_non_differentiable(self, *arrays):
         self._non_differentiable = {id(a) for a in arrays}
@@ -119,12 +129,14 @@ class Function:
     def _output_hooks(self, output_nr):
         if self._hooks is None:
             self._hooks = {}
+        self._has_hooks = True
         return self._hooks.setdefault(output_nr, [])
 
     def _retain(self, output_nr, tensor):
         import weakref
         if self._retained is None:
             self._retained = {}
+        self._has_hooks = True
         self._retained[output_nr] = weakref.ref(tensor)
 
     def _retains(self, output_nr):
@@ -185,22 +197,38 @@ def _edge(t):
     return (fn, t._output_nr)
 
 
+_sequence = itertools.count()
+
+
 def _record(ctx, args, out):
-    """Attach ctx as grad_fn of the outputs of an op some of whose inputs require grad."""
+    """Attach ctx as grad_fn of the outputs of an op some of whose inputs require grad.
+    `_seq` numbers nodes in creation order: a node's inputs always have smaller numbers, so the
+    engine can run the backward in decreasing `_seq` (as PyTorch's sequence_nr)."""
     edges = []
+    needs = []
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
             fn = a.grad_fn
             edges.append(a if fn is None else (fn, a._output_nr))
+            needs.append(True)
         else:
             edges.append(None)
+            needs.append(False)
     ctx.next = edges
+    ctx.needs_input_grad = tuple(needs)
+    ctx._seq = next(_sequence)
     if type(out) is not tuple:
-        result = _make(out, True, ctx, 0)
+        if type(out) is not ndarray:
+            out = asarray(out)
+        result = object.__new__(Tensor)
+        result._data, result._requires_grad, result.grad_fn, result._output_nr = \
+            out, True, ctx, 0
+        result._vc = result._base = result._grad = result._extra = None
         if ctx.saved:
             _note_saved(ctx, args, (result,))
         return result
     ctx.n_outputs = len(out)
+    ctx._plain = False
     ctx._output_meta = tuple((o.shape, o.dtype) for o in out)
     nondiff = ctx._non_differentiable or ()
     wrapped = tuple(_make(o) if id(o) in nondiff else _make(o, True, ctx, i)
@@ -260,11 +288,14 @@ class UserFunction(Function):
     """
 
     _is_user = True
+    _plain = False
 
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = object.__new__(cls)
         ctx.next = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
+        ctx.needs_input_grad = tuple(edge is not None for edge in ctx.next)
+        ctx._seq = next(_sequence)
         ctx._dirty = ()
         with grad_mode.no_grad():
             out = cls.forward(ctx, *args, **kwargs)
