@@ -248,7 +248,8 @@ def tensor_repr(t):
             suffixes.append(f"dtype={dtype}")
         body = _body(data, indent)
     if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+        # PyTorch prints its C++ nodes (torch::autograd::CopySlices) by their last part
+        suffixes.append(f"grad_fn=<{t.grad_fn.name().rsplit('::', 1)[-1]}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
     text = _add_suffixes(prefix + body, suffixes, indent)

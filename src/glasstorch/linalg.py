@@ -9,13 +9,12 @@ LAPACK failures (singular or non-positive-definite input) raise `LinAlgError`, a
 as in PyTorch.
 """
 import math
-from . import return_types
 
-from . import _backend
+from . import _backend, return_types
 from ._backend import xp
 from ._tensor import Tensor
 from .autograd.function import Function
-from ._ops._util import sum_to_shape, wrap_dims
+from ._ops._util import sum_to_shape, wrap_dims, node_name
 from ._ops.linalg import matmul, linalg_cross as cross, _cap, _t
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "pinv",
@@ -66,6 +65,8 @@ def _keepdim_shape(shape, axes):
 class VectorNorm(Function):
     """out = (sum |x|^p)^(1/p) over `axes` (p=inf: max |x|, -inf: min |x|, 0: count of x != 0)
     grad: dx = g sgn(x) |x|^(p-1) / out^(p-1)  (p=2: g x / out; p=+-inf: shared by the extrema)"""
+
+    _node_name = "LinalgVectorNormBackward0"   # PyTorch's node for this op
 
     @staticmethod
     def forward(ctx, x, ord, axes, keepdim):
@@ -254,6 +255,8 @@ class Inv(Function):
     """out = A^-1
     grad: dA = -out^T g out^T"""
 
+    _node_name = "LinalgInvExBackward0"   # PyTorch's node for this op
+
     differentiable_backward = True
 
     @staticmethod
@@ -284,6 +287,8 @@ class Det(Function):
     grad: dA = g * adj(A)^T, computed from the SVD A = U S Vh as det(U) det(Vh) U diag(c) Vh
           with c_i = prod_{j != i} s_j (valid for singular A too, unlike det(A) A^-T)"""
 
+    _node_name = "LinalgDetBackward0"   # PyTorch's node for this op
+
     @staticmethod
     def forward(ctx, A):
         ctx.save_for_backward(A)
@@ -313,6 +318,8 @@ def det(A, *, out=None):
 class Slogdet(Function):
     """(sign, logabsdet) = sign and log|det(A)|
     grad: dA = g_logabsdet * A^-T   (sign has no gradient)"""
+
+    _node_name = "LinalgSlogdetBackward0"   # PyTorch's node for this op
 
     @staticmethod
     def forward(ctx, A):
@@ -347,6 +354,8 @@ def logdet(input):
 class Solve(Function):
     """X = A^-1 B   (B a batch of matrices; vectors get a trailing axis first)
     grad: dB = A^-T g,  dA = -dB X^T   (summed over broadcast batch dims)"""
+
+    _node_name = "LinalgSolveExBackward0"   # PyTorch's node for this op
 
     @staticmethod
     def forward(ctx, A, B, vector, left):
@@ -427,6 +436,8 @@ class Eigh(Function):
     """(L, V) with A = V diag(L) V^T for symmetric A (ascending eigenvalues)
     grad: dA = V (diag(gL) + skew(V^T gV) / E) V^T,  E_ij = L_j - L_i, skew(M) = (M - M^T)/2"""
 
+    _node_name = "LinalgEighBackward0"   # PyTorch's node for this op
+
     @staticmethod
     def forward(ctx, A, uplo):
         L, V = xp.linalg.eigh(A, UPLO=uplo)
@@ -466,6 +477,8 @@ def eigvalsh(A, UPLO="L", *, out=None):
 class Svd(_ForwardOnly):
     """(U, S, Vh) with A = U diag(S) Vh, singular values descending (forward only)"""
 
+    _node_name = "LinalgSvdBackward0"   # PyTorch's node for this op
+
     op_name = "svd"
 
     @staticmethod
@@ -502,6 +515,8 @@ def torch_svd(input, some=True, compute_uv=True, *, out=None):
 class Qr(_ForwardOnly):
     """(Q, R) with A = Q R, Q orthonormal columns, R upper triangular (forward only)"""
 
+    _node_name = "LinalgQrBackward0"   # PyTorch's node for this op
+
     op_name = "qr"
 
     @staticmethod
@@ -525,6 +540,8 @@ class Cholesky(Function):
     """L with A = L L^T (lower; U = L^T with upper=True) for positive-definite A
     grad: dA = sym(L^-T phi(L^T gL) L^-1), phi = lower triangle with its diagonal halved,
           sym(X) = (X + X^T) / 2"""
+
+    _node_name = "LinalgCholeskyExBackward0"   # PyTorch's node for this op
 
     @staticmethod
     def forward(ctx, A, upper):
@@ -557,6 +574,13 @@ def cholesky(A, *, upper=False, out=None):
     return _out(Cholesky.apply(A, upper), out)
 
 
+def cholesky_deprecated(input, upper=False, *, out=None):
+    """torch.cholesky / Tensor.cholesky, the deprecated spelling of linalg.cholesky (its own
+    node name in PyTorch: CholeskyBackward0)."""
+    _check_square(input, "cholesky")
+    return _out(node_name(Cholesky.apply(input, upper), "CholeskyBackward0"), out)
+
+
 def _cutoff(S, A_shape, atol, rtol):
     """Singular values at or below this count as zero: max(atol, rtol * largest), with
     PyTorch's default rtol = eps * max(m, n) when neither tolerance is given."""
@@ -572,6 +596,8 @@ def _cutoff(S, A_shape, atol, rtol):
 
 class Pinv(_ForwardOnly):
     """A^+ = V diag(1/s for s above the cutoff, else 0) U^T (forward only)"""
+
+    _node_name = "LinalgPinvBackward0"   # PyTorch's node for this op
 
     op_name = "pinv"
 

@@ -284,10 +284,6 @@ def test_summary_relu_written_as_torch_nn_relu_is_an_error():
 
 # ---------------------------------------------------------------- printed results with grad_fn
 
-@pytest.mark.xfail(strict=False, reason="grad_fn names: a Linear on 2-D input prints "
-                   "LinearBackward0 (torch AddmmBackward0) and sum(dim=1) prints SumBackward0 "
-                   "(torch SumBackward1); the node-name work (tests/test_node_names.py) covers "
-                   "these (src/glasstorch/_ops/nn_basic.py, _ops/reduce.py)")
 def test_slides_printed_costs_and_hypotheses_name_their_grad_fn():
     """001 prints f'... Cost : {cost}' and the hypothesis tensors; the text shows grad_fn names
     (BinaryCrossEntropyBackward0, SigmoidBackward0, AddmmBackward0, SoftmaxBackward0, ...)."""

@@ -265,7 +265,7 @@ OPS = [
     ("slogdet", linalg_public.slogdet, "fm"),
     ("inverse", linalg_public.inv, "fm"),
     ("pinverse", linalg_public.pinv, "fm"),
-    ("cholesky", linalg_public.cholesky, "fm"),
+    ("cholesky", linalg_public.cholesky_deprecated, "fm"),
     ("qr", linalg_public.qr, "fm"),
     ("svd", linalg_public.torch_svd, "fm"),
     # ---------------------------------------------------------------- random
