@@ -3,6 +3,8 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The pinned CPU build of torch lies on this workplace's disk; an index would serve a CUDA build
+FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
 .PHONY: demo test bench coverage clean
 
@@ -15,7 +17,7 @@ $(VENV)/.installed-core: $(BIN)/python pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed-core
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q $(FIND_LINKS) -e ".[test]"
 	touch $@
 
 $(VENV)/.installed-demo: $(VENV)/.installed-core

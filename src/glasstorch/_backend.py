@@ -170,6 +170,28 @@ def result_type(*operands):
 
 
 # ---------------------------------------------------------------------------------------------
+# Broadcasting: NumPy's rule is PyTorch's; only the error message differs
+# ---------------------------------------------------------------------------------------------
+def check_broadcast(*shapes):
+    """Raise PyTorch's RuntimeError when `shapes` do not broadcast together, naming the two
+    sizes and the dimension at fault (NumPy's ValueError must not leak). Returns nothing."""
+    result = shapes[0]
+    for shape in shapes[1:]:
+        if shape == result:
+            continue
+        n = max(len(result), len(shape))
+        merged = list(result if len(result) == n else shape)
+        for i in range(1, min(len(result), len(shape)) + 1):
+            x, y = result[-i], shape[-i]
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor "
+                                   f"b ({y}) at non-singleton dimension {n - i}")
+            merged[n - i] = y if x == 1 else x
+        result = tuple(merged)
+
+
+
+# ---------------------------------------------------------------------------------------------
 # Random numbers: one seeded generator. Streams cannot match PyTorch's (different algorithm);
 # tests compare distributions, never draws.
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Small helpers shared by the op families: broadcast undo, dim handling, dtype promotion."""
 from .. import _backend
-from .._backend import xp, ndarray
+from .._backend import xp, ndarray, check_broadcast
 from .._tensor import Tensor, _make, _wrap_dim
 
 
@@ -51,8 +51,8 @@ def promote(a, b):
     once the tensor has the right dtype); NumPy scalars become Python numbers first."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            if a._data.shape != b._data.shape:
-                check_broadcast(a._data.shape, b._data.shape)
+            # a shape mismatch surfaces as NumPy's ValueError inside the op, which
+            # Function.apply turns into PyTorch's message (no check on the fast path)
             if a._data.dtype is b._data.dtype or a._data.dtype == b._data.dtype:
                 return a, b
         # `type(b) is`, not isinstance: a NumPy float64 scalar is a float subclass but is not
@@ -80,25 +80,6 @@ def promote(a, b):
     a, b = _number(a), _number(b)
     target = _backend.result_type(a, b)
     return cast(a, target), cast(b, target)
-
-
-def check_broadcast(*shapes):
-    """Raise PyTorch's RuntimeError when `shapes` do not broadcast together, naming the two
-    sizes and the dimension at fault (NumPy's ValueError must not leak). Returns nothing; only
-    called when shapes differ, and costs one pass over the dims."""
-    result = shapes[0]
-    for shape in shapes[1:]:
-        if shape == result:
-            continue
-        n = max(len(result), len(shape))
-        merged = list(result if len(result) == n else shape)
-        for i in range(1, min(len(result), len(shape)) + 1):
-            x, y = result[-i], shape[-i]
-            if x != y and x != 1 and y != 1:
-                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor "
-                                   f"b ({y}) at non-singleton dimension {n - i}")
-            merged[n - i] = y if x == 1 else x
-        result = tuple(merged)
 
 
 def _number(x):

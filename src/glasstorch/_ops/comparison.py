@@ -19,7 +19,16 @@ def _compare(fname, np_op, input, other, out):
         raise TypeError(f"{fname}() received an invalid combination of arguments - got "
                         f"(Tensor, {type(other).__name__})")
     a, b = promote(input, other)
-    return _out(_make(np_op(a._data, b._data if isinstance(b, Tensor) else b)), out)
+    if isinstance(b, Tensor):
+        _check_shapes(a, b)
+        b = b._data
+    return _out(_make(np_op(a._data, b)), out)
+
+
+def _check_shapes(a, b):
+    """These ops run NumPy directly (no autograd node), so check broadcasting here."""
+    if isinstance(a, Tensor) and a._data.shape != b._data.shape:
+        check_broadcast(a._data.shape, b._data.shape)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,6 +101,8 @@ def _bitwise(kernel, np_op, input, other, out):
         if isinstance(x, Tensor) and x._data.dtype.kind not in "iub" or isinstance(x, float):
             name = _LEGACY[a._data.dtype.name if isinstance(a, Tensor) else b._data.dtype.name]
             raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{name}'")
+    if isinstance(b, Tensor):
+        _check_shapes(a, b)
     return _out(_make(np_op(_data(a), _data(b))), out)
 
 

@@ -83,16 +83,22 @@ class Matmul(Function):
     grad: da = g @ b^T,  db = a^T @ g   (summed over broadcast batch dims)"""
 
     differentiable_backward = True
+    elementwise_broadcast = False   # batch dims only: matmul() words the error itself
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        ctx.shapes = (a.shape, b.shape)
         return xp.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         return _matmul_grads(g, a, b, *ctx.needs_input_grad)
+
+    def name(self):
+        # worked out only when asked (printing), not on every product
+        return self._node_name or _matmul_node(*self.shapes, *self.needs_input_grad)
 
 
 def _check_matmul_shapes(a, b):
@@ -126,11 +132,11 @@ def matmul(input, other, *, out=None):
     1-d operands promoted to matrices, batch dims broadcast.
     Shapes: (*, n, k) @ (*, k, m) -> (*, n, m)."""
     _check_same_dtype(input, other)
-    _check_matmul_shapes(input, other)
-    result = Matmul.apply(input, other)
-    if result.grad_fn is not None:
-        result.grad_fn._node_name = _matmul_node(input.shape, other.shape,
-                                                 input._requires_grad, other._requires_grad)
+    try:
+        result = Matmul.apply(input, other)
+    except (ValueError, RuntimeError):
+        _check_matmul_shapes(input, other)   # PyTorch's message for the shapes at fault
+        raise
     return _out(result, out)
 
 

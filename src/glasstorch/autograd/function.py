@@ -10,7 +10,7 @@ which has PyTorch's exact ctx API and passes Tensors in and out.
 import itertools
 
 from . import grad_mode
-from .._backend import ndarray, xp
+from .._backend import ndarray, xp, check_broadcast
 
 asarray = xp.asarray
 
@@ -37,6 +37,9 @@ class Function:
     _is_user = False    # True for user-defined autograd.Function subclasses
     _has_hooks = False  # a tensor hook or retain_grad is registered on one of the outputs
     _plain = True       # one output, built-in: the engine's fast path applies
+    # NumPy's broadcast ValueError is explained with PyTorch's message naming the sizes;
+    # ops whose inputs don't broadcast elementwise (matmul) raise their own message instead
+    elementwise_broadcast = True
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -50,7 +53,12 @@ class Function:
                     needs_grad = True
             else:
                 raw.append(a)
-        out = cls.forward(ctx, *raw, **kwargs)
+        try:
+            out = cls.forward(ctx, *raw, **kwargs)
+        except ValueError as err:   # free when nothing is raised (zero-cost try)
+            if cls.elementwise_broadcast:
+                _explain_broadcast_error(err, raw)
+            raise
         if needs_grad and grad_mode.enabled:
             return _record(ctx, args, out)
         if type(out) is tuple:
@@ -264,6 +272,15 @@ def _note_saved(ctx, args, outputs):
         sources.append(source)
     ctx._saved_versions = versions or None
     ctx._saved_sources = sources
+
+
+def _explain_broadcast_error(err, raw):
+    """Shapes that don't broadcast are only found when NumPy raises inside the op; give
+    PyTorch's RuntimeError naming the sizes instead of NumPy's ValueError."""
+    if "broadcast" in str(err):
+        shapes = [a.shape for a in raw if type(a) is ndarray]
+        if len(shapes) > 1:
+            check_broadcast(*shapes)
 
 
 def _label(array):
