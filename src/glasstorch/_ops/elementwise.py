@@ -20,7 +20,8 @@ def _is_tensor(x):
 
 
 def _shape(x):
-    return x.shape if hasattr(x, "shape") else ()
+    """The shape of an array operand; () for a Python number."""
+    return getattr(x, "shape", ())
 
 
 def _raw(x):
@@ -773,7 +774,9 @@ def add(input, other, *, alpha=1, out=None):
     a, b = promote(input, other)
     if alpha != 1 or alpha is True:
         _check_alpha(a, b, alpha)
-    return _out(Add.apply(a, b, alpha=alpha), out)
+        return _out(Add.apply(a, b, alpha=alpha), out)
+    result = Add.apply(a, b)   # (no kwargs on the hot path: they cost a dict per call)
+    return result if out is None else _out(result, out)
 
 
 def sub(input, other, *, alpha=1, out=None):
@@ -788,7 +791,9 @@ def sub(input, other, *, alpha=1, out=None):
     a, b = promote(input, other)
     if alpha != 1 or alpha is True:
         _check_alpha(a, b, alpha)
-    return _out(Sub.apply(a, b, alpha=alpha), out)
+        return _out(Sub.apply(a, b, alpha=alpha), out)
+    result = Sub.apply(a, b)
+    return result if out is None else _out(result, out)
 
 
 def rsub(input, other, *, alpha=1):
@@ -800,7 +805,8 @@ def rsub(input, other, *, alpha=1):
 def mul(input, other, *, out=None):
     """input * other, broadcast (bool * bool is logical and, as in PyTorch)."""
     a, b = promote(input, other)
-    return _out(Mul.apply(a, b), out)
+    result = Mul.apply(a, b)
+    return result if out is None else _out(result, out)
 
 
 def div(input, other, *, rounding_mode=None, out=None):

@@ -115,7 +115,7 @@ def _expand_back(g, shape, axes, keepdim):
     g = _unreduce(g, shape, axes, keepdim)
     if isinstance(g, Tensor):
         return g.expand(shape)
-    return xp.broadcast_to(g, shape)
+    return _backend.broadcast_to(g, shape)
 
 
 def _check_nonempty(name, x, axes):

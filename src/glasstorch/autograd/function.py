@@ -44,22 +44,20 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = object.__new__(cls)
-        needs_grad = False
-        raw = []
-        for a in args:
-            if isinstance(a, Tensor):
-                raw.append(a._data)
-                if a._requires_grad:
-                    needs_grad = True
-            else:
-                raw.append(a)
+        raw = [a._data if isinstance(a, Tensor) else a for a in args]
         try:
             out = cls.forward(ctx, *raw, **kwargs)
         except ValueError as err:   # free when nothing is raised (zero-cost try)
             if cls.elementwise_broadcast:
                 _explain_broadcast_error(err, raw)
             raise
-        if needs_grad and grad_mode.enabled:
+        needs_grad = False
+        if grad_mode.enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    needs_grad = True
+                    break
+        if needs_grad:
             return _record(ctx, args, out)
         if type(out) is tuple:
             return tuple(_make(o) for o in out)
@@ -212,18 +210,10 @@ def _record(ctx, args, out):
     """Attach ctx as grad_fn of the outputs of an op some of whose inputs require grad.
     `_seq` numbers nodes in creation order: a node's inputs always have smaller numbers, so the
     engine can run the backward in decreasing `_seq` (as PyTorch's sequence_nr)."""
-    edges = []
-    needs = []
-    for a in args:
-        if isinstance(a, Tensor) and a._requires_grad:
-            fn = a.grad_fn
-            edges.append(a if fn is None else (fn, a._output_nr))
-            needs.append(True)
-        else:
-            edges.append(None)
-            needs.append(False)
+    edges = [(a if a.grad_fn is None else (a.grad_fn, a._output_nr))
+             if isinstance(a, Tensor) and a._requires_grad else None for a in args]
     ctx.next = edges
-    ctx.needs_input_grad = tuple(needs)
+    ctx.needs_input_grad = tuple([edge is not None for edge in edges])
     ctx._seq = next(_sequence)
     if type(out) is not tuple:
         if type(out) is not ndarray:
