@@ -19,30 +19,28 @@ import glasstorch  # noqa: E402
 torch.set_num_threads(THREADS)
 
 
-def median_time(fn, repeats, warmup=2):
-    """Median wall time of fn() over `repeats` runs after `warmup` untimed runs."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def compare(name, make_workload, repeats=7, warmup=2, rtol=1e-3, atol=1e-4, target=None):
     """Time make_workload(lib)() for both libraries, check results agree, print one line.
-    make_workload(lib) returns a zero-argument callable whose result is an array-like."""
-    results, times = {}, {}
-    for label, lib in (("torch", torch), ("glasstorch", glasstorch)):
-        run = make_workload(lib)
-        times[label] = median_time(run, repeats, warmup)
-        results[label] = np.asarray(_to_numpy(run()))
+    make_workload(lib) returns a zero-argument callable whose result is an array-like.
+    Runs alternate between the libraries (torch, glasstorch, torch, …) so that a change in
+    the machine's load during the bench affects both sides alike; the median of each is kept."""
+    libs = (("torch", torch), ("glasstorch", glasstorch))
+    runs = {label: make_workload(lib) for label, lib in libs}
+    results = {label: np.asarray(_to_numpy(run())) for label, run in runs.items()}
+    for _ in range(warmup - 1):
+        for run in runs.values():
+            run()
+    samples = {label: [] for label in runs}
+    for _ in range(repeats):
+        for label, run in runs.items():
+            start = time.perf_counter()
+            run()
+            samples[label].append(time.perf_counter() - start)
+    times = {label: statistics.median(ts) for label, ts in samples.items()}
     ok = np.allclose(results["glasstorch"], results["torch"], rtol=rtol, atol=atol)
     ratio = times["glasstorch"] / times["torch"]
     verdict = "" if target is None else ("  ok" if ratio <= target else f"  OVER {target}")
-    print(f"{name:<44} torch {times['torch'] * 1e3:9.2f} ms  glasstorch "
+    print(f"{name:<56} torch {times['torch'] * 1e3:9.2f} ms  glasstorch "
           f"{times['glasstorch'] * 1e3:9.2f} ms  ratio {ratio:5.2f}"
           f"{'' if target is None else f' (target <= {target})'}{verdict}"
           f"{'' if ok else '  RESULTS DIFFER'}", flush=True)
