@@ -7,7 +7,9 @@ import os
 import statistics
 import time
 
-THREADS = int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1))
+# One thread by default: on a shared 2-core machine two-thread timings swing by 2x from run to
+# run (torch's pool and BLAS's both wait on a busy core); BENCH_THREADS=2 uses both cores.
+THREADS = int(os.environ.get("BENCH_THREADS", 1))
 for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, str(THREADS))
 
