@@ -386,6 +386,13 @@ OPS = [
     ("bilinear", nn_basic.bilinear, "f"),
     ("cosine_similarity", nn_basic.cosine_similarity, "f"),
     ("pairwise_distance", nn_basic.pairwise_distance, "f"),
+    ("pdist", nn_basic.pdist, "f"),
+    ("pixel_shuffle", nn_basic.pixel_shuffle, "f"),
+    ("pixel_unshuffle", nn_basic.pixel_unshuffle, "f"),
+    ("channel_shuffle", nn_basic.channel_shuffle, "f"),
+    ("native_channel_shuffle", nn_basic.native_channel_shuffle, "f"),
+    ("rrelu", activation.rrelu, "f"),
+    ("rrelu_", activation.rrelu_, "f"),
 ]
 
 

@@ -10,8 +10,8 @@ differentiated again. The public functions at the bottom are what `nn.functional
 import math
 import warnings
 
-from .._backend import xp
-from .._tensor import Tensor
+from .._backend import xp, rng_of
+from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from . import elementwise
@@ -113,6 +113,23 @@ class Prelu(Function):
             axes = tuple(i for i in range(gw.ndim) if i not in channel)
             gw = gw.sum(axis=axes).reshape(ctx.weight_shape)
         return gx, gw
+
+
+class RreluWithNoise(Function):
+    """out = x * noise  (noise = 1 where x > 0, else the negative slope: drawn per element from
+    U(lower, upper) in training, (lower + upper) / 2 in eval)
+    grad: dx = g * noise   (the very slopes used in forward)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, noise):
+        ctx.noise = noise
+        return x * noise
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.noise
 
 
 class Threshold(Function):
@@ -590,6 +607,30 @@ def prelu(input, weight):
     return Prelu.apply(input, weight)
 
 
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
+          generator=None):
+    """Randomized leaky ReLU: input if input > 0 else a * input, with a ~ U(lower, upper) drawn
+    per element in training and the fixed a = (lower + upper) / 2 in eval. The draws come from
+    glasstorch's seeded generator (the streams differ from PyTorch's)."""
+    _tensor(input, "rrelu")
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    _floating(input, "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu")
+    x = input._data
+    if training:
+        draw_dtype = x.dtype if x.dtype in (xp.float32, xp.float64) else xp.float32
+        slopes = rng_of(generator).random(x.shape, dtype=draw_dtype) * (upper - lower) + lower
+        noise = xp.where(x > 0, 1, slopes).astype(x.dtype, copy=False)
+    else:
+        noise = xp.where(x > 0, 1, (lower + upper) / 2).astype(x.dtype, copy=False)
+    return _apply(RreluWithNoise, input, inplace, noise,
+                  node="RreluWithNoiseBackward1" if inplace else None)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, *, generator=None):
+    return rrelu(input, lower, upper, training, True, generator=generator)
+
+
 def elu(input, alpha=1.0, inplace=False):
     """input if input > 0 else alpha * (exp(input) - 1)."""
     _floating(_tensor(input, "elu"), "elu_cpu")
@@ -776,3 +817,27 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     input, axis = _softmax_input(input, dim, dtype, "softmin", "softmax_lastdim_kernel_impl",
                                  _stacklevel)
     return Softmax.apply(-input, axis)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """A sample from the Gumbel-softmax (Concrete) distribution over `dim`:
+    softmax((logits + G) / tau) with G = -log(E), E ~ Exp(1) (seeded generator; the draws
+    differ from PyTorch's). hard=True returns the one-hot of the arg-max in forward while the
+    gradient is the soft sample's (straight-through: y_hard - y_soft.detach() + y_soft)."""
+    _tensor(logits, "gumbel_softmax")
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    data = logits._data
+    draw_dtype = data.dtype if data.dtype in (xp.float32, xp.float64) else xp.float32
+    gumbels = -xp.log(rng_of(None).standard_exponential(data.shape, dtype=draw_dtype))
+    y_soft = softmax((logits + _make(gumbels.astype(data.dtype, copy=False))) / tau, dim)
+    if not hard:
+        return y_soft
+    axis = wrap_dim(dim, data.ndim) if data.ndim else None
+    soft = y_soft._data
+    one_hot = xp.zeros_like(soft)
+    if soft.ndim:
+        xp.put_along_axis(one_hot, xp.expand_dims(soft.argmax(axis=axis), axis), 1, axis=axis)
+    else:
+        one_hot[...] = 1
+    return _make(one_hot) - y_soft.detach() + y_soft

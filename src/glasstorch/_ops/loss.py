@@ -984,3 +984,261 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         loss = loss.reshape(target.shape)
     # a composition here, one fused kernel in PyTorch: its node's name
     return node_name(_reduce_tensor(loss, reduction), "MultiMarginLossBackward0")
+
+
+# ---------------------------------------------------------------------------------------------
+# multilabel_margin_loss
+# ---------------------------------------------------------------------------------------------
+class MultilabelMarginLoss(Function):
+    """loss[n] = sum over target positions j and non-target classes i of
+    max(0, 1 - (x[n, y[n, j]] - x[n, i])) / C      (y is read up to its first -1)
+    grad: each active hinge adds +1/C to dx[n, i] and -1/C to dx[n, y[n, j]]"""
+
+    @staticmethod
+    def forward(ctx, x, target, reduction):
+        N, C = x.shape
+        valid = xp.cumprod(target != -1, axis=1).astype(bool)     # positions before the first -1
+        labels = xp.where(valid, target, 0)
+        is_target = xp.zeros((N, C), dtype=bool)
+        rows = xp.broadcast_to(xp.arange(N)[:, None], labels.shape)
+        is_target[rows[valid], labels[valid]] = True
+        picked = xp.take_along_axis(x, labels, axis=1)                # x[n, y[n, j]]
+        # hinge[n, j, i] over target positions j and classes i, kept where it counts
+        hinge = 1 - picked[:, :, None] + x[:, None, :]
+        counts = valid[:, :, None] & ~is_target[:, None, :]
+        active = (hinge > 0) & counts
+        loss = xp.where(active, hinge, 0).sum(axis=(1, 2)) / C
+        ctx.active, ctx.labels, ctx.C, ctx.reduction = active, labels, C, reduction
+        return _reduce(loss.astype(x.dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        active, labels, C = ctx.active, ctx.labels, ctx.C
+        N = active.shape[0]
+        scale = _upstream(g, ctx.reduction, N)
+        scale = (scale[:, None] if scale.ndim else scale) / C
+        grad = active.sum(axis=1).astype(g.dtype)            # hinges each class i is in
+        minus = active.sum(axis=2).astype(g.dtype)           # hinges per target position j
+        rows = xp.broadcast_to(xp.arange(N)[:, None], labels.shape)
+        _backend.scatter_add(grad, (rows, labels), -minus)
+        return grad * scale, None
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-class multi-label hinge loss. Shapes: input (C,) or (N, C); target the same shape,
+    int64 class indices, read up to the first -1 -> (N,) / () with reduction='none'."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _tensor(input, "multilabel_margin_loss", 1, "input")
+    _tensor(target, "multilabel_margin_loss", 2, "target")
+    x, t = input._data, target._data
+    if x.ndim > 2 or (x.ndim == 2 and x.shape[1] == 0) or (x.ndim == 1 and x.size == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch "
+                           f"size, but got: {list(x.shape)}")
+    C = x.shape[-1] if x.ndim else 1
+    if t.shape != x.shape:
+        raise RuntimeError(f"inconsistent target size: {list(t.shape)} for input of size: "
+                           f"{list(x.shape)}")
+    if t.dtype != xp.int64:
+        raise RuntimeError(f"expected scalar type Long but found "
+                           f"{_cap(_backend.from_numpy_dtype(t.dtype))}")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"multilabel_margin_loss_forward_out_frame" not implemented '
+                                  f"for '{_cap(input.dtype)}'")
+    if t.size and (t.min() < -1 or t.max() >= C):
+        raise RuntimeError("argument #2 'target' is out of range")
+    x2 = input.reshape(-1, C)
+    out = MultilabelMarginLoss.apply(x2, t.reshape(-1, C), reduction)
+    if reduction == "none" and x.ndim < 2:
+        out = out.reshape(())
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# ctc_loss: the forward-backward algorithm (Graves et al. 2006) in log space
+# ---------------------------------------------------------------------------------------------
+def _logsumexp3(a, b, c):
+    return xp.logaddexp(xp.logaddexp(a, b), c)
+
+
+def _shift_right(a, k, fill):
+    """a moved k places along the last axis, the first k entries filled with `fill`."""
+    out = xp.full_like(a, fill)
+    out[:, k:] = a[:, :a.shape[1] - k]
+    return out
+
+
+def _shift_left(a, k, fill):
+    out = xp.full_like(a, fill)
+    out[:, :a.shape[1] - k] = a[:, k:]
+    return out
+
+
+class CtcLoss(Function):
+    """loss[n] = -log sum over alignments of prod_t p[t, n, path_t], summed by the
+    alpha recursion over the extended label sequence (blank, l1, blank, l2, ..., blank)
+    grad: d/dlp[t, n, c] = exp(lp) - exp(log sum_{s: l'_s = c} alpha beta + loss - lp)
+    (PyTorch's formula: it is the gradient for the logits of a log_softmax, returned as the
+    gradient of log_probs; both agree once it flows back through log_softmax)"""
+
+    @staticmethod
+    def forward(ctx, lp, ext, skip, input_lengths, target_lengths, zero_infinity):
+        """lp (T, N, C); ext (N, L) the extended labels, L = 2 * max target length + 1;
+        skip (N, L): may a path jump from s - 2 to s (a label differing from the one before)."""
+        T, N, C = lp.shape
+        L = ext.shape[1]
+        ninf = -xp.inf
+        # lp at the extended labels: lpe[t, n, s] = lp[t, n, ext[n, s]]
+        lpe = xp.take_along_axis(lp, xp.broadcast_to(ext[None], (T, N, L)), axis=2)
+        alpha = xp.full((T, N, L), ninf, dtype=lp.dtype)
+        alpha[0, :, 0] = lpe[0, :, 0]
+        if L > 1:
+            alpha[0, :, 1] = xp.where(target_lengths > 0, lpe[0, :, 1], ninf)
+        for t in range(1, T):          # the recursion runs over time; batch and s are arrays
+            prev = alpha[t - 1]
+            two_back = xp.where(skip, _shift_right(prev, 2, ninf), ninf)
+            alpha[t] = lpe[t] + _logsumexp3(prev, _shift_right(prev, 1, ninf), two_back)
+        # the path ends on the last label or the blank after it, at each sample's last frame
+        batch = xp.arange(N)
+        last_t = input_lengths - 1
+        end = 2 * target_lengths
+        final = alpha[last_t, batch]
+        nll = -xp.logaddexp(final[batch, end],
+                            xp.where(end > 0, final[batch, xp.maximum(end - 1, 0)], ninf))
+        ctx.save_for_backward(lp, lpe, alpha, nll)
+        ctx.tensors = ext, skip, input_lengths, target_lengths, zero_infinity
+        if zero_infinity:
+            nll = xp.where(xp.isinf(nll), 0, nll)
+        return nll.astype(lp.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        lp, lpe, alpha, nll = ctx.saved_tensors
+        ext, skip, input_lengths, target_lengths, zero_infinity = ctx.tensors
+        T, N, C = lp.shape
+        L = ext.shape[1]
+        ninf = -xp.inf
+        batch = xp.arange(N)
+        end = 2 * target_lengths
+        # beta[t, n, s]: log-probability of finishing from (t, s), lp[t] included (as PyTorch)
+        beta = xp.full((T, N, L), ninf, dtype=lp.dtype)
+        start = xp.full((N, L), ninf, dtype=lp.dtype)
+        skip_next = _shift_left(skip, 2, False)        # may a path jump from s to s + 2
+        for t in range(T - 1, -1, -1):
+            at_end = input_lengths - 1 == t
+            if at_end.any():
+                start.fill(ninf)
+                start[batch, end] = lpe[t, batch, end]
+                last = xp.maximum(end - 1, 0)
+                start[batch, last] = xp.where(end > 0, lpe[t, batch, last], start[batch, last])
+            if t < T - 1:
+                nxt = beta[t + 1]
+                two = xp.where(skip_next, _shift_left(nxt, 2, ninf), ninf)
+                inner = lpe[t] + _logsumexp3(nxt, _shift_left(nxt, 1, ninf), two)
+            else:
+                inner = start
+            beta[t] = xp.where(at_end[:, None], start,
+                               xp.where((t < input_lengths - 1)[:, None], inner, ninf))
+        # sum of alpha * beta over the positions s carrying each class c, by a shifted exp and
+        # a product with the (N, L, C) one-hot of the extended labels
+        ab = alpha + beta
+        shift = ab.max(axis=2, keepdims=True)
+        shift = xp.where(xp.isfinite(shift), shift, 0)
+        one_hot = (ext[:, :, None] == xp.arange(C)).astype(lp.dtype)
+        summed = xp.einsum("tnl,nlc->tnc", xp.exp(ab - shift), one_hot)
+        with xp.errstate(over="ignore", invalid="ignore"):
+            grad = xp.exp(lp) - summed * xp.exp(shift + nll[None, :, None] - lp)
+        keep = xp.arange(T)[:, None] < input_lengths[None, :]        # frames inside the input
+        if zero_infinity:
+            keep = keep & ~xp.isinf(nll)[None, :]     # (their gradient is NaN: select, not scale)
+        grad = xp.where(keep[:, :, None], grad, 0)
+        return grad * g[None, :, None], None, None, None, None, None
+
+
+def _lengths(value, name):
+    """input_lengths / target_lengths as an int64 array (from a Tensor, list or tuple)."""
+    if isinstance(value, Tensor):
+        if value._data.dtype.kind not in "iu":
+            raise RuntimeError(f"{name} must be integral")
+        return value._data.reshape(-1).astype(xp.int64)
+    if isinstance(value, (list, tuple)):
+        return xp.asarray(value, dtype=xp.int64).reshape(-1)
+    raise TypeError(f"ctc_loss(): argument '{name}' must be tuple of ints or Tensor, not "
+                    f"{type(value).__name__}")
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    """Connectionist Temporal Classification loss.
+
+    Shapes: log_probs (T, N, C) (log_softmax output) or unbatched (T, C); targets (N, S)
+    padded, or 1-D with the targets concatenated; input_lengths, target_lengths (N,) ->
+    (N,) with reduction='none', else () ('mean' divides each loss by its target length first).
+    zero_infinity turns the infinite losses of impossible alignments (and their gradients)
+    into 0."""
+    _tensor(log_probs, "ctc_loss", 1, "log_probs")
+    _tensor(targets, "ctc_loss", 2, "targets")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    lp_array = log_probs._data
+    if lp_array.dtype.kind != "f":
+        raise NotImplementedError(f"\"ctc_loss_cpu\" not implemented for "
+                                  f"'{_cap(log_probs.dtype)}'")
+    unbatched = lp_array.ndim == 2
+    if unbatched:
+        log_probs = log_probs.unsqueeze(1)
+        lp_array = log_probs._data
+        targets_array = targets._data.reshape(1, -1)
+    else:
+        targets_array = targets._data
+    T, N, C = lp_array.shape
+    in_len = _lengths(input_lengths, "input_lengths")
+    tg_len = _lengths(target_lengths, "target_lengths")
+    if in_len.size != N:
+        raise RuntimeError("input_lengths must be of size batch_size")
+    if tg_len.size != N:
+        raise RuntimeError("target_lengths must be of size batch_size")
+    if not 0 <= blank < C:
+        raise RuntimeError("blank must be in label range")
+    where = " (while checking arguments for ctc_loss_allocate_outputs)"
+    for name, lengths, limit in (("input_lengths", in_len, T), ("target_lengths", tg_len, None)):
+        if lengths.size and lengths.min() < 0:
+            raise RuntimeError(f"Expected {name} to have value at least 0, but got value "
+                               f"{int(lengths.min())}{where}")
+        if limit is not None and lengths.size and lengths.max() > limit:
+            raise RuntimeError(f"Expected {name} to have value at most {limit}, but got value "
+                               f"{int(lengths.max())}{where}")
+    S = int(tg_len.max()) if N else 0
+    if targets_array.ndim == 1 and not unbatched:
+        # concatenated targets: cut them into a padded (N, S) array
+        if targets_array.shape[0] != tg_len.sum():
+            raise RuntimeError(f"Expected tensor to have size {int(tg_len.sum())} at dimension "
+                               f"0, but got size {targets_array.shape[0]} for argument #2 "
+                               f"'targets'{where}")
+        starts = xp.concatenate([[0], xp.cumsum(tg_len)[:-1]]).astype(xp.int64)
+        position = starts[:, None] + xp.arange(S)
+        inside = xp.arange(S) < tg_len[:, None]
+        padded = xp.where(inside, targets_array[xp.minimum(position, max(targets_array.size - 1,
+                                                                            0))], blank)
+    else:
+        if targets_array.shape[1] < S:
+            raise RuntimeError(f"Expected tensor to have size at least {S} at dimension 1, but "
+                               f"got size {targets_array.shape[1]} for argument #2 "
+                               f"'targets'{where}")
+        padded = targets_array[:, :S]
+    padded = xp.asarray(padded).astype(xp.int64).reshape(N, S)
+    # extended labels: blank, l1, blank, l2, ..., blank; label positions past a sample's length
+    # are never reached, so any class index will do there
+    ext = xp.full((N, 2 * S + 1), blank, dtype=xp.int64)
+    ext[:, 1::2] = xp.clip(padded, 0, C - 1)
+    skip = xp.zeros(ext.shape, dtype=bool)
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    if T == 0 or N == 0:
+        raise RuntimeError("ctc_loss: empty log_probs are not supported")
+    loss = CtcLoss.apply(log_probs, ext, skip, in_len, tg_len, zero_infinity)
+    if reduction == "mean":
+        lengths = xp.maximum(tg_len, 1).astype(lp_array.dtype)
+        from .._tensor import _make
+        return (loss / _make(lengths)).mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss.reshape(()) if unbatched else loss

@@ -575,13 +575,13 @@ class ConstantPad(Function):
 
 class IndexPad(Function):
     """out = x gathered along each padded axis by an index map (reflect, replicate, circular)
-    grad: dx = g scatter-added back through the same index maps, last axis first"""
+    grad: dx = g summed back through the same index maps, last axis first"""
 
     @staticmethod
     def forward(ctx, x, maps):
         ctx.shapes = []
         out = x
-        for axis, index in maps:
+        for axis, index, before in maps:
             ctx.shapes.append(out.shape)
             out = xp.take(out, index, axis=axis)
         ctx.maps = maps
@@ -589,11 +589,27 @@ class IndexPad(Function):
 
     @staticmethod
     def backward(ctx, g):
-        for (axis, index), shape in zip(reversed(ctx.maps), reversed(ctx.shapes)):
-            grad = xp.zeros(shape, dtype=g.dtype)
-            _backend.scatter_add(grad, (slice(None),) * axis + (index,), g)
-            g = grad
+        for (axis, index, before), shape in zip(reversed(ctx.maps), reversed(ctx.shapes)):
+            g = _gather_back(g, axis, index, before, shape)
         return g
+
+
+def _gather_back(g, axis, index, before, shape):
+    """The gradient of xp.take(x, index, axis): output position k reads x[index[k]]. The
+    positions of the copied middle (index[k] == k - before) form one block and go back as one
+    slice; only the few border positions (the pads) are scatter-added one pad-column at a
+    time."""
+    grad = xp.zeros(shape, dtype=g.dtype)
+    g_ax, grad_ax = xp.moveaxis(g, axis, 0), xp.moveaxis(grad, axis, 0)
+    k = xp.arange(len(index))
+    core = index == k - before
+    (inside,) = xp.nonzero(core)
+    if inside.size:
+        first, last = inside[0], inside[-1] + 1
+        grad_ax[index[first]:index[first] + last - first] = g_ax[first:last]
+    for position in xp.nonzero(~core)[0]:      # a loop over pad widths, not over elements
+        grad_ax[index[position]] += g_ax[position]
+    return grad
 
 
 def pad(input, pad, mode="constant", value=None):
@@ -626,7 +642,7 @@ def pad(input, pad, mode="constant", value=None):
             "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
-    maps = [(axis, _pad_index(mode, x.shape, axis, before, after))
+    maps = [(axis, _pad_index(mode, x.shape, axis, before, after), before)
             for axis, before, after in sides]
     return node_name(IndexPad.apply(input, maps), _PAD_NODES[mode].format(n=n))
 
@@ -678,3 +694,435 @@ def _pad_index(mode, shape, axis, before, after):
     # circular: PyTorch crops the negative pads first and wraps around what is left
     start, stop = max(-before, 0), size - max(-after, 0)
     return start + (xp.arange(-max(before, 0), stop - start + max(after, 0)) % (stop - start))
+
+
+# ---------------------------------------------------------------------------------------------
+# pixel_shuffle, pixel_unshuffle, channel_shuffle: pure rearrangements (a reshape, a transpose
+# and a copy; PyTorch returns new contiguous tensors here, not views)
+# ---------------------------------------------------------------------------------------------
+def _shuffle_axes(lead, order):
+    return tuple(range(lead)) + tuple(lead + i for i in order)
+
+
+def _pixel_shuffle(x, r):
+    *lead, C, H, W = x.shape
+    c = C // (r * r)
+    y = x.reshape(*lead, c, r, r, H, W).transpose(_shuffle_axes(len(lead), (0, 3, 1, 4, 2)))
+    return xp.ascontiguousarray(y.reshape(*lead, c, H * r, W * r))
+
+
+def _pixel_unshuffle(x, r):
+    *lead, c, H, W = x.shape
+    h, w = H // r, W // r
+    y = x.reshape(*lead, c, h, r, w, r).transpose(_shuffle_axes(len(lead), (0, 2, 4, 1, 3)))
+    return xp.ascontiguousarray(y.reshape(*lead, c * r * r, h, w))
+
+
+def _channel_shuffle(x, groups):
+    N, C, *rest = x.shape
+    y = x.reshape(N, groups, C // groups, *rest).swapaxes(1, 2).reshape(x.shape)
+    return xp.ascontiguousarray(y)    # (a reshape over size-1 dims can stay a strided view)
+
+
+class PixelShuffle(Function):
+    """out[*, c, h*r + i, w*r + j] = x[*, c*r*r + i*r + j, h, w]
+    grad: dx = pixel_unshuffle(g, r)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, r):
+        ctx.r = r
+        return _pixel_shuffle(x, r)
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):   # create_graph: the inverse op, recorded in the graph
+            return PixelUnshuffle.apply(g, ctx.r)
+        return _pixel_unshuffle(g, ctx.r)
+
+
+class PixelUnshuffle(Function):
+    """out[*, c*r*r + i*r + j, h, w] = x[*, c, h*r + i, w*r + j]
+    grad: dx = pixel_shuffle(g, r)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, r):
+        ctx.r = r
+        return _pixel_unshuffle(x, r)
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return PixelShuffle.apply(g, ctx.r)
+        return _pixel_shuffle(g, ctx.r)
+
+
+class ChannelShuffle(Function):
+    """out[n, k*groups + j] = x[n, j*(C/groups) + k]    (channels read as a (groups, C/groups)
+    grid and transposed)
+    grad: dx = channel_shuffle(g, C/groups)   (the transpose back)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, groups):
+        ctx.inverse = x.shape[1] // groups
+        return _channel_shuffle(x, groups)
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return ChannelShuffle.apply(g, ctx.inverse)
+        return _channel_shuffle(g, ctx.inverse)
+
+
+def _factor(fname, name, value):
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{fname}(): argument '{name}' (position 2) must be int, not "
+                        f"{type(value).__name__}")
+
+
+def pixel_shuffle(input, upscale_factor):
+    """Move channel blocks into space: (*, C*r*r, H, W) -> (*, C, H*r, W*r), r=upscale_factor
+    (sub-pixel convolution's upsampling step). A new tensor, as in PyTorch."""
+    _tensors("pixel_shuffle", input=input)
+    _factor("pixel_shuffle", "upscale_factor", upscale_factor)
+    shape, r = input._data.shape, upscale_factor
+    if len(shape) < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but "
+                           f"got input with {len(shape)} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    if shape[-3] % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be "
+                           f"divisible by the square of upscale_factor, but input.size(-3)="
+                           f"{shape[-3]} is not divisible by {r * r}")
+    return PixelShuffle.apply(input, r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """Move space into channel blocks: (*, C, H*r, W*r) -> (*, C*r*r, H, W), the inverse of
+    pixel_shuffle."""
+    _tensors("pixel_unshuffle", input=input)
+    _factor("pixel_unshuffle", "downscale_factor", downscale_factor)
+    shape, r = input._data.shape, downscale_factor
+    if len(shape) < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but "
+                           f"got input with {len(shape)} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    for side, size in (("height", shape[-2]), ("width", shape[-1])):
+        if size % r:
+            axis = -2 if side == "height" else -1
+            raise RuntimeError(f"pixel_unshuffle expects {side} to be divisible by "
+                               f"downscale_factor, but input.size({axis})={size} is not "
+                               f"divisible by {r}")
+    return PixelUnshuffle.apply(input, r)
+
+
+def channel_shuffle(input, groups):
+    """Interleave `groups` channel groups (ShuffleNet): (N, C, *) -> (N, C, *), channel
+    j*(C/groups) + k moving to k*groups + j."""
+    _tensors("channel_shuffle", input=input)
+    _factor("channel_shuffle", "groups", groups)
+    shape = input._data.shape
+    if len(shape) <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")
+    if shape[1] % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {shape[1]} "
+                           f"channels and {groups} groups.")
+    return ChannelShuffle.apply(input, groups)
+
+
+def native_channel_shuffle(input, groups):
+    """channel_shuffle (PyTorch's native kernel of the same rearrangement)."""
+    return channel_shuffle(input, groups)
+
+
+# ---------------------------------------------------------------------------------------------
+# pdist: distances between all pairs of rows
+# ---------------------------------------------------------------------------------------------
+def _p_norm(diff, p, axis=-1):
+    """||diff||_p along `axis` (p = 0 counts the non-zeros, p = inf takes the largest)."""
+    a = xp.abs(diff)
+    if p == 0:
+        return (a != 0).sum(axis=axis).astype(diff.dtype)
+    if p == 1:
+        return a.sum(axis=axis)
+    if p == 2:
+        return xp.sqrt((diff * diff).sum(axis=axis))
+    if p == float("inf"):
+        return a.max(axis=axis, initial=0)
+    return (a ** p).sum(axis=axis) ** (1 / p)
+
+
+def _p_norm_grad(diff, dist, p):
+    """d||diff||_p / d diff, with PyTorch's conventions: 0 where the distance is 0 (and, for
+    p < 1, where the difference itself is 0); for p = inf the gradient goes to every entry
+    that attains the maximum."""
+    dist = dist[..., None]
+    if p == 0:
+        return xp.zeros_like(diff)
+    if p == 1:
+        return xp.sign(diff)
+    if p == float("inf"):
+        return xp.sign(diff) * (xp.abs(diff) == dist)
+    safe = xp.where(dist == 0, 1, dist)
+    if p == 2:
+        return xp.where(dist == 0, 0, diff / safe)
+    grad = xp.sign(diff) * (xp.abs(diff) / safe) ** (p - 1)
+    bad = (dist == 0) | ((diff == 0) & (p < 1))
+    return xp.where(bad, 0, grad)
+
+
+class Pdist(Function):
+    """out[k] = ||x[i] - x[j]||_p for the pairs i < j in row-major order
+    grad: dx[i] += g[k] * dd/ddiff,  dx[j] -= g[k] * dd/ddiff   (dd/ddiff from _p_norm_grad)"""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        i, j = xp.triu_indices(x.shape[0], 1)
+        out = _p_norm(x[i] - x[j], p)
+        ctx.save_for_backward(x, out)
+        ctx.p = p
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        n = x.shape[0]
+        if ctx.p == 2:
+            # w[i, j] = g / d for each pair (both ways); dx[i] = sum_j w[i, j] (x[i] - x[j]),
+            # two BLAS-friendly products with no (pairs, features) temporary
+            w = xp.zeros((n, n), dtype=x.dtype)
+            i, j = xp.triu_indices(n, 1)
+            w[i, j] = xp.where(out == 0, 0, g / xp.where(out == 0, 1, out))
+            w += w.T
+            return w.sum(axis=1)[:, None] * x - w @ x
+        i, j = xp.triu_indices(n, 1)
+        pair = g[:, None] * _p_norm_grad(x[i] - x[j], out, ctx.p)
+        grad = xp.zeros_like(x)
+        _backend.scatter_add(grad, i, pair)
+        _backend.scatter_add(grad, j, -pair)
+        return grad
+
+
+def pdist(input, p=2):
+    """The p-norm distance between every pair of rows: input (N, M) -> (N*(N-1)/2,), the
+    upper triangle of the distance matrix row by row (as scipy's pdist)."""
+    _tensors("pdist", input=input)
+    x = input._data
+    if x.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
+    if x.dtype.kind != "f":
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    return Pdist.apply(input, float(p))
+
+
+# ---------------------------------------------------------------------------------------------
+# embedding_bag: embedding followed by a sum, mean or max over each bag, in one node
+# ---------------------------------------------------------------------------------------------
+def _bag_sums(rows, starts, counts):
+    """Sum of rows[starts[b] : starts[b] + counts[b]] per bag b (0 for empty bags). The bags are
+    consecutive blocks of rows, so one add.reduceat over the non-empty bags' starts does it."""
+    out = xp.zeros((len(starts), rows.shape[1]), dtype=rows.dtype)
+    full = counts > 0
+    if full.any():
+        out[full] = xp.add.reduceat(rows, starts[full], axis=0)
+    return out
+
+
+class EmbeddingBag(Function):
+    """out[b] = sum / mean / max over the bag's positions p of weight[idx[p]] (* psw[p] for sum)
+    grad: dweight[idx[p]] += g[b] * psw[p] (sum), g[b] / count[b] (mean), or g[b, d] only at
+    the arg-max position of each feature d (max); dpsw[p] = <g[b], weight[idx[p]]>"""
+
+    _node_name = "EmbeddingBagBackward0"
+
+    @staticmethod
+    def forward(ctx, weight, psw, idx, starts, counts, keep, mode, scale_grad_by_freq):
+        """idx: the flat indices that belong to a bag, bag b being idx[starts[b]:][:counts[b]];
+        keep: 0/1 per position (0 for padding_idx)."""
+        rows = weight[idx]
+        ctx.idx, ctx.starts, ctx.counts, ctx.mode = idx, starts, counts, mode
+        ctx.weight_shape, ctx.scale_grad_by_freq = weight.shape, scale_grad_by_freq
+        bag = xp.repeat(xp.arange(len(starts)), counts)          # the bag of each position
+        ctx.bag = bag
+        if mode == "max":
+            # padded positions can never win; a bag with no real position gives 0
+            rows = xp.where(keep[:, None] > 0, rows, -xp.inf)
+            out = xp.zeros((len(starts), weight.shape[1]), dtype=weight.dtype)
+            full = counts > 0
+            if full.any():
+                out[full] = xp.maximum.reduceat(rows, starts[full], axis=0)
+            # the first position attaining the maximum, per bag and feature (PyTorch's choice)
+            position = xp.where(rows == out[bag], xp.arange(len(idx))[:, None], len(idx))
+            arg = xp.full(out.shape, len(idx))
+            if full.any():
+                arg[full] = xp.minimum.reduceat(position, starts[full], axis=0)
+            ctx.arg = arg
+            out[arg == len(idx)] = 0
+            return out
+        ctx.keep = keep
+        scale = keep.astype(weight.dtype)
+        if psw is not None:
+            scale = scale * psw
+        ctx.save_for_backward(weight, scale)
+        out = _bag_sums(rows * scale[:, None], starts, counts)
+        if mode == "mean":
+            n = _bag_sums(keep[:, None].astype(weight.dtype), starts, counts)
+            ctx.bag_size = xp.maximum(n, 1)
+            out /= ctx.bag_size
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        n, dim = ctx.weight_shape
+        idx, bag = ctx.idx, ctx.bag
+        gw = gpsw = None
+        if ctx.mode == "max":
+            if ctx.needs_input_grad[0]:
+                gw = xp.zeros((n, dim), dtype=g.dtype)
+                won = ctx.arg < len(idx)
+                rows = idx[ctx.arg[won]]
+                columns = xp.nonzero(won)[1]
+                _backend.scatter_add(gw, (rows, columns), g[won])
+            return gw, None
+        weight, scale = ctx.saved_tensors
+        if ctx.mode == "mean":
+            g = g / ctx.bag_size
+        if ctx.needs_input_grad[0]:
+            per_position = g[bag] * scale[:, None]
+            if ctx.scale_grad_by_freq:
+                counts = xp.bincount(idx, minlength=n)
+                per_position /= counts[idx][:, None]
+            gw = xp.zeros((n, dim), dtype=g.dtype)
+            _backend.scatter_add(gw, idx, per_position)
+        if ctx.needs_input_grad[1]:
+            gpsw = (g[bag] * weight[idx]).sum(axis=1) * ctx.keep
+        return gw, gpsw
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
+                  mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
+                  padding_idx=None):
+    """Sum, mean or max of the embeddings in each bag, without building the (positions, dim)
+    lookup as a graph tensor.
+
+    Shapes: input (B, L) (B bags of L indices; offsets None) or flat (n,) with offsets (B,)
+    giving each bag's start (B + 1 with include_last_offset, the last being the end);
+    weight (num_embeddings, dim) -> (B, dim). per_sample_weights (like input) scale each
+    looked-up row (mode='sum' only); positions holding padding_idx are left out of their bag;
+    an empty bag gives zeros."""
+    _tensors("embedding_bag", input=input, weight=weight)
+    if weight._data.dtype == xp.int64 and input._data.dtype.kind == "f":
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage "
+                      "`embedding_bag(weight, input, ...)` is deprecated, and should now be "
+                      "`embedding_bag(input, weight, ...)`.", stacklevel=2)
+        weight, input = input, weight
+    psw = per_sample_weights
+    if psw is not None and input.shape != psw.shape:
+        raise ValueError(f"embedding_bag: If per_sample_weights ({psw.shape}) is not None, "
+                         f"then it must have the same shape as the input ({input.shape})")
+    if weight._data.ndim != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension "
+                         f"{weight._data.ndim}")
+    if input._data.ndim == 2:
+        if offsets is not None:
+            raise ValueError(f"if input is 2D, then offsets has to be None, as input is treated "
+                             f"is a mini-batch of fixed length sequences. However, found "
+                             f"offsets of type {_type_str(offsets)}")
+        B, L = input._data.shape
+        offsets_array = xp.arange(B) * L
+        include_last_offset = False
+        input = input.reshape(-1)
+        psw = None if psw is None else psw.reshape(-1)
+    elif input._data.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        offsets_array = offsets._data
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
+                         f"{input._data.ndim}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
+    idx = input._data
+    for name, array in (("indices", idx), ("offsets", offsets_array)):
+        if array.dtype not in (xp.int64, xp.int32):
+            raise RuntimeError(f"Expected tensor for argument #1 '{name}' to have one of the "
+                               f"following scalar types: Long, Int; but got "
+                               f"torch.{_cap(_backend.from_numpy_dtype(array.dtype))}Tensor instead (while "
+                               f"checking arguments for embedding_bag)")
+    n_rows = weight._data.shape[0]
+    if max_norm is not None:
+        _check_indices(idx, n_rows)
+        _renorm_rows(weight, idx, max_norm, norm_type)
+    if psw is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
+                                  f"per_sample_weights is only supported for mode='sum' (got "
+                                  f"mode='{mode}'). Please open a feature request on GitHub.")
+    starts, counts, used = _bags(offsets_array, idx.size, include_last_offset)
+    idx = idx[:used]
+    _check_indices(idx, n_rows)
+    if padding_idx is not None:
+        if not -n_rows <= padding_idx < n_rows:
+            raise RuntimeError(f"padding_idx must be within the number of embeddings, "
+                               f"-{n_rows} through {n_rows - 1}, but got {padding_idx}")
+        padding_idx %= n_rows
+        keep = idx != padding_idx
+    else:
+        keep = xp.ones(idx.shape, dtype=bool)
+    if psw is not None and used != psw.shape[0]:
+        psw = psw[:used]
+    return EmbeddingBag.apply(weight, psw, idx.astype(xp.int64, copy=False), starts, counts,
+                              keep, mode, scale_grad_by_freq)
+
+
+def _type_str(x):
+    return "<class 'torch.Tensor'>" if isinstance(x, Tensor) else str(type(x))
+
+
+def _check_indices(idx, n_rows):
+    if idx.size and (idx.min() < 0 or idx.max() >= n_rows):
+        bad = int(xp.nonzero((idx < 0) | (idx >= n_rows))[0][0])
+        raise RuntimeError(f"Index {bad} of input takes value {int(idx[bad])} which is not in "
+                           f"the valid range [0, {n_rows})")
+
+
+def _bags(offsets, n, include_last_offset):
+    """(starts, counts, used): each bag's first position and length, and how many leading
+    positions belong to some bag (with include_last_offset the tail after the last offset
+    belongs to none)."""
+    offsets = offsets.astype(xp.int64)
+    if offsets.size == 0:
+        return offsets, offsets, 0
+    if offsets[0] != 0:
+        raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the "
+                           f"mini-batch has to start from position 0. However, got "
+                           f"{int(offsets[0])}")
+    if offsets[-1] > n:
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but got "
+                           f"offsets[-1] of {int(offsets[-1])}")
+    if xp.any(offsets[1:] < offsets[:-1]):
+        raise RuntimeError(f"offsets must be non-decreasing, but got {offsets.tolist()}")
+    if include_last_offset:
+        ends, starts = offsets[1:], offsets[:-1]
+    else:
+        ends, starts = xp.append(offsets[1:], n), offsets
+    used = int(ends[-1]) if ends.size else 0
+    return starts, ends - starts, used

@@ -5,13 +5,16 @@ autograd Function where it pays; this file only gathers them under PyTorch's nam
 # ---------------------------------------------------------------- linear, embedding, dropout, misc
 from .._ops.nn_basic import (linear, bilinear, dropout, dropout1d, dropout2d, dropout3d,
                              alpha_dropout, feature_alpha_dropout, embedding, one_hot, normalize,
-                             pad, cosine_similarity, pairwise_distance)
+                             pad, cosine_similarity, pairwise_distance, pdist, embedding_bag,
+                             pixel_shuffle, pixel_unshuffle, channel_shuffle,
+                             native_channel_shuffle)
 # ---------------------------------------------------------------- activations and softmax
 from .._ops.activation import (relu, relu_, relu6, hardtanh, hardtanh_, leaky_relu,
                                leaky_relu_, prelu, elu, elu_, selu, selu_, celu, celu_, gelu, silu,
                                mish, hardswish, hardsigmoid, sigmoid, tanh, softplus, softsign,
                                logsigmoid, tanhshrink, softshrink, hardshrink, threshold,
-                               threshold_, glu, softmax, log_softmax, softmin)
+                               threshold_, glu, softmax, log_softmax, softmin, rrelu, rrelu_,
+                               gumbel_softmax)
 # ---------------------------------------------------------------- normalisation
 from .._ops.norm import (batch_norm, instance_norm, layer_norm, group_norm, rms_norm,
                           local_response_norm)
@@ -21,4 +24,5 @@ from .._ops.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss
                           poisson_nll_loss, gaussian_nll_loss, margin_ranking_loss,
                           hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss,
                           cosine_embedding_loss, triplet_margin_loss,
-                          triplet_margin_with_distance_loss, multi_margin_loss)
+                          triplet_margin_with_distance_loss, multi_margin_loss,
+                          multilabel_margin_loss, ctc_loss)

@@ -6,22 +6,31 @@ from .linear import Identity, Linear, Bilinear, LazyLinear
 from .flatten import Flatten, Unflatten
 from .dropout import (Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout,
                       FeatureAlphaDropout)
-from .sparse import Embedding
+from .sparse import Embedding, EmbeddingBag
 from .lazy import LazyModuleMixin
 from .distance import PairwiseDistance, CosineSimilarity
+# ---------------------------------------------------------------- padding and shuffles
+from .padding import (ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d,
+                      ZeroPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
+                      ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, CircularPad1d,
+                      CircularPad2d, CircularPad3d)
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
+from .channelshuffle import ChannelShuffle
 # ---------------------------------------------------------------- activations
 from .activation import (ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, CELU, GELU, SiLU, Mish,
                          Hardswish, Hardsigmoid, Hardtanh, Sigmoid, Tanh, Softmax, LogSoftmax,
                          Softmin, Softmax2d, Softplus, Softsign, LogSigmoid, Tanhshrink,
-                         Softshrink, Hardshrink, Threshold, GLU)
+                         Softshrink, Hardshrink, Threshold, GLU, RReLU)
 # ---------------------------------------------------------------- normalisation
 from .batchnorm import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LazyBatchNorm1d, LazyBatchNorm2d,
                         LazyBatchNorm3d)
-from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from .instancenorm import (InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LazyInstanceNorm1d,
+                           LazyInstanceNorm2d, LazyInstanceNorm3d)
 from .normalization import LayerNorm, GroupNorm, RMSNorm, LocalResponseNorm
 # ---------------------------------------------------------------- losses
 from .loss import (L1Loss, MSELoss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntropyLoss, BCELoss,
                    BCEWithLogitsLoss, KLDivLoss, PoissonNLLLoss, GaussianNLLLoss,
                    MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss,
                    MultiLabelSoftMarginLoss, CosineEmbeddingLoss, MultiMarginLoss,
-                   TripletMarginLoss, TripletMarginWithDistanceLoss)
+                   TripletMarginLoss, TripletMarginWithDistanceLoss, MultiLabelMarginLoss,
+                   CTCLoss)

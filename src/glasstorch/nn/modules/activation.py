@@ -71,6 +71,27 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope}{_inplace_str(self.inplace)}"
 
 
+class RReLU(Module):
+    """Randomized leaky ReLU: x if x > 0 else a * x, a ~ U(lower, upper) per element while
+    training, a = (lower + upper) / 2 in eval.
+
+    >>> RReLU(0.1, 0.3)
+    RReLU(lower=0.1, upper=0.3)
+    """
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}{_inplace_str(self.inplace)}"
+
+
 class PReLU(Module):
     """x if x > 0 else a * x, with learned slopes a: one shared (num_parameters=1) or one per
     channel (dim 1 of the input). a starts at `init` (0.25)."""

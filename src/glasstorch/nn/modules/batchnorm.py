@@ -144,7 +144,9 @@ class _LazyNormBase(LazyModuleMixin, _NormBase):
             super().reset_parameters()
 
     def initialize_parameters(self, input):
-        if self.num_features != 0:
+        # as PyTorch: only a layer with something to materialise reads num_features (with
+        # affine=False and track_running_stats=False it stays 0)
+        if self.num_features != 0 or not (self.affine or self.track_running_stats):
             return
         self.num_features = input.shape[1]
         dtype = self._lazy_dtype or _backend.get_default_dtype()
