@@ -6,6 +6,7 @@ dicts (`__getattr__`). Every traversal (parameters, buffers, children, modules, 
 walks these dicts depth-first in definition order.
 """
 from collections import OrderedDict, namedtuple
+import functools
 import itertools
 
 from ..._tensor import Tensor, _make
@@ -133,6 +134,23 @@ class Module:
             self._forward_hooks_with_kwargs.add(handle.id)
         if prepend:
             self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        """hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs), run before this module reads its entries (it may rename keys: old
+        checkpoint formats). with_module=True passes the module first."""
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        if with_module:
+            hook = functools.partial(hook, self)
+        self._load_state_dict_pre_hooks[handle.id] = hook
+        return handle
+
+    def _register_state_dict_hook(self, hook):
+        """hook(module, state_dict, prefix, local_metadata) -> None or a new state_dict, run
+        after this module and its children have written their entries."""
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
         return handle
 
     # ------------------------------------------------------------------ registration
