@@ -1064,10 +1064,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     idx = input._data
     for name, array in (("indices", idx), ("offsets", offsets_array)):
         if array.dtype not in (xp.int64, xp.int32):
+            found = _cap(_backend.from_numpy_dtype(array.dtype))
             raise RuntimeError(f"Expected tensor for argument #1 '{name}' to have one of the "
-                               f"following scalar types: Long, Int; but got "
-                               f"torch.{_cap(_backend.from_numpy_dtype(array.dtype))}Tensor instead (while "
-                               f"checking arguments for embedding_bag)")
+                               f"following scalar types: Long, Int; but got torch.{found}Tensor "
+                               f"instead (while checking arguments for embedding_bag)")
     n_rows = weight._data.shape[0]
     if max_norm is not None:
         _check_indices(idx, n_rows)
