@@ -19,7 +19,7 @@ from ._ops.linalg import matmul, linalg_cross as cross, _cap, _t
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "pinv",
            "matrix_rank", "eigh", "eigvalsh", "svd", "svdvals", "qr", "cholesky", "cross",
-           "matmul", "multi_dot", "LinAlgError"]
+           "matmul", "multi_dot", "matrix_power", "matrix_exp", "LinAlgError"]
 
 
 class _LinAlgError(RuntimeError):
@@ -641,3 +641,87 @@ def _out(result, out):
         return result
     from ._ops.linalg import _out as write
     return write(result, out)
+
+
+# ---------------------------------------------------------------------------------------------
+# matrix functions: matrix_power, matrix_exp
+# ---------------------------------------------------------------------------------------------
+def _check_square_shape(A, name):
+    if A.ndim < 2:
+        raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+
+
+class MatrixPower(Function):
+    """out = A^n (n >= 0; A^0 = I), by repeated squaring
+    grad: dA = sum_{k<n} (A^k)^T g (A^(n-1-k))^T"""
+
+    _node_name = "LinalgMatrixPowerBackward0"
+
+    @staticmethod
+    def forward(ctx, A, n):
+        ctx.save_for_backward(A)
+        ctx.n = n
+        return xp.linalg.matrix_power(A, n)
+
+    @staticmethod
+    def backward(ctx, g):
+        (A,) = ctx.saved_tensors
+        n = ctx.n
+        if n == 0:
+            return xp.zeros_like(A), None
+        powers = [xp.broadcast_to(xp.eye(A.shape[-1], dtype=A.dtype), A.shape)]
+        for _ in range(n - 1):
+            powers.append(powers[-1] @ A)
+        A_t = [_t(P) for P in powers]
+        dA = sum(A_t[k] @ g @ A_t[n - 1 - k] for k in range(n))
+        return dA, None
+
+
+def matrix_power(A, n, *, out=None):
+    """A multiplied by itself n times, for each matrix of A (*, m, m). n = 0 gives the identity,
+    n < 0 the inverse's power (float A only). Integer matrices stay integer for n >= 0."""
+    _check_square_shape(A, "matrix_power")
+    n = int(n)
+    if n < 0:
+        return _out(MatrixPower.apply(inv(A), -n), out)
+    return _out(MatrixPower.apply(A, n), out)
+
+
+def _expm(A):
+    from scipy.linalg import expm
+    return expm(A).astype(A.dtype, copy=False)
+
+
+class MatrixExp(Function):
+    """out = exp(A) = sum_k A^k / k!   (scipy.linalg.expm: scaling and squaring)
+    grad: dA = the upper-right block of exp([[A^T, g], [0, A^T]]) (the Frechet derivative of
+          exp at A^T in the direction g)"""
+
+    _node_name = "LinalgMatrixExpBackward0"
+
+    @staticmethod
+    def forward(ctx, A):
+        ctx.save_for_backward(A)
+        return _expm(A) if A.shape[-1] else A.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        (A,) = ctx.saved_tensors
+        m = A.shape[-1]
+        if m == 0:
+            return xp.zeros_like(A)
+        block = xp.zeros(A.shape[:-2] + (2 * m, 2 * m), A.dtype)
+        A_h = xp.conj(_t(A))
+        block[..., :m, :m] = A_h
+        block[..., m:, m:] = A_h
+        block[..., :m, m:] = g
+        return _expm(block)[..., :m, m:]
+
+
+def matrix_exp(A):
+    """The matrix exponential of each square matrix of A (*, m, m) (float or complex)."""
+    _check_square(A, "matrix_exp")
+    return MatrixExp.apply(A)

@@ -214,3 +214,22 @@ def equal(input, other):
         return False
     a, b = promote(input, other)
     return bool(xp.array_equal(a._data, b._data))
+
+
+# ---------------------------------------------------------------------------------------------
+# membership
+# ---------------------------------------------------------------------------------------------
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """For each element of `elements`, is it among `test_elements`? -> bool tensor shaped like
+    elements (invert=True: is it not?). Either argument may be a number (not both); the two
+    are compared after type promotion, and nan is never found."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError(f"isin() received an invalid combination of arguments - got "
+                        f"({type(elements).__name__}, {type(test_elements).__name__})")
+    a, b = promote(elements, test_elements)
+    for t in (a, b):
+        if isinstance(t, Tensor) and t._data.dtype.kind == "b":
+            raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    a_data = a._data if isinstance(a, Tensor) else xp.asarray(a)
+    b_data = b._data if isinstance(b, Tensor) else xp.asarray(b)
+    return _make(xp.isin(a_data, b_data, assume_unique=assume_unique, invert=invert))

@@ -1,8 +1,10 @@
 """Tensor factories: tensor, as_tensor, from_numpy, zeros/ones/empty/full (+ _like), arange,
-linspace, logspace, eye. Data-type inference follows PyTorch: Python floats take the default
-dtype, ints int64, bools bool; NumPy arrays keep their dtype."""
+linspace, logspace, eye, the x.new_* methods, scalar_tensor, tril/triu_indices. Data-type
+inference follows PyTorch: Python floats take the default dtype, ints int64, bools bool; NumPy
+arrays keep their dtype."""
 import math
 import numbers
+import warnings
 
 from .. import _backend
 from .._backend import xp, ndarray, from_numpy_dtype
@@ -347,3 +349,112 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     if n < 0 or m < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {min(n, m)}")
     return _finish(xp.eye(n, m, dtype=_np_dtype(dtype)), requires_grad, device, out)
+
+
+# ---------------------------------------------------------------------------------------------
+# factories as Tensor methods (x.new_zeros …): dtype and device come from x unless given
+# ---------------------------------------------------------------------------------------------
+def _new_size(fname, size, kwargs):
+    """x.new_zeros(2, 3), x.new_zeros((2, 3)) and x.new_zeros(size=(2, 3)) all mean (2, 3)."""
+    if "size" in kwargs:
+        size = (kwargs.pop("size"),)
+    if kwargs:
+        raise TypeError(f"{fname}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    return _size(size)
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+              pin_memory=False, **kwargs):
+    """A tensor of zeros of `size`, with self's dtype (unless `dtype` is given)."""
+    size = _new_size("new_zeros", size, kwargs)
+    return _finish(xp.zeros(size, _like_dtype(self, dtype)), requires_grad, device)
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+             pin_memory=False, **kwargs):
+    """A tensor of ones of `size`, with self's dtype (unless `dtype` is given)."""
+    size = _new_size("new_ones", size, kwargs)
+    return _finish(xp.ones(size, _like_dtype(self, dtype)), requires_grad, device)
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+              pin_memory=False, **kwargs):
+    """An uninitialised tensor of `size`, with self's dtype (unless `dtype` is given)."""
+    size = _new_size("new_empty", size, kwargs)
+    return _finish(xp.empty(size, _like_dtype(self, dtype)), requires_grad, device)
+
+
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
+             layout=None, pin_memory=False):
+    """A tensor of `size` (a sequence) filled with `fill_value`, with self's dtype."""
+    if not isinstance(size, (tuple, list, Size)):
+        raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    return _finish(xp.full(_size((size,)), _number(fill_value), _like_dtype(self, dtype)),
+                   requires_grad, device)
+
+
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False):
+    """A new leaf holding a copy of `data`, with self's dtype (not the one data implies):
+    an int64 tensor's new_tensor([1.7]) is tensor([1])."""
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()"
+                      ".requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+    return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def new(self, *args, device=None):
+    """Legacy constructor with self's dtype: x.new() (empty), x.new(2, 3) (uninitialised),
+    x.new([1, 2]) (data)."""
+    from .._tensor import _legacy_new
+    return _legacy_new(Tensor, self.dtype, args, device)
+
+
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=None):
+    """A 0-d tensor holding the number `s`, of the default float dtype unless told otherwise
+    (scalar_tensor(3) is tensor(3.))."""
+    if isinstance(s, Tensor):
+        s = s.item()
+    if not isinstance(s, numbers.Number):
+        raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not "
+                        f"{type(s).__name__}")
+    dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
+    return _finish(xp.asarray(s, dtype=dtype.np), requires_grad, device)
+
+
+# ---------------------------------------------------------------------------------------------
+# indices of a triangle: tril_indices, triu_indices
+# ---------------------------------------------------------------------------------------------
+def _triangle_indices(fname, lower, row, col, offset, dtype, device):
+    """2 x N tensor of the (row, col) positions of a row x col matrix's lower (upper) triangle
+    with diagonal `offset`, in row-major order."""
+    check_device(device)
+    for name, n in (("row", row), ("col", col)):
+        if n < 0:
+            raise RuntimeError(f"{name} must be non-negative, got{n}")
+    dtype = _resolve_dtype(dtype) or _backend.int64
+    if dtype.kind != 1:
+        raise NotImplementedError(f"\"{fname}\" not implemented for '{_short_name(dtype)}'")
+    rows, cols = xp.indices((row, col), sparse=True)
+    keep = (cols - rows <= offset) if lower else (cols - rows >= offset)
+    r, c = xp.nonzero(keep)          # row-major order, as PyTorch lists them
+    return _make(xp.stack([r, c]).astype(dtype.np))
+
+
+def _short_name(dtype):
+    from .._tensor import _LEGACY_NAMES
+    return _LEGACY_NAMES[dtype.np][:-len("Tensor")]
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """Indices of the lower triangle (col - row <= offset) of a row x col matrix: (2, N)."""
+    return _triangle_indices("tril_indices", True, row, col, offset, dtype, device)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """Indices of the upper triangle (col - row >= offset) of a row x col matrix: (2, N)."""
+    return _triangle_indices("triu_indices", False, row, col, offset, dtype, device)

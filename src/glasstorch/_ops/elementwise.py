@@ -1105,3 +1105,120 @@ def can_cast(from_, to):
     no complex -> real, nothing non-bool -> bool.)"""
     from .inplace import _can_cast
     return _can_cast(from_, to)
+
+
+# ---------------------------------------------------------------------------------------------
+# more float math: hypot, copysign, ldexp, rad2deg / deg2rad, float_power
+# ---------------------------------------------------------------------------------------------
+class Hypot(Function):
+    """out = sqrt(a**2 + b**2)      (without overflow for large a, b)
+    grad: da = g * a / out,  db = g * b / out"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = _arr(xp.hypot(a, b))
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to_shape(g * a / out, _shape(a)) if need_a else None,
+                sum_to_shape(g * b / out, _shape(b)) if need_b else None)
+
+
+class Copysign(Function):
+    """out = |a| with the sign (bit) of b
+    grad: da = g * out / a (0 where a == 0),  db = 0"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = _arr(xp.copysign(a, b))
+        ctx.save_for_backward(a, out)
+        ctx.b_shape, ctx.b_dtype = _shape(b), getattr(b, "dtype", None)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        if need_a:
+            # out / a is +-1; PyTorch masks a == 0, where it would be 0/0
+            zero = _raw(a) == 0
+            ga = sum_to_shape(_where(zero, 0.0, g * out / a), _shape(a))
+        if need_b:
+            gb = xp.zeros(ctx.b_shape, ctx.b_dtype)
+        return ga, gb
+
+
+def hypot(input, other, *, out=None):
+    """sqrt(input**2 + other**2), broadcast (float tensors; ints are refused, as in PyTorch)."""
+    a, b = promote(_tensor_arg(input, "hypot"), _tensor_arg(other, "hypot", "other"))
+    if a._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"hypot_cpu\" not implemented for "
+                                  f"'{_short_type_name(a._data.dtype)}'")
+    return _out(Hypot.apply(a, b), out)
+
+
+def copysign(input, other, *, out=None):
+    """|input| with the sign of other (a tensor or a number), broadcast; float result."""
+    a, b = promote(_tensor_arg(input, "copysign"), other)
+    a = float_input(a)
+    b = float_input(b) if isinstance(b, Tensor) else float(b)
+    return _out(Copysign.apply(a, b), out)
+
+
+def ldexp(input, other, *, out=None):
+    """input * 2 ** other (both tensors), broadcast; float result."""
+    _tensor_arg(input, "ldexp")
+    _tensor_arg(other, "ldexp", "other")
+    return _out(mul(input, pow(2.0, other)), out)
+
+
+def rad2deg(input, *, out=None):
+    """Radians to degrees: input * 180 / pi (integer and bool inputs give floats)."""
+    return _out(mul(_float_arg(input, "rad2deg"), 180.0 / math.pi), out)
+
+
+def deg2rad(input, *, out=None):
+    """Degrees to radians: input * pi / 180 (integer and bool inputs give floats)."""
+    return _out(mul(_float_arg(input, "deg2rad"), math.pi / 180.0), out)
+
+
+def float_power(input, exponent, *, out=None):
+    """input ** exponent computed in double precision: the result is float64 (complex128 if
+    either operand is complex), whatever the operands' dtypes. Either may be a number."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        _tensor_arg(input, "float_power")
+    is_complex = any(isinstance(v, complex) or (isinstance(v, Tensor) and
+                                                 v._data.dtype.kind == "c")
+                     for v in (input, exponent))
+    wide = _backend.complex128 if is_complex else _backend.float64
+    a, b = (v.to(wide) if isinstance(v, Tensor) else (complex(v) if is_complex else float(v))
+            for v in (input, exponent))
+    return _out(Pow.apply(a, b), out)
+
+
+def float_power_(self, exponent):
+    """In-place float_power: self must already be float64 (complex128), the result's dtype."""
+    is_complex = self._data.dtype.kind == "c" or isinstance(exponent, complex) or (
+        isinstance(exponent, Tensor) and exponent._data.dtype.kind == "c")
+    wide = _backend.complex128 if is_complex else _backend.float64
+    if self._data.dtype != wide.np:
+        raise RuntimeError(f"the base given to float_power_ has dtype "
+                           f"{_short_type_name(self._data.dtype)} but the operation's result "
+                           f"requires dtype {_short_type_name(wide.np)}")
+    from .inplace import make_inplace
+    return make_inplace(float_power)(self, exponent)
+
+
+def _short_type_name(np_dtype):
+    """PyTorch's short name of a dtype in kernel messages ('Float', 'Long', 'ComplexDouble')."""
+    from .._tensor import _LEGACY_NAMES
+    return _LEGACY_NAMES[xp.dtype(np_dtype)][:-len("Tensor")]

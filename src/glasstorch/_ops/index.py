@@ -1312,3 +1312,59 @@ def nonzero(input, *, as_tuple=False):
 def argwhere(input):
     """The (n, ndim) int64 positions of input's nonzero elements (same as nonzero)."""
     return nonzero(input)
+
+
+# ---------------------------------------------------------------------------------------------
+# index_put: x[indices] = values (or +=) as a function of x
+# ---------------------------------------------------------------------------------------------
+class IndexPutAccumulate(Function):
+    """out = x with values added at the positions `indices` name (repeated positions add up)
+    grad: dx = g,  dvalues = g[indices] summed back to values' shape"""
+
+    _node_name = "IndexPutBackward0"   # PyTorch's one node for both forms
+
+    @staticmethod
+    def forward(ctx, x, values, plan):
+        ctx.plan, ctx.value_shape, ctx.value_dtype = plan, values.shape, values.dtype
+        out = x.copy()
+        try:
+            plan.add(out, values)
+        except ValueError:
+            _write(out.copy(), plan, values)   # raises PyTorch's shape-mismatch message
+            raise
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x, need_values = ctx.needs_input_grad[:2]
+        dvalues = None
+        if need_values:
+            dvalues = _cast_grad(_reduce_to(ctx.plan.read(g), ctx.value_shape), ctx.value_dtype)
+        return (g if need_x else None), dvalues, None
+
+
+def index_put(input, indices, values, accumulate=False):
+    """A copy of input with input[indices] = values (accumulate=True: += , where repeated
+    indices add up). `indices` is a tuple of index tensors (integer or bool), one per leading
+    dim; values broadcast to the indexed shape and must have input's dtype."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put(): argument 'indices' (position 2) must be tuple of "
+                        f"Tensors, not {type(indices).__name__}")
+    if not isinstance(values, Tensor):
+        raise TypeError(f"index_put(): argument 'values' (position 3) must be Tensor, not "
+                        f"{type(values).__name__}")
+    if values._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{_dtype_name(input._data)} for the destination and "
+                           f"{_dtype_name(values._data)} for the source.")
+    if len(indices) > input._data.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {input._data.ndim} (got "
+                         f"{len(indices)})")
+    for position, i in enumerate(indices):
+        if not isinstance(i, Tensor):   # PyTorch's Python binding takes tensors only
+            raise TypeError(f"expected Tensor as element {position} in argument 1, but got "
+                            f"{type(i).__name__}")
+    plan = parse_index(input._data.shape, tuple(indices))
+    if accumulate:
+        return IndexPutAccumulate.apply(input, values, plan)
+    return IndexPut.apply(clone(input), values, plan)

@@ -673,3 +673,148 @@ def _promote_all(*operands):
         check_broadcast(*(t._data.shape for t in tensors))
     target = _backend.result_type(*operands)
     return tuple(None if v is None else cast(v, target) for v in operands)
+
+
+# ---------------------------------------------------------------------------------------------
+# logaddexp2, nan_to_num, heaviside, gcd / lcm, nextafter, frexp
+# ---------------------------------------------------------------------------------------------
+class Logaddexp2(Function):
+    """out = log2(2**a + 2**b)       (without overflow)
+    grad: da = g / (1 + 2**(b - a)),  db = g / (1 + 2**(a - b))"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.logaddexp2(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to_shape(g / (2.0 ** (b - a) + 1), _shape(a)) if need_a else None,
+                sum_to_shape(g / (2.0 ** (a - b) + 1), _shape(b)) if need_b else None)
+
+
+class NanToNum(Function):
+    """out = x with nan, +inf, -inf replaced by the given numbers
+    grad: dx = g where x is finite, else 0"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        ctx.finite = xp.isfinite(x)
+        return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.finite, None, None, None
+
+
+class Nextafter(Function):
+    """out = the next float after a in the direction of b
+    grad: da = g,  db = 0            (PyTorch's choice: out moves with a by one ulp)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        ctx.b_dtype = b.dtype
+        return xp.nextafter(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape_a, shape_b = ctx.shapes
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to_shape(g, shape_a) if need_a else None,
+                xp.zeros(shape_b, ctx.b_dtype) if need_b else None)
+
+
+class Frexp(Function):
+    """mantissa, exponent with x = mantissa * 2**exponent, |mantissa| in [0.5, 1) (int32 exponent)
+    grad: dx = g_mantissa / 2**exponent   (the exponent is piecewise constant: no gradient)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        mantissa, exponent = xp.frexp(x)
+        exponent = exponent.astype(xp.int32, copy=False)
+        ctx.exponent = exponent
+        ctx.mark_non_differentiable(exponent)
+        return mantissa, exponent
+
+    @staticmethod
+    def backward(ctx, g_mantissa, g_exponent):
+        return g_mantissa / xp.exp2(ctx.exponent).astype(g_mantissa.dtype, copy=False)
+
+
+def logaddexp2(input, other, *, out=None):
+    """log2(2**input + 2**other) without overflow (float tensors only)."""
+    a, b = promote(_tensor_arg(input, "logaddexp2"), _tensor_arg(other, "logaddexp2", "other"))
+    if a._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"logaddexp2_cpu\" not implemented for "
+                                  f"'{_LEGACY[a._data.dtype.name]}'")
+    return _out(Logaddexp2.apply(a, b), out)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """input with nan -> `nan`, +inf -> `posinf`, -inf -> `neginf` (by default the largest and
+    lowest finite values of input's dtype). Integer and bool inputs come back as a copy."""
+    if _tensor_arg(input, "nan_to_num")._data.dtype.kind not in "fc":
+        return _out(_make(input._data.copy()), out)
+    nan = 0.0 if nan is None else nan
+    return _out(NanToNum.apply(input, nan, posinf, neginf), out)
+
+
+def heaviside(input, values, *, out=None):
+    """The step function: 0 where input < 0, `values` where input == 0, 1 where input > 0
+    (values broadcast against input and must have its dtype). No gradient, as in PyTorch."""
+    x = _tensor_arg(input, "heaviside")._data
+    v = _tensor_arg(values, "heaviside", "values")._data
+    if x.dtype != v.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    check_broadcast(x.shape, v.shape)
+    result = xp.where(x == 0, v, (x > 0).astype(x.dtype, copy=False)).astype(x.dtype, copy=False)
+    return _out(_make(result), out)
+
+
+def _integer_pair(fname, input, other):
+    """Both tensors promoted to their common dtype, which must be an integer one."""
+    a, b = promote(_tensor_arg(input, fname), _tensor_arg(other, fname, "other"))
+    if a._data.dtype.kind not in "iu":
+        raise NotImplementedError(f"\"{fname}_cpu\" not implemented for "
+                                  f"'{_LEGACY[a._data.dtype.name]}'")
+    return a._data, b._data
+
+
+def gcd(input, other, *, out=None):
+    """Greatest common divisor, elementwise (integer tensors; gcd(0, 0) = 0)."""
+    a, b = _integer_pair("gcd", input, other)
+    return _out(_make(xp.gcd(a, b)), out)
+
+
+def lcm(input, other, *, out=None):
+    """Least common multiple, elementwise, non-negative (integer tensors; 0 if either is 0)."""
+    a, b = _integer_pair("lcm", input, other)
+    return _out(_make(xp.lcm(a, b)), out)
+
+
+def nextafter(input, other, *, out=None):
+    """The next representable float after input towards other (float tensors)."""
+    a, b = promote(_tensor_arg(input, "nextafter"), _tensor_arg(other, "nextafter", "other"))
+    if a._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"nextafter_cpu\" not implemented for "
+                                  f"'{_LEGACY[a._data.dtype.name]}'")
+    return _out(Nextafter.apply(a, b), out)
+
+
+def frexp(input, *, out=None):
+    """(mantissa, exponent) with input = mantissa * 2**exponent, |mantissa| in [0.5, 1);
+    exponent is int32. Returns torch.return_types.frexp."""
+    from .. import return_types
+    if _tensor_arg(input, "frexp")._data.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    mantissa, exponent = Frexp.apply(input)
+    if out is not None:
+        mantissa, exponent = _out(mantissa, out[0]), _out(exponent, out[1])
+    return return_types.frexp(mantissa, exponent)

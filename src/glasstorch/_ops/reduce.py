@@ -1254,3 +1254,278 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     for _ in range(builtins.min(n, input._data.shape[a])):  # n small: one node per order
         input = Diff.apply(input, a)
     return input
+
+
+# ---------------------------------------------------------------------------------------------
+# logcumsumexp
+# ---------------------------------------------------------------------------------------------
+def _logcumsumexp(x, axis, reverse=False):
+    """log(cumsum(exp(x))) along `axis` (from the end if `reverse`), without overflow: one
+    logaddexp ufunc scan."""
+    if reverse:
+        return xp.flip(xp.logaddexp.accumulate(xp.flip(x, axis), axis=axis), axis)
+    return xp.logaddexp.accumulate(x, axis=axis)
+
+
+class LogCumSumExp(Function):
+    """out_i = log(exp(x_0) + … + exp(x_i)) along `axis`
+    grad: dx_j = sum_{i>=j} g_i exp(x_j - out_i), summed in log space separately for the
+          positive and the negative g_i (so neither exp can overflow)"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        out = x.copy() if x.ndim == 0 else _logcumsumexp(x, axis)
+        ctx.save_for_backward(x, out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        if x.ndim == 0:
+            return g
+        with xp.errstate(divide="ignore"):
+            log_g = xp.log(xp.abs(g))
+        total = xp.zeros_like(g)
+        for sign in (1, -1):
+            part = xp.where(sign * g > 0, log_g - out, -xp.inf)
+            total = total + sign * xp.exp(x + _logcumsumexp(part, ctx.axis, reverse=True))
+        return total.astype(x.dtype, copy=False)
+
+
+def logcumsumexp(input, dim, *, out=None):
+    """log(cumsum(exp(input))) along `dim`, computed stably; float inputs only."""
+    _check_tensor("logcumsumexp", input)
+    if input._data.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
+                                  f"'{_type_name(input._data)}'")
+    a = _one_dim("logcumsumexp", input, dim)
+    return _out(LogCumSumExp.apply(input, a), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# distances and norms: dist, renorm
+# ---------------------------------------------------------------------------------------------
+def dist(input, other, p=2):
+    """The p-norm of (input - other), broadcast, over all elements: a 0-d tensor.
+    p may be 0 (count of differing elements), inf or -inf."""
+    from .. import linalg
+    _check_tensor("dist", input)
+    for t in (input, other):
+        if t._data.dtype.kind not in "fc":
+            raise RuntimeError(f"norm(): input dtype should be either floating point or "
+                               f"complex. Got {_type_name(t._data)} instead.")
+    return node_name(linalg.vector_norm(input - other, p), "DistBackward0")
+
+
+def renorm(input, p, dim, maxnorm, *, out=None):
+    """Each slice along `dim` whose p-norm exceeds maxnorm is scaled down to norm maxnorm
+    (PyTorch's factor maxnorm / (norm + 1e-7)); the others are kept. Shape: as input."""
+    from .. import linalg
+    from .pointwise import where
+    _check_tensor("renorm", input)
+    ndim = input._data.ndim
+    if ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {ndim} dimensions")
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {_type_name(input._data)}")
+    a = wrap_dim(dim, ndim)
+    others = tuple(i for i in range(ndim) if i != a)
+    norms = linalg.vector_norm(input, p, others, keepdim=True)
+    factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    return _out(node_name(input * factor, "RenormBackward0"), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# histograms (counts are not differentiable; no graph is recorded)
+# ---------------------------------------------------------------------------------------------
+def _check_bins(bins):
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
+                           f"dimension 0")
+
+
+def histc(input, bins=100, min=0, max=0, *, out=None):
+    """Counts of input's elements in `bins` equal-width bins over [min, max] (elements outside
+    are ignored; the last bin includes max). min = max = 0 means the data's own range.
+    Returns input's dtype, shape (bins,)."""
+    _check_tensor("histc", input)
+    x = input._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_type_name(x)}'")
+    bins = _as_int("histc", bins, "bins")
+    _check_bins(bins)
+    lo, hi = float(min), float(max)
+    if lo == hi and x.size:
+        lo, hi = float(x.min()), float(x.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1          # PyTorch widens an empty range by 1 each way
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
+    if lo > hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    counts, _ = xp.histogram(x, bins=bins, range=(lo, hi))
+    return _out(_make(counts.astype(x.dtype)), out)
+
+
+def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
+    """Histogram of input's (flattened) elements: `bins` equal-width bins over `range` (the
+    data's min and max by default), or the bin edges given as a 1-d tensor. `weight` weights
+    each element; `density` normalises to a probability density.
+    Returns torch.return_types.histogram(hist (nbins,), bin_edges (nbins + 1,))."""
+    _check_tensor("histogram", input)
+    x = input._data.reshape(-1)
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{_type_name(x)}'")
+    if isinstance(bins, Tensor):
+        edges = bins._data
+    else:
+        bins = _as_int("histogram", bins, "bins")
+        _check_bins(bins)
+        edges = bins
+    w = None if weight is None else weight._data.reshape(-1)
+    hist, edges = xp.histogram(x, bins=edges, range=range, weights=w, density=density)
+    result = return_types.histogram(_make(hist.astype(x.dtype)), _make(edges.astype(x.dtype)))
+    if out is not None:
+        result = return_types.histogram(_out(result[0], out[0]), _out(result[1], out[1]))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# covariance and correlation (built from differentiable ops: gradients come for free)
+# ---------------------------------------------------------------------------------------------
+def _check_weights(name, w, n, integral):
+    if w._data.ndim > 1:
+        raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got "
+                           f"{name} with {w._data.ndim} dimensions")
+    if w._data.size != n:
+        raise RuntimeError(f"cov(): expected {name} to have the same numel as there are "
+                           f"observations in the input but got {w._data.size} != {n}")
+    kind = w._data.dtype.kind
+    if integral and kind not in "iu":
+        raise RuntimeError(f"cov(): expected {name} to have integral dtype but got {name} "
+                           f"with {_type_name(w._data)} dtype")
+    if not integral and kind != "f":
+        raise RuntimeError(f"cov(): expected {name} to have floating point dtype but got "
+                           f"{name} with {_type_name(w._data)} dtype")
+    if w._data.size and w._data.min() < 0:
+        raise RuntimeError(f"cov(): {name} cannot be negative")
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """Covariance of the variables in the rows of input (observations in the columns):
+    (V, N) -> (V, V); a 1-d input is one variable -> 0-d. fweights (integer repeat counts)
+    and aweights (float importance weights) weight the N observations.
+
+    With w = fweights * aweights: avg = sum(x w) / sum(w), and the normaliser is
+    sum(w) - correction * sum(w * aweights) / sum(w) (sum(w) - correction without aweights)."""
+    _check_tensor("cov", input)
+    ndim = input._data.ndim
+    if ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
+                           f"input with {ndim} dimensions")
+    x = input if ndim == 2 else input.reshape(1, -1)
+    x = float_input(x)
+    n = x._data.shape[1]
+    w = None
+    if fweights is not None:
+        _check_weights("fweights", fweights, n, integral=True)
+        w = fweights
+    if aweights is not None:
+        _check_weights("aweights", aweights, n, integral=False)
+        w = aweights if w is None else w * aweights
+    if w is None:
+        w_sum = n
+        avg = x.mean(1, keepdim=True)
+        norm = n - correction
+    else:
+        w = w.to(x.dtype)
+        w_sum = w.sum()
+        avg = (x * w).sum(1, keepdim=True) / w_sum
+        if correction == 0:
+            norm = w_sum
+        elif aweights is None:
+            norm = w_sum - correction
+        else:
+            norm = w_sum - correction * (w * aweights).sum() / w_sum
+    norm_value = float(norm.item() if isinstance(norm, Tensor) else norm)
+    if norm_value <= 0:
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the number of observations.", UserWarning, stacklevel=2)
+        norm = 0.0 if not isinstance(norm, Tensor) else norm * 0
+    centred = x - avg
+    weighted = centred if w is None else centred * w
+    c = weighted @ (centred.mT.conj() if centred.is_complex() else centred.mT)
+    c = c / norm
+    return c.reshape(()) if ndim < 2 else c
+
+
+def corrcoef(input):
+    """Pearson correlation coefficients of the rows of input: cov / (std_i std_j), clipped
+    to [-1, 1]. (V, N) -> (V, V); 1-d -> 0-d."""
+    from .pointwise import clamp
+    c = cov(input)
+    if c._data.ndim == 0:
+        return c / c
+    std = c.diagonal().sqrt()
+    c = c / std.unsqueeze(1) / std.unsqueeze(0)
+    return clamp(c, -1, 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# trapezoidal integration
+# ---------------------------------------------------------------------------------------------
+def _trapezoid_parts(name, y, x, dx, dim):
+    """(width of each interval, sum of each interval's two heights), along `dim`."""
+    from .shape import narrow
+    _check_tensor(name, y)
+    a = _one_dim(name, y, dim)
+    n = y._data.shape[a]
+    if n == 0:
+        return None, a
+    heights = narrow(y, a, 1, n - 1) + narrow(y, a, 0, n - 1)
+    if x is None:
+        return (1 if dx is None else dx, heights), a
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                        f"(Tensor, {type(x).__name__})")
+    if x._data.ndim == 1:
+        if x._data.shape[0] != n:
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
+        widths = x[1:] - x[:-1]
+        widths = widths.reshape((-1,) + (1,) * (y._data.ndim - a - 1))
+    else:
+        widths = diff(x, dim=dim)
+    return (widths, heights), a
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The integral of y along `dim` by the trapezoidal rule: sum over intervals of
+    width * (left + right) / 2, with widths from the sample points x (1-d, or shaped like y),
+    or a constant spacing dx (default 1). The dim is removed; integer y gives floats."""
+    parts, a = _trapezoid_parts("trapezoid", y, x, dx, dim)
+    if parts is None:   # no samples: an integral of 0 (in y's dtype, even an integer one)
+        shape = y._data.shape[:a] + y._data.shape[a + 1:]
+        return _make(xp.zeros(shape, y._data.dtype))
+    widths, heights = parts
+    return (widths * heights).sum(a) / 2
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoidal integral along `dim`: size n -> n - 1 (see trapezoid)."""
+    parts, a = _trapezoid_parts("cumulative_trapezoid", y, x, dx, dim)
+    if parts is None:
+        return _make(xp.zeros(y._data.shape, _backend.get_default_dtype().np
+                              if y._data.dtype.kind in "biu" else y._data.dtype))
+    widths, heights = parts
+    return cumsum(widths * heights, a) / 2
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """The older name of trapezoid."""
+    return trapezoid(y, x, dx=dx, dim=dim)

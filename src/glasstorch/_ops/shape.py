@@ -1211,3 +1211,527 @@ def triu(input, diagonal=0, *, out=None):
     if input._data.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
     return _out(Triu.apply(input, k=_int(diagonal)), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# repeat_interleave
+# ---------------------------------------------------------------------------------------------
+class RepeatInterleave(Function):
+    """out = each slice i of x along `dim` repeated repeats[i] times, in order
+    grad: dx[i] = the sum of g over the repeats[i] copies of slice i"""
+
+    @staticmethod
+    def forward(ctx, x, repeats, dim):
+        ctx.repeats, ctx.dim, ctx.in_shape = repeats, dim, x.shape
+        return xp.repeat(x, repeats, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        dim, shape = ctx.dim, ctx.in_shape
+        counts = xp.broadcast_to(xp.asarray(ctx.repeats), (shape[dim],))
+        dx = xp.zeros(shape, g.dtype)
+        present = counts > 0
+        if g.shape[dim]:
+            # one segment sum per repeated slice; slices repeated 0 times keep a 0 gradient
+            starts = (xp.cumsum(counts) - counts)[present]
+            dx[_index(dim, present)] = xp.add.reduceat(g, starts, axis=dim)
+        return dx
+
+
+def _check_repeats(repeats):
+    """repeats as an int or a 1-d int64 array, with PyTorch's checks."""
+    if not isinstance(repeats, Tensor):
+        repeats = _int(repeats)
+        if repeats < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        return repeats
+    r = repeats._data
+    if r.dtype.kind not in "iu":
+        raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for "
+                                  f"'{_short_name(r.dtype)}'")
+    if r.ndim > 1:
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+    if r.size and r.min() < 0:
+        raise RuntimeError("repeats can not be negative")
+    return int(r) if r.ndim == 0 else r.astype(xp.int64, copy=False)
+
+
+def _short_name(np_dtype):
+    from .._tensor import _LEGACY_NAMES
+    return _LEGACY_NAMES[np_dtype][:-len("Tensor")]
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Repeat each element (each slice along `dim`) `repeats` times: an int, or a tensor of one
+    count per slice. Without `dim` the input is flattened first. (3,) with repeats 2 -> (6,).
+
+    repeat_interleave(counts) (one argument) gives arange(len(counts)) repeated by counts:
+    the index of the source of each output position."""
+    if repeats is None:
+        counts = input._data
+        if counts.ndim != 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        _check_repeats(input)
+        return _make(xp.repeat(xp.arange(counts.shape[0], dtype=counts.dtype), counts))
+    repeats = _check_repeats(repeats)
+    if dim is None:
+        input, dim = reshape(input, (-1,)), 0
+    else:
+        dim = wrap_dim(dim, input._data.ndim)
+        if input._data.ndim == 0:
+            input = reshape(input, (1,))
+    n = input._data.shape[dim]
+    if not isinstance(repeats, int) and repeats.shape[0] not in (1, n):
+        raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                           f"repeats.size(0) = {repeats.shape[0]} and input.size({dim}) = {n}")
+    if output_size is not None:
+        total = n * repeats if isinstance(repeats, int) else int(
+            xp.broadcast_to(repeats, (n,)).sum())
+        if total != output_size:
+            raise RuntimeError("allocated size does not match required size")
+    return RepeatInterleave.apply(input, repeats=repeats, dim=dim)
+
+
+# ---------------------------------------------------------------------------------------------
+# unfold and as_strided: views built from strides
+# ---------------------------------------------------------------------------------------------
+class Unfold(Function):
+    """out[..., k, ..., j] = x[..., k * step + j, ...]: the windows of `size` along `dim`, every
+    `step`, as a new last dim (a strided view, no copy)
+    grad: dx = each window's gradient added back at its place (windows may overlap)"""
+
+    @staticmethod
+    def forward(ctx, x, dim, size, step):
+        count = (x.shape[dim] - size) // step + 1
+        ctx.args = (x.shape, dim, size, step, count)
+        shape = x.shape[:dim] + (count,) + x.shape[dim + 1:] + (size,)
+        strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + (
+            x.strides[dim],)
+        # overlapping windows share elements: read-only, as expand's view (a write would be
+        # ambiguous)
+        writeable = step >= size and x.flags.writeable
+        return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=writeable)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dim, size, step, count = ctx.args
+        dx = xp.zeros(shape, g.dtype)
+        # loop over the shorter of (window length, number of windows): each pass adds a whole
+        # slab of positions that do not collide with each other
+        if size <= count:
+            for j in range(size):
+                dx[_index(dim, slice(j, j + step * (count - 1) + 1, step))] += g[..., j]
+        else:
+            for k in range(count):
+                window = xp.moveaxis(g[_index(dim, k)], -1, dim)
+                dx[_index(dim, slice(k * step, k * step + size))] += window
+        return dx
+
+
+def unfold(self, dimension, size, step):
+    """All windows of length `size` along `dimension`, taken every `step`, as a view:
+    (..., n, ...) -> (..., (n - size) // step + 1, ..., size)."""
+    ndim = self._data.ndim
+    dim = wrap_dim(dimension, ndim)
+    size, step = _int(size), _int(step)
+    n = self._data.shape[dim] if ndim else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {dim} is {n} but size is "
+                           f"{size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if ndim == 0:   # PyTorch: the one window of the one element, shape (1,)
+        return view(self, (1,))
+    return _view_of(Unfold.apply(self, dim=dim, size=size, step=step), self)
+
+
+class AsStrided(Function):
+    """out = the elements of x's storage at offset + sum_k i_k * stride_k (a view)
+    grad: dx = g added into a zero storage at those positions, read back at x's own"""
+
+    @staticmethod
+    def forward(ctx, x, storage, size, stride, offset, x_positions):
+        ctx.args = (storage.size, size, stride, offset, x_positions, x.shape)
+        flat = storage.reshape(-1)[offset:]
+        itemsize = storage.itemsize
+        return xp.lib.stride_tricks.as_strided(flat, size, tuple(s * itemsize for s in stride))
+
+    @staticmethod
+    def backward(ctx, g):
+        numel, size, stride, offset, x_positions, x_shape = ctx.args
+        storage = xp.zeros(numel, g.dtype)
+        _backend.scatter_add(storage, _positions(size, stride, offset).reshape(-1),
+                             g.reshape(-1))
+        return storage[x_positions].reshape(x_shape), None
+
+
+def _positions(size, stride, offset):
+    """Storage position of every element of a (size, stride, offset) view, shaped `size`."""
+    pos = xp.full(size, offset, dtype=xp.int64)
+    for axis, (n, s) in enumerate(zip(size, stride)):
+        pos = pos + (xp.arange(n) * s).reshape((-1,) + (1,) * (len(size) - axis - 1))
+    return pos
+
+
+def _storage_of(self):
+    """(storage array, self's offset in it in elements): the base's array for a view."""
+    root = self._base._data if self._base is not None else self._data
+    if not root.flags.c_contiguous:
+        raise RuntimeError("as_strided: glasstorch needs the tensor's storage (its base's "
+                           "array) to be contiguous; call .contiguous() first")
+    address = lambda a: a.__array_interface__["data"][0]   # noqa: E731
+    return root, (address(self._data) - address(root)) // root.itemsize
+
+
+def _strided_args(self, size, stride, storage_offset):
+    size, stride = _dim_list(size), _dim_list(stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    storage, own_offset = _storage_of(self)
+    offset = own_offset if storage_offset is None else _int(storage_offset)
+    needed = offset + 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
+    if needed > storage.size:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {offset}, and itemsize {storage.itemsize} requiring a "
+                           f"storage size of {needed * storage.itemsize} are out of bounds for "
+                           f"storage of size {storage.size * storage.itemsize}")
+    return storage, own_offset, size, stride, offset
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of input's storage with the given size, strides and offset (in elements; the
+    offset defaults to input's own). Elements may repeat (stride 0, overlapping windows)."""
+    storage, own_offset, size, stride, offset = _strided_args(input, size, stride,
+                                                              storage_offset)
+    x_stride = tuple(s // input._data.itemsize for s in input._data.strides)
+    x_positions = _positions(input._data.shape, x_stride, own_offset)
+    out = AsStrided.apply(input, storage, size=size, stride=stride, offset=offset,
+                          x_positions=x_positions)
+    return _view_of(out, input)
+
+
+def as_strided_(self, size, stride, storage_offset=None):
+    """In place: self becomes the (size, stride, storage_offset) view of its own storage."""
+    return _become(self, as_strided(self, size, stride, storage_offset))
+
+
+# ---------------------------------------------------------------------------------------------
+# in-place shape changes: squeeze_, unsqueeze_, t_, transpose_, swapaxes_, swapdims_
+# ---------------------------------------------------------------------------------------------
+def _become(self, out):
+    """Make self the view `out` of itself (x.squeeze_() …): self takes out's array and graph
+    node, keeping its identity, and its version counter is bumped as PyTorch does."""
+    from .inplace import check_inplace_allowed
+    check_inplace_allowed(self)
+    self._data = out._data
+    if out._requires_grad:
+        self.grad_fn, self._output_nr, self._requires_grad = out.grad_fn, out._output_nr, True
+    self._bump_version()
+    return self
+
+
+def squeeze_(self, dim=None):
+    return _become(self, squeeze(self, dim))
+
+
+def unsqueeze_(self, dim):
+    return _become(self, unsqueeze(self, dim))
+
+
+def t_(self):
+    return _become(self, t(self))
+
+
+def transpose_(self, dim0, dim1):
+    return _become(self, transpose(self, dim0, dim1))
+
+
+def swapaxes_(self, axis0, axis1):
+    return _become(self, transpose(self, axis0, axis1))
+
+
+def swapdims_(self, dim0, dim1):
+    return _become(self, transpose(self, dim0, dim1))
+
+
+# ---------------------------------------------------------------------------------------------
+# select, sum_to_size, split_with_sizes, hsplit / vsplit / dsplit
+# ---------------------------------------------------------------------------------------------
+def _check_select(input, dim, index, name="select"):
+    """(dim, index) wrapped to be non-negative, with PyTorch's IndexErrors."""
+    shape = input._data.shape
+    if not shape:
+        raise IndexError(f"{name}() cannot be applied to a 0-dim tensor.")
+    dim = wrap_dim(dim, len(shape))
+    index = _int(index)
+    if not -shape[dim] <= index < shape[dim]:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(shape)} at dimension {dim}")
+    return dim, index % shape[dim]
+
+
+def select(input, dim, index):
+    """input[..., index, ...] with `index` at dim `dim` (the dim is removed), as a view."""
+    from .index import getitem
+    dim, index = _check_select(input, dim, index)
+    return getitem(input, (slice(None),) * dim + (index,))
+
+
+def sum_to_size(self, *size):
+    """self summed down to `size`, which self's shape must be expandable from (the adjoint of
+    expand): (2, 3) -> (1, 3) sums dim 0, (2, 3) -> (3,) too."""
+    size = _sizes(size)
+    shape = self._data.shape
+    lead = len(shape) - len(size)
+    if lead < 0 or any(s != n and s != 1 for s, n in zip(size, shape[lead:])):
+        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(shape)}}}.")
+    if size == shape:
+        return self
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size)
+                                      if s == 1 and shape[lead + i] != 1)
+    out = self.sum(dim=axes, keepdim=True) if axes else self
+    return reshape(out, size) if lead else out
+
+
+def split_with_sizes(input, split_sizes, dim=0):
+    """Pieces of the listed sizes along `dim` (they must add up to the dim's size), views."""
+    return split(input, list(split_sizes), dim)
+
+
+def _split_by_direction(name, input, indices_or_sections, dim, min_ndim):
+    ndim = input._data.ndim
+    if ndim < min_ndim:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_ndim} dimension, "
+                           f"but got a tensor with {ndim} dimensions!")
+    spec = indices_or_sections
+    if not isinstance(spec, (tuple, list, Tensor)):
+        n, sections = input._data.shape[dim], _int(spec)
+        if sections == 0 or n % sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the "
+                               f"size of the dimension {n} is not divisible by the split_size "
+                               f"{sections}!")
+    return tensor_split(input, spec, dim)
+
+
+def hsplit(input, indices_or_sections):
+    """tensor_split along dim 1 (dim 0 for 1-d tensors); a number of sections must divide
+    the dim's size evenly."""
+    dim = 1 if input._data.ndim > 1 else 0
+    return _split_by_direction("hsplit", input, indices_or_sections, dim, 1)
+
+
+def vsplit(input, indices_or_sections):
+    """tensor_split along dim 0 of a tensor with at least 2 dims (sections must divide)."""
+    return _split_by_direction("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input, indices_or_sections):
+    """tensor_split along dim 2 of a tensor with at least 3 dims (sections must divide)."""
+    return _split_by_direction("dsplit", input, indices_or_sections, 2, 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# rot90, diagflat, block_diag, cartesian_prod, combinations
+# ---------------------------------------------------------------------------------------------
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees k times in the plane of `dims`, from the first dim towards the
+    second (as numpy.rot90). Built from flip and transpose, which carry the gradient."""
+    dims = _dim_list(dims)
+    ndim = input._data.ndim
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {ndim}")
+    d0, d1 = wrap_dim(dims[0], ndim), wrap_dim(dims[1], ndim)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} "
+                           f"and dim1 = {dims[1]}")
+    k = _int(k) % 4
+    if k == 1:
+        return transpose(flip(input, d1), d0, d1)
+    if k == 2:
+        return flip(input, (d0, d1))
+    if k == 3:
+        return flip(transpose(input, d0, d1), d1)
+    from .convert import clone
+    return clone(input)
+
+
+def diagflat(input, offset=0):
+    """A square matrix with the flattened input on diagonal `offset`."""
+    return diag(reshape(input, (-1,)), offset)
+
+
+class BlockDiag(Function):
+    """out = the matrices placed one after another along the diagonal, zeros elsewhere
+    grad: each input gets its own block of g"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, *blocks):
+        rows = sum(b.shape[0] for b in blocks)
+        cols = sum(b.shape[1] for b in blocks)
+        out = xp.zeros((rows, cols), blocks[0].dtype if blocks else xp.float32)
+        corners, r, c = [], 0, 0
+        for b in blocks:
+            out[r:r + b.shape[0], c:c + b.shape[1]] = b
+            corners.append((r, c, b.shape))
+            r, c = r + b.shape[0], c + b.shape[1]
+        ctx.corners = corners
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(g[r:r + shape[0], c:c + shape[1]] for r, c, shape in ctx.corners)
+
+
+def block_diag(*tensors):
+    """A block-diagonal matrix of the inputs (0-d: 1x1, 1-d (n,): 1xn, 2-d as they are), with
+    their promoted dtype: shapes (a, b), (c, d) -> (a + c, b + d)."""
+    for i, t in enumerate(tensors):
+        if t._data.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer "
+                               f"dimensions. Input {i} has {t._data.ndim} dimensions")
+    if not tensors:
+        return _make(xp.zeros((1, 0), _backend.get_default_dtype().np))
+    blocks = [reshape(t, (1,) * (2 - t._data.ndim) + t._data.shape) if t._data.ndim < 2
+              else t for t in _common_dtype(list(tensors))]
+    return BlockDiag.apply(*blocks)
+
+
+def _check_vectors(tensors):
+    for t in tensors:
+        if t._data.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
+
+
+def cartesian_prod(*tensors):
+    """Every combination of one element from each 1-d input, as rows: sizes n1, n2 ->
+    (n1 * n2, 2), in row-major order (a single input comes back as it is)."""
+    _check_vectors(tensors)
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([reshape(g, (-1,)) for g in grids], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """All r-element combinations of the 1-d input's elements, as rows (itertools order):
+    (n,) -> (C(n, r), r); with_replacement allows an element to repeat."""
+    import itertools
+    from .index import getitem
+    _check_vectors((input,))
+    r = _int(r)
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return _make(xp.empty((0,), input._data.dtype))
+    pick = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    # the index rows are built once; the values are gathered by one indexing op
+    rows = xp.array(list(pick(range(input._data.shape[0]), r)), dtype=xp.int64).reshape(-1, r)
+    return getitem(input, _make(rows))
+
+
+# ---------------------------------------------------------------------------------------------
+# writing into a view of a copy: select_scatter, slice_scatter, diagonal_scatter
+# ---------------------------------------------------------------------------------------------
+class ScatterIntoView(Function):
+    """out = a copy of x with the region `region(out)` (a selected index, a slice, a diagonal)
+    replaced by src
+    grad: dx = g with that region zeroed,  dsrc = g's region"""
+
+    @staticmethod
+    def forward(ctx, x, src, region):
+        ctx.region = region
+        out = x.copy()
+        region(out)[...] = src
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x, need_src = ctx.needs_input_grad[:2]
+        gx = gsrc = None
+        if need_x:
+            gx = g.copy()
+            ctx.region(gx)[...] = 0
+        if need_src:
+            gsrc = ctx.region(g).copy()
+        return gx, gsrc, None
+
+
+def _scatter_into(input, src, region, node):
+    target = region(input._data).shape
+    if src._data.shape != target:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size "
+                           f"= {list(src._data.shape)}, slice size = {list(target)}")
+    if src._data.dtype != input._data.dtype:
+        src = src.to(input.dtype)
+    return node_name(ScatterIntoView.apply(input, src, region), node)
+
+
+def select_scatter(input, src, dim, index):
+    """A copy of input with input.select(dim, index) replaced by src (of that slice's shape)."""
+    dim, index = _check_select(input, dim, index)
+    where = _index(dim, index) + (Ellipsis,)   # the Ellipsis keeps even a 0-d pick a view
+    return _scatter_into(input, src, lambda a: a[where], "SelectScatterBackward0")
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """A copy of input with input[start:end:step] along `dim` replaced by src."""
+    if input._data.ndim == 0:
+        raise RuntimeError("slice() cannot be applied to a 0-dim tensor.")
+    dim = wrap_dim(dim, input._data.ndim)
+    if _int(step) <= 0:
+        raise RuntimeError("slice step must be positive")
+    where = _index(dim, slice(start, end, step))
+    return _scatter_into(input, src, lambda a: a[where], "SliceScatterBackward0")
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """A copy of input with its diagonal (offset, dim1, dim2) replaced by src."""
+    ndim = input._data.ndim
+    d1, d2 = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    offset = _int(offset)
+    return _scatter_into(input, src, lambda a: _writable_diagonal(a, offset, d1, d2),
+                         "DiagonalScatterBackward0")
+
+
+class FillDiagonal(Function):
+    """out = x with its main diagonal (all dims equal) set to `value`; for a tall matrix with
+    wrap=True the diagonal restarts after every N + 1 rows (numpy.fill_diagonal's rule)
+    grad: dx = g with the diagonal zeroed"""
+
+    @staticmethod
+    def forward(ctx, x, value, wrap):
+        ctx.wrap = wrap
+        out = x.copy()
+        xp.fill_diagonal(out, value, wrap=wrap)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = g.copy()
+        xp.fill_diagonal(gx, 0, wrap=ctx.wrap)
+        return gx, None, None
+
+
+def fill_diagonal(input, fill_value, wrap=False):
+    """A copy of input with the main diagonal set to fill_value (the out-of-place form of
+    Tensor.fill_diagonal_, which is what PyTorch exposes)."""
+    shape = input._data.shape
+    if len(shape) < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if len(shape) > 2 and len(set(shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return FillDiagonal.apply(input, fill_value, bool(wrap))

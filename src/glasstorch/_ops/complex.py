@@ -1,0 +1,298 @@
+"""Complex-number helpers: real, imag, conj, angle, polar, complex, view_as_real/complex.
+
+`real`, `imag`, `view_as_real` and `view_as_complex` are views, as in PyTorch: NumPy's `.real`
+and `.imag` of a complex array share its memory, and a complex64 array reads as float32 pairs
+through a strided view. glasstorch's `conj` is eager (a conjugated copy), where PyTorch's sets a
+lazy "conjugate bit"; so `is_conj()` and `is_neg()` are always False here and `resolve_conj` /
+`resolve_neg` return their input.
+
+Gradients follow PyTorch's convention for complex numbers: the gradient of a real loss L with
+respect to z = x + iy is dL/dx + i dL/dy. So real's backward turns g into g + 0i, imag's into
+i g, conj's is conj(g), and a real input of a complex-valued op gets Re(conj(d out/d x) * g).
+"""
+import math
+
+from .. import _backend
+from .._backend import xp
+from ..autograd.function import Function
+from ._util import sum_to_shape
+from .elementwise import _tensor_arg, _out
+from .shape import _view_of
+
+_COMPLEX_OF = {xp.dtype(xp.float16): xp.complex64, xp.dtype(xp.float32): xp.complex64,
+               xp.dtype(xp.float64): xp.complex128}
+
+
+def _complex_of(real_dtype):
+    return xp.dtype(_COMPLEX_OF[xp.dtype(real_dtype)])
+
+
+def _pairs(z):
+    """A complex array's memory read as (..., 2) real pairs (a writable view, no copy)."""
+    real = z.real
+    return xp.lib.stride_tricks.as_strided(real, z.shape + (2,),
+                                           real.strides + (real.itemsize,))
+
+
+# ---------------------------------------------------------------------------------------------
+# Functions
+# ---------------------------------------------------------------------------------------------
+class Real(Function):
+    """out = Re(z)   (a view of z's memory)
+    grad: dz = g + 0i"""
+
+    @staticmethod
+    def forward(ctx, z):
+        return z.real
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.astype(_complex_of(g.dtype))
+
+
+class Imag(Function):
+    """out = Im(z)   (a view of z's memory)
+    grad: dz = i g"""
+
+    @staticmethod
+    def forward(ctx, z):
+        return z.imag
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * xp.asarray(1j, _complex_of(g.dtype))
+
+
+class Conj(Function):
+    """out = conj(z) = x - iy   (an eager copy; PyTorch's is a lazy view)
+    grad: dz = conj(g)"""
+
+    @staticmethod
+    def forward(ctx, z):
+        return xp.conj(z)
+
+    @staticmethod
+    def backward(ctx, g):
+        return xp.conj(g)
+
+
+class ViewAsReal(Function):
+    """out[..., 0] = Re(z), out[..., 1] = Im(z)   (a view of z's memory)
+    grad: dz = g[..., 0] + i g[..., 1]"""
+
+    @staticmethod
+    def forward(ctx, z):
+        return _pairs(z)
+
+    @staticmethod
+    def backward(ctx, g):
+        return xp.ascontiguousarray(g).view(_complex_of(g.dtype))[..., 0]
+
+
+class ViewAsComplex(Function):
+    """out = x[..., 0] + i x[..., 1]   (a view of x's memory)
+    grad: dx = the (Re g, Im g) pairs of g"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.view(_complex_of(x.dtype))[..., 0]
+
+    @staticmethod
+    def backward(ctx, g):
+        return _pairs(g).copy()
+
+
+class Complex(Function):
+    """out = re + i im   (broadcast)
+    grad: dre = Re(g),  dim = Im(g)   (each summed back to its input's shape)"""
+
+    @staticmethod
+    def forward(ctx, re, im):
+        ctx.shapes = (re.shape, im.shape)
+        out = xp.empty(xp.broadcast_shapes(re.shape, im.shape), _complex_of(re.dtype))
+        out.real, out.imag = re, im
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        shape_re, shape_im = ctx.shapes
+        need_re, need_im = ctx.needs_input_grad
+        return (sum_to_shape(g.real, shape_re) if need_re else None,
+                sum_to_shape(g.imag, shape_im) if need_im else None)
+
+
+class Polar(Function):
+    """out = r (cos t + i sin t)   (broadcast)
+    grad: dr = Re(g conj(e^{it})),  dt = Re(g conj(i out))"""
+
+    @staticmethod
+    def forward(ctx, r, t):
+        unit = xp.empty(t.shape, _complex_of(t.dtype))
+        unit.real, unit.imag = xp.cos(t), xp.sin(t)
+        out = r * unit
+        ctx.save_for_backward(unit, out)
+        ctx.shapes = (r.shape, t.shape)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        unit, out = ctx.saved_tensors
+        shape_r, shape_t = ctx.shapes
+        need_r, need_t = ctx.needs_input_grad
+        return (sum_to_shape((g * xp.conj(unit)).real, shape_r) if need_r else None,
+                sum_to_shape((g * xp.conj(1j * out)).real, shape_t) if need_t else None)
+
+
+class Angle(Function):
+    """out = atan2(Im z, Re z); for real x: pi where x < 0, else 0 (nan stays nan)
+    grad: dz = g (-y + i x) / |z|**2 for complex z;  dx = 0 for real x"""
+
+    @staticmethod
+    def forward(ctx, z):
+        ctx.save_for_backward(z)
+        if z.dtype.kind == "c":
+            return xp.angle(z)
+        out = xp.where(z < 0, math.pi, 0.0).astype(z.dtype)
+        return xp.where(xp.isnan(z), z, out)
+
+    @staticmethod
+    def backward(ctx, g):
+        (z,) = ctx.saved_tensors
+        if z.dtype.kind != "c":
+            return xp.zeros_like(g)
+        return g * (-z.imag + 1j * z.real) / (z.real * z.real + z.imag * z.imag)
+
+
+# ---------------------------------------------------------------------------------------------
+# public functions
+# ---------------------------------------------------------------------------------------------
+def _is_complex(t):
+    return t._data.dtype.kind == "c"
+
+
+def real(input):
+    """The real part, as a view (a real tensor is returned as it is)."""
+    if not _is_complex(_tensor_arg(input, "real")):
+        return input
+    return _view_of(Real.apply(input), input)
+
+
+def imag(input):
+    """The imaginary part, as a view; RuntimeError for real tensors."""
+    if not _is_complex(_tensor_arg(input, "imag")):
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return _view_of(Imag.apply(input), input)
+
+
+def _set_real(self, value):
+    real(self).copy_(value)
+
+
+def _set_imag(self, value):
+    imag(self).copy_(value)
+
+
+real_property = property(real, _set_real, doc="The real part, as a view (settable).")
+imag_property = property(imag, _set_imag, doc="The imaginary part, as a view (settable).")
+
+
+def conj(input):
+    """The complex conjugate (a real tensor is returned as it is). Eager: see the module doc."""
+    if not _is_complex(_tensor_arg(input, "conj")):
+        return input
+    return Conj.apply(input)
+
+
+def conj_physical(input, *, out=None):
+    """The complex conjugate, computed now (the same as conj in glasstorch)."""
+    if not _is_complex(_tensor_arg(input, "conj_physical")):
+        return _out(input, out)
+    return _out(Conj.apply(input), out)
+
+
+def resolve_conj(input):
+    """input itself: glasstorch's conj is never lazy, so there is no conjugate bit to resolve."""
+    return _tensor_arg(input, "resolve_conj")
+
+
+def resolve_neg(input):
+    """input itself: glasstorch has no lazy negative bit."""
+    return _tensor_arg(input, "resolve_neg")
+
+
+def is_conj(input):
+    """False: glasstorch never sets a lazy conjugate bit."""
+    _tensor_arg(input, "is_conj")
+    return False
+
+
+def is_neg(input):
+    """False: glasstorch never sets a lazy negative bit."""
+    _tensor_arg(input, "is_neg")
+    return False
+
+
+def angle(input, *, out=None):
+    """The argument of each element in radians: atan2(imag, real); for real tensors pi where
+    negative, else 0. Integer inputs give the default float dtype."""
+    x = _tensor_arg(input, "angle")
+    if x._data.dtype.kind in "biu":
+        x = x.to(_backend.get_default_dtype())
+    return _out(Angle.apply(x), out)
+
+
+def _float_pair(fname, a, b, name_a, name_b):
+    _tensor_arg(a, fname, name_a)
+    _tensor_arg(b, fname, name_b)
+    da, db = a._data.dtype, b._data.dtype
+    if da.kind != "f" or db.kind != "f":
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{_short(da)} and {_short(db)}")
+    if da != db:
+        raise RuntimeError(f"Expected object of scalar type {_short(da)} but got scalar type "
+                           f"{_short(db)} for second argument")
+
+
+def _short(np_dtype):
+    from .._tensor import _LEGACY_NAMES
+    return _LEGACY_NAMES[np_dtype][:-len("Tensor")]
+
+
+def polar(abs, angle, *, out=None):
+    """abs * (cos(angle) + i sin(angle)), broadcast; float32 -> complex64, float64 ->
+    complex128 (both inputs of the same float dtype)."""
+    _float_pair("polar", abs, angle, "abs", "angle")
+    return _out(Polar.apply(abs, angle), out)
+
+
+def complex(real, imag, *, out=None):
+    """real + i imag, broadcast; both inputs of the same float dtype."""
+    _float_pair("complex", real, imag, "real", "imag")
+    return _out(Complex.apply(real, imag), out)
+
+
+def view_as_real(input):
+    """A complex tensor's memory as real pairs: shape (*, 2), a view."""
+    if not _is_complex(_tensor_arg(input, "view_as_real")):
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    return _view_of(ViewAsReal.apply(input), input)
+
+
+def view_as_complex(input):
+    """A (*, 2) float tensor's pairs as complex numbers: shape (*), a view. The last dim must
+    have size 2 and stride 1, every other stride must be even."""
+    data = _tensor_arg(input, "view_as_complex")._data
+    if data.dtype.kind != "f":
+        raise RuntimeError(f"view_as_complex is only supported for half, float and double "
+                           f"tensors, but got a tensor of scalar type: {_short(data.dtype)}")
+    if data.ndim == 0 or data.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    if data.strides[-1] != data.itemsize:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    if any(s % (2 * data.itemsize) for s in data.strides[:-1]):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last "
+                           "dimension")
+    if data.dtype == xp.float16:
+        raise RuntimeError("view_as_complex: glasstorch has no complex32 dtype for float16 "
+                           "pairs")
+    return _view_of(ViewAsComplex.apply(input), input)
