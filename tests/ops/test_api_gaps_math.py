@@ -362,3 +362,37 @@ def test_conj_physical_inplace():
 def test_math_constants_rad2deg_exact():
     x = gt.tensor([math.pi, -math.pi / 2])
     assert gt.rad2deg(x).tolist() == pytest.approx([180.0, -90.0])
+
+
+# ---------------------------------------------------------------------------------------------
+# double backward through the backwards written with Tensor-capable operations
+# ---------------------------------------------------------------------------------------------
+DOUBLE = [
+    ("lgamma", lambda t, a, b: t.lgamma(a * b)),
+    ("digamma", lambda t, a, b: t.digamma(a + b)),
+    ("polygamma", lambda t, a, b: t.polygamma(1, a + b)),
+    ("mvlgamma", lambda t, a, b: t.mvlgamma(a + b + 1, 2)),
+    ("xlogy", lambda t, a, b: t.xlogy(a, b)),
+    ("sinc", lambda t, a, b: t.sinc(a * b)),
+    ("logit", lambda t, a, b: t.logit(a * 0.9, eps=0.3) * b),
+    ("hypot", lambda t, a, b: t.hypot(a, b)),
+    ("copysign", lambda t, a, b: t.copysign(a, b - 1)),
+    ("logaddexp2", lambda t, a, b: t.logaddexp2(a, b)),
+    ("nan_to_num", lambda t, a, b: t.nan_to_num(a * b)),
+    ("float_power", lambda t, a, b: t.float_power(a, b)),
+]
+
+
+@pytest.mark.parametrize("name,fn", DOUBLE, ids=[d[0] for d in DOUBLE])
+def test_double_backward(name, fn):
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(0.2, 0.9, (4,)), rng.uniform(0.2, 2.0, (4,))
+    results = []
+    for lib in (torch, gt):
+        a = lib.tensor(x, requires_grad=True)
+        b = lib.tensor(y, requires_grad=True)
+        ga, gb = lib.autograd.grad(fn(lib, a, b).sum(), (a, b), create_graph=True)
+        second = lib.autograd.grad((ga * ga).sum() + (gb * ga).sum(), (a, b))
+        results.append([g.detach().numpy() for g in second])
+    for ours, theirs in zip(results[1], results[0]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-9)

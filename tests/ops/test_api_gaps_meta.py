@@ -137,13 +137,12 @@ def test_predicate_errors():
 # threads and the legacy default tensor type
 # ---------------------------------------------------------------------------------------------
 def test_thread_settings_round_trip():
-    before = gt.get_num_threads()
-    try:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits():   # restores every pool's own size on exit
         gt.set_num_threads(1)
         assert gt.get_num_threads() == 1
-    finally:
-        gt.set_num_threads(before)
-    assert gt.get_num_threads() == before
+        gt.set_num_threads(2)
+        assert gt.get_num_threads() == 2
     gt.set_num_interop_threads(3)
     assert gt.get_num_interop_threads() == 3
     check_error(lambda t: t.set_num_threads(0), match="positive")
