@@ -439,3 +439,15 @@ def test_double_backward_through_once_differentiable_node_raises():
     np.testing.assert_array_equal(g.detach().numpy(), [2.0, 4.0])
     with pytest.raises(RuntimeError, match="differentiate twice"):
         g.sum().backward()
+
+
+def test_inplace_after_product_with_a_number_is_allowed():
+    # x * 2 and x / 2 keep only the number for backward, so changing x afterwards is fine
+    def run(lib):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = a.clone()
+        z = y * 2 + y / 4
+        y.add_(1)
+        z.sum().backward()
+        return a.grad
+    both(run)

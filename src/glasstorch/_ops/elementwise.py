@@ -135,15 +135,28 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.shapes = (_shape(a), _shape(b))
+        ctx.save_for_backward(*_keep_for_product(a, b))
         return a * b
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (sum_to_shape(g * b, _shape(a)) if need_a else None,
-                sum_to_shape(g * a, _shape(b)) if need_b else None)
+        sa, sb = ctx.shapes
+        return (sum_to_shape(g * b, sa) if need_a else None,
+                sum_to_shape(g * a, sb) if need_b else None)
+
+
+def _keep_for_product(a, b):
+    """What a product's backward must keep: each operand is needed only for the *other* one's
+    gradient, and a Python number gets none. So `x * 2` keeps just the 2, and changing x in
+    place afterwards is fine, as in PyTorch."""
+    if type(a) is not ndarray:
+        return a, None
+    if type(b) is not ndarray:
+        return None, b
+    return a, b
 
 
 class Div(Function):
@@ -154,15 +167,18 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.shapes = (_shape(a), _shape(b))
+        # dividing by a number needs only that number: `x / 2` keeps no copy of x
+        ctx.save_for_backward(None if type(b) is not ndarray else a, b)
         return a / b
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (sum_to_shape(g / b, _shape(a)) if need_a else None,
-                sum_to_shape(-g * a / (b * b), _shape(b)) if need_b else None)
+        sa, sb = ctx.shapes
+        return (sum_to_shape(g / b, sa) if need_a else None,
+                sum_to_shape(-g * a / (b * b), sb) if need_b else None)
 
 
 class Pow(Function):
