@@ -13,6 +13,18 @@ def _index(idx, size):
     return idx % size
 
 
+def _delete_and_renumber(modules, idx):
+    """Delete the entries at position(s) `idx` (int or slice) of the ordered dict `modules`,
+    then rename the rest "0", "1", ... to keep the numbering compact, as PyTorch does."""
+    keys = list(modules.keys())
+    for key in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys))]]):
+        del modules[key]
+    items = list(modules.values())
+    modules.clear()
+    for i, module in enumerate(items):
+        modules[str(i)] = module
+
+
 class Sequential(Module):
     """Modules run in order, each one's output feeding the next:
     `Sequential(Linear(2, 3), ReLU())` or `Sequential(OrderedDict([("fc", Linear(2, 3))]))`."""
@@ -41,14 +53,7 @@ class Sequential(Module):
         setattr(self, key, module)
 
     def __delitem__(self, idx):
-        keys = list(self._modules.keys())
-        for key in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self))]]):
-            del self._modules[key]
-        # keep the numbering compact, as PyTorch does
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, module in enumerate(items):
-            self._modules[str(i)] = module
+        _delete_and_renumber(self._modules, idx)
 
     def __len__(self):
         return len(self._modules)
@@ -111,13 +116,7 @@ class ModuleList(Module):
         setattr(self, str(_index(idx, len(self))), module)
 
     def __delitem__(self, idx):
-        keys = list(self._modules.keys())
-        for key in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(self))]]):
-            del self._modules[key]
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, module in enumerate(items):
-            self._modules[str(i)] = module
+        _delete_and_renumber(self._modules, idx)
 
     def __len__(self):
         return len(self._modules)
