@@ -247,6 +247,52 @@ def scatter_add(out, index, values):
     return out
 
 
+def scatter_mul(out, index, values):
+    """out[index] *= values, multiplying in every value at repeated indices."""
+    xp.multiply.at(out, index, values)
+    return out
+
+
+def scatter_max(out, index, values):
+    """out[index] = max(out[index], values), over every value at repeated indices."""
+    xp.maximum.at(out, index, values)
+    return out
+
+
+def scatter_min(out, index, values):
+    """out[index] = min(out[index], values), over every value at repeated indices."""
+    xp.minimum.at(out, index, values)
+    return out
+
+
+def segment_sum(x, starts, axis=0):
+    """Sums of the consecutive slices x[starts[i]:starts[i + 1]] along `axis` (the last one runs
+    to the end). `starts` must be increasing: an empty segment gives x[starts[i]], as reduceat."""
+    return xp.add.reduceat(x, starts, axis=axis)
+
+
+def segment_max(x, starts, axis=0):
+    """Maxima of the slices x[starts[i]:starts[i + 1]] along `axis` (see segment_sum)."""
+    return xp.maximum.reduceat(x, starts, axis=axis)
+
+
+def segment_min(x, starts, axis=0):
+    """Minima of the slices x[starts[i]:starts[i + 1]] along `axis` (see segment_sum)."""
+    return xp.minimum.reduceat(x, starts, axis=axis)
+
+
+def as_strided(x, shape, strides, writeable=True):
+    """A view of x's memory with the given shape and byte strides (no bounds check: the caller
+    keeps it inside x's buffer)."""
+    return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=writeable)
+
+
+def einsum(equation, *operands, optimize=False):
+    """xp.einsum; optimize=True lets NumPy search for a cheaper contraction order (worth it for
+    three or more operands, pure overhead for small two-operand products)."""
+    return xp.einsum(equation, *operands, optimize=optimize)
+
+
 def broadcast_to(x, shape):
     """A read-only view of `x` broadcast to `shape`, as np.broadcast_to. For a 0-d x (the
     gradient of a full reduction) the view is built directly: np.broadcast_to's Python layer

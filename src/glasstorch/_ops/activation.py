@@ -10,6 +10,7 @@ differentiated again. The public functions at the bottom are what `nn.functional
 import math
 import warnings
 
+from .. import _backend
 from .._backend import xp, rng_of
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
@@ -449,7 +450,7 @@ def _minus_max(x, dim):
     rows = _last_dim_rows(x, dim)
     if rows is None:  # order="C": NumPy would follow a permuted input's memory layout
         return _arr(xp.subtract(x, x.max(axis=dim, keepdims=True), order="C"))
-    row_max = xp.maximum.reduceat(rows.reshape(-1), xp.arange(0, rows.size, rows.shape[1]))
+    row_max = _backend.segment_max(rows.reshape(-1), xp.arange(0, rows.size, rows.shape[1]))
     return (rows - row_max[:, None]).reshape(x.shape)
 
 

@@ -30,8 +30,7 @@ def _complex_of(real_dtype):
 def _pairs(z):
     """A complex array's memory read as (..., 2) real pairs (a writable view, no copy)."""
     real = z.real
-    return xp.lib.stride_tricks.as_strided(real, z.shape + (2,),
-                                           real.strides + (real.itemsize,))
+    return _backend.as_strided(real, z.shape + (2,), real.strides + (real.itemsize,))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -721,11 +721,11 @@ class ScatterReduce(Function):
         if reduce in ("sum", "mean"):
             _backend.scatter_add(out, where, s)
         elif reduce == "prod":
-            xp.multiply.at(out, where, s)      # NumPy ufunc.at: like scatter_add, for *
+            _backend.scatter_mul(out, where, s)
         elif reduce == "amax":
-            xp.maximum.at(out, where, s)
+            _backend.scatter_max(out, where, s)
         else:
-            xp.minimum.at(out, where, s)
+            _backend.scatter_min(out, where, s)
         count = None
         if reduce == "mean":
             count = xp.full(x1.shape, 1 if include_self else 0, dtype=x.dtype)
@@ -774,7 +774,7 @@ def _prod_grads(g, x, s, where, self_in):
     times the product of the *other* factors at its position, found from the product of the
     nonzero factors and the number of zero factors there."""
     nonzero_prod = xp.where(self_in & (x != 0), x, 1).astype(g.dtype)
-    xp.multiply.at(nonzero_prod, where, xp.where(s != 0, s, 1))
+    _backend.scatter_mul(nonzero_prod, where, xp.where(s != 0, s, 1))
     zeros = (self_in & (x == 0)).astype(xp.int64)
     _backend.scatter_add(zeros, where, (s == 0).astype(xp.int64))
 

@@ -96,7 +96,7 @@ def _rebase_view_base(view, result):
 
     def region(arr):
         flat = arr.reshape(-1)[offset:]
-        return _backend.xp.lib.stride_tricks.as_strided(flat, shape, scale(arr))
+        return _backend.as_strided(flat, shape, scale(arr))
 
     previous = _make(base_arr, base._requires_grad, base.grad_fn, base._output_nr)
     out = CopySlices.apply(previous, result, region)

@@ -335,7 +335,7 @@ class Einsum(Function):
         contracts = any(label not in output for term in inputs for label in term)
         ctx._node_name = _EINSUM_NODES[contracts, len(operands) > 1]
         eq = ",".join(inputs) + "->" + output
-        return xp.einsum(eq, *operands, optimize=len(operands) > 1)
+        return _backend.einsum(eq, *operands, optimize=len(operands) > 1)
 
     @staticmethod
     def backward(ctx, g):
@@ -359,7 +359,7 @@ def _einsum_grad(g, i, operands, inputs, output):
     target = "".join(l for l in unique if l in seen)
     terms = [output] + [s for j, s in enumerate(inputs) if j != i]
     arrays = [g] + [o for j, o in enumerate(operands) if j != i]
-    grad = xp.einsum(",".join(terms) + "->" + target, *arrays, optimize=len(arrays) > 1)
+    grad = _backend.einsum(",".join(terms) + "->" + target, *arrays, optimize=len(arrays) > 1)
     # size of each label within operand i (a 1 here may have broadcast against others)
     size = {}
     for l, s in zip(labels, x.shape):

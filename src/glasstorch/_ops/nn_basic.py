@@ -91,9 +91,9 @@ class Bilinear(Function):
     def backward(ctx, g):
         x1, x2, weight, t = ctx.saved_tensors
         need = ctx.needs_input_grad + (False,)
-        g1 = xp.einsum("no,oij,nj->ni", g, weight, x2, optimize=True) if need[0] else None
+        g1 = _backend.einsum("no,oij,nj->ni", g, weight, x2, optimize=True) if need[0] else None
         g2 = xp.einsum("no,noj->nj", g, t) if need[1] else None
-        gw = xp.einsum("no,ni,nj->oij", g, x1, x2, optimize=True) if need[2] else None
+        gw = _backend.einsum("no,ni,nj->oij", g, x1, x2, optimize=True) if need[2] else None
         gb = g.sum(axis=0) if need[3] else None
         return g1, g2, gw, gb
 
@@ -933,11 +933,11 @@ def pdist(input, p=2):
 # ---------------------------------------------------------------------------------------------
 def _bag_sums(rows, starts, counts):
     """Sum of rows[starts[b] : starts[b] + counts[b]] per bag b (0 for empty bags). The bags are
-    consecutive blocks of rows, so one add.reduceat over the non-empty bags' starts does it."""
+    consecutive blocks of rows, so one segment sum over the non-empty bags' starts does it."""
     out = xp.zeros((len(starts), rows.shape[1]), dtype=rows.dtype)
     full = counts > 0
     if full.any():
-        out[full] = xp.add.reduceat(rows, starts[full], axis=0)
+        out[full] = _backend.segment_sum(rows, starts[full], axis=0)
     return out
 
 
@@ -963,12 +963,12 @@ class EmbeddingBag(Function):
             out = xp.zeros((len(starts), weight.shape[1]), dtype=weight.dtype)
             full = counts > 0
             if full.any():
-                out[full] = xp.maximum.reduceat(rows, starts[full], axis=0)
+                out[full] = _backend.segment_max(rows, starts[full], axis=0)
             # the first position attaining the maximum, per bag and feature (PyTorch's choice)
             position = xp.where(rows == out[bag], xp.arange(len(idx))[:, None], len(idx))
             arg = xp.full(out.shape, len(idx))
             if full.any():
-                arg[full] = xp.minimum.reduceat(position, starts[full], axis=0)
+                arg[full] = _backend.segment_min(position, starts[full], axis=0)
             ctx.arg = arg
             out[arg == len(idx)] = 0
             return out

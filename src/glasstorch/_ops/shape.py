@@ -1234,7 +1234,7 @@ class RepeatInterleave(Function):
         if g.shape[dim]:
             # one segment sum per repeated slice; slices repeated 0 times keep a 0 gradient
             starts = (xp.cumsum(counts) - counts)[present]
-            dx[_index(dim, present)] = xp.add.reduceat(g, starts, axis=dim)
+            dx[_index(dim, present)] = _backend.segment_sum(g, starts, axis=dim)
         return dx
 
 
@@ -1310,7 +1310,7 @@ class Unfold(Function):
         # overlapping windows share elements: read-only, as expand's view (a write would be
         # ambiguous)
         writeable = step >= size and x.flags.writeable
-        return xp.lib.stride_tricks.as_strided(x, shape, strides, writeable=writeable)
+        return _backend.as_strided(x, shape, strides, writeable=writeable)
 
     @staticmethod
     def backward(ctx, g):
@@ -1356,7 +1356,7 @@ class AsStrided(Function):
         ctx.args = (storage.size, size, stride, offset, x_positions, x.shape)
         flat = storage.reshape(-1)[offset:]
         itemsize = storage.itemsize
-        return xp.lib.stride_tricks.as_strided(flat, size, tuple(s * itemsize for s in stride))
+        return _backend.as_strided(flat, size, tuple(s * itemsize for s in stride))
 
     @staticmethod
     def backward(ctx, g):
