@@ -10,7 +10,7 @@ as in PyTorch.
 """
 import math
 
-from . import _backend, return_types
+from . import return_types
 from ._backend import xp
 from ._tensor import Tensor
 from .autograd.function import Function

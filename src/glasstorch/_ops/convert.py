@@ -1,6 +1,5 @@
 """Casts and copies: to, float/double/long/…, clone, contiguous."""
 from .. import _backend
-from .._backend import xp
 from .._tensor import Tensor, _make, check_device, device as _device_cls
 from ..autograd.function import Function
 from .creation import _resolve_dtype
