@@ -123,19 +123,19 @@ class Rounding(Function):
 
 
 class Floor(Rounding):
-    pass
+    """Rounding for floor: a subclass only so the node prints as FloorBackward0."""
 
 
 class Ceil(Rounding):
-    pass
+    """Rounding for ceil: a subclass only so the node prints as CeilBackward0."""
 
 
 class Trunc(Rounding):
-    pass
+    """Rounding for trunc: a subclass only so the node prints as TruncBackward0."""
 
 
 class Round(Rounding):
-    pass
+    """Rounding for round: a subclass only so the node prints as RoundBackward0."""
 
 
 class Frac(Function):
@@ -197,11 +197,11 @@ class Clamp(Function):
 
 
 class ClampMin(Clamp):
-    pass
+    """Clamp for clamp_min: a subclass only so the node prints as ClampMinBackward0."""
 
 
 class ClampMax(Clamp):
-    pass
+    """Clamp for clamp_max: a subclass only so the node prints as ClampMaxBackward0."""
 
 
 class Maximum(Function):
