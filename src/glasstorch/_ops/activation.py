@@ -705,10 +705,12 @@ def hardsigmoid(input, inplace=False):
 
 
 def sigmoid(input):
+    """1 / (1 + exp(-input)), elementwise; same shape (torch.nn.functional.sigmoid)."""
     return elementwise.sigmoid(input)
 
 
 def tanh(input):
+    """tanh(input), elementwise; same shape (torch.nn.functional.tanh)."""
     return elementwise.tanh(input)
 
 

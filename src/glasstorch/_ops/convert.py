@@ -67,10 +67,12 @@ def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
 
 
 def clone(input, *, memory_format=None):
+    """A contiguous copy of input, same shape and dtype; the gradient passes straight through."""
     return Clone.apply(input)
 
 
 def contiguous(self, memory_format=None):
+    """self if it is already C-contiguous, else a contiguous copy (as clone)."""
     if self._data.flags.c_contiguous:
         return self
     return Clone.apply(self)

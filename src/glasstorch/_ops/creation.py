@@ -149,6 +149,7 @@ def as_tensor(data, dtype=None, device=None):
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """obj as a tensor, sharing memory when dtype and device allow it (copy=True forces a copy)."""
     t = as_tensor(obj, dtype=dtype, device=device)
     if copy:
         t = _make(t._data.copy())
@@ -233,21 +234,25 @@ def _like_dtype(input, dtype):
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
+    """A tensor of zeros with input's shape (and dtype unless `dtype` is given)."""
     return _finish(xp.zeros(input._data.shape, _like_dtype(input, dtype)), requires_grad, device)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
+    """A tensor of ones with input's shape (and dtype unless `dtype` is given)."""
     return _finish(xp.ones(input._data.shape, _like_dtype(input, dtype)), requires_grad, device)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
+    """An uninitialised tensor with input's shape (and dtype unless `dtype` is given)."""
     return _finish(xp.empty(input._data.shape, _like_dtype(input, dtype)), requires_grad, device)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
+    """A tensor filled with fill_value, with input's shape (and dtype unless `dtype` is given)."""
     return _finish(xp.full(input._data.shape, fill_value, _like_dtype(input, dtype)),
                    requires_grad, device)
 
@@ -344,6 +349,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """The (n, m) identity matrix (m defaults to n): ones on the diagonal, zeros elsewhere."""
     if m is None:
         m = n
     if n < 0 or m < 0:

@@ -207,6 +207,7 @@ def _view_dtype(self, dtype):
 
 
 def view_as(self, other):
+    """view(self, other.shape): same elements, other's shape, shared memory."""
     return view(self, other._data.shape)
 
 
@@ -227,6 +228,7 @@ def reshape(input, *shape, **kwargs):
 
 
 def reshape_as(self, other):
+    """reshape(self, other.shape): a view when the layout allows it, else a copy."""
     return reshape(self, other._data.shape)
 
 
@@ -343,10 +345,12 @@ def transpose(input, dim0, dim1):
 
 
 def swapaxes(input, axis0, axis1):
+    """NumPy-style alias of transpose(input, axis0, axis1)."""
     return transpose(input, axis0, axis1)
 
 
 def swapdims(input, dim0, dim1):
+    """Alias of transpose(input, dim0, dim1)."""
     return transpose(input, dim0, dim1)
 
 
@@ -500,10 +504,12 @@ def expand(self, *sizes, size=None):
 
 
 def expand_as(self, other):
+    """expand(self, other.shape): a broadcast view, no copy."""
     return expand(self, other._data.shape)
 
 
 def broadcast_to(input, size):
+    """expand(input, size): a broadcast view of input with shape `size`, no copy."""
     return expand(input, size)
 
 
@@ -932,14 +938,17 @@ def _atleast(ndim, tensors):
 
 
 def atleast_1d(*tensors):
+    """Each tensor with at least 1 dim: () -> (1,); others unchanged."""
     return _atleast(1, tensors)
 
 
 def atleast_2d(*tensors):
+    """Each tensor with at least 2 dims: () -> (1, 1), (n,) -> (1, n)."""
     return _atleast(2, tensors)
 
 
 def atleast_3d(*tensors):
+    """Each tensor with at least 3 dims: () -> (1, 1, 1), (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
     return _atleast(3, tensors)
 
 
