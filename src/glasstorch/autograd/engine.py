@@ -11,7 +11,7 @@ from heapq import heappop, heappush
 
 from . import grad_mode
 from .function import Function, _FREED, _sequence
-from .._backend import xp, ndarray
+from .._backend import xp
 from .._tensor import Tensor, _make
 
 

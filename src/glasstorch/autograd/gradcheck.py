@@ -85,7 +85,6 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   raise_exception=True, **unused):
     """gradcheck of the map (inputs, v) -> v . d(func)/d(inputs): checks double backward."""
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    diff = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     outputs = _flat_outputs(func(*inputs))
     if grad_outputs is None:
         rng = xp.random.default_rng(0)
