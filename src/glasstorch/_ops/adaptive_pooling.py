@@ -1,0 +1,265 @@
+"""Pooling with windows chosen per output position rather than slid at a fixed stride:
+adaptive average and max pooling (the output size is given, the windows follow) and
+fractional max pooling (pseudo-random window starts), in 1, 2 and 3 spatial dims.
+
+Along an axis of input size L and output size O, adaptive window o covers
+[floor(o*L/O), ceil((o + 1)*L/O)): the windows tile the axis, overlapping by at most one
+entry. Average pooling is then separable: one averaging matrix (O, L) per axis, applied by
+BLAS (`separable.py`), with the transposed matrices as its backward. Max pooling is separable
+too, keeping track of where the max is: reduce the last axis first (each row's max and its
+column), then the next (the best row, and the column recorded in it), and so on. That picks
+the first max in row-major order and, for NaN, the last NaN, as PyTorch's in-order scan does.
+Its backward adds each gradient at the recorded flat index (one bincount).
+"""
+import math
+
+from .._backend import xp
+from .._tensor import Tensor
+from ..autograd.function import Function
+from .pooling import FLOAT_DTYPES, check_dtype, ScatterFlat, _scatter_flat
+from .separable import Separable
+
+# ---------------------------------------------------------------------------------------------
+# arguments
+# ---------------------------------------------------------------------------------------------
+def _output_size(fname, output_size, input, n):
+    """output_size as n ints: an int, or a sequence whose None entries keep the input's size."""
+    if isinstance(output_size, (list, tuple)):
+        sizes = list(output_size)
+        if n == 1 and len(sizes) != 1:
+            raise RuntimeError(f"{fname}() argument 'output_size' should contain one int "
+                               f"(got {len(sizes)})")
+        if len(sizes) != n:
+            raise RuntimeError(f"{fname}: output_size must be {n}")
+    elif output_size is None and n == 1:
+        raise TypeError(f"{fname}(): argument 'output_size' (position 2) must be tuple of ints, "
+                        f"not NoneType")
+    else:
+        sizes = [output_size] * n
+    sizes = [input.shape[-n + i] if s is None else s for i, s in enumerate(sizes)]
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, (int, xp.integer)):
+            raise TypeError(f"{fname}(): argument 'output_size' must be tuple of ints, not "
+                            f"{type(s).__name__}")
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"{fname}: elements of output_size must be greater than or equal to "
+                           f"0 but received {{{', '.join(map(str, sizes))}}}")
+    return tuple(int(s) for s in sizes)
+
+
+def _check_adaptive_input(fname, input, n):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    shape = list(input.shape)
+    if len(shape) not in (n + 1, n + 2):
+        if n == 1:
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {len(shape)}-dimensional "
+                               f"tensor for argument #1 'self' (while checking arguments for "
+                               f"{fname})")
+        raise RuntimeError(f"{fname}(): Expected {n + 1}D or {n + 2}D tensor, but got {shape}")
+    for axis in range(len(shape) - n, len(shape)):
+        if shape[axis] == 0:
+            raise RuntimeError(f"{fname}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {shape} with dimension {axis} "
+                               f"being empty")
+
+
+def adaptive_windows(in_size, out_size):
+    """(start, end) arrays of the adaptive windows along one axis: floor(o*L/O), ceil((o+1)L/O)."""
+    o = xp.arange(out_size)
+    return (o * in_size) // out_size, -(-((o + 1) * in_size) // out_size)
+
+
+# ---------------------------------------------------------------------------------------------
+# adaptive average pooling
+# ---------------------------------------------------------------------------------------------
+def averaging_matrix(in_size, out_size):
+    """(out, in) matrix whose row o averages the adaptive window o (None when in == out: the
+    identity)."""
+    if in_size == out_size:
+        return None
+    start, end = adaptive_windows(in_size, out_size)
+    position = xp.arange(in_size)
+    inside = (position >= start[:, None]) & (position < end[:, None])
+    return inside / (end - start)[:, None]
+
+
+def _adaptive_avg_pool(fname, input, n, output_size):
+    _check_adaptive_input(fname, input, n)
+    check_dtype(fname, input, FLOAT_DTYPES)
+    sizes = _output_size(fname, output_size, input, n)
+    spatial = tuple(input.shape[-n:])
+    if all(s == 1 for s in sizes):     # PyTorch takes the mean here (its node: MeanBackward1)
+        return input.mean(tuple(range(-n, 0)), keepdim=True)
+    matrices = tuple(averaging_matrix(i, o) for i, o in zip(spatial, sizes))
+    return Separable.apply(input, matrices, f"AdaptiveAvgPool{n}DBackward0")
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Mean over adaptive windows of the last dim: (N, C, L) or (C, L) -> (N, C, output_size);
+    window o covers [floor(o*L/O), ceil((o+1)*L/O))."""
+    _check_adaptive_input("adaptive_avg_pool1d", input, 1)
+    size = _output_size("adaptive_avg_pool1d", output_size, input, 1)
+    return _adaptive_avg_pool("adaptive_avg_pool2d", input.unsqueeze(-2), 2,
+                              (1,) + size).squeeze(-2)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Mean over adaptive windows: (N, C, H, W) or (C, H, W) -> (N, C, *output_size); an int
+    is square, None keeps the input's size. A 1x1 output is the plain mean over H and W."""
+    return _adaptive_avg_pool("adaptive_avg_pool2d", input, 2, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Mean over adaptive windows of (D, H, W), as adaptive_avg_pool2d."""
+    return _adaptive_avg_pool("adaptive_avg_pool3d", input, 3, output_size)
+
+
+# ---------------------------------------------------------------------------------------------
+# max over per-position windows, one axis at a time
+# ---------------------------------------------------------------------------------------------
+def _take(values, index, axis, n):
+    """values gathered at `index` along `axis`: index is (O,) when every plane shares its
+    windows, or (*lead, O) per plane (fractional pooling)."""
+    if index.ndim == 1:
+        return xp.take(values, index, axis=axis)
+    lead = index.shape[:-1]
+    spatial_axis = axis % values.ndim - len(lead)
+    shape = lead + tuple(index.shape[-1] if i == spatial_axis else 1 for i in range(n))
+    return xp.take_along_axis(values, index.reshape(shape), axis=axis)
+
+
+def _max_along(values, axis, index, n):
+    """Max of `values` over windows along `axis`: index[..., o, k] is the k-th input position
+    of window o (short windows repeat their last position). Returns (max, position), the
+    position of the first max, or of the last NaN if there is one."""
+    best = _take(values, index[..., 0], axis, n)
+    position = xp.broadcast_to(_take_index(index[..., 0], axis, values.ndim, n), best.shape)
+    position = position.copy()
+    for k in range(1, index.shape[-1]):
+        candidate = _take(values, index[..., k], axis, n)
+        grew = candidate > best
+        xp.maximum(best, candidate, out=best)
+        xp.copyto(position, _take_index(index[..., k], axis, values.ndim, n), where=grew)
+    if best.dtype.kind == "f":
+        nan = xp.isnan(best)
+        if nan.any():   # rare: those windows again, keeping the last NaN
+            for k in range(index.shape[-1]):
+                candidate = _take(values, index[..., k], axis, n)
+                xp.copyto(position, _take_index(index[..., k], axis, values.ndim, n),
+                          where=nan & xp.isnan(candidate))
+    return best, position
+
+
+def _take_index(index, axis, ndim, n):
+    """The positions of `index` shaped to broadcast against the gathered values."""
+    o = index.shape[-1]
+    axis = axis % ndim
+    if index.ndim == 1:
+        return index.reshape((o,) + (1,) * (ndim - 1 - axis))
+    lead = index.shape[:-1]
+    spatial_axis = axis - (ndim - n)
+    return index.reshape(lead + tuple(o if i == spatial_axis else 1 for i in range(n)))
+
+
+def window_max(x, indices):
+    """Max of x over the windows given per spatial axis (`indices[i]`: (O_i, K_i) or
+    (*lead, O_i, K_i) input positions), and each max's flat index in its plane (int64).
+    Axes are reduced last first; the positions found on already-reduced axes are carried
+    along by gathering them at the rows each new axis picks."""
+    n = len(indices)
+    values = x
+    positions = []            # positions[j]: the input coordinate picked on axis n - 1 - j
+    for axis in range(x.ndim - 1, x.ndim - 1 - n, -1):
+        index = indices[axis - (x.ndim - n)]
+        values, picked = _max_along(values, axis, index, n)
+        # the positions found so far still have this axis at full size: read them at the
+        # rows just picked
+        positions = [xp.take_along_axis(p, picked, axis=axis) for p in positions]
+        positions.append(picked)
+    flat = xp.zeros(values.shape, dtype=xp.int64)
+    stride = 1
+    for j, p in enumerate(positions):
+        flat += p * stride
+        stride *= x.shape[-1 - j]
+    return values, flat
+
+
+class AdaptiveMax(Function):
+    """out[o] = max of x over window o (windows given per axis);  indices = flat argmax
+    grad: dx[indices[o]] += g[o]   (one bincount over the flat indices)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, indices, node_name):
+        out, flat = window_max(x, indices)
+        ctx._node_name = node_name
+        n = len(indices)
+        lead = x.shape[:-n]
+        ctx.flat_indices = flat.reshape(lead + (-1,))
+        ctx.x_shape = x.shape
+        ctx.mark_non_differentiable(flat)
+        return out, flat
+
+    @staticmethod
+    def backward(ctx, g, g_indices=None):
+        if isinstance(g, Tensor):
+            return ScatterFlat.apply(g, ctx.flat_indices, ctx.x_shape)
+        lead = ctx.flat_indices.shape[:-1]
+        size = math.prod(ctx.x_shape[len(lead):])
+        summed = _scatter_flat(g.reshape(lead + (-1,)), ctx.flat_indices, size, True)
+        return summed.reshape(ctx.x_shape)
+
+
+def _adaptive_window_index(in_size, out_size):
+    """(O, K) input positions of each adaptive window, short windows repeating their last."""
+    start, end = adaptive_windows(in_size, out_size)
+    longest = int((end - start).max()) if out_size else 1
+    return xp.minimum(start[:, None] + xp.arange(longest), end[:, None] - 1)
+
+
+def _adaptive_max_pool(fname, input, n, output_size):
+    _check_adaptive_input(fname, input, n)
+    check_dtype(fname, input, FLOAT_DTYPES)
+    sizes = _output_size(fname, output_size, input, n)
+    spatial = tuple(input.shape[-n:])
+    indices = tuple(_adaptive_window_index(i, o) for i, o in zip(spatial, sizes))
+    return AdaptiveMax.apply(input, indices, f"AdaptiveMaxPool{n}DBackward0")
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    _check_adaptive_input("adaptive_max_pool1d", input, 1)
+    size = _output_size("adaptive_max_pool1d", output_size, input, 1)
+    out, indices = _adaptive_max_pool("adaptive_max_pool2d", input.unsqueeze(-2), 2,
+                                      (1,) + size)
+    return out.squeeze(-2), indices.squeeze(-2)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    return _adaptive_max_pool("adaptive_max_pool2d", input, 2, output_size)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    return _adaptive_max_pool("adaptive_max_pool3d", input, 3, output_size)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max over adaptive windows of the last dim: (N, C, L) or (C, L) -> (N, C, output_size)
+    (and the argmax positions in L, int64, with return_indices)."""
+    out, indices = adaptive_max_pool1d_with_indices(input, output_size)
+    return (out, indices) if return_indices else out
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max over adaptive windows: (N, C, H, W) or (C, H, W) -> (N, C, *output_size) (and each
+    max's flat index h*W + w, int64, with return_indices)."""
+    out, indices = adaptive_max_pool2d_with_indices(input, output_size)
+    return (out, indices) if return_indices else out
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max over adaptive windows of (D, H, W), as adaptive_max_pool2d."""
+    out, indices = adaptive_max_pool3d_with_indices(input, output_size)
+    return (out, indices) if return_indices else out
