@@ -17,7 +17,7 @@ from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .pooling import FLOAT_DTYPES, check_dtype, ScatterFlat, _scatter_flat
-from .separable import Separable
+from .separable import Resample, Taps
 
 # ---------------------------------------------------------------------------------------------
 # arguments
@@ -74,15 +74,14 @@ def adaptive_windows(in_size, out_size):
 # ---------------------------------------------------------------------------------------------
 # adaptive average pooling
 # ---------------------------------------------------------------------------------------------
-def averaging_matrix(in_size, out_size):
-    """(out, in) matrix whose row o averages the adaptive window o (None when in == out: the
-    identity)."""
+def averaging_taps(in_size, out_size):
+    """Taps whose output o averages the adaptive window o (None when in == out: identity)."""
     if in_size == out_size:
         return None
     start, end = adaptive_windows(in_size, out_size)
-    position = xp.arange(in_size)
-    inside = (position >= start[:, None]) & (position < end[:, None])
-    return inside / (end - start)[:, None]
+    index, valid = _adaptive_window_index(in_size, out_size)
+    weight = xp.broadcast_to(1.0 / (end - start)[:, None], index.shape)
+    return Taps(index, weight, in_size, valid)
 
 
 def _adaptive_avg_pool(fname, input, n, output_size):
@@ -92,8 +91,8 @@ def _adaptive_avg_pool(fname, input, n, output_size):
     spatial = tuple(input.shape[-n:])
     if all(s == 1 for s in sizes):     # PyTorch takes the mean here (its node: MeanBackward1)
         return input.mean(tuple(range(-n, 0)), keepdim=True)
-    matrices = tuple(averaging_matrix(i, o) for i, o in zip(spatial, sizes))
-    return Separable.apply(input, matrices, f"AdaptiveAvgPool{n}DBackward0")
+    taps = tuple(averaging_taps(i, o) for i, o in zip(spatial, sizes))
+    return Resample.apply(input, taps, f"AdaptiveAvgPool{n}DBackward0")
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -214,10 +213,12 @@ class AdaptiveMax(Function):
 
 
 def _adaptive_window_index(in_size, out_size):
-    """(O, K) input positions of each adaptive window, short windows repeating their last."""
+    """(O, K) input positions of each adaptive window, short windows repeating their last,
+    and which of them are the window's own (not repeats)."""
     start, end = adaptive_windows(in_size, out_size)
     longest = int((end - start).max()) if out_size else 1
-    return xp.minimum(start[:, None] + xp.arange(longest), end[:, None] - 1)
+    position = start[:, None] + xp.arange(longest)
+    return xp.minimum(position, end[:, None] - 1), position < end[:, None]
 
 
 def _adaptive_max_pool(fname, input, n, output_size):
@@ -225,7 +226,7 @@ def _adaptive_max_pool(fname, input, n, output_size):
     check_dtype(fname, input, FLOAT_DTYPES)
     sizes = _output_size(fname, output_size, input, n)
     spatial = tuple(input.shape[-n:])
-    indices = tuple(_adaptive_window_index(i, o) for i, o in zip(spatial, sizes))
+    indices = tuple(_adaptive_window_index(i, o)[0] for i, o in zip(spatial, sizes))
     return AdaptiveMax.apply(input, indices, f"AdaptiveMaxPool{n}DBackward0")
 
 

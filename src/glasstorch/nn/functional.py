@@ -37,3 +37,5 @@ from .._ops.adaptive_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,
                                      adaptive_max_pool1d_with_indices,
                                      adaptive_max_pool2d_with_indices,
                                      adaptive_max_pool3d_with_indices)
+# ---------------------------------------------------------------- upsampling
+from .._ops.upsampling import interpolate, upsample, upsample_nearest, upsample_bilinear
