@@ -39,3 +39,4 @@ from .._ops.adaptive_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,
                                      adaptive_max_pool3d_with_indices)
 # ---------------------------------------------------------------- upsampling
 from .._ops.upsampling import interpolate, upsample, upsample_nearest, upsample_bilinear
+from .._ops.grid_sample import grid_sample, affine_grid

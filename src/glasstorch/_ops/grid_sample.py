@@ -1,0 +1,336 @@
+"""F.grid_sample and F.affine_grid: sampling an image at arbitrary (normalised) points, as in
+spatial transformer networks.
+
+grid_sample: input (N, C, H, W) and grid (N, H_out, W_out, 2), whose last dim holds (x, y)
+in [-1, 1] (x along W, y along H; (N, C, D, H, W) with (x, y, z) grids in 3-d). Each grid
+point is mapped to input pixel coordinates (`_source`: unnormalised, then clipped or
+reflected by padding_mode) and the output there is a weighted sum over corner pixels:
+2 per axis (bilinear), the nearest one (nearest), or 4 per axis with cubic weights
+(bicubic, 2-d only). Everything is whole-array: per corner, one gather of all (n, c, point)
+values from the flattened planes; the input gradient adds each corner's g * weight back with
+one bincount; the grid gradient is the derivative of the weights (times that of the
+coordinate map). One autograd node; its backward is not itself differentiable (double
+backward raises).
+
+affine_grid: the grid of an affine map theta (N, 2, 3) (or (N, 3, 4)) over a regular grid of
+normalised output coordinates: grid = base @ theta.T, linear in theta.
+"""
+import itertools
+import math
+import warnings
+
+from .._backend import xp
+from .._tensor import Tensor, _make
+from ..autograd.function import Function
+from .pooling import FLOAT_DTYPES, check_dtype
+from .upsampling import CUBIC_A, _cubic_weights
+
+_MODES = ("bilinear", "nearest", "bicubic")
+_PADDING_MODES = ("zeros", "border", "reflection")
+
+
+# ---------------------------------------------------------------------------------------------
+# grid coordinates -> input coordinates (each with its derivative)
+# ---------------------------------------------------------------------------------------------
+def _unnormalize(coord, size, align_corners):
+    """[-1, 1] -> pixel coordinates: -1 and 1 are the corner pixels' centres (align_corners)
+    or their outer edges. Returns (coordinate, d coordinate / d grid)."""
+    if align_corners:
+        return (coord + 1) / 2 * (size - 1), (size - 1) / 2
+    return ((coord + 1) * size - 1) / 2, size / 2
+
+
+def _clip(coord, size):
+    """Clamp into [0, size - 1]; the derivative is 0 where clamped (and at the bounds, as
+    PyTorch's clip_coordinates_set_grad)."""
+    inside = (coord > 0) & (coord < size - 1)
+    return xp.clip(coord, 0, size - 1), inside.astype(coord.dtype)
+
+
+def _reflect(coord, twice_low, twice_high):
+    """Reflect coord into [low, high] by bouncing off the bounds (a mirror of period
+    2 * span); the derivative is +-1 by the parity of the number of bounces."""
+    if twice_low == twice_high:
+        return xp.zeros_like(coord), xp.zeros_like(coord)
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    shifted = coord - low
+    sign = xp.where(shifted < 0, -1, 1).astype(coord.dtype)
+    shifted = xp.abs(shifted)
+    extra = xp.fmod(shifted, span)
+    even = xp.floor(shifted / span) % 2 == 0
+    return xp.where(even, extra + low, span - extra + low), xp.where(even, sign, -sign)
+
+
+def _pad_coordinates(coord, size, padding_mode, align_corners):
+    """Input coordinate after padding_mode (border clamps, reflection mirrors then clamps),
+    and its derivative; zeros leaves it alone (out-of-range corners read 0)."""
+    if padding_mode == "border":
+        return _clip(coord, size)
+    if padding_mode == "reflection":
+        if align_corners:
+            coord, d_reflect = _reflect(coord, 0, 2 * (size - 1))
+        else:
+            coord, d_reflect = _reflect(coord, -1, 2 * size - 1)
+        coord, d_clip = _clip(coord, size)
+        return coord, d_reflect * d_clip
+    return coord, xp.ones_like(coord)
+
+
+# ---------------------------------------------------------------------------------------------
+# corners: per spatial axis, the input positions each point reads and their weights
+# ---------------------------------------------------------------------------------------------
+def _axis_taps(coord, size, mode, padding_mode, align_corners):
+    """For one spatial axis: (positions, weights, d weights / d grid coordinate), each a list
+    over the taps of arrays shaped like `coord`. Positions outside [0, size) read 0."""
+    source, d_unnorm = _unnormalize(coord, size, align_corners)
+    if mode == "bicubic":   # padding applies to each tap's position, not to the coordinate
+        floor = xp.floor(source)
+        t = source - floor
+        weights = _cubic_weights(t.ravel(), coord.dtype.type(CUBIC_A))
+        d_weights = _cubic_weight_slopes(t.ravel(), CUBIC_A)
+        positions = []
+        for k in range(4):
+            tap, _ = _pad_coordinates(floor + (k - 1), size, padding_mode, align_corners)
+            positions.append(tap)
+        return (positions, [weights[:, k].reshape(coord.shape) for k in range(4)],
+                [(d_weights[:, k] * d_unnorm).reshape(coord.shape) for k in range(4)])
+    source, d_pad = _pad_coordinates(source, size, padding_mode, align_corners)
+    if mode == "nearest":
+        return [xp.rint(source)], [xp.ones_like(source)], [xp.zeros_like(source)]
+    floor = xp.floor(source)
+    t = source - floor
+    slope = d_unnorm * d_pad
+    return [floor, floor + 1], [1 - t, t], [-slope, slope]
+
+
+def _cubic_weight_slopes(t, a):
+    """d/dt of the four cubic weights (`_cubic_weights`) at tap offsets -1, 0, 1, 2."""
+    def near(x):        # d/dx of ((a + 2) x - (a + 3)) x^2 + 1
+        return (3 * (a + 2) * x - 2 * (a + 3)) * x
+
+    def far(x):         # d/dx of ((a x - 5a) x + 8a) x - 4a
+        return (3 * a * x - 10 * a) * x + 8 * a
+    return xp.stack([far(t + 1), near(t), -near(1 - t), -far(2 - t)], 1)
+
+
+def _corners(grid, spatial, mode, padding_mode, align_corners):
+    """Every combination of one tap per axis: (flat index in the plane, in-range mask,
+    weight, [d weight / d grid coordinate of axis a for each axis a]), arrays of (N, P)."""
+    n = len(spatial)
+    points = grid.reshape(grid.shape[0], -1, n)
+    # grid's last dim is (x, y[, z]): x runs along the last spatial axis
+    axes = [_axis_taps(points[..., n - 1 - a], spatial[a], mode, padding_mode, align_corners)
+            for a in range(n)]
+    for choice in itertools.product(*(range(len(taps[0])) for taps in axes)):
+        flat = 0
+        inside = True
+        weight = 1
+        for a, k in enumerate(choice):
+            position = axes[a][0][k]
+            inside = inside & (position >= 0) & (position <= spatial[a] - 1)
+            flat = flat * spatial[a] + xp.where(inside, position, 0).astype(xp.int64)
+            weight = weight * axes[a][1][k]
+        slopes = []
+        for a in range(n):
+            slope = axes[a][2][choice[a]]
+            for b, k in enumerate(choice):
+                if b != a:
+                    slope = slope * axes[b][1][k]
+            slopes.append(slope)
+        yield flat, inside, weight, slopes
+
+
+def _sample(x, grid, mode, padding_mode, align_corners, need_grid_grad):
+    """out (N, C, *grid spatial), and what the backward needs (a list per corner)."""
+    N, C = x.shape[:2]
+    spatial = x.shape[2:]
+    planes = x.reshape(N, C, -1)
+    out = xp.zeros((N, C, math.prod(grid.shape[1:-1])), dtype=x.dtype)
+    corners = []
+    for flat, inside, weight, slopes in _corners(grid, spatial, mode, padding_mode,
+                                                 align_corners):
+        values = xp.take_along_axis(planes, flat[:, None, :], axis=2)
+        values *= inside[:, None, :]
+        out += values * weight[:, None, :]
+        corners.append((flat, inside, weight, slopes, values if need_grid_grad else None))
+    return out.reshape((N, C) + grid.shape[1:-1]), corners
+
+
+class GridSample(Function):
+    """out[n, c, p] = sum over corners of weight(grid[n, p]) * x[n, c, corner(grid[n, p])]
+    grad: dx[n, c, corner] += weight * g[n, c, p];
+          dgrid[n, p, a] = sum over corners and c of g * x[corner] * d weight / d grid_a"""
+
+    @staticmethod
+    def forward(ctx, x, grid, mode, padding_mode, align_corners, need_grid_grad):
+        ctx._node_name = f"GridSampler{x.ndim - 2}DBackward0"
+        out, corners = _sample(x, grid, mode, padding_mode, align_corners, need_grid_grad)
+        ctx.corners, ctx.x_shape, ctx.grid_shape = corners, x.shape, grid.shape
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x, need_grid = ctx.needs_input_grad[:2]
+        N, C = ctx.x_shape[:2]
+        plane = math.prod(ctx.x_shape[2:])
+        g = g.reshape(N, C, -1)
+        gx = ggrid = None
+        if need_x:
+            base = (xp.arange(N * C) * plane).reshape(N, C, 1)
+            total = xp.zeros(N * C * plane)
+            for flat, inside, weight, _, _ in ctx.corners:
+                contribution = g * (weight * inside)[:, None, :]
+                total += xp.bincount((base + flat[:, None, :]).ravel(),
+                                     weights=contribution.ravel(), minlength=N * C * plane)
+            gx = total.astype(g.dtype, copy=False).reshape(ctx.x_shape)
+        if need_grid:
+            n = len(ctx.x_shape) - 2
+            ggrid = xp.zeros((N, g.shape[2], n), dtype=g.dtype)
+            for _, _, _, slopes, values in ctx.corners:
+                if values is None:      # nearest: the output is flat in the grid
+                    continue
+                g_values = (g * values).sum(axis=1)
+                for a in range(n):          # grid's last dim is reversed: x first
+                    ggrid[..., n - 1 - a] += g_values * slopes[a]
+            ggrid = ggrid.reshape(ctx.grid_shape)
+        return gx, ggrid
+
+
+def _check_grid_sample(input, grid, mode):
+    for name, t in (("input", input), ("grid", grid)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grid_sampler(): argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    in_shape, grid_shape = list(input.shape), list(grid.shape)
+    sizes = f"input with sizes {in_shape} and grid with sizes {grid_shape}"
+    if input.dim() >= 1 and grid.dim() >= 1 and in_shape[0] != grid_shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, "
+                           f"but got {sizes}")
+    if grid_shape[-1] != input.dim() - 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {input.dim() - 2} in "
+                           f"last dimension, but got grid with sizes {grid_shape}")
+    if input.dim() not in (4, 5) or input.dim() != grid.dim():
+        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number "
+                           f"of dimensions, but got {sizes}")
+    for axis in range(2, input.dim()):
+        if in_shape[axis] == 0:
+            raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial "
+                               f"dimensions, but input has sizes {in_shape} with dimension "
+                               f"{axis} being empty")
+    if mode == "bicubic" and input.dim() != 4:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    check_dtype(f"grid_sampler_{input.dim() - 2}d_cpu_kernel_impl", input, FLOAT_DTYPES)
+    if grid._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected scalar type {_torch_name(input)} but found "
+                           f"{_torch_name(grid)}")
+
+
+def _torch_name(t):
+    return {"float16": "Half", "float32": "Float", "float64": "Double"}.get(
+        t._data.dtype.name, t._data.dtype.name)
+
+
+_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to "
+                  "align_corners=False since 1.3.0. Please specify align_corners=True if the "
+                  "old behavior is desired. See the documentation of grid_sample for details.")
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Sample input (N, C, H, W) at grid (N, H_out, W_out, 2) points -> (N, C, H_out, W_out)
+    (or 5-d input with (N, D_out, H_out, W_out, 3) grids). Grid values are (x, y[, z]) in
+    [-1, 1]; mode 'bilinear' | 'nearest' | 'bicubic' (4-d only); padding_mode 'zeros' |
+    'border' | 'reflection' decides what points outside the image read."""
+    if mode not in _MODES:
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
+                         f"'nearest' or 'bicubic', but got: '{mode}'")
+    if padding_mode not in _PADDING_MODES:
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    _check_grid_sample(input, grid, mode)
+    x, points = input._data, grid._data
+    if x.dtype == xp.float16:   # computed in float32, as PyTorch's half kernel accumulates
+        out = grid_sample(_make(x.astype(xp.float32), input._requires_grad),
+                          _make(points.astype(xp.float32), grid._requires_grad), mode,
+                          padding_mode, align_corners)
+        return out.to(input.dtype)
+    need_grid_grad = grid._requires_grad and mode != "nearest"   # nearest: a zero gradient
+    return GridSample.apply(input, grid, mode, padding_mode, bool(align_corners),
+                            need_grid_grad)
+
+
+# ---------------------------------------------------------------------------------------------
+# affine_grid
+# ---------------------------------------------------------------------------------------------
+def _normalized_positions(steps, align_corners, dtype):
+    """The output grid's coordinates along one axis: linspace(-1, 1), pulled in to the pixel
+    centres without align_corners (times (steps - 1)/steps); 0 for a single step."""
+    if steps <= 1:
+        return xp.zeros(max(steps, 0), dtype=dtype)
+    positions = xp.linspace(-1, 1, steps, dtype=dtype)
+    return positions if align_corners else positions * dtype.type((steps - 1) / steps)
+
+
+def _base_grid(spatial, align_corners, dtype):
+    """(prod(spatial), n + 1) rows [x, y(, z), 1] of the output grid, x varying fastest."""
+    axes = [_normalized_positions(s, align_corners, dtype) for s in spatial]
+    mesh = xp.meshgrid(*axes, indexing="ij")
+    columns = [m.ravel() for m in reversed(mesh)] + [xp.ones(math.prod(spatial), dtype)]
+    return xp.stack(columns, axis=1)
+
+
+class AffineGrid(Function):
+    """grid[n, p] = theta[n] @ [x_p, y_p(, z_p), 1]      theta (N, n, n + 1)
+    grid: dtheta[n] = sum over p of g[n, p] outer [x_p, y_p(, z_p), 1]"""
+
+    differentiable_backward = True
+    _node_name = "AffineGridGeneratorBackward0"
+
+    @staticmethod
+    def forward(ctx, theta, base, out_shape):
+        ctx.base = base
+        return (base @ theta.swapaxes(1, 2)).reshape(out_shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        N, n = g.shape[0], g.shape[-1]
+        base = _make(ctx.base) if isinstance(g, Tensor) else ctx.base
+        return g.reshape(N, -1, n).swapaxes(1, 2) @ base
+
+
+def affine_grid(theta, size, align_corners=None):
+    """The sampling grid of affine maps theta (N, 2, 3) for an output of size (N, C, H, W)
+    -> (N, H, W, 2); or theta (N, 3, 4) and size (N, C, D, H, W) -> (N, D, H, W, 3)."""
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = list(size)
+    if len(size) == 4:
+        if theta.dim() != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
+                             f"{tuple(size)}. Got {theta.shape}.")
+    elif len(size) == 5:
+        if theta.dim() != 3 or theta.shape[-2] != 3 or theta.shape[-1] != 4:
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
+                             f"{tuple(size)}. Got {theta.shape}.")
+    else:
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size {tuple(size)}.")
+    spatial = size[2:]
+    if align_corners and min(spatial) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
+                      "grids when align_corners=True. This is not an intended use case of "
+                      "affine_grid. See the documentation of affine_grid for details.",
+                      stacklevel=2)
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {tuple(size)}")
+    if size[0] != theta.shape[0]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{size[0]}, {theta.shape[2]}] but got: [{theta.shape[0]}, "
+                           f"{theta.shape[2]}].")
+    base = _base_grid(spatial, bool(align_corners), theta._data.dtype)
+    return AffineGrid.apply(theta, base, (size[0], *spatial, len(spatial)))
