@@ -13,10 +13,10 @@ Its backward adds each gradient at the recorded flat index (one bincount).
 """
 import math
 
-from .._backend import xp
+from .._backend import xp, rng_of
 from .._tensor import Tensor
 from ..autograd.function import Function
-from .pooling import FLOAT_DTYPES, check_dtype, ScatterFlat, _scatter_flat
+from .pooling import FLOAT_DTYPES, check_dtype, ScatterFlat, _scatter_flat, _ints
 from .separable import Resample, Taps
 
 # ---------------------------------------------------------------------------------------------
@@ -264,3 +264,93 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
     """Max over adaptive windows of (D, H, W), as adaptive_max_pool2d."""
     out, indices = adaptive_max_pool3d_with_indices(input, output_size)
     return (out, indices) if return_indices else out
+
+
+# ---------------------------------------------------------------------------------------------
+# fractional max pooling: windows of a fixed size at pseudo-random starts (Graham, 2014)
+# ---------------------------------------------------------------------------------------------
+def _fractional_starts(sample, in_size, out_size, pool):
+    """PyTorch's generate_intervals: window o starts at int((o + u) * alpha) - int(u * alpha),
+    alpha = (in - pool) / (out - 1), and the last window ends at the input's end. `sample`
+    holds one u in [0, 1) per plane; computed in its dtype, as PyTorch. (*lead,) -> (*lead, out)."""
+    lead = sample.shape
+    starts = xp.empty(lead + (out_size,), dtype=xp.int64)
+    if out_size > 1:
+        alpha = sample.dtype.type(in_size - pool) / sample.dtype.type(out_size - 1)
+        o = xp.arange(out_size - 1, dtype=sample.dtype)
+        starts[..., :-1] = ((o + sample[..., None]) * alpha).astype(xp.int64) - \
+            (sample * alpha).astype(xp.int64)[..., None]
+    if out_size > 0:
+        starts[..., -1] = in_size - pool
+    return starts
+
+
+def _fractional_max_pool(fname, n, input, kernel_size, output_size, output_ratio,
+                         return_indices, samples):
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{fname} requires specifying either an output_size or an "
+                         f"output_ratio")
+    kernel = _ints(fname, "kernel_size", kernel_size, n, 2)
+    if not isinstance(input, Tensor) or input.dim() not in (n + 1, n + 2):
+        shape = list(input.shape) if isinstance(input, Tensor) else input
+        raise RuntimeError(f"{fname}(): Expected {n + 1}D or {n + 2}D tensor, but got: {shape}")
+    spatial = tuple(input.shape[-n:])
+    if output_size is None:
+        ratio = output_ratio if isinstance(output_ratio, (list, tuple)) else [output_ratio] * n
+        if len(ratio) != n:
+            raise ValueError(f"{fname} requires output_ratio to either be a single Int or "
+                             f"tuple of Ints.")
+        output_size = [int(size * r) for size, r in zip(spatial, ratio)]
+    sizes = _ints(fname, "output_size", output_size, n, 3)
+    check_dtype(fname, input, FLOAT_DTYPES)
+    for name, k, o, size in zip("THW"[-n:], kernel, sizes, spatial):
+        if o + k - 1 > size:
+            raise RuntimeError(f"{fname}(): pool size {k} too large relative to input size "
+                               f"{size} and output size {o} along {name}")
+    batched = input.dim() == n + 2
+    planes = (input.shape[0] if batched else 1, input.shape[-n - 1])
+    if samples is None:
+        u = rng_of(None).random(planes + (n,)).astype(input._data.dtype)
+    else:
+        u = samples._data
+        if tuple(u.shape) != planes + (n,):
+            raise RuntimeError(f"{fname}(): expected _random_samples of shape "
+                               f"{list(planes + (n,))}, but got {list(u.shape)}")
+    if not batched:
+        u = u[0]
+    # PyTorch's order of the samples: (W, H) in 2-d but (T, H, W) in 3-d
+    order = [1, 0] if n == 2 else [0, 1, 2]
+    indices = tuple(_fractional_starts(u[..., order[a]], spatial[a], sizes[a], kernel[a])
+                    [..., None] + xp.arange(kernel[a]) for a in range(n))
+    out, index = AdaptiveMax.apply(input, indices, f"FractionalMaxPool{n}DBackward0")
+    return (out, index) if return_indices else out
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """Max over kH x kW windows at pseudo-random starts that spread output_size (or
+    output_ratio * input size) windows over (N, C, H, W) or (C, H, W). _random_samples
+    (N, C, 2) in [0, 1) fix the starts (drawn from glasstorch's generator otherwise)."""
+    return _fractional_max_pool("fractional_max_pool2d", 2, input, kernel_size, output_size,
+                                output_ratio, return_indices, _random_samples)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """fractional_max_pool2d over (D, H, W); _random_samples are (N, C, 3)."""
+    return _fractional_max_pool("fractional_max_pool3d", 3, input, kernel_size, output_size,
+                                output_ratio, return_indices, _random_samples)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None,
+                                       output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    return fractional_max_pool2d(input, kernel_size, output_size, output_ratio, True,
+                                 _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None,
+                                       output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    return fractional_max_pool3d(input, kernel_size, output_size, output_ratio, True,
+                                 _random_samples)
