@@ -26,6 +26,8 @@ def _output_size(fname, output_size, input, n):
     """output_size as n ints: an int, or a sequence whose None entries keep the input's size."""
     if isinstance(output_size, (list, tuple)):
         sizes = list(output_size)
+        if n > 1 and input.dim() <= len(sizes):   # PyTorch's Python layer checks this first
+            raise ValueError(f"Input dimension should be at least {len(sizes) + 1}")
         if n == 1 and len(sizes) != 1:
             raise RuntimeError(f"{fname}() argument 'output_size' should contain one int "
                                f"(got {len(sizes)})")
@@ -47,7 +49,9 @@ def _output_size(fname, output_size, input, n):
     return tuple(int(s) for s in sizes)
 
 
-def _check_adaptive_input(fname, input, n):
+def _check_adaptive_input(fname, input, n, channels_too=False):
+    """A tensor of n + 1 or n + 2 dims whose spatial dims (and, for max pooling, a batched
+    input's channels: `channels_too`) are non-empty, as PyTorch checks."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
@@ -58,7 +62,8 @@ def _check_adaptive_input(fname, input, n):
                                f"tensor for argument #1 'self' (while checking arguments for "
                                f"{fname})")
         raise RuntimeError(f"{fname}(): Expected {n + 1}D or {n + 2}D tensor, but got {shape}")
-    for axis in range(len(shape) - n, len(shape)):
+    first = 1 if channels_too else len(shape) - n
+    for axis in range(first, len(shape)):
         if shape[axis] == 0:
             raise RuntimeError(f"{fname}(): Expected input to have non-zero size for non-batch "
                                f"dimensions, but input has sizes {shape} with dimension {axis} "
@@ -222,7 +227,7 @@ def _adaptive_window_index(in_size, out_size):
 
 
 def _adaptive_max_pool(fname, input, n, output_size):
-    _check_adaptive_input(fname, input, n)
+    _check_adaptive_input(fname, input, n, channels_too=True)
     check_dtype(fname, input, FLOAT_DTYPES)
     sizes = _output_size(fname, output_size, input, n)
     spatial = tuple(input.shape[-n:])
@@ -231,7 +236,7 @@ def _adaptive_max_pool(fname, input, n, output_size):
 
 
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
-    _check_adaptive_input("adaptive_max_pool1d", input, 1)
+    _check_adaptive_input("adaptive_max_pool1d", input, 1, channels_too=True)
     size = _output_size("adaptive_max_pool1d", output_size, input, 1)
     out, indices = _adaptive_max_pool("adaptive_max_pool2d", input.unsqueeze(-2), 2,
                                       (1,) + size)
@@ -296,10 +301,14 @@ def _fractional_max_pool(fname, n, input, kernel_size, output_size, output_ratio
         raise RuntimeError(f"{fname}(): Expected {n + 1}D or {n + 2}D tensor, but got: {shape}")
     spatial = tuple(input.shape[-n:])
     if output_size is None:
+        if n == 2 and not isinstance(output_ratio, (list, tuple)):   # as PyTorch's F; the
+            # layer makes a pair of it
+            raise TypeError(f"object of type '{type(output_ratio).__name__}' has no len()")
         ratio = output_ratio if isinstance(output_ratio, (list, tuple)) else [output_ratio] * n
-        if len(ratio) != n:
+        if len(ratio) > n:
             raise ValueError(f"{fname} requires output_ratio to either be a single Int or "
                              f"tuple of Ints.")
+        ratio = list(ratio) * n if len(ratio) == 1 else ratio
         output_size = [int(size * r) for size, r in zip(spatial, ratio)]
     sizes = _ints(fname, "output_size", output_size, n, 3)
     check_dtype(fname, input, FLOAT_DTYPES)

@@ -261,6 +261,8 @@ def _window_max(x, win, want_arg):
 def _scatter_to_windows(g, arg, win, x_shape):
     """dx: each g[o] added at the entry of window o that kernel offset arg[o] names (one
     masked slice-add per offset; a plain write when no two windows share an entry)."""
+    if g.dtype == xp.float16:   # PyTorch sums half gradients in float32
+        return _scatter_to_windows(g.astype(xp.float32), arg, win, x_shape).astype(g.dtype)
     grad = xp.zeros(win.padded_shape(x_shape), dtype=g.dtype)
     picked = None if win.disjoint else xp.empty_like(g)
     for k, view in enumerate(win.views(grad)):
@@ -270,6 +272,14 @@ def _scatter_to_windows(g, arg, win, x_shape):
             xp.multiply(g, arg == k, out=picked)
             view += picked
     return win.crop(grad)
+
+
+def _gather_from_windows(x, arg, win):
+    """out[o] = x at the entry of window o that kernel offset arg[o] names (zero padding)."""
+    out = xp.zeros(arg.shape, dtype=x.dtype)
+    for k, view in enumerate(win.views(win.pad(x, 0))):
+        xp.copyto(out, view, where=arg == k)
+    return out
 
 
 class MaxPool(Function):
@@ -471,6 +481,12 @@ def _divide(total, divisor):
     return xp.where((total < 0) != (xp.asarray(divisor) < 0), -quotient, quotient)
 
 
+def _avg_pool_grad(g, win, divisor, x_shape):
+    """dx of avg pooling: g[o] / divisor[o] spread over window o (half computed in float32)."""
+    work = g.astype(xp.float32) if g.dtype == xp.float16 else g
+    return _spread_over_windows(work / divisor, win, x_shape).astype(g.dtype, copy=False)
+
+
 class AvgPool(Function):
     """out[o] = sum of x over window o / divisor[o]   (zero padding)
     grad: dx[every entry of window o] += g[o] / divisor[o]   (one slice-add per kernel offset)"""
@@ -489,8 +505,7 @@ class AvgPool(Function):
     def backward(ctx, g):
         if isinstance(g, Tensor):
             return AvgPoolTranspose.apply(g, ctx.win, ctx.divisor, ctx.x_shape)
-        return _spread_over_windows(g / ctx.divisor, ctx.win, ctx.x_shape).astype(
-            g.dtype, copy=False)
+        return _avg_pool_grad(g, ctx.win, ctx.divisor, ctx.x_shape)
 
 
 class AvgPoolTranspose(Function):
@@ -502,7 +517,7 @@ class AvgPoolTranspose(Function):
     @staticmethod
     def forward(ctx, g, win, divisor, x_shape):
         ctx.win, ctx.divisor = win, divisor
-        return _spread_over_windows(g / divisor, win, x_shape).astype(g.dtype, copy=False)
+        return _avg_pool_grad(g, win, divisor, x_shape)
 
     @staticmethod
     def backward(ctx, gg):
@@ -562,9 +577,10 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """Mean over kD x kH x kW windows: (N, C, D, H, W) or (C, D, H, W), as avg_pool2d
-    (float32 and float64 only, as PyTorch's CPU kernel)."""
+    (no float16, as PyTorch's CPU kernel)."""
     return _avg_pool_nd("avg_pool3d_out_frame", 3, input, kernel_size, stride, padding,
-                        ceil_mode, count_include_pad, divisor_override, ("float32", "float64"))
+                        ceil_mode, count_include_pad, divisor_override,
+                        ("float32", "float64", "int64"))
 
 
 # ---------------------------------------------------------------------------------------------
