@@ -16,7 +16,7 @@ import math
 from .._backend import xp, rng_of
 from .._tensor import Tensor
 from ..autograd.function import Function
-from .pooling import FLOAT_DTYPES, check_dtype, ScatterFlat, _scatter_flat, _ints
+from .pooling import FLOAT_DTYPES, check_dtype, ScatterFlat, _scatter_flat, _ints, flat_planes
 from .separable import Resample, Taps
 
 # ---------------------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ class AdaptiveMax(Function):
         ctx._node_name = node_name
         n = len(indices)
         lead = x.shape[:-n]
-        ctx.flat_indices = flat.reshape(lead + (-1,))
+        ctx.flat_indices = flat_planes(flat, lead)
         ctx.x_shape = x.shape
         ctx.mark_non_differentiable(flat)
         return out, flat
@@ -213,7 +213,7 @@ class AdaptiveMax(Function):
             return ScatterFlat.apply(g, ctx.flat_indices, ctx.x_shape)
         lead = ctx.flat_indices.shape[:-1]
         size = math.prod(ctx.x_shape[len(lead):])
-        summed = _scatter_flat(g.reshape(lead + (-1,)), ctx.flat_indices, size, True)
+        summed = _scatter_flat(flat_planes(g, lead), ctx.flat_indices, size, True)
         return summed.reshape(ctx.x_shape)
 
 

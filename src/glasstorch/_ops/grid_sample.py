@@ -117,7 +117,7 @@ def _corners(grid, spatial, mode, padding_mode, align_corners):
     """Every combination of one tap per axis: (flat index in the plane, in-range mask,
     weight, [d weight / d grid coordinate of axis a for each axis a]), arrays of (N, P)."""
     n = len(spatial)
-    points = grid.reshape(grid.shape[0], -1, n)
+    points = grid.reshape(grid.shape[0], math.prod(grid.shape[1:-1]), n)
     # grid's last dim is (x, y[, z]): x runs along the last spatial axis
     axes = [_axis_taps(points[..., n - 1 - a], spatial[a], mode, padding_mode, align_corners)
             for a in range(n)]
@@ -144,7 +144,7 @@ def _sample(x, grid, mode, padding_mode, align_corners, need_grid_grad):
     """out (N, C, *grid spatial), and what the backward needs (a list per corner)."""
     N, C = x.shape[:2]
     spatial = x.shape[2:]
-    planes = x.reshape(N, C, -1)
+    planes = x.reshape(N, C, math.prod(spatial))
     out = xp.zeros((N, C, math.prod(grid.shape[1:-1])), dtype=x.dtype)
     corners = []
     for flat, inside, weight, slopes in _corners(grid, spatial, mode, padding_mode,
@@ -173,7 +173,7 @@ class GridSample(Function):
         need_x, need_grid = ctx.needs_input_grad[:2]
         N, C = ctx.x_shape[:2]
         plane = math.prod(ctx.x_shape[2:])
-        g = g.reshape(N, C, -1)
+        g = g.reshape(N, C, math.prod(ctx.grid_shape[1:-1]))
         gx = ggrid = None
         if need_x:
             base = (xp.arange(N * C) * plane).reshape(N, C, 1)
@@ -251,11 +251,6 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         align_corners = False
     _check_grid_sample(input, grid, mode)
     x, points = input._data, grid._data
-    if x.dtype == xp.float16:   # computed in float32, as PyTorch's half kernel accumulates
-        out = grid_sample(_make(x.astype(xp.float32), input._requires_grad),
-                          _make(points.astype(xp.float32), grid._requires_grad), mode,
-                          padding_mode, align_corners)
-        return out.to(input.dtype)
     need_grid_grad = grid._requires_grad and mode != "nearest"   # nearest: a zero gradient
     return GridSample.apply(input, grid, mode, padding_mode, bool(align_corners),
                             need_grid_grad)
@@ -297,7 +292,7 @@ class AffineGrid(Function):
     def backward(ctx, g):
         N, n = g.shape[0], g.shape[-1]
         base = _make(ctx.base) if isinstance(g, Tensor) else ctx.base
-        return g.reshape(N, -1, n).swapaxes(1, 2) @ base
+        return g.reshape(N, math.prod(g.shape[1:-1]), n).swapaxes(1, 2) @ base
 
 
 def affine_grid(theta, size, align_corners=None):

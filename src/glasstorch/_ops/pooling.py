@@ -620,6 +620,11 @@ def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 # ---------------------------------------------------------------------------------------------
 # max unpooling: put each value back at the flat index max pooling reported
 # ---------------------------------------------------------------------------------------------
+def flat_planes(a, lead):
+    """a as (*lead, plane size): its trailing dims flattened (also for an empty batch)."""
+    return a.reshape(tuple(lead) + (math.prod(a.shape[len(lead):]),))
+
+
 def _scatter_flat(values, indices, size, accumulate):
     """zeros(*lead, size) with values[..., i] placed (or added) at position indices[..., i] of
     its plane; values and indices are (*lead, P)."""
@@ -629,7 +634,7 @@ def _scatter_flat(values, indices, size, accumulate):
         xp.put_along_axis(out, indices, values, axis=-1)
         return out
     planes = math.prod(lead)
-    flat = indices.reshape(planes, -1) + (xp.arange(planes) * size)[:, None]
+    flat = indices.reshape(planes, indices.shape[-1]) + (xp.arange(planes) * size)[:, None]
     summed = xp.bincount(flat.ravel(), weights=values.reshape(-1), minlength=planes * size)
     return summed.astype(values.dtype, copy=False).reshape(lead + (size,))
 
@@ -645,9 +650,9 @@ class MaxUnpool(Function):
         n = len(out_size)
         ctx._node_name = f"MaxUnpool{n}DBackward0"
         lead = x.shape[:-n]
-        flat_indices = indices.reshape(lead + (-1,))
+        flat_indices = flat_planes(indices, lead)
         ctx.flat_indices, ctx.x_shape = flat_indices, x.shape
-        out = _scatter_flat(x.reshape(lead + (-1,)), flat_indices, math.prod(out_size), False)
+        out = _scatter_flat(flat_planes(x, lead), flat_indices, math.prod(out_size), False)
         return out.reshape(lead + tuple(out_size))
 
     @staticmethod
@@ -655,7 +660,7 @@ class MaxUnpool(Function):
         if isinstance(g, Tensor):
             return GatherFlat.apply(g, ctx.flat_indices, ctx.x_shape)
         lead = ctx.flat_indices.shape[:-1]
-        picked = xp.take_along_axis(g.reshape(lead + (-1,)), ctx.flat_indices, axis=-1)
+        picked = xp.take_along_axis(flat_planes(g, lead), ctx.flat_indices, axis=-1)
         return picked.reshape(ctx.x_shape)
 
 
@@ -669,7 +674,7 @@ class GatherFlat(Function):
     def forward(ctx, x, flat_indices, out_shape):
         lead = flat_indices.shape[:-1]
         ctx.flat_indices, ctx.x_shape = flat_indices, x.shape
-        picked = xp.take_along_axis(x.reshape(lead + (-1,)), flat_indices, axis=-1)
+        picked = xp.take_along_axis(flat_planes(x, lead), flat_indices, axis=-1)
         return picked.reshape(out_shape)
 
     @staticmethod
@@ -678,7 +683,7 @@ class GatherFlat(Function):
             return ScatterFlat.apply(g, ctx.flat_indices, ctx.x_shape)
         lead = ctx.flat_indices.shape[:-1]
         size = math.prod(ctx.x_shape[len(lead):])
-        out = _scatter_flat(g.reshape(lead + (-1,)), ctx.flat_indices, size, True)
+        out = _scatter_flat(flat_planes(g, lead), ctx.flat_indices, size, True)
         return out.reshape(ctx.x_shape)
 
 
@@ -694,7 +699,7 @@ class ScatterFlat(Function):
         lead = flat_indices.shape[:-1]
         ctx.flat_indices, ctx.x_shape = flat_indices, x.shape
         size = math.prod(out_shape[len(lead):])
-        return _scatter_flat(x.reshape(lead + (-1,)), flat_indices, size, True).reshape(
+        return _scatter_flat(flat_planes(x, lead), flat_indices, size, True).reshape(
             out_shape)
 
     @staticmethod
@@ -702,7 +707,7 @@ class ScatterFlat(Function):
         if isinstance(g, Tensor):
             return GatherFlat.apply(g, ctx.flat_indices, ctx.x_shape)
         lead = ctx.flat_indices.shape[:-1]
-        picked = xp.take_along_axis(g.reshape(lead + (-1,)), ctx.flat_indices, axis=-1)
+        picked = xp.take_along_axis(flat_planes(g, lead), ctx.flat_indices, axis=-1)
         return picked.reshape(ctx.x_shape)
 
 

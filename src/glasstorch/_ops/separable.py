@@ -72,7 +72,7 @@ class Taps:
         total = xp.zeros(rows * self.in_size)
         base = (xp.arange(rows) * self.in_size)[:, None]
         for k in range(self.index.shape[1]):
-            values = g_last.reshape(rows, -1) * weight[:, k]
+            values = g_last.reshape(rows, self.out_size) * weight[:, k]
             if self.valid is not None:
                 values = xp.where(self.valid[:, k], values, 0)
             total += xp.bincount((base + self.index[:, k]).ravel(), weights=values.ravel(),
