@@ -111,6 +111,8 @@ def test_max_pool_integer_dtypes(dtype):
           grad=False)
     check(lambda t, x: t.nn.functional.max_pool3d(x, 2), [x], grad=False)   # unbatched 3d
     check_error(lambda t: t.nn.functional.max_pool1d(t.tensor(x[0]), 2))   # no 1-d kernel
+    check(lambda t, x: t.nn.functional.max_pool1d(x, 2, return_indices=True), [x[0]],
+          grad=False)                                                     # but the 2-d one
 
 
 def test_max_pool_half_and_empty_batch():

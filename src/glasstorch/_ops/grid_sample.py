@@ -250,7 +250,6 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
     _check_grid_sample(input, grid, mode)
-    x, points = input._data, grid._data
     need_grid_grad = grid._requires_grad and mode != "nearest"   # nearest: a zero gradient
     return GridSample.apply(input, grid, mode, padding_mode, bool(align_corners),
                             need_grid_grad)

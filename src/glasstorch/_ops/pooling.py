@@ -345,7 +345,7 @@ class GatherFromWindows(Function):
         return _scatter_to_windows(g, ctx.arg, ctx.win, ctx.x_shape)
 
 
-def _max_pool(fname, input, kernel, stride, padding, dilation, ceil_mode, return_indices):
+def _max_pool(input, kernel, stride, padding, dilation, ceil_mode, return_indices):
     """The shared body of max_pool{1,2,3}d once the arguments are tuples (1-d arrives here as
     2-d, with a kernel of 1 along the inserted axis)."""
     win = _geometry(input.shape, kernel, stride, padding, dilation, ceil_mode)
@@ -361,7 +361,7 @@ def _max_pool_nd(fname, n, input, kernel_size, stride, padding, dilation, ceil_m
     dilation = _ints(fname, "dilation", dilation, n, 5)
     check_input(fname, input, n)
     check_dtype(fname, input, FLOAT_DTYPES + INT_DTYPES)
-    return _max_pool(fname, input, kernel, stride, padding, dilation, ceil_mode, return_indices)
+    return _max_pool(input, kernel, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -377,7 +377,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     check_input(fname, input, 1)
     check_dtype("max_pool1d_impl" if not return_indices else fname, input,
                 FLOAT_DTYPES + (INT_DTYPES if return_indices else ()))
-    result = _max_pool(fname, input.unsqueeze(-2), (1,) + kernel, (1,) + stride,
+    result = _max_pool(input.unsqueeze(-2), (1,) + kernel, (1,) + stride,
                        (0,) + padding, (1,) + dilation, ceil_mode, return_indices)
     if return_indices:
         return result[0].squeeze(-2), result[1].squeeze(-2)
@@ -526,7 +526,7 @@ class AvgPoolTranspose(Function):
         return (_window_sum(gg, ctx.win) / ctx.divisor).astype(gg.dtype, copy=False)
 
 
-def _avg_pool(fname, input, kernel, stride, padding, ceil_mode, count_include_pad,
+def _avg_pool(input, kernel, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
     """The shared body of avg_pool{1,2,3}d once the arguments are tuples."""
     if divisor_override is not None and divisor_override == 0:
@@ -542,7 +542,7 @@ def _avg_pool_nd(fname, n, input, kernel_size, stride, padding, ceil_mode, count
     padding = _ints(fname, "padding", padding, n, 4)
     check_input(fname, input, n)
     check_dtype(fname, input, dtypes)
-    return _avg_pool(fname, input, kernel, stride, padding, ceil_mode, count_include_pad,
+    return _avg_pool(input, kernel, stride, padding, ceil_mode, count_include_pad,
                      divisor_override)
 
 
@@ -560,7 +560,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                            f"avg_pool1d)")
     check_input(fname, input, 1)
     check_dtype("avg_pool2d", input, FLOAT_DTYPES + ("int64",))
-    out = _avg_pool(fname, input.unsqueeze(-2), (1,) + kernel, (1,) + stride, (0,) + padding,
+    out = _avg_pool(input.unsqueeze(-2), (1,) + kernel, (1,) + stride, (0,) + padding,
                     ceil_mode, count_include_pad, None)
     return out.squeeze(-2)
 
