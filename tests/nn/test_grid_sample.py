@@ -116,6 +116,10 @@ def test_torch_grid_sampler_spelling():
     x, grid = _inputs(2, "float64")
     check(lambda t, x, g: t.grid_sampler(x, g, 2, 2, False), [x, grid])
     check(lambda t, x, g: t.grid_sampler(x, g, 1, 1, True), [x, grid])
+    check(lambda t, x, g: t.grid_sampler_2d(x, g, 0, 0, False), [x, grid])
+    x3, grid3 = _inputs(3, "float64")
+    check(lambda t, x, g: t.grid_sampler_3d(x, g, 0, 1, True), [x3, grid3])
+    check_error(lambda t: t.grid_sampler_2d(t.tensor(x3), t.tensor(grid3), 0, 0, False))
     check(lambda t, th: t.affine_grid_generator(th, (2, 3, 4, 5), True),
           [sample((2, 2, 3), "float64")])
 

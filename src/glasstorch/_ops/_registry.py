@@ -602,6 +602,8 @@ OPS = [
     ("adaptive_avg_pool1d", pool_aliases.adaptive_avg_pool1d, "f"),
     ("adaptive_max_pool1d", pool_aliases.adaptive_max_pool1d, "f"),
     ("grid_sampler", pool_aliases.grid_sampler, "f"),
+    ("grid_sampler_2d", pool_aliases.grid_sampler_2d, "f"),
+    ("grid_sampler_3d", pool_aliases.grid_sampler_3d, "f"),
     ("affine_grid_generator", pool_aliases.affine_grid_generator, "f"),
 ]
 
