@@ -21,6 +21,7 @@ import warnings
 
 from .._backend import xp
 from .._tensor import Tensor, _make
+from ..autograd import grad_mode
 from ..autograd.function import Function
 from .pooling import FLOAT_DTYPES, check_dtype
 from .upsampling import CUBIC_A, _cubic_weights
@@ -113,9 +114,10 @@ def _cubic_weight_slopes(t, a):
     return xp.stack([far(t + 1), near(t), -near(1 - t), -far(2 - t)], 1)
 
 
-def _corners(grid, spatial, mode, padding_mode, align_corners):
+def _corners(grid, spatial, mode, padding_mode, align_corners, with_slopes):
     """Every combination of one tap per axis: (flat index in the plane, in-range mask,
-    weight, [d weight / d grid coordinate of axis a for each axis a]), arrays of (N, P)."""
+    weight, [d weight / d grid coordinate of axis a for each axis a] or None unless
+    `with_slopes`), arrays of (N, P)."""
     n = len(spatial)
     points = grid.reshape(grid.shape[0], math.prod(grid.shape[1:-1]), n)
     # grid's last dim is (x, y[, z]): x runs along the last spatial axis
@@ -130,8 +132,8 @@ def _corners(grid, spatial, mode, padding_mode, align_corners):
             inside = inside & (position >= 0) & (position <= spatial[a] - 1)
             flat = flat * spatial[a] + xp.where(inside, position, 0).astype(xp.int64)
             weight = weight * axes[a][1][k]
-        slopes = []
-        for a in range(n):
+        slopes = [] if with_slopes else None
+        for a in range(n if with_slopes else 0):
             slope = axes[a][2][choice[a]]
             for b, k in enumerate(choice):
                 if b != a:
@@ -148,7 +150,7 @@ def _sample(x, grid, mode, padding_mode, align_corners, need_grid_grad):
     out = xp.zeros((N, C, math.prod(grid.shape[1:-1])), dtype=x.dtype)
     corners = []
     for flat, inside, weight, slopes in _corners(grid, spatial, mode, padding_mode,
-                                                 align_corners):
+                                                 align_corners, need_grid_grad):
         values = xp.take_along_axis(planes, flat[:, None, :], axis=2)
         values *= inside[:, None, :]
         out += values * weight[:, None, :]
@@ -250,7 +252,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
     _check_grid_sample(input, grid, mode)
-    need_grid_grad = grid._requires_grad and mode != "nearest"   # nearest: a zero gradient
+    # (nearest: the grid's gradient is zero)
+    need_grid_grad = grad_mode.enabled and grid._requires_grad and mode != "nearest"
     return GridSample.apply(input, grid, mode, padding_mode, bool(align_corners),
                             need_grid_grad)
 
