@@ -173,3 +173,34 @@ AFFINE_ERRORS = [
 def test_affine_grid_errors_match_torch(i):
     fn, match = AFFINE_ERRORS[i]
     check_error(fn, match=match)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_affine_grid_is_bitwise_torchs_so_identity_stns_get_torchs_gradient(dtype):
+    # the identity puts every point on a pixel centre, where a one-ulp difference in the grid
+    # would move grid_sample's floor (and its gradient) to the neighbouring pixel
+    identity = np.tile(np.array([[1.0, 0, 0], [0, 1, 0]]), (2, 1, 1))
+    tilted = np.tile(np.array([[0.9, 0.1, 0.05], [-0.1, 0.9, 0.0]]), (2, 1, 1))
+    for theta in (identity, tilted):
+        for size in ((2, 3, 28, 28), (2, 3, 6, 7), (2, 1, 32, 20)):
+            for corners in (False, True):
+                grids = [lib.nn.functional.affine_grid(lib.tensor(theta).to(d), size,
+                                                       align_corners=corners).numpy()
+                         for lib, d in ((torch, dtype), (gt, getattr(gt, str(dtype)[6:])))]
+                np.testing.assert_array_equal(grids[1], grids[0])
+    stn = lambda t, x, th: t.nn.functional.grid_sample(
+        x, t.nn.functional.affine_grid(th, (2, 3, 28, 28), align_corners=False),
+        align_corners=False)
+    check(stn, [sample((2, 3, 28, 28), "float64"), identity], rtol=1e-6, atol=1e-8)
+    check(stn, [sample((2, 3, 28, 28), "float64"), tilted], rtol=1e-6, atol=1e-8)
+
+
+def test_identity_stn_3d_gets_torchs_gradient():
+    identity = np.tile(np.eye(3, 4), (2, 1, 1))
+    for corners in (False, True):
+        stn = lambda t, x, th: t.nn.functional.grid_sample(
+            x, t.nn.functional.affine_grid(th, (2, 2, 5, 6, 7), align_corners=corners),
+            align_corners=corners)
+        check(stn, [sample((2, 2, 5, 6, 7), "float64"), identity], rtol=1e-6, atol=1e-8)
+        check(stn, [sample((2, 2, 5, 6, 7), "float32"), identity.astype("float32")],
+              rtol=1e-4, atol=1e-4)

@@ -33,12 +33,21 @@ _PADDING_MODES = ("zeros", "border", "reflection")
 # ---------------------------------------------------------------------------------------------
 # grid coordinates -> input coordinates (each with its derivative)
 # ---------------------------------------------------------------------------------------------
-def _unnormalize(coord, size, align_corners):
+def _unnormalize(coord, size, align_corners, fused):
     """[-1, 1] -> pixel coordinates: -1 and 1 are the corner pixels' centres (align_corners)
-    or their outer edges. Returns (coordinate, d coordinate / d grid)."""
+    or their outer edges. Returns (coordinate, d coordinate / d grid).
+
+    Rounded as PyTorch rounds it (`fused`: its vectorised 2-d kernel computes
+    (c + 1) * size/2 - 0.5 with one fused multiply-add; its 3-d kernel ((c + 1) * size - 1)/2):
+    grid points often sit exactly on pixel centres, where one ulp moves the floor."""
     if align_corners:
-        return (coord + 1) / 2 * (size - 1), (size - 1) / 2
-    return ((coord + 1) * size - 1) / 2, size / 2
+        scale = (size - 1) / 2
+        return (coord + 1) * coord.dtype.type(scale), scale
+    if not fused:
+        return ((coord + 1) * size - 1) / 2, size / 2
+    wide = xp.float64 if coord.dtype == xp.float32 else xp.longdouble
+    shifted = (coord + 1).astype(wide) * wide(coord.dtype.type(size / 2)) - wide(0.5)
+    return shifted.astype(coord.dtype), size / 2
 
 
 def _clip(coord, size):
@@ -80,10 +89,10 @@ def _pad_coordinates(coord, size, padding_mode, align_corners):
 # ---------------------------------------------------------------------------------------------
 # corners: per spatial axis, the input positions each point reads and their weights
 # ---------------------------------------------------------------------------------------------
-def _axis_taps(coord, size, mode, padding_mode, align_corners):
+def _axis_taps(coord, size, mode, padding_mode, align_corners, fused):
     """For one spatial axis: (positions, weights, d weights / d grid coordinate), each a list
     over the taps of arrays shaped like `coord`. Positions outside [0, size) read 0."""
-    source, d_unnorm = _unnormalize(coord, size, align_corners)
+    source, d_unnorm = _unnormalize(coord, size, align_corners, fused)
     if mode == "bicubic":   # padding applies to each tap's position, not to the coordinate
         floor = xp.floor(source)
         t = source - floor
@@ -121,8 +130,9 @@ def _corners(grid, spatial, mode, padding_mode, align_corners, with_slopes):
     n = len(spatial)
     points = grid.reshape(grid.shape[0], math.prod(grid.shape[1:-1]), n)
     # grid's last dim is (x, y[, z]): x runs along the last spatial axis
-    axes = [_axis_taps(points[..., n - 1 - a], spatial[a], mode, padding_mode, align_corners)
-            for a in range(n)]
+    fused = n == 2 and grid.dtype != xp.float16     # PyTorch's vectorised 2-d kernel
+    axes = [_axis_taps(points[..., n - 1 - a], spatial[a], mode, padding_mode, align_corners,
+                       fused) for a in range(n)]
     for choice in itertools.product(*(range(len(taps[0])) for taps in axes)):
         flat = 0
         inside = True
@@ -261,13 +271,32 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
 # ---------------------------------------------------------------------------------------------
 # affine_grid
 # ---------------------------------------------------------------------------------------------
+def _linspace(steps, dtype):
+    """linspace(-1, 1, steps) exactly as PyTorch's kernel rounds it: the first half counts up
+    from -1 and the second half down from 1, each value rounded once from a wider type (the
+    fused multiply-add PyTorch's vectorised loop uses; float64 needs long double for that).
+
+    The last bit matters: affine_grid's points often land exactly on pixel centres (the
+    identity transform does), where grid_sample's floor, and so the gradient, would flip
+    side on a one-ulp difference."""
+    wide = xp.float64 if dtype == xp.float32 else xp.longdouble
+    step = wide(dtype.type(2) / dtype.type(steps - 1))
+    i = xp.arange(steps)
+    up = (wide(-1) + step * i.astype(wide)).astype(dtype)
+    down = (wide(1) - step * (steps - 1 - i).astype(wide)).astype(dtype)
+    return xp.where(i < steps // 2, up, down)
+
+
 def _normalized_positions(steps, align_corners, dtype):
     """The output grid's coordinates along one axis: linspace(-1, 1), pulled in to the pixel
-    centres without align_corners (times (steps - 1)/steps); 0 for a single step."""
+    centres without align_corners (times (steps - 1), then / steps, as PyTorch); 0 for a
+    single step."""
     if steps <= 1:
         return xp.zeros(max(steps, 0), dtype=dtype)
-    positions = xp.linspace(-1, 1, steps, dtype=dtype)
-    return positions if align_corners else positions * dtype.type((steps - 1) / steps)
+    positions = _linspace(steps, dtype)
+    if align_corners:
+        return positions
+    return positions * dtype.type(steps - 1) / dtype.type(steps)
 
 
 def _base_grid(spatial, align_corners, dtype):
@@ -276,6 +305,18 @@ def _base_grid(spatial, align_corners, dtype):
     mesh = xp.meshgrid(*axes, indexing="ij")
     columns = [m.ravel() for m in reversed(mesh)] + [xp.ones(math.prod(spatial), dtype)]
     return xp.stack(columns, axis=1)
+
+
+def _apply_affine(base, theta):
+    """base (P, k) @ theta[n].T for each n, summed as PyTorch's bmm sums: its small-product
+    loop (under 400 multiply-adds per matrix) adds the k terms in order, larger ones go to
+    BLAS (as NumPy's matmul does)."""
+    if base.shape[0] * base.shape[1] * theta.shape[1] < 400:
+        out = base[None, :, None, 0] * theta[:, None, :, 0]
+        for k in range(1, base.shape[1]):
+            out = out + base[None, :, None, k] * theta[:, None, :, k]
+        return out
+    return base @ theta.swapaxes(1, 2)
 
 
 class AffineGrid(Function):
@@ -288,7 +329,7 @@ class AffineGrid(Function):
     @staticmethod
     def forward(ctx, theta, base, out_shape):
         ctx.base = base
-        return (base @ theta.swapaxes(1, 2)).reshape(out_shape)
+        return _apply_affine(base, theta).reshape(out_shape)
 
     @staticmethod
     def backward(ctx, g):
