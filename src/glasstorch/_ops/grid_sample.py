@@ -152,60 +152,81 @@ def _corners(grid, spatial, mode, padding_mode, align_corners, with_slopes):
         yield flat, inside, weight, slopes
 
 
-def _sample(x, grid, mode, padding_mode, align_corners, need_grid_grad):
-    """out (N, C, *grid spatial), and what the backward needs (a list per corner)."""
-    N, C = x.shape[:2]
-    spatial = x.shape[2:]
-    planes = x.reshape(N, C, math.prod(spatial))
-    out = xp.zeros((N, C, math.prod(grid.shape[1:-1])), dtype=x.dtype)
-    corners = []
-    for flat, inside, weight, slopes in _corners(grid, spatial, mode, padding_mode,
-                                                 align_corners, need_grid_grad):
-        values = xp.take_along_axis(planes, flat[:, None, :], axis=2)
-        values *= inside[:, None, :]
-        out += values * weight[:, None, :]
-        corners.append((flat, inside, weight, slopes, values if need_grid_grad else None))
-    return out.reshape((N, C) + grid.shape[1:-1]), corners
+def _channels_last(a):
+    """(N, C, *spatial) -> (N * prod(spatial), C): one row of channels per pixel."""
+    N, C = a.shape[:2]
+    return a.reshape(N, C, -1 if a.size else math.prod(a.shape[2:])).transpose(0, 2, 1) \
+        .reshape(N * math.prod(a.shape[2:]), C)
+
+
+def _channels_first(rows, shape):
+    """The inverse of _channels_last: (N * prod(spatial), C) -> (N, C, *spatial)."""
+    N, C = shape[:2]
+    return xp.ascontiguousarray(rows.reshape(N, -1 if rows.size else math.prod(shape[2:]), C)
+                                .transpose(0, 2, 1)).reshape(shape)
 
 
 class GridSample(Function):
     """out[n, c, p] = sum over corners of weight(grid[n, p]) * x[n, c, corner(grid[n, p])]
     grad: dx[n, c, corner] += weight * g[n, c, p];
-          dgrid[n, p, a] = sum over corners and c of g * x[corner] * d weight / d grid_a"""
+          dgrid[n, p, a] = sum over corners and c of g * x[corner] * d weight / d grid_a
+
+    The corners and weights of all points form one sparse (N*P, N*H*W) matrix S, so with
+    pixels as rows of channels the forward is out = S @ x and the input's gradient S.T @ g:
+    two sparse products (SciPy, compiled), no scatter loop."""
 
     @staticmethod
     def forward(ctx, x, grid, mode, padding_mode, align_corners, need_grid_grad):
-        ctx._node_name = f"GridSampler{x.ndim - 2}DBackward0"
-        out, corners = _sample(x, grid, mode, padding_mode, align_corners, need_grid_grad)
-        ctx.corners, ctx.x_shape, ctx.grid_shape = corners, x.shape, grid.shape
-        return out
+        n = x.ndim - 2
+        ctx._node_name = f"GridSampler{n}DBackward0"
+        N, C, spatial = x.shape[0], x.shape[1], x.shape[2:]
+        plane, points = math.prod(spatial), math.prod(grid.shape[1:-1])
+        rows, cols, weights, slopes = [], [], [], []
+        base = (xp.arange(N) * plane)[:, None]
+        for flat, inside, weight, slope in _corners(grid, spatial, mode, padding_mode,
+                                                    align_corners, need_grid_grad):
+            index = (base + flat).ravel()
+            keep = inside.ravel()
+            rows.append(xp.nonzero(keep)[0])
+            cols.append(index[keep])
+            weights.append(weight.ravel()[keep])
+            slopes.append((index, keep, slope))
+        work = xp.float32 if x.dtype == xp.float16 else x.dtype   # SciPy has no half
+        matrix = _sparse().csr_matrix(
+            (xp.concatenate(weights).astype(work), (xp.concatenate(rows),
+                                                       xp.concatenate(cols))),
+            shape=(N * points, N * plane))
+        x_rows = _channels_last(x).astype(work, copy=False)
+        ctx.matrix, ctx.x_shape, ctx.grid_shape = matrix, x.shape, grid.shape
+        ctx.corners = slopes if need_grid_grad else None
+        ctx.x_rows = x_rows if need_grid_grad else None
+        out_rows = matrix @ x_rows
+        return _channels_first(out_rows.astype(x.dtype, copy=False),
+                               (N, C) + grid.shape[1:-1])
 
     @staticmethod
     def backward(ctx, g):
         need_x, need_grid = ctx.needs_input_grad[:2]
-        N, C = ctx.x_shape[:2]
-        plane = math.prod(ctx.x_shape[2:])
-        g = g.reshape(N, C, math.prod(ctx.grid_shape[1:-1]))
+        g_rows = _channels_last(g)
         gx = ggrid = None
         if need_x:
-            base = (xp.arange(N * C) * plane).reshape(N, C, 1)
-            total = xp.zeros(N * C * plane)
-            for flat, inside, weight, _, _ in ctx.corners:
-                contribution = g * (weight * inside)[:, None, :]
-                total += xp.bincount((base + flat[:, None, :]).ravel(),
-                                     weights=contribution.ravel(), minlength=N * C * plane)
-            gx = total.astype(g.dtype, copy=False).reshape(ctx.x_shape)
+            gx = _channels_first((ctx.matrix.T @ g_rows.astype(ctx.matrix.dtype, copy=False))
+                                 .astype(g.dtype, copy=False), ctx.x_shape)
         if need_grid:
             n = len(ctx.x_shape) - 2
-            ggrid = xp.zeros((N, g.shape[2], n), dtype=g.dtype)
-            for _, _, _, slopes, values in ctx.corners:
-                if values is None:      # nearest: the output is flat in the grid
-                    continue
-                g_values = (g * values).sum(axis=1)
+            ggrid = xp.zeros((g_rows.shape[0], n), dtype=g.dtype)
+            for index, keep, slopes in ctx.corners or ():   # none for nearest: flat in grid
+                values = xp.take(ctx.x_rows, index, axis=0, mode="clip")
+                g_values = xp.einsum("pc,pc->p", g_rows, values) * keep
                 for a in range(n):          # grid's last dim is reversed: x first
-                    ggrid[..., n - 1 - a] += g_values * slopes[a]
+                    ggrid[:, n - 1 - a] += g_values * slopes[a].ravel()
             ggrid = ggrid.reshape(ctx.grid_shape)
         return gx, ggrid
+
+
+def _sparse():
+    import scipy.sparse
+    return scipy.sparse
 
 
 def _check_grid_sample(input, grid, mode):
