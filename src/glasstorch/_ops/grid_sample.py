@@ -3,14 +3,14 @@ spatial transformer networks.
 
 grid_sample: input (N, C, H, W) and grid (N, H_out, W_out, 2), whose last dim holds (x, y)
 in [-1, 1] (x along W, y along H; (N, C, D, H, W) with (x, y, z) grids in 3-d). Each grid
-point is mapped to input pixel coordinates (`_source`: unnormalised, then clipped or
-reflected by padding_mode) and the output there is a weighted sum over corner pixels:
+point is mapped to input pixel coordinates (`_unnormalize`, then clipped or reflected by
+padding_mode: `_pad_coordinates`) and the output there is a weighted sum over corner pixels:
 2 per axis (bilinear), the nearest one (nearest), or 4 per axis with cubic weights
-(bicubic, 2-d only). Everything is whole-array: per corner, one gather of all (n, c, point)
-values from the flattened planes; the input gradient adds each corner's g * weight back with
-one bincount; the grid gradient is the derivative of the weights (times that of the
-coordinate map). One autograd node; its backward is not itself differentiable (double
-backward raises).
+(bicubic, 2-d only). Everything is whole-array: the corners and weights of all points form
+one sparse sampling matrix, applied to the image's pixels (rows of channels) forward and,
+transposed, backward; the grid gradient is the derivative of the weights (times that of the
+coordinate map) dotted with the corner pixels. One autograd node; its backward is not itself
+differentiable (double backward raises).
 
 affine_grid: the grid of an affine map theta (N, 2, 3) (or (N, 3, 4)) over a regular grid of
 normalised output coordinates: grid = base @ theta.T, linear in theta.
@@ -155,15 +155,15 @@ def _corners(grid, spatial, mode, padding_mode, align_corners, with_slopes):
 def _channels_last(a):
     """(N, C, *spatial) -> (N * prod(spatial), C): one row of channels per pixel."""
     N, C = a.shape[:2]
-    return a.reshape(N, C, -1 if a.size else math.prod(a.shape[2:])).transpose(0, 2, 1) \
-        .reshape(N * math.prod(a.shape[2:]), C)
+    pixels = math.prod(a.shape[2:])
+    return a.reshape(N, C, pixels).transpose(0, 2, 1).reshape(N * pixels, C)
 
 
 def _channels_first(rows, shape):
     """The inverse of _channels_last: (N * prod(spatial), C) -> (N, C, *spatial)."""
     N, C = shape[:2]
-    return xp.ascontiguousarray(rows.reshape(N, -1 if rows.size else math.prod(shape[2:]), C)
-                                .transpose(0, 2, 1)).reshape(shape)
+    pixels = math.prod(shape[2:])
+    return xp.ascontiguousarray(rows.reshape(N, pixels, C).transpose(0, 2, 1)).reshape(shape)
 
 
 class GridSample(Function):
