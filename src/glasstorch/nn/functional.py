@@ -36,10 +36,10 @@ from .._ops.adaptive_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,
                                      adaptive_max_pool2d, adaptive_max_pool3d,
                                      adaptive_max_pool1d_with_indices,
                                      adaptive_max_pool2d_with_indices,
-                                     adaptive_max_pool3d_with_indices)
-# ---------------------------------------------------------------- upsampling
-from .._ops.upsampling import interpolate, upsample, upsample_nearest, upsample_bilinear
-from .._ops.grid_sample import grid_sample, affine_grid
-from .._ops.adaptive_pooling import (fractional_max_pool2d, fractional_max_pool3d,
+                                     adaptive_max_pool3d_with_indices, fractional_max_pool2d,
+                                     fractional_max_pool3d,
                                      fractional_max_pool2d_with_indices,
                                      fractional_max_pool3d_with_indices)
+# ---------------------------------------------------------------- upsampling and sampling
+from .._ops.upsampling import interpolate, upsample, upsample_nearest, upsample_bilinear
+from .._ops.grid_sample import grid_sample, affine_grid
