@@ -12,6 +12,7 @@ from . import activation, nn_basic
 from .inplace import make_inplace
 from . import meta, special, nn_aliases
 from . import complex as complex_ops
+from . import pool_aliases
 
 OPS = [
     # ---------------------------------------------------------------- elementwise arithmetic
@@ -592,6 +593,18 @@ OPS = [
     ("margin_ranking_loss", nn_aliases.margin_ranking_loss, "f"),
     ("poisson_nll_loss", nn_aliases.poisson_nll_loss, "f"),
     ("triplet_margin_loss", nn_aliases.triplet_margin_loss, "f"),
+    # ---------------------------------------------------------------- pooling and sampling
+    ("max_pool1d", pool_aliases.max_pool1d, "f"),
+    ("max_pool2d", pool_aliases.max_pool2d, "f"),
+    ("max_pool3d", pool_aliases.max_pool3d, "f"),
+    ("max_pool1d_with_indices", pool_aliases.max_pool1d_with_indices, "f"),
+    ("avg_pool1d", pool_aliases.avg_pool1d, "f"),
+    ("adaptive_avg_pool1d", pool_aliases.adaptive_avg_pool1d, "f"),
+    ("adaptive_max_pool1d", pool_aliases.adaptive_max_pool1d, "f"),
+    ("grid_sampler", pool_aliases.grid_sampler, "f"),
+    ("grid_sampler_2d", pool_aliases.grid_sampler_2d, "f"),
+    ("grid_sampler_3d", pool_aliases.grid_sampler_3d, "f"),
+    ("affine_grid_generator", pool_aliases.affine_grid_generator, "f"),
 ]
 
 

@@ -26,3 +26,20 @@ from .._ops.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss
                           cosine_embedding_loss, triplet_margin_loss,
                           triplet_margin_with_distance_loss, multi_margin_loss,
                           multilabel_margin_loss, ctc_loss)
+# ---------------------------------------------------------------- pooling
+from .._ops.pooling import (max_pool1d, max_pool2d, max_pool3d, max_pool1d_with_indices,
+                            max_pool2d_with_indices, max_pool3d_with_indices, max_unpool1d,
+                            max_unpool2d, max_unpool3d, avg_pool1d, avg_pool2d, avg_pool3d,
+                            lp_pool1d, lp_pool2d, lp_pool3d)
+from .._ops.adaptive_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,
+                                     adaptive_avg_pool3d, adaptive_max_pool1d,
+                                     adaptive_max_pool2d, adaptive_max_pool3d,
+                                     adaptive_max_pool1d_with_indices,
+                                     adaptive_max_pool2d_with_indices,
+                                     adaptive_max_pool3d_with_indices, fractional_max_pool2d,
+                                     fractional_max_pool3d,
+                                     fractional_max_pool2d_with_indices,
+                                     fractional_max_pool3d_with_indices)
+# ---------------------------------------------------------------- upsampling and sampling
+from .._ops.upsampling import interpolate, upsample, upsample_nearest, upsample_bilinear
+from .._ops.grid_sample import grid_sample, affine_grid

@@ -34,3 +34,10 @@ from .loss import (L1Loss, MSELoss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntro
                    MultiLabelSoftMarginLoss, CosineEmbeddingLoss, MultiMarginLoss,
                    TripletMarginLoss, TripletMarginWithDistanceLoss, MultiLabelMarginLoss,
                    CTCLoss)
+# ---------------------------------------------------------------- pooling and upsampling
+from .pooling import (MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
+                      AvgPool1d, AvgPool2d, AvgPool3d, FractionalMaxPool2d,
+                      FractionalMaxPool3d, LPPool1d, LPPool2d, LPPool3d, AdaptiveMaxPool1d,
+                      AdaptiveMaxPool2d, AdaptiveMaxPool3d, AdaptiveAvgPool1d,
+                      AdaptiveAvgPool2d, AdaptiveAvgPool3d)
+from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
