@@ -4,10 +4,19 @@ Expected values always come from the other library (torch.load of our file, or t
 torch saved), never from glasstorch reading its own output alone.
 """
 import io
+import json
 import os
 import pathlib
 import pickle
+import re
+import shutil
+import signal
+import stat
 import struct
+import subprocess
+import sys
+import tempfile
+import time
 import zipfile
 from collections import OrderedDict
 
@@ -402,6 +411,279 @@ def test_failed_save_to_file_object_writes_nothing():
     with pytest.raises(RuntimeError, match="on purpose"):
         gt.save([gt.ones(2), Unpicklable()], buf)
     assert buf.getvalue() == b""
+
+
+# ---------------------------------------------------------------------------------------------
+# Saving over existing files: permissions, read-only targets, stale temporaries. Each test uses
+# real processes (another user, a killed or stopped writer) and real files.
+# ---------------------------------------------------------------------------------------------
+SRC = str(pathlib.Path(__file__).resolve().parents[1] / "src")
+NOBODY = 65534
+
+
+def run_python(code, *args):
+    """Start `code` in a new Python process that can import glasstorch."""
+    env = {**os.environ, "PYTHONPATH": SRC}
+    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture
+def shared_dir():
+    """A folder that try_both's user owns (under root, pytest's tmp_path is root-only)."""
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="gt-save-"))
+    if os.geteuid() == 0:
+        os.chown(folder, NOBODY, NOBODY)
+    yield folder
+    os.chmod(folder, 0o700)
+    shutil.rmtree(folder)
+
+
+def own(path):
+    if os.geteuid() == 0:
+        os.chown(path, NOBODY, NOBODY)
+
+
+_TRY_BOTH = """
+import encodings.cp437, json, os, sys  # (zipfile's codec, imported while it can be read)
+import torch, glasstorch
+path, nobody, results = sys.argv[1], int(sys.argv[2]), {}
+if os.geteuid() == 0:  # root may write any file: become a user the kernel holds to permissions
+    os.setgroups([])
+    os.setgid(nobody)
+    os.setuid(nobody)
+for name, lib in (("torch", torch), ("glasstorch", glasstorch)):
+    try:
+        lib.save(lib.full((3,), 7.0), path)
+        results[name] = ["saved", lib.load(path).tolist()]
+    except Exception as exc:
+        results[name] = [type(exc).__name__, str(exc)]
+print(json.dumps(results))
+"""
+
+
+def try_both(path):
+    """torch.save then glasstorch.save to `path` as an unprivileged user: what each did."""
+    proc = run_python(_TRY_BOTH, path, NOBODY)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    return json.loads(out)
+
+
+def test_read_only_file_is_not_replaced(shared_dir):
+    path = shared_dir / "model.pt"
+    torch.save(torch.zeros(2), path)
+    own(path)
+    os.chmod(path, 0o444)
+    before = path.read_bytes()
+    got = try_both(path)
+    assert got["torch"][0] == "RuntimeError" and "Permission denied" in got["torch"][1]
+    assert got["glasstorch"][0] == "RuntimeError", got
+    assert "Permission denied" in got["glasstorch"][1] and str(path) in got["glasstorch"][1]
+    assert path.read_bytes() == before and stat.S_IMODE(os.stat(path).st_mode) == 0o444
+    assert os.listdir(shared_dir) == ["model.pt"]  # no temporary left behind
+
+
+def test_read_only_folder(shared_dir):
+    # a new file in a read-only folder: refused by both
+    os.chmod(shared_dir, 0o555)
+    got = try_both(shared_dir / "new.pt")
+    assert got["torch"][0] == got["glasstorch"][0] == "RuntimeError", got
+    assert "Permission denied" in got["torch"][1] and "Permission denied" in got["glasstorch"][1]
+    assert os.listdir(shared_dir) == []
+    # a writable file in a read-only folder: torch overwrites it in place, and so do we
+    os.chmod(shared_dir, 0o755)
+    path = shared_dir / "model.pt"
+    torch.save(torch.zeros(2), path)
+    own(path)
+    os.chmod(shared_dir, 0o555)
+    got = try_both(path)
+    assert got == {"torch": ["saved", [7.0] * 3], "glasstorch": ["saved", [7.0] * 3]}
+    assert os.listdir(shared_dir) == ["model.pt"]
+
+
+_WATCH = """
+import os, stat, sys
+folder, stop = sys.argv[1], sys.argv[2]
+seen, widest = 0, 0
+print("ready", flush=True)
+while not os.path.exists(stop):
+    for entry in os.scandir(folder):
+        if entry.name.endswith(".tmp"):
+            try:
+                mode = stat.S_IMODE(os.lstat(entry.path).st_mode)
+            except FileNotFoundError:
+                continue
+            seen, widest = seen + 1, widest | mode
+print(seen, widest)
+"""
+
+
+def test_temporary_is_never_wider_than_the_private_file_it_replaces(tmp_path):
+    # another process watches the folder while a private (0600) checkpoint is overwritten
+    # again and again: it must never see a temporary another user could read
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path, stop = folder / "model.pt", tmp_path / "stop"
+    gt.save(gt.zeros(1), path)
+    os.chmod(path, 0o600)
+    old_umask = os.umask(0o022)  # a plain open() would create 0644 files
+    watcher = run_python(_WATCH, folder, stop)
+    try:
+        assert watcher.stdout.readline() == "ready\n"
+        for i in range(150):
+            gt.save({"w": gt.full((64, 1024), float(i))}, path)
+    finally:
+        os.umask(old_umask)
+        stop.touch()
+        out, err = watcher.communicate(timeout=60)
+    seen, widest = map(int, out.split())
+    assert seen > 0, "the watcher never saw a temporary: the test proves nothing"
+    assert widest & 0o077 == 0, f"a temporary had mode {oct(widest)}"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert torch.load(path)["w"][0, 0].item() == 149.0
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o666])
+def test_new_and_replaced_file_permissions(tmp_path, mode):
+    # a new file gets what the umask gives, like open(); a replaced one keeps its mode
+    old_umask = os.umask(0o027)
+    try:
+        gt.save(gt.ones(1), tmp_path / "new.pt")
+        torch.save(torch.ones(1), tmp_path / "new_torch.pt")
+        assert stat.S_IMODE(os.stat(tmp_path / "new.pt").st_mode) == \
+            stat.S_IMODE(os.stat(tmp_path / "new_torch.pt").st_mode) == 0o640
+        os.chmod(tmp_path / "new.pt", mode)
+        gt.save(gt.zeros(2), tmp_path / "new.pt")  # the umask may not narrow it
+        assert stat.S_IMODE(os.stat(tmp_path / "new.pt").st_mode) == mode
+    finally:
+        os.umask(old_umask)
+
+
+def test_a_pipe_or_a_folder_is_written_to_not_replaced(tmp_path):
+    # torch.save opens the path and writes: a named pipe stays a pipe (as /dev/null stays a
+    # device); a folder is an error
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    gt.save({"w": gt.arange(5)}, fifo)
+    data, _ = reader.communicate(timeout=60)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert torch.load(io.BytesIO(data))["w"].tolist() == list(range(5))
+    with pytest.raises(RuntimeError, match="Is a directory"):
+        torch.save(torch.ones(1), tmp_path)
+    with pytest.raises(RuntimeError, match="Is a directory"):
+        gt.save(gt.ones(1), tmp_path)
+    assert os.listdir(tmp_path) == ["pipe"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_replacing_keeps_owner_and_group_like_torchs_in_place_write(tmp_path):
+    for lib, name in ((torch, "theirs.pt"), (gt, "ours.pt")):
+        path = tmp_path / name
+        lib.save(lib.zeros(1), path)
+        os.chown(path, NOBODY, NOBODY)
+        os.chmod(path, 0o640)
+        lib.save(lib.ones(1), path)
+    theirs, ours = os.stat(tmp_path / "theirs.pt"), os.stat(tmp_path / "ours.pt")
+    assert (ours.st_uid, ours.st_gid, ours.st_mode) == \
+        (theirs.st_uid, theirs.st_gid, theirs.st_mode) == (NOBODY, NOBODY, theirs.st_mode)
+    assert stat.S_IMODE(ours.st_mode) == 0o640
+
+
+_SAVE_OVER = """
+import encodings.cp437, os, sys
+import glasstorch
+path, nobody = sys.argv[1], int(sys.argv[2])
+if os.geteuid() == 0:
+    os.setgroups([])
+    os.setgid(nobody)
+    os.setuid(nobody)
+glasstorch.save(glasstorch.ones(1), path)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs a file of a group the saver is not in")
+def test_group_the_saver_is_not_in_gets_no_rights(shared_dir):
+    # a world-writable file of root's group, replaced by `nobody`: the new file cannot belong
+    # to root's group, so the group bits (which would now apply to nobody's group) are cleared
+    path = shared_dir / "model.pt"
+    torch.save(torch.zeros(1), path)
+    os.chmod(path, 0o664 | 0o002)
+    proc = run_python(_SAVE_OVER, path, NOBODY)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    st = os.stat(path)
+    assert (st.st_uid, st.st_gid) == (NOBODY, NOBODY)
+    assert stat.S_IMODE(st.st_mode) == 0o606
+    assert torch.load(path).tolist() == [1.0]
+
+
+_SAVE_FOREVER = """
+import sys
+import glasstorch as gt
+big = {"w": gt.ones(4096, 4096)}  # 64 MB: each save takes a while
+while True:
+    gt.save(big, sys.argv[1])
+"""
+
+
+def temporaries(folder):
+    return sorted(n for n in os.listdir(folder) if n.endswith(".tmp"))
+
+
+def wait_for_temporary(folder, proc):
+    """The name of the temporary that process `proc` is writing, once it appears."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for name in temporaries(folder):
+            if name.startswith(f".model.pt.{proc.pid}."):
+                return name
+        assert proc.poll() is None, proc.stderr.read()
+        time.sleep(0.001)
+    raise AssertionError("the writer never started a temporary")
+
+
+def test_stale_temporaries_of_killed_saves_are_removed(tmp_path):
+    path = tmp_path / "model.pt"
+    for _ in range(3):
+        writer = run_python(_SAVE_FOREVER, path)
+        temporary = wait_for_temporary(tmp_path, writer)
+        writer.kill()  # SIGKILL in the middle of a save
+        writer.wait()
+        # named after the file and the process that wrote it; the temporaries of earlier
+        # killed saves were removed by this writer's save
+        assert re.fullmatch(rf"\.model\.pt\.{writer.pid}\.[0-9a-f]{{6}}\.tmp", temporary)
+        assert temporaries(tmp_path) == [temporary]
+    # another file's temporary and a look-alike of the user's are not ours to remove
+    other = tmp_path / f".other.pt.{writer.pid}.abcdef.tmp"
+    other.write_bytes(b"x")
+    lookalike = tmp_path / ".model.pt.backup.tmp"
+    lookalike.write_bytes(b"x")
+    gt.save(gt.ones(2), path)
+    assert sorted(os.listdir(tmp_path)) == sorted([other.name, lookalike.name, "model.pt"])
+    assert torch.load(path).tolist() == [1.0, 1.0]
+
+
+def test_a_live_writers_temporary_is_left_alone(tmp_path):
+    path = tmp_path / "model.pt"
+    writer = run_python(_SAVE_FOREVER, path)
+    try:
+        wait_for_temporary(tmp_path, writer)
+        writer.send_signal(signal.SIGSTOP)  # alive, in the middle of writing
+        temporary, = temporaries(tmp_path)
+        gt.save(gt.ones(2), path)
+        assert temporaries(tmp_path) == [temporary]
+        writer.send_signal(signal.SIGCONT)
+        # the writer finishes that save: its temporary becomes the file
+        deadline = time.monotonic() + 60
+        while temporary in os.listdir(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert temporary not in os.listdir(tmp_path)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert torch.load(path)["w"].shape == (4096, 4096)
 
 
 # ---------------------------------------------------------------------------------------------
