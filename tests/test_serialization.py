@@ -17,8 +17,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
+import warnings
 import zipfile
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import numpy as np
 import pytest
@@ -650,7 +652,7 @@ def test_stale_temporaries_of_killed_saves_are_removed(tmp_path):
         writer = run_python(_SAVE_FOREVER, path)
         temporary = wait_for_temporary(tmp_path, writer)
         writer.kill()  # SIGKILL in the middle of a save
-        writer.wait()
+        writer.communicate()
         # named after the file and the process that wrote it; the temporaries of earlier
         # killed saves were removed by this writer's save
         assert re.fullmatch(rf"\.model\.pt\.{writer.pid}\.[0-9a-f]{{6}}\.tmp", temporary)
@@ -682,7 +684,7 @@ def test_a_live_writers_temporary_is_left_alone(tmp_path):
         assert temporary not in os.listdir(tmp_path)
     finally:
         writer.kill()
-        writer.wait()
+        writer.communicate()
     assert torch.load(path)["w"].shape == (4096, 4096)
 
 
@@ -845,6 +847,195 @@ def test_build_on_a_tensor_is_refused():
     evil = pkl[:-1] + b"N}X\x05\x00\x00\x00_dataK\x01s\x86b."
     with pytest.raises(pickle.UnpicklingError, match="BUILD"):
         gt.load(io.BytesIO(_archive(evil, [("data/0", storage)])))
+
+
+# ---------------------------------------------------------------------------------------------
+# weights_only: a small file cannot make load allocate much. Hand-made pickles declare huge
+# sizes; the load must fail with a clear error while Python allocates next to nothing (traced
+# with tracemalloc, which also sees allocations the OS has not backed with memory yet).
+# ---------------------------------------------------------------------------------------------
+GiB = 1 << 30
+P2 = b"\x80\x02"  # PROTO 2, as torch.save writes
+
+
+def peak_allocation(load):
+    """(exception raised by `load()`, peak bytes Python allocated meanwhile)."""
+    tracemalloc.start()
+    try:
+        try:
+            load()
+        except Exception as exc:  # noqa: BLE001  (the caller checks what it was)
+            error = exc
+        else:
+            error = None
+        return error, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def refused_cheaply(path_or_data, match, error_type=pickle.UnpicklingError):
+    if isinstance(path_or_data, bytes):
+        error, peak = peak_allocation(lambda: gt.load(io.BytesIO(path_or_data)))
+    else:
+        error, peak = peak_allocation(lambda: gt.load(path_or_data))
+    assert isinstance(error, error_type), repr(error)
+    assert re.search(match, str(error)), str(error)
+    assert peak < 16 << 20, f"load allocated {peak >> 20} MB before failing"
+    return error
+
+
+# opcodes torch's weights-only unpickler does not accept, each declaring a 1 GiB argument
+@pytest.mark.parametrize("name,pkl", [
+    ("BINBYTES8", b"\x80\x04\x8e" + struct.pack("<Q", GiB) + b"x" * 64 + b"."),
+    ("BINUNICODE8", b"\x80\x04\x8d" + struct.pack("<Q", GiB) + b"x" * 64 + b"."),
+    ("BYTEARRAY8", b"\x80\x05\x96" + struct.pack("<Q", GiB) + b"x" * 64 + b"."),
+    ("BINBYTES", P2 + b"B" + struct.pack("<I", GiB) + b"x" * 64 + b"."),
+    ("SHORT_BINBYTES", P2 + b"C\xff" + b"x" * 64 + b"."),
+    ("FRAME", b"\x80\x04\x95" + struct.pack("<Q", GiB) + b"N."),
+    ("LONG4", P2 + b"\x8b" + struct.pack("<i", GiB) + b"x" * 64 + b"."),
+    ("BINSTRING", P2 + b"T" + struct.pack("<i", GiB) + b"x" * 64 + b"."),
+    ("SHORT_BINUNICODE", b"\x80\x04\x8c\x08builtins\x8c\x04eval\x93."),
+    ("INST", P2 + b"ibuiltins\nlist\n."),
+    ("EXT1", P2 + b"\x82\x01."),
+    ("POP", P2 + b"0N."),
+])
+def test_opcodes_a_checkpoint_does_not_need_are_refused(name, pkl):
+    data = _archive(pkl)
+    error = refused_cheaply(data, rf"opcode {name} \(0x{pkl[2]:02x}\) at byte 2")
+    assert "Weights only load failed" in str(error)
+    with pytest.raises(pickle.UnpicklingError), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns about protocols other than 2
+        torch.load(io.BytesIO(data), weights_only=True)  # the oracle refuses them too
+
+
+def test_string_longer_than_the_file_is_refused_before_reading():
+    pkl = P2 + b"X" + struct.pack("<I", GiB) + b"x" * 64 + b"."
+    refused_cheaply(_archive(pkl), r"BINUNICODE at byte 2 declares 1073741824 bytes, but "
+                                   r"data.pkl has only 65 left")
+
+
+@pytest.mark.parametrize("call", [
+    b"cbuiltins\nbytearray\nJ\x00\x00\x00\x40\x85R.",           # bytearray(1 GiB)
+    b"c__builtin__\nbytearray\nJ\x00\x00\x00\x40\x85R.",        # the same, protocol-2 spelling
+    b"ctorch\nTensor\nJ\x00\x00\x00\x10\x85R.",                 # torch.Tensor(256M): 1 GiB
+    b"ctorch\nTensor\nJ\x00\x00\x00\x10\x85\x81.",              # the same through NEWOBJ
+    # _rebuild_from_type_v2 calling bytearray(1 GiB) on the file's behalf
+    b"ctorch._tensor\n_rebuild_from_type_v2\n(cbuiltins\nbytearray\nctorch\nTensor\n"
+    b"J\x00\x00\x00\x40\x85}tR.",
+])
+def test_calls_cannot_allocate_by_count(call):
+    refused_cheaply(_archive(P2 + call), r"Weights only load failed|may only call|only from")
+
+
+def test_repeated_copies_of_one_object_are_bounded():
+    # a 10,000-element list, stored once, then turned into a set 500 times: each call copies
+    # the list, so the objects built grow far beyond what the file holds
+    pkl = bytearray(P2 + b"cbuiltins\nset\nq\x00](")
+    for i in range(10000):
+        pkl += b"M" + struct.pack("<H", i)
+    pkl += b"eq\x01(" + b"h\x00h\x01\x85R" * 500 + b"t."  # MARK, 500 x set(list), TUPLE
+    error = refused_cheaply(_archive(bytes(pkl)), r"copies more than")
+    assert "data.pkl" in str(error)
+
+
+def _with_declared_size(data, record, size):
+    """The zip `data` with `record`'s sizes in its local header and central directory set to
+    `size`, whatever the record really holds."""
+    raw = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        info = zf.getinfo(record)
+    raw[info.header_offset + 18:info.header_offset + 26] = struct.pack("<II", size, size)
+    start = raw.find(b"PK\x01\x02")
+    while start >= 0:
+        name_len = struct.unpack("<H", raw[start + 28:start + 30])[0]
+        if raw[start + 46:start + 46 + name_len] == record.encode():
+            raw[start + 20:start + 28] = struct.pack("<II", size, size)
+        start = raw.find(b"PK\x01\x02", start + 1)
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("mmap", [False, True])
+def test_record_sizes_larger_than_the_file_are_refused_before_reading(tmp_path, mmap):
+    buf = io.BytesIO()
+    gt.save(gt.ones(4), buf)
+    pkl = zipfile.ZipFile(io.BytesIO(buf.getvalue())).read("archive/data.pkl")
+    # the storage claims 256M floats, and the zip headers agree: only the file's size tells
+    evil = pkl.replace(b"X\x03\x00\x00\x00cpuq\x04K\x04", b"X\x03\x00\x00\x00cpuq\x04J" +
+                       struct.pack("<i", GiB // 4))
+    assert evil != pkl
+    data = _with_declared_size(_archive(evil, [("data/0", b"\0" * 16)]), "archive/data/0", GiB)
+    path = tmp_path / "huge_storage.pt"
+    path.write_bytes(data)
+    assert len(data) < 1000
+    refused_cheaply(path if mmap else data, r"record 'archive/data/0' .* declares 1073741824 "
+                    r"bytes, but the whole file has only \d+", RuntimeError)
+    with pytest.raises(RuntimeError):
+        torch.load(path)
+    # the pickle record itself
+    data = _with_declared_size(_archive(P2 + b"N."), "archive/data.pkl", GiB)
+    refused_cheaply(data, r"record 'archive/data.pkl' .* declares 1073741824 bytes",
+                    RuntimeError)
+
+
+def test_every_value_torchs_weights_only_loader_accepts_loads_the_same():
+    shared = [1, 2]
+    meta = OrderedDict(w=torch.ones(2))
+    meta._metadata = OrderedDict({"": {"version": 1}})
+    obj = {"bytes": b"\x00\xffabc", "empty_bytes_in": [b"x"], "bytearray": bytearray(b"xy"),
+           "set": {1, 2, 3}, "complex": 1 + 2j, "counter": Counter("aab"), "state": meta,
+           "ints": [0, 255, 256, 65535, 65536, -1, 2**31 - 1, -2**31, 2**40, -2**70],
+           "floats": [0.5, float("inf"), -0.0, 1e-300], "none": None, "bools": [True, False],
+           "tuples": ((), (1,), (1, 2), (1, 2, 3), (1, 2, 3, 4)), "text": "héllo \U0001F600",
+           "empty": [[], {}, ()], "shared": [shared, shared], "size": torch.Size([2, 3]),
+           "dtype": torch.float16, "device": torch.device("cpu"),
+           "param": torch.nn.Parameter(torch.arange(3.0))}
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    theirs = torch.load(io.BytesIO(buf.getvalue()), weights_only=True)
+    ours = gt.load(io.BytesIO(buf.getvalue()))
+    for key in ("bytes", "bytearray", "set", "complex", "counter", "ints", "floats", "none",
+                "bools", "tuples", "text", "empty", "empty_bytes_in"):
+        assert type(ours[key]) is type(theirs[key]) and ours[key] == theirs[key], key
+    assert ours["shared"][0] is ours["shared"][1]  # the memo keeps sharing
+    assert_same_tree(ours["state"], theirs["state"])
+    assert ours["state"]._metadata == theirs["state"]._metadata
+    assert_same_tree({k: ours[k] for k in ("size", "dtype", "device", "param")},
+                     {k: theirs[k] for k in ("size", "dtype", "device", "param")})
+    # and back: torch reads what glasstorch writes of the same values
+    plain = {k: ours[k] for k in ("bytes", "bytearray", "set", "complex", "counter", "ints",
+                                 "floats", "tuples", "text", "empty", "shared")}
+    again = gt_to_torch(plain, pathlib.Path(tempfile.mkdtemp()))
+    assert again == {k: theirs[k] for k in plain}
+
+
+@pytest.mark.parametrize("pkl,encoding,expected", [
+    (P2 + b"U\x03abc.", "ASCII", "abc"),        # a Python 2 str, decoded
+    (P2 + b"U\x02\xc3\xa9.", "utf-8", "é"),
+    (P2 + b"U\x03abc.", "bytes", b"abc"),       # or kept as bytes
+    (P2 + b"\x8f.", "ASCII", set()),             # EMPTY_SET
+])
+def test_python2_strings_and_empty_set_like_torch(pkl, encoding, expected):
+    data = _archive(pkl)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns that encoding= is for weights_only=False
+        assert torch.load(io.BytesIO(data), encoding=encoding) == expected
+    assert gt.load(io.BytesIO(data), encoding=encoding) == expected
+
+
+@pytest.mark.parametrize("pkl,match", [
+    (P2 + b"N", r"ends at byte 3, before its STOP"),
+    (P2 + b"X\x05\x00\x00\x00ab", r"BINUNICODE at byte 2 declares 5 bytes, but data.pkl has "
+                                   r"only 2 left"),
+    (P2 + b"a.", r"APPEND at byte 2 finds the stack empty"),
+    (P2 + b"Nt.", r"TUPLE at byte 3 has no MARK"),
+    (P2 + b"h\x07.", r"BINGET at byte 2 refers to memo entry 7, which was never stored"),
+    (P2 + b"NNa.", r"APPEND at byte 4 may only fill a list, not a NoneType"),
+    (P2 + b"}(Nu.", r"SETITEMS at byte 5 has an odd number"),
+    (P2 + b"ccollections\nOrderedDict\nNR.", r"REDUCE at byte 28 has arguments NoneType"),
+])
+def test_corrupted_pickles_name_the_opcode_and_position(pkl, match):
+    with pytest.raises(pickle.UnpicklingError, match=match):
+        gt.load(io.BytesIO(_archive(pkl)))
 
 
 def test_unsupported_torch_tensors_get_a_clear_error(tmp_path):

@@ -466,14 +466,19 @@ def _load_archive(stream, name, map_location, weights_only, mmap_path, pickle_lo
         raise RuntimeError(
             f"PytorchStreamReader failed reading zip archive: failed finding central directory "
             f"in '{name}': the checkpoint is truncated or corrupted ({exc})") from None
+    size = stream.seek(0, io.SEEK_END) - start
     with zf:
-        reader = _ArchiveReader(zf, name, mmap_path, _restorer(map_location))
-        unpickler_class = WeightsUnpickler if weights_only else FullUnpickler
-        unpickler = unpickler_class(io.BytesIO(reader.read("data.pkl")), reader.storage,
-                                    **pickle_load_args)
+        reader = _ArchiveReader(zf, name, size, mmap_path, _restorer(map_location))
+        pickled = reader.read("data.pkl")
+        if weights_only:
+            unpickler = WeightsUnpickler(pickled, reader.storage, **pickle_load_args)
+        else:
+            unpickler = FullUnpickler(io.BytesIO(pickled), reader.storage, **pickle_load_args)
         try:
             return unpickler.load()
-        except (RuntimeError, pickle.UnpicklingError):
+        except pickle.UnpicklingError as exc:
+            raise pickle.UnpicklingError(f"{exc} (loading '{name}')") from exc.__cause__
+        except RuntimeError:
             raise
         except (EOFError, struct.error, ValueError, IndexError, KeyError, TypeError,
                 AttributeError, UnicodeDecodeError) as exc:
@@ -500,8 +505,8 @@ def _restorer(map_location):
 class _ArchiveReader:
     """Reads the records of one open checkpoint, and builds each storage once (by key)."""
 
-    def __init__(self, zf, name, mmap_path, restore):
-        self.zf, self.name, self.restore = zf, name, restore
+    def __init__(self, zf, name, size, mmap_path, restore):
+        self.zf, self.name, self.size, self.restore = zf, name, size, restore
         names = zf.namelist()
         if not names:
             raise RuntimeError(f"'{name}' is an empty zip archive, not a checkpoint")
@@ -518,10 +523,19 @@ class _ArchiveReader:
             raise RuntimeError(f"'{name}' has an unknown byteorder record {self.byteorder!r}")
 
     def _info(self, record):
+        """The zip entry of `record`, its declared size checked against the file's: reading
+        a record allocates what it declares, so a small file must not declare a huge one."""
         try:
-            return self.zf.getinfo(self.prefix + record)
+            info = self.zf.getinfo(self.prefix + record)
         except KeyError:
             return None
+        stored = info.compress_type == zipfile.ZIP_STORED
+        declared = info.file_size if stored else info.compress_size
+        if declared > self.size or (stored and info.compress_size != info.file_size):
+            raise RuntimeError(f"record '{info.filename}' of '{self.name}' declares {declared} "
+                               f"bytes, but the whole file has only {self.size}: it is "
+                               "truncated or corrupted")
+        return info
 
     def _read_optional(self, record):
         return None if self._info(record) is None else self.read(record)
