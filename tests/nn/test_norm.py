@@ -2,7 +2,6 @@
 gradients (input, weight, bias), running-statistics updates, float64 gradchecks of the fused
 backwards, error parity, and the layers over several training steps (running statistics,
 eval outputs, state_dict keys and order, repr)."""
-import warnings
 
 import numpy as np
 import pytest
