@@ -57,10 +57,14 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
     """Write `obj` (tensors, state_dicts, optimizer states, nested containers) to `f`, a path
     or a writable binary file object, in PyTorch's zip format.
 
-    A path is written atomically: the archive goes to a temporary file in the same folder, is
-    flushed to disk, then renamed over `f`, so a crash never leaves a truncated checkpoint and
-    an existing file stays untouched if saving fails. `pickle_module` is accepted for PyTorch
-    compatibility; glasstorch always uses its own pickler (it must write torch's names)."""
+    A path is written atomically: the archive goes to a temporary file in the same folder
+    (`.model.pt.<pid>.<6 hex digits>.tmp` for model.pt, readable by no one the file itself does
+    not let read), is flushed to disk, then renamed over `f`, so a crash never leaves a
+    truncated checkpoint and an existing file stays untouched if saving fails. Temporaries
+    left by killed saves are removed by the next save to the same path. As with torch.save, a
+    file this process may not write is an error, not replaced. `pickle_module` is accepted for
+    PyTorch compatibility; glasstorch always uses its own pickler (it must write torch's
+    names)."""
     if not _use_new_zipfile_serialization:
         raise RuntimeError("glasstorch.save writes only the zip format of torch >= 1.6; "
                            "_use_new_zipfile_serialization=False is not supported")
