@@ -4,12 +4,23 @@ Expected values always come from the other library (torch.load of our file, or t
 torch saved), never from glasstorch reading its own output alone.
 """
 import io
+import json
 import os
 import pathlib
 import pickle
+import re
+import shutil
+import signal
+import stat
 import struct
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import warnings
 import zipfile
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import numpy as np
 import pytest
@@ -405,6 +416,279 @@ def test_failed_save_to_file_object_writes_nothing():
 
 
 # ---------------------------------------------------------------------------------------------
+# Saving over existing files: permissions, read-only targets, stale temporaries. Each test uses
+# real processes (another user, a killed or stopped writer) and real files.
+# ---------------------------------------------------------------------------------------------
+SRC = str(pathlib.Path(__file__).resolve().parents[1] / "src")
+NOBODY = 65534
+
+
+def run_python(code, *args):
+    """Start `code` in a new Python process that can import glasstorch."""
+    env = {**os.environ, "PYTHONPATH": SRC}
+    return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture
+def shared_dir():
+    """A folder that try_both's user owns (under root, pytest's tmp_path is root-only)."""
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="gt-save-"))
+    if os.geteuid() == 0:
+        os.chown(folder, NOBODY, NOBODY)
+    yield folder
+    os.chmod(folder, 0o700)
+    shutil.rmtree(folder)
+
+
+def own(path):
+    if os.geteuid() == 0:
+        os.chown(path, NOBODY, NOBODY)
+
+
+_TRY_BOTH = """
+import encodings.cp437, json, os, sys  # (zipfile's codec, imported while it can be read)
+import torch, glasstorch
+path, nobody, results = sys.argv[1], int(sys.argv[2]), {}
+if os.geteuid() == 0:  # root may write any file: become a user the kernel holds to permissions
+    os.setgroups([])
+    os.setgid(nobody)
+    os.setuid(nobody)
+for name, lib in (("torch", torch), ("glasstorch", glasstorch)):
+    try:
+        lib.save(lib.full((3,), 7.0), path)
+        results[name] = ["saved", lib.load(path).tolist()]
+    except Exception as exc:
+        results[name] = [type(exc).__name__, str(exc)]
+print(json.dumps(results))
+"""
+
+
+def try_both(path):
+    """torch.save then glasstorch.save to `path` as an unprivileged user: what each did."""
+    proc = run_python(_TRY_BOTH, path, NOBODY)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    return json.loads(out)
+
+
+def test_read_only_file_is_not_replaced(shared_dir):
+    path = shared_dir / "model.pt"
+    torch.save(torch.zeros(2), path)
+    own(path)
+    os.chmod(path, 0o444)
+    before = path.read_bytes()
+    got = try_both(path)
+    assert got["torch"][0] == "RuntimeError" and "Permission denied" in got["torch"][1]
+    assert got["glasstorch"][0] == "RuntimeError", got
+    assert "Permission denied" in got["glasstorch"][1] and str(path) in got["glasstorch"][1]
+    assert path.read_bytes() == before and stat.S_IMODE(os.stat(path).st_mode) == 0o444
+    assert os.listdir(shared_dir) == ["model.pt"]  # no temporary left behind
+
+
+def test_read_only_folder(shared_dir):
+    # a new file in a read-only folder: refused by both
+    os.chmod(shared_dir, 0o555)
+    got = try_both(shared_dir / "new.pt")
+    assert got["torch"][0] == got["glasstorch"][0] == "RuntimeError", got
+    assert "Permission denied" in got["torch"][1] and "Permission denied" in got["glasstorch"][1]
+    assert os.listdir(shared_dir) == []
+    # a writable file in a read-only folder: torch overwrites it in place, and so do we
+    os.chmod(shared_dir, 0o755)
+    path = shared_dir / "model.pt"
+    torch.save(torch.zeros(2), path)
+    own(path)
+    os.chmod(shared_dir, 0o555)
+    got = try_both(path)
+    assert got == {"torch": ["saved", [7.0] * 3], "glasstorch": ["saved", [7.0] * 3]}
+    assert os.listdir(shared_dir) == ["model.pt"]
+
+
+_WATCH = """
+import os, stat, sys
+folder, stop = sys.argv[1], sys.argv[2]
+seen, widest = 0, 0
+print("ready", flush=True)
+while not os.path.exists(stop):
+    for entry in os.scandir(folder):
+        if entry.name.endswith(".tmp"):
+            try:
+                mode = stat.S_IMODE(os.lstat(entry.path).st_mode)
+            except FileNotFoundError:
+                continue
+            seen, widest = seen + 1, widest | mode
+print(seen, widest)
+"""
+
+
+def test_temporary_is_never_wider_than_the_private_file_it_replaces(tmp_path):
+    # another process watches the folder while a private (0600) checkpoint is overwritten
+    # again and again: it must never see a temporary another user could read
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path, stop = folder / "model.pt", tmp_path / "stop"
+    gt.save(gt.zeros(1), path)
+    os.chmod(path, 0o600)
+    old_umask = os.umask(0o022)  # a plain open() would create 0644 files
+    watcher = run_python(_WATCH, folder, stop)
+    try:
+        assert watcher.stdout.readline() == "ready\n"
+        for i in range(150):
+            gt.save({"w": gt.full((64, 1024), float(i))}, path)
+    finally:
+        os.umask(old_umask)
+        stop.touch()
+        out, err = watcher.communicate(timeout=60)
+    seen, widest = map(int, out.split())
+    assert seen > 0, "the watcher never saw a temporary: the test proves nothing"
+    assert widest & 0o077 == 0, f"a temporary had mode {oct(widest)}"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert torch.load(path)["w"][0, 0].item() == 149.0
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o666])
+def test_new_and_replaced_file_permissions(tmp_path, mode):
+    # a new file gets what the umask gives, like open(); a replaced one keeps its mode
+    old_umask = os.umask(0o027)
+    try:
+        gt.save(gt.ones(1), tmp_path / "new.pt")
+        torch.save(torch.ones(1), tmp_path / "new_torch.pt")
+        assert stat.S_IMODE(os.stat(tmp_path / "new.pt").st_mode) == \
+            stat.S_IMODE(os.stat(tmp_path / "new_torch.pt").st_mode) == 0o640
+        os.chmod(tmp_path / "new.pt", mode)
+        gt.save(gt.zeros(2), tmp_path / "new.pt")  # the umask may not narrow it
+        assert stat.S_IMODE(os.stat(tmp_path / "new.pt").st_mode) == mode
+    finally:
+        os.umask(old_umask)
+
+
+def test_a_pipe_or_a_folder_is_written_to_not_replaced(tmp_path):
+    # torch.save opens the path and writes: a named pipe stays a pipe (as /dev/null stays a
+    # device); a folder is an error
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    gt.save({"w": gt.arange(5)}, fifo)
+    data, _ = reader.communicate(timeout=60)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert torch.load(io.BytesIO(data))["w"].tolist() == list(range(5))
+    with pytest.raises(RuntimeError, match="Is a directory"):
+        torch.save(torch.ones(1), tmp_path)
+    with pytest.raises(RuntimeError, match="Is a directory"):
+        gt.save(gt.ones(1), tmp_path)
+    assert os.listdir(tmp_path) == ["pipe"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_replacing_keeps_owner_and_group_like_torchs_in_place_write(tmp_path):
+    for lib, name in ((torch, "theirs.pt"), (gt, "ours.pt")):
+        path = tmp_path / name
+        lib.save(lib.zeros(1), path)
+        os.chown(path, NOBODY, NOBODY)
+        os.chmod(path, 0o640)
+        lib.save(lib.ones(1), path)
+    theirs, ours = os.stat(tmp_path / "theirs.pt"), os.stat(tmp_path / "ours.pt")
+    assert (ours.st_uid, ours.st_gid, ours.st_mode) == \
+        (theirs.st_uid, theirs.st_gid, theirs.st_mode) == (NOBODY, NOBODY, theirs.st_mode)
+    assert stat.S_IMODE(ours.st_mode) == 0o640
+
+
+_SAVE_OVER = """
+import encodings.cp437, os, sys
+import glasstorch
+path, nobody = sys.argv[1], int(sys.argv[2])
+if os.geteuid() == 0:
+    os.setgroups([])
+    os.setgid(nobody)
+    os.setuid(nobody)
+glasstorch.save(glasstorch.ones(1), path)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs a file of a group the saver is not in")
+def test_group_the_saver_is_not_in_gets_no_rights(shared_dir):
+    # a world-writable file of root's group, replaced by `nobody`: the new file cannot belong
+    # to root's group, so the group bits (which would now apply to nobody's group) are cleared
+    path = shared_dir / "model.pt"
+    torch.save(torch.zeros(1), path)
+    os.chmod(path, 0o664 | 0o002)
+    proc = run_python(_SAVE_OVER, path, NOBODY)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    st = os.stat(path)
+    assert (st.st_uid, st.st_gid) == (NOBODY, NOBODY)
+    assert stat.S_IMODE(st.st_mode) == 0o606
+    assert torch.load(path).tolist() == [1.0]
+
+
+_SAVE_FOREVER = """
+import sys
+import glasstorch as gt
+big = {"w": gt.ones(4096, 4096)}  # 64 MB: each save takes a while
+while True:
+    gt.save(big, sys.argv[1])
+"""
+
+
+def temporaries(folder):
+    return sorted(n for n in os.listdir(folder) if n.endswith(".tmp"))
+
+
+def wait_for_temporary(folder, proc):
+    """The name of the temporary that process `proc` is writing, once it appears."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for name in temporaries(folder):
+            if name.startswith(f".model.pt.{proc.pid}."):
+                return name
+        assert proc.poll() is None, proc.stderr.read()
+        time.sleep(0.001)
+    raise AssertionError("the writer never started a temporary")
+
+
+def test_stale_temporaries_of_killed_saves_are_removed(tmp_path):
+    path = tmp_path / "model.pt"
+    for _ in range(3):
+        writer = run_python(_SAVE_FOREVER, path)
+        temporary = wait_for_temporary(tmp_path, writer)
+        writer.kill()  # SIGKILL in the middle of a save
+        writer.communicate()
+        # named after the file and the process that wrote it; the temporaries of earlier
+        # killed saves were removed by this writer's save
+        assert re.fullmatch(rf"\.model\.pt\.{writer.pid}\.[0-9a-f]{{6}}\.tmp", temporary)
+        assert temporaries(tmp_path) == [temporary]
+    # another file's temporary and a look-alike of the user's are not ours to remove
+    other = tmp_path / f".other.pt.{writer.pid}.abcdef.tmp"
+    other.write_bytes(b"x")
+    lookalike = tmp_path / ".model.pt.backup.tmp"
+    lookalike.write_bytes(b"x")
+    gt.save(gt.ones(2), path)
+    assert sorted(os.listdir(tmp_path)) == sorted([other.name, lookalike.name, "model.pt"])
+    assert torch.load(path).tolist() == [1.0, 1.0]
+
+
+def test_a_live_writers_temporary_is_left_alone(tmp_path):
+    path = tmp_path / "model.pt"
+    writer = run_python(_SAVE_FOREVER, path)
+    try:
+        wait_for_temporary(tmp_path, writer)
+        writer.send_signal(signal.SIGSTOP)  # alive, in the middle of writing
+        temporary, = temporaries(tmp_path)
+        gt.save(gt.ones(2), path)
+        assert temporaries(tmp_path) == [temporary]
+        writer.send_signal(signal.SIGCONT)
+        # the writer finishes that save: its temporary becomes the file
+        deadline = time.monotonic() + 60
+        while temporary in os.listdir(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert temporary not in os.listdir(tmp_path)
+    finally:
+        writer.kill()
+        writer.communicate()
+    assert torch.load(path)["w"].shape == (4096, 4096)
+
+
+# ---------------------------------------------------------------------------------------------
 # Truncated and corrupted files
 # ---------------------------------------------------------------------------------------------
 @pytest.fixture
@@ -563,6 +847,195 @@ def test_build_on_a_tensor_is_refused():
     evil = pkl[:-1] + b"N}X\x05\x00\x00\x00_dataK\x01s\x86b."
     with pytest.raises(pickle.UnpicklingError, match="BUILD"):
         gt.load(io.BytesIO(_archive(evil, [("data/0", storage)])))
+
+
+# ---------------------------------------------------------------------------------------------
+# weights_only: a small file cannot make load allocate much. Hand-made pickles declare huge
+# sizes; the load must fail with a clear error while Python allocates next to nothing (traced
+# with tracemalloc, which also sees allocations the OS has not backed with memory yet).
+# ---------------------------------------------------------------------------------------------
+GiB = 1 << 30
+P2 = b"\x80\x02"  # PROTO 2, as torch.save writes
+
+
+def peak_allocation(load):
+    """(exception raised by `load()`, peak bytes Python allocated meanwhile)."""
+    tracemalloc.start()
+    try:
+        try:
+            load()
+        except Exception as exc:  # noqa: BLE001  (the caller checks what it was)
+            error = exc
+        else:
+            error = None
+        return error, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def refused_cheaply(path_or_data, match, error_type=pickle.UnpicklingError):
+    if isinstance(path_or_data, bytes):
+        error, peak = peak_allocation(lambda: gt.load(io.BytesIO(path_or_data)))
+    else:
+        error, peak = peak_allocation(lambda: gt.load(path_or_data))
+    assert isinstance(error, error_type), repr(error)
+    assert re.search(match, str(error)), str(error)
+    assert peak < 16 << 20, f"load allocated {peak >> 20} MB before failing"
+    return error
+
+
+# opcodes torch's weights-only unpickler does not accept, each declaring a 1 GiB argument
+@pytest.mark.parametrize("name,pkl", [
+    ("BINBYTES8", b"\x80\x04\x8e" + struct.pack("<Q", GiB) + b"x" * 64 + b"."),
+    ("BINUNICODE8", b"\x80\x04\x8d" + struct.pack("<Q", GiB) + b"x" * 64 + b"."),
+    ("BYTEARRAY8", b"\x80\x05\x96" + struct.pack("<Q", GiB) + b"x" * 64 + b"."),
+    ("BINBYTES", P2 + b"B" + struct.pack("<I", GiB) + b"x" * 64 + b"."),
+    ("SHORT_BINBYTES", P2 + b"C\xff" + b"x" * 64 + b"."),
+    ("FRAME", b"\x80\x04\x95" + struct.pack("<Q", GiB) + b"N."),
+    ("LONG4", P2 + b"\x8b" + struct.pack("<i", GiB) + b"x" * 64 + b"."),
+    ("BINSTRING", P2 + b"T" + struct.pack("<i", GiB) + b"x" * 64 + b"."),
+    ("SHORT_BINUNICODE", b"\x80\x04\x8c\x08builtins\x8c\x04eval\x93."),
+    ("INST", P2 + b"ibuiltins\nlist\n."),
+    ("EXT1", P2 + b"\x82\x01."),
+    ("POP", P2 + b"0N."),
+])
+def test_opcodes_a_checkpoint_does_not_need_are_refused(name, pkl):
+    data = _archive(pkl)
+    error = refused_cheaply(data, rf"opcode {name} \(0x{pkl[2]:02x}\) at byte 2")
+    assert "Weights only load failed" in str(error)
+    with pytest.raises(pickle.UnpicklingError), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns about protocols other than 2
+        torch.load(io.BytesIO(data), weights_only=True)  # the oracle refuses them too
+
+
+def test_string_longer_than_the_file_is_refused_before_reading():
+    pkl = P2 + b"X" + struct.pack("<I", GiB) + b"x" * 64 + b"."
+    refused_cheaply(_archive(pkl), r"BINUNICODE at byte 2 declares 1073741824 bytes, but "
+                                   r"data.pkl has only 65 left")
+
+
+@pytest.mark.parametrize("call", [
+    b"cbuiltins\nbytearray\nJ\x00\x00\x00\x40\x85R.",           # bytearray(1 GiB)
+    b"c__builtin__\nbytearray\nJ\x00\x00\x00\x40\x85R.",        # the same, protocol-2 spelling
+    b"ctorch\nTensor\nJ\x00\x00\x00\x10\x85R.",                 # torch.Tensor(256M): 1 GiB
+    b"ctorch\nTensor\nJ\x00\x00\x00\x10\x85\x81.",              # the same through NEWOBJ
+    # _rebuild_from_type_v2 calling bytearray(1 GiB) on the file's behalf
+    b"ctorch._tensor\n_rebuild_from_type_v2\n(cbuiltins\nbytearray\nctorch\nTensor\n"
+    b"J\x00\x00\x00\x40\x85}tR.",
+])
+def test_calls_cannot_allocate_by_count(call):
+    refused_cheaply(_archive(P2 + call), r"Weights only load failed|may only call|only from")
+
+
+def test_repeated_copies_of_one_object_are_bounded():
+    # a 10,000-element list, stored once, then turned into a set 500 times: each call copies
+    # the list, so the objects built grow far beyond what the file holds
+    pkl = bytearray(P2 + b"cbuiltins\nset\nq\x00](")
+    for i in range(10000):
+        pkl += b"M" + struct.pack("<H", i)
+    pkl += b"eq\x01(" + b"h\x00h\x01\x85R" * 500 + b"t."  # MARK, 500 x set(list), TUPLE
+    error = refused_cheaply(_archive(bytes(pkl)), r"copies more than")
+    assert "data.pkl" in str(error)
+
+
+def _with_declared_size(data, record, size):
+    """The zip `data` with `record`'s sizes in its local header and central directory set to
+    `size`, whatever the record really holds."""
+    raw = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        info = zf.getinfo(record)
+    raw[info.header_offset + 18:info.header_offset + 26] = struct.pack("<II", size, size)
+    start = raw.find(b"PK\x01\x02")
+    while start >= 0:
+        name_len = struct.unpack("<H", raw[start + 28:start + 30])[0]
+        if raw[start + 46:start + 46 + name_len] == record.encode():
+            raw[start + 20:start + 28] = struct.pack("<II", size, size)
+        start = raw.find(b"PK\x01\x02", start + 1)
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("mmap", [False, True])
+def test_record_sizes_larger_than_the_file_are_refused_before_reading(tmp_path, mmap):
+    buf = io.BytesIO()
+    gt.save(gt.ones(4), buf)
+    pkl = zipfile.ZipFile(io.BytesIO(buf.getvalue())).read("archive/data.pkl")
+    # the storage claims 256M floats, and the zip headers agree: only the file's size tells
+    evil = pkl.replace(b"X\x03\x00\x00\x00cpuq\x04K\x04", b"X\x03\x00\x00\x00cpuq\x04J" +
+                       struct.pack("<i", GiB // 4))
+    assert evil != pkl
+    data = _with_declared_size(_archive(evil, [("data/0", b"\0" * 16)]), "archive/data/0", GiB)
+    path = tmp_path / "huge_storage.pt"
+    path.write_bytes(data)
+    assert len(data) < 1000
+    refused_cheaply(path if mmap else data, r"record 'archive/data/0' .* declares 1073741824 "
+                    r"bytes, but the whole file has only \d+", RuntimeError)
+    with pytest.raises(RuntimeError):
+        torch.load(path)
+    # the pickle record itself
+    data = _with_declared_size(_archive(P2 + b"N."), "archive/data.pkl", GiB)
+    refused_cheaply(data, r"record 'archive/data.pkl' .* declares 1073741824 bytes",
+                    RuntimeError)
+
+
+def test_every_value_torchs_weights_only_loader_accepts_loads_the_same():
+    shared = [1, 2]
+    meta = OrderedDict(w=torch.ones(2))
+    meta._metadata = OrderedDict({"": {"version": 1}})
+    obj = {"bytes": b"\x00\xffabc", "empty_bytes_in": [b"x"], "bytearray": bytearray(b"xy"),
+           "set": {1, 2, 3}, "complex": 1 + 2j, "counter": Counter("aab"), "state": meta,
+           "ints": [0, 255, 256, 65535, 65536, -1, 2**31 - 1, -2**31, 2**40, -2**70],
+           "floats": [0.5, float("inf"), -0.0, 1e-300], "none": None, "bools": [True, False],
+           "tuples": ((), (1,), (1, 2), (1, 2, 3), (1, 2, 3, 4)), "text": "héllo \U0001F600",
+           "empty": [[], {}, ()], "shared": [shared, shared], "size": torch.Size([2, 3]),
+           "dtype": torch.float16, "device": torch.device("cpu"),
+           "param": torch.nn.Parameter(torch.arange(3.0))}
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    theirs = torch.load(io.BytesIO(buf.getvalue()), weights_only=True)
+    ours = gt.load(io.BytesIO(buf.getvalue()))
+    for key in ("bytes", "bytearray", "set", "complex", "counter", "ints", "floats", "none",
+                "bools", "tuples", "text", "empty", "empty_bytes_in"):
+        assert type(ours[key]) is type(theirs[key]) and ours[key] == theirs[key], key
+    assert ours["shared"][0] is ours["shared"][1]  # the memo keeps sharing
+    assert_same_tree(ours["state"], theirs["state"])
+    assert ours["state"]._metadata == theirs["state"]._metadata
+    assert_same_tree({k: ours[k] for k in ("size", "dtype", "device", "param")},
+                     {k: theirs[k] for k in ("size", "dtype", "device", "param")})
+    # and back: torch reads what glasstorch writes of the same values
+    plain = {k: ours[k] for k in ("bytes", "bytearray", "set", "complex", "counter", "ints",
+                                 "floats", "tuples", "text", "empty", "shared")}
+    again = gt_to_torch(plain, pathlib.Path(tempfile.mkdtemp()))
+    assert again == {k: theirs[k] for k in plain}
+
+
+@pytest.mark.parametrize("pkl,encoding,expected", [
+    (P2 + b"U\x03abc.", "ASCII", "abc"),        # a Python 2 str, decoded
+    (P2 + b"U\x02\xc3\xa9.", "utf-8", "é"),
+    (P2 + b"U\x03abc.", "bytes", b"abc"),       # or kept as bytes
+    (P2 + b"\x8f.", "ASCII", set()),             # EMPTY_SET
+])
+def test_python2_strings_and_empty_set_like_torch(pkl, encoding, expected):
+    data = _archive(pkl)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns that encoding= is for weights_only=False
+        assert torch.load(io.BytesIO(data), encoding=encoding) == expected
+    assert gt.load(io.BytesIO(data), encoding=encoding) == expected
+
+
+@pytest.mark.parametrize("pkl,match", [
+    (P2 + b"N", r"ends at byte 3, before its STOP"),
+    (P2 + b"X\x05\x00\x00\x00ab", r"BINUNICODE at byte 2 declares 5 bytes, but data.pkl has "
+                                   r"only 2 left"),
+    (P2 + b"a.", r"APPEND at byte 2 finds the stack empty"),
+    (P2 + b"Nt.", r"TUPLE at byte 3 has no MARK"),
+    (P2 + b"h\x07.", r"BINGET at byte 2 refers to memo entry 7, which was never stored"),
+    (P2 + b"NNa.", r"APPEND at byte 4 may only fill a list, not a NoneType"),
+    (P2 + b"}(Nu.", r"SETITEMS at byte 5 has an odd number"),
+    (P2 + b"ccollections\nOrderedDict\nNR.", r"REDUCE at byte 28 has arguments NoneType"),
+])
+def test_corrupted_pickles_name_the_opcode_and_position(pkl, match):
+    with pytest.raises(pickle.UnpicklingError, match=match):
+        gt.load(io.BytesIO(_archive(pkl)))
 
 
 def test_unsupported_torch_tensors_get_a_clear_error(tmp_path):

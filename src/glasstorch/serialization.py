@@ -23,12 +23,18 @@ import contextlib
 import io
 import os
 import pickle
+import re
 import secrets
 import stat
 import struct
 import sys
 import zipfile
 from collections import OrderedDict
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 from ._backend import xp, ndarray
 from ._tensor import Tensor, Size, device, _make
@@ -51,10 +57,14 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
     """Write `obj` (tensors, state_dicts, optimizer states, nested containers) to `f`, a path
     or a writable binary file object, in PyTorch's zip format.
 
-    A path is written atomically: the archive goes to a temporary file in the same folder, is
-    flushed to disk, then renamed over `f`, so a crash never leaves a truncated checkpoint and
-    an existing file stays untouched if saving fails. `pickle_module` is accepted for PyTorch
-    compatibility; glasstorch always uses its own pickler (it must write torch's names)."""
+    A path is written atomically: the archive goes to a temporary file in the same folder
+    (`.model.pt.<pid>.<6 hex digits>.tmp` for model.pt, readable by no one the file itself does
+    not let read), is flushed to disk, then renamed over `f`, so a crash never leaves a
+    truncated checkpoint and an existing file stays untouched if saving fails. Temporaries
+    left by killed saves are removed by the next save to the same path. As with torch.save, a
+    file this process may not write is an error, not replaced. `pickle_module` is accepted for
+    PyTorch compatibility; glasstorch always uses its own pickler (it must write torch's
+    names)."""
     if not _use_new_zipfile_serialization:
         raise RuntimeError("glasstorch.save writes only the zip format of torch >= 1.6; "
                            "_use_new_zipfile_serialization=False is not supported")
@@ -82,22 +92,161 @@ def _save_to_path(payload, path, byteorder):
     stem = os.path.splitext(base)[0]
     # PyTorch names the archive's folder after the file ('model.pt' -> 'model/')
     archive_name = stem if stem and not stem.startswith(".") else "archive"
-    tmp = os.path.join(folder, f".{base}.{secrets.token_hex(6)}.tmp")
-    # os.open with mode 0o666 lets the umask decide permissions, as open(path, 'wb') does
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
-        if os.path.exists(path):  # overwriting keeps the old file's permissions
-            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+        target = os.stat(path)
+    except FileNotFoundError:
+        target = None
+    if target is not None and not stat.S_ISREG(target.st_mode):
+        # a device (/dev/null), a pipe, a folder: never replaced by a regular file
+        _save_in_place(payload, path, archive_name, byteorder)
+        return
+    if target is not None:
+        _check_writable(path)
+    _remove_stale_temporaries(folder, base)
+    try:
+        fd, tmp = _create_temporary(folder, base, target)
+    except PermissionError as exc:
+        if target is None:
+            raise _open_error(path, exc, "the folder is not writable") from exc
+        # a writable file in a read-only folder: torch.save overwrites it, and so do we, in
+        # place (without a temporary beside it this write cannot be atomic)
+        _save_in_place(payload, path, archive_name, byteorder)
+        return
+    try:
         with os.fdopen(fd, "wb") as fh:
             _write_archive(fh, archive_name, payload, byteorder)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+            if fcntl is not None:
+                os.replace(tmp, path)  # still locked: no other save can take it for stale
+        if fcntl is None:
+            os.replace(tmp, path)  # Windows renames only closed files
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     _fsync_folder(folder)
+
+
+def _save_in_place(payload, path, archive_name, byteorder):
+    """Write straight into `path`, as torch.save always does."""
+    try:
+        fh = open(path, "wb")
+    except OSError as exc:
+        raise _open_error(path, exc) from exc
+    with fh:
+        _write_archive(fh, archive_name, payload, byteorder)
+
+
+def _open_error(path, exc, why=None):
+    """torch.save's error for a file it cannot open, naming the file."""
+    why = f" ({why})" if why else ""
+    return RuntimeError(f"open file failed with strerror: {exc.strerror}: cannot save to "
+                        f"'{path}'{why}")
+
+
+def _check_writable(path):
+    """Refuse to replace a file that this process may not write (read-only, someone else's),
+    as open(path, 'wb') in torch.save refuses. Opening it for writing, without truncating,
+    asks the kernel itself (root may write a read-only file, as with torch)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY))
+    except OSError as exc:
+        raise _open_error(path, exc, "the file is not writable; glasstorch does not replace "
+                                     "a file its permissions protect") from exc
+
+
+# A save writes `.<file name>.<pid>.<6 hex digits>.tmp` beside the file, then renames it over
+# the file: `.model.pt.4242.0f3a9c.tmp` is process 4242's save of model.pt, in progress or,
+# if that process was killed, left behind (the next save to model.pt removes it).
+def _temporary_name(base):
+    return f".{base}.{os.getpid()}.{secrets.token_hex(3)}.tmp"
+
+
+def _is_temporary_of(name, base):
+    return re.fullmatch(re.escape(f".{base}.") + r"[0-9]+\.[0-9a-f]{6}\.tmp", name) is not None
+
+
+def _create_temporary(folder, base, target):
+    """Create and lock a new temporary for saving to `folder/base`; return (fd, path).
+
+    Its permissions are final from the start: a new file gets what the umask leaves of 0o666,
+    as with open(); a replacement is never wider than the file it replaces (same mode, owner
+    and group where this process may set them). No other user can read it while it fills."""
+    if target is None:
+        mode = 0o666
+    else:
+        mode = stat.S_IMODE(target.st_mode) & 0o777
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = os.path.join(folder, _temporary_name(base))
+        fd = os.open(tmp, flags, mode)
+        # Another save's cleanup may find the file between its creation and the lock, take
+        # it for stale and delete it: then start again under a new name.
+        if _lock(fd) and os.fstat(fd).st_nlink > 0:
+            break
+        os.close(fd)
+    try:
+        if target is not None and hasattr(os, "fchown"):
+            if not _keep_owner(fd, target):
+                mode &= ~0o070  # the group would be ours, not the file's: it gets no rights
+            os.fchmod(fd, mode)  # the umask may have narrowed it: back to the replaced mode
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    return fd, tmp
+
+
+def _keep_owner(fd, target):
+    """Give the temporary the replaced file's owner and group, as far as this process may
+    (root: both; a user: a group they belong to). Whether the group is now the file's."""
+    now = os.fstat(fd)
+    if (now.st_uid, now.st_gid) == (target.st_uid, target.st_gid):
+        return True
+    with contextlib.suppress(OSError):
+        os.fchown(fd, target.st_uid, target.st_gid)
+        return True
+    with contextlib.suppress(OSError):
+        os.fchown(fd, -1, target.st_gid)
+        return True
+    return False
+
+
+def _lock(fd):
+    """Mark a temporary as in use: an exclusive lock (flock) held from its creation until it
+    is renamed, which the kernel drops when the process ends, however it ends. False if
+    another process holds it. (Without fcntl, on Windows, an open file cannot be deleted,
+    which protects it the same way.)"""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _remove_stale_temporaries(folder, base):
+    """Delete the temporaries that saves to `folder/base` left behind when they were killed:
+    those whose lock no process holds. Other files, other paths' temporaries, other users'
+    and live writers' are left alone."""
+    for entry in os.scandir(folder):
+        if _is_temporary_of(entry.name, base) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(OSError):  # gone meanwhile, or not ours to remove
+                _remove_if_unlocked(entry.path)
+
+
+def _remove_if_unlocked(path):
+    if fcntl is None:  # Windows: deleting fails while the writer still has the file open
+        os.unlink(path)
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if _lock(fd):
+            os.unlink(path)
+    finally:
+        os.close(fd)
 
 
 def _fsync_folder(folder):
@@ -321,14 +470,19 @@ def _load_archive(stream, name, map_location, weights_only, mmap_path, pickle_lo
         raise RuntimeError(
             f"PytorchStreamReader failed reading zip archive: failed finding central directory "
             f"in '{name}': the checkpoint is truncated or corrupted ({exc})") from None
+    size = stream.seek(0, io.SEEK_END) - start
     with zf:
-        reader = _ArchiveReader(zf, name, mmap_path, _restorer(map_location))
-        unpickler_class = WeightsUnpickler if weights_only else FullUnpickler
-        unpickler = unpickler_class(io.BytesIO(reader.read("data.pkl")), reader.storage,
-                                    **pickle_load_args)
+        reader = _ArchiveReader(zf, name, size, mmap_path, _restorer(map_location))
+        pickled = reader.read("data.pkl")
+        if weights_only:
+            unpickler = WeightsUnpickler(pickled, reader.storage, **pickle_load_args)
+        else:
+            unpickler = FullUnpickler(io.BytesIO(pickled), reader.storage, **pickle_load_args)
         try:
             return unpickler.load()
-        except (RuntimeError, pickle.UnpicklingError):
+        except pickle.UnpicklingError as exc:
+            raise pickle.UnpicklingError(f"{exc} (loading '{name}')") from exc.__cause__
+        except RuntimeError:
             raise
         except (EOFError, struct.error, ValueError, IndexError, KeyError, TypeError,
                 AttributeError, UnicodeDecodeError) as exc:
@@ -355,8 +509,8 @@ def _restorer(map_location):
 class _ArchiveReader:
     """Reads the records of one open checkpoint, and builds each storage once (by key)."""
 
-    def __init__(self, zf, name, mmap_path, restore):
-        self.zf, self.name, self.restore = zf, name, restore
+    def __init__(self, zf, name, size, mmap_path, restore):
+        self.zf, self.name, self.size, self.restore = zf, name, size, restore
         names = zf.namelist()
         if not names:
             raise RuntimeError(f"'{name}' is an empty zip archive, not a checkpoint")
@@ -373,10 +527,19 @@ class _ArchiveReader:
             raise RuntimeError(f"'{name}' has an unknown byteorder record {self.byteorder!r}")
 
     def _info(self, record):
+        """The zip entry of `record`, its declared size checked against the file's: reading
+        a record allocates what it declares, so a small file must not declare a huge one."""
         try:
-            return self.zf.getinfo(self.prefix + record)
+            info = self.zf.getinfo(self.prefix + record)
         except KeyError:
             return None
+        stored = info.compress_type == zipfile.ZIP_STORED
+        declared = info.file_size if stored else info.compress_size
+        if declared > self.size or (stored and info.compress_size != info.file_size):
+            raise RuntimeError(f"record '{info.filename}' of '{self.name}' declares {declared} "
+                               f"bytes, but the whole file has only {self.size}: it is "
+                               "truncated or corrupted")
+        return info
 
     def _read_optional(self, record):
         return None if self._info(record) is None else self.read(record)

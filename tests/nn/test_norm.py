@@ -2,7 +2,6 @@
 gradients (input, weight, bias), running-statistics updates, float64 gradchecks of the fused
 backwards, error parity, and the layers over several training steps (running statistics,
 eval outputs, state_dict keys and order, repr)."""
-import warnings
 
 import numpy as np
 import pytest
@@ -380,3 +379,95 @@ def test_group_norm_layer_divisibility():
     for lib in (gt, torch):
         with pytest.raises(ValueError, match="must be divisible by num_groups"):
             lib.nn.GroupNorm(2, 5)
+
+
+# ---------------------------------------------------------------------------------------------
+# load_state_dict without num_batches_tracked (checkpoints from before PyTorch 0.4.1, or
+# state_dicts rebuilt as plain dicts): accepted unless the version metadata says the key
+# should be there, exactly as PyTorch's _NormBase._load_from_state_dict decides
+# ---------------------------------------------------------------------------------------------
+def _trained_pair(track=True):
+    """The same Sequential(Linear, BatchNorm1d) in both libraries, after 3 training steps."""
+    ours = gt.nn.Sequential(gt.nn.Linear(4, 3), gt.nn.BatchNorm1d(3, track_running_stats=track))
+    theirs = torch.nn.Sequential(torch.nn.Linear(4, 3),
+                                 torch.nn.BatchNorm1d(3, track_running_stats=track))
+    for _ in range(3):
+        x = RNG.normal(size=(5, 4)).astype("float32")
+        ours(gt.tensor(x))
+        theirs(torch.tensor(x))
+    return ours, theirs
+
+
+def _saved_state(versions=None):
+    """A state_dict from another BatchNorm (running stats 7, count 9) without
+    num_batches_tracked: as torch tensors and as glasstorch tensors, with version metadata
+    {prefix: version} or none at all (a plain dict)."""
+    state = {"0.weight": np.ones((3, 4), np.float32), "0.bias": np.zeros(3, np.float32),
+             "1.weight": np.full(3, 2.0, np.float32), "1.bias": np.full(3, 0.5, np.float32),
+             "1.running_mean": np.full(3, 7.0, np.float32),
+             "1.running_var": np.full(3, 7.0, np.float32)}
+    theirs = {k: torch.tensor(v) for k, v in state.items()}
+    ours = {k: gt.tensor(v) for k, v in state.items()}
+    if versions is not None:
+        from collections import OrderedDict
+        theirs, ours = OrderedDict(theirs), OrderedDict(ours)
+        theirs._metadata = OrderedDict((k, {"version": v}) for k, v in versions.items())
+        ours._metadata = OrderedDict((k, {"version": v}) for k, v in versions.items())
+    return ours, theirs
+
+
+@pytest.mark.parametrize("versions", [None, {"": 1, "0": 1, "1": 1}, {"": 1, "0": 1}],
+                         ids=["no metadata", "version 1", "no entry for the layer"])
+@pytest.mark.parametrize("strict", [True, False])
+def test_batchnorm_state_without_num_batches_tracked_is_accepted(versions, strict):
+    ours, theirs = _trained_pair()
+    state_ours, state_theirs = _saved_state(versions)
+    got_theirs = theirs.load_state_dict(state_theirs, strict=strict)
+    got_ours = ours.load_state_dict(state_ours, strict=strict)
+    assert got_ours.missing_keys == got_theirs.missing_keys == []
+    assert got_ours.unexpected_keys == got_theirs.unexpected_keys == []
+    # the layer keeps its own count (3 steps), and takes everything else from the state
+    assert theirs[1].num_batches_tracked.item() == ours[1].num_batches_tracked.item() == 3
+    assert ours[1].num_batches_tracked.dtype == gt.int64
+    np.testing.assert_array_equal(ours[1].running_mean.numpy(), np.full(3, 7.0, np.float32))
+    # the caller's dict is left as it was
+    assert "1.num_batches_tracked" not in state_ours
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_batchnorm_state_of_version_2_must_have_num_batches_tracked(strict):
+    ours, theirs = _trained_pair()
+    state_ours, state_theirs = _saved_state({"": 1, "0": 1, "1": 2})
+    if strict:
+        pair = {torch: (theirs, state_theirs), gt: (ours, state_ours)}
+        error = check_error(lambda lib: pair[lib][0].load_state_dict(pair[lib][1]))
+        assert 'Missing key(s) in state_dict: "1.num_batches_tracked"' in str(error)
+    else:
+        assert theirs.load_state_dict(state_theirs, strict=False).missing_keys == \
+            ours.load_state_dict(state_ours, strict=False).missing_keys == \
+            ["1.num_batches_tracked"]
+
+
+def test_batchnorm_without_running_stats_gets_no_count():
+    ours, theirs = _trained_pair(track=False)
+    state_ours, state_theirs = _saved_state()
+    for state in (state_ours, state_theirs):
+        del state["1.running_mean"], state["1.running_var"]
+    theirs.load_state_dict(state_theirs)
+    ours.load_state_dict(state_ours)
+    assert ours[1].num_batches_tracked is None and theirs[1].num_batches_tracked is None
+
+
+def test_state_dict_version_metadata_like_torch(tmp_path):
+    ours, theirs = _trained_pair()
+    assert dict(ours.state_dict()._metadata) == dict(theirs.state_dict()._metadata) == \
+        {"": {"version": 1}, "0": {"version": 1}, "1": {"version": 2}}
+    # it travels in checkpoints both ways
+    gt.save(ours.state_dict(), tmp_path / "ours.pt")
+    assert dict(torch.load(tmp_path / "ours.pt")._metadata) == \
+        dict(theirs.state_dict()._metadata)
+    state = theirs.state_dict()
+    del state["1.num_batches_tracked"]
+    torch.save(state, tmp_path / "theirs.pt")
+    with pytest.raises(RuntimeError, match="Missing key"):
+        ours.load_state_dict(gt.load(tmp_path / "theirs.pt"))  # version 2 says it is missing

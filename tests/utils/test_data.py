@@ -1,7 +1,6 @@
 """glasstorch.utils.data against torch.utils.data: collation, samplers, datasets, random_split
 and the in-process DataLoader (worker processes are tested in test_dataloader_workers.py)."""
 import collections
-import math
 import warnings
 
 import numpy as np

@@ -1,9 +1,14 @@
 """DataLoader with worker processes: same batches as in-process loading, order, worker info
 and seeding, error propagation, dead workers, timeouts, persistent workers, clean shutdown.
 Datasets are small and sleeps short so every test takes well under a few seconds."""
+import array
+import contextlib
+import fcntl
 import os
 import random
 import signal
+import termios
+import threading
 import time
 import warnings
 
@@ -235,8 +240,10 @@ def test_dead_worker_raises_promptly(how):
     it = iter(gud.DataLoader(ds, batch_size=2, num_workers=2))
     pids = [w.pid for w in it._workers]
     start = time.monotonic()
-    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+\) exited "
-                                           r"unexpectedly"):
+    message = (r"^DataLoader worker \(pid \d+\) exited unexpectedly with exit code 1\. "
+               r"Details are lost" if how == "exit" else
+               r"^DataLoader worker \(pid \d+\) is killed by signal: Killed\.$")
+    with pytest.raises(RuntimeError, match=message):
         for _ in it:
             pass
     assert time.monotonic() - start < 10  # an error, never a hang
@@ -366,3 +373,150 @@ class BlasThreads(gud.Dataset):
 def test_workers_use_one_blas_thread():
     pytest.importorskip("threadpoolctl")
     assert list(gud.DataLoader(BlasThreads(), batch_size=None, num_workers=2)) == [1, 1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Faults while a batch is on its way: no fault in a worker may hang the loader. Batches of
+# 32 MB cannot fit in the channel's buffer, so a worker is caught in the middle of sending one.
+# ---------------------------------------------------------------------------------------------
+BIG = 32 << 20
+
+
+class BigBatches(gud.Dataset):
+    """Item i: 32 MB of float64 all equal to i."""
+
+    def __init__(self, n=4):
+        self.n = n
+
+    def __getitem__(self, i):
+        return np.full(BIG // 8, i, dtype=np.float64)
+
+    def __len__(self):
+        return self.n
+
+
+class Hung(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def fails_if_it_hangs(seconds=60):
+    """Turn a hang into a test failure (SIGALRM interrupts even a blocking read)."""
+    def alarm(signum, frame):
+        raise Hung(f"still waiting after {seconds} s")
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def wait_until_mid_send(it):
+    """Wait until a worker is blocked in the middle of sending a batch: the channel's buffer
+    holds part of it and the main process reads nothing (the rest cannot fit)."""
+    fd = it._result_queue._reader.fileno()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        pending = array.array("i", [0])
+        fcntl.ioctl(fd, termios.FIONREAD, pending)
+        if pending[0] >= 60000:
+            time.sleep(0.05)  # let it fill completely
+            return
+        time.sleep(0.01)
+    raise AssertionError("no worker started sending")
+
+
+@pytest.mark.parametrize("timeout,persistent", [(5, False), (0, False), (5, True), (0, True)])
+def test_worker_killed_while_sending_a_big_batch(timeout, persistent):
+    loader = gud.DataLoader(BigBatches(), batch_size=None, num_workers=1, timeout=timeout,
+                            persistent_workers=persistent)
+    it = iter(loader)
+    assert next(it)[0].item() == 0.0
+    wait_until_mid_send(it)
+    pid = it._workers[0].pid
+    os.kill(pid, signal.SIGKILL)
+    with fails_if_it_hangs():
+        with pytest.raises(RuntimeError, match=rf"^DataLoader worker \(pid {pid}\) is killed "
+                                               r"by signal: Killed\.$"):
+            next(it)
+    assert gone(pid)
+    with pytest.raises(RuntimeError, match="shut down"):
+        next(it)  # an error, not a read from a closed channel or a hang
+    # the loader itself is fine: the next epoch starts new workers
+    with fails_if_it_hangs():
+        assert [batch[-1].item() for batch in loader] == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_killed_sender_with_a_sibling_waiting_to_send():
+    # worker 1 waits for worker 0 to finish its frame; worker 0 dies in the middle of it
+    it = iter(gud.DataLoader(BigBatches(8), batch_size=None, num_workers=2))
+    assert next(it)[0].item() == 0.0
+    wait_until_mid_send(it)
+    pids = [w.pid for w in it._workers]
+    os.kill(pids[0], signal.SIGKILL)  # the sender, or the one waiting: either way
+    with fails_if_it_hangs():
+        with pytest.raises(RuntimeError, match=rf"worker \(pid {pids[0]}\) is killed by signal"):
+            for _ in it:  # a batch finished before the kill took effect may still come first
+                pass
+    assert all(gone(pid) for pid in pids)
+
+
+def test_worker_stalled_mid_send_times_out_and_can_resume():
+    it = iter(gud.DataLoader(BigBatches(), batch_size=None, num_workers=1, timeout=1))
+    assert next(it)[0].item() == 0.0
+    wait_until_mid_send(it)
+    pid = it._workers[0].pid
+    os.kill(pid, signal.SIGSTOP)  # alive, but its batch stops half-way
+    try:
+        with fails_if_it_hangs():
+            with pytest.raises(RuntimeError, match=r"^DataLoader timed out after 1 seconds$"):
+                next(it)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    # what had arrived was kept: the rest of the batch completes it
+    with fails_if_it_hangs():
+        assert [batch[-1].item() for batch in it] == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_main_process_interrupted_while_receiving(persistent):
+    loader = gud.DataLoader(BigBatches(), batch_size=None, num_workers=1,
+                            persistent_workers=persistent)
+    it = iter(loader)
+    assert next(it)[0].item() == 0.0
+    wait_until_mid_send(it)
+    pid = it._workers[0].pid
+    os.kill(pid, signal.SIGSTOP)
+
+    def interrupt_then_resume_worker():
+        time.sleep(0.3)
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the batch is half received
+        time.sleep(0.3)
+        os.kill(pid, signal.SIGCONT)
+    threading.Thread(target=interrupt_then_resume_worker).start()
+    with fails_if_it_hangs():
+        with pytest.raises(KeyboardInterrupt):
+            next(it)
+    # the channel may have stopped inside a batch: the iterator is shut down, not corrupted
+    assert gone(pid)
+    with pytest.raises(RuntimeError, match="shut down"):
+        next(it)
+    with fails_if_it_hangs():
+        assert [batch[-1].item() for batch in loader] == [0.0, 1.0, 2.0, 3.0]
+
+
+def ignore_sigterm(worker_id):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def test_stuck_worker_that_ignores_sigterm_is_still_stopped(monkeypatch):
+    monkeypatch.setattr(gud.dataloader, "_JOIN_TIMEOUT", 0.5)  # (not 5 s, to keep this short)
+    it = iter(gud.DataLoader(Numbers(8, slow={5}, sleep=600), batch_size=1, num_workers=1,
+                             worker_init_fn=ignore_sigterm))
+    assert next(it)["y"].item() == 0
+    pid = it._workers[0].pid
+    with fails_if_it_hangs():
+        del it
+    assert gone(pid)

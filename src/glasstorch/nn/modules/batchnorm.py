@@ -17,6 +17,8 @@ from .normalization import _affine_parameters
 class _NormBase(Module):
     """What batch norm and instance norm share: constructor, parameters, buffers, resets."""
 
+    _version = 2  # state_dict version 2 added num_batches_tracked
+
     def __init__(self, num_features, eps=1e-05, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
@@ -54,6 +56,19 @@ class _NormBase(Module):
                 self.weight.fill_(1)
                 if self.bias is not None:
                     self.bias.zero_()
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        # A state saved before version 2 (or one without version metadata, such as a plain
+        # dict) may lack num_batches_tracked: the layer then keeps its own count, as in PyTorch.
+        version = local_metadata.get("version", None)
+        key = prefix + "num_batches_tracked"
+        if (version is None or version < 2) and self.track_running_stats \
+                and key not in state_dict:
+            state_dict[key] = (self.num_batches_tracked if self.num_batches_tracked is not None
+                               else creation.tensor(0, dtype=_backend.int64))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

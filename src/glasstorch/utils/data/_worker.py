@@ -8,11 +8,15 @@
 - An exception in a worker travels back as an `ExceptionWrapper` (type + formatted traceback)
   and is re-raised in the main process as the same type.
 """
+import contextlib
 import os
 import pickle
 import queue
 import random
+import socket
+import struct
 import sys
+import time
 import traceback
 from dataclasses import dataclass
 
@@ -22,6 +26,10 @@ from ._collate import default_collate, gather_rows
 
 # How long a worker waits on its index queue before checking that its parent is still alive.
 _PARENT_CHECK_INTERVAL = 1.0
+# How long a worker waits to send (on the lock or a full channel) between the same checks.
+_SEND_SLICE = 0.1
+# A result's frame on the channel starts with the length of its pickle.
+_FRAME_HEADER = struct.Struct("<Q")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,33 +103,87 @@ class _ResumeIteration:
 
 
 class _ResultQueue:
-    """The one channel every worker writes results to and the main process reads from: a pipe
-    plus a lock that serialises writers.
+    """The one channel every worker writes results to and the main process reads from: a
+    connected pair of stream sockets, plus a lock that lets one writer at a time send a whole
+    result.
 
-    Unlike multiprocessing.Queue there is no feeder thread: `put` pickles in the caller, so a
-    result that cannot be pickled raises inside the worker (where it is caught and reported)
+    A result travels as one frame: its pickle's length (8 bytes) then the pickle. Neither side
+    ever blocks for long. Reading and writing go in slices of at most a given time, so that
+    between slices the reader can check that the workers are alive (a worker killed half-way
+    through sending a 32 MB batch is an error, not a read waiting forever for the rest) and a
+    writer that the main process is still there. A frame received in part is kept for the
+    next `get`. Unlike multiprocessing.Queue there is no feeder thread: `put` pickles in the
+    caller, so a result that cannot be pickled raises inside the worker (which reports it)
     instead of being dropped silently and leaving the main process waiting forever."""
 
     def __init__(self, context):
-        self._reader, self._writer = context.Pipe(duplex=False)
+        self._reader, self._writer = socket.socketpair()
         self._lock = context.Lock()
+        self._header = bytearray(_FRAME_HEADER.size)  # the frame being received:
+        self._body = None  # its pickle once the header is in,
+        self._received = 0  # and how many bytes of the current part have arrived
 
-    def put(self, obj):
+    def __getstate__(self):
+        # what a spawned worker gets: the writing end only
+        return {"_writer": self._writer, "_lock": self._lock}
+
+    def put(self, obj, abandon):
+        """Send `obj` as one frame; False if it was abandoned because `abandon()`, asked while
+        the lock or the channel is busy, said that nobody will read it any more."""
         data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-        with self._lock:
-            self._writer.send_bytes(data)
+        while not self._lock.acquire(timeout=_SEND_SLICE):
+            if abandon():
+                return False
+        try:
+            self._writer.settimeout(_SEND_SLICE)
+            for part in (_FRAME_HEADER.pack(len(data)), data):
+                view = memoryview(part)
+                while view:
+                    try:
+                        view = view[self._writer.send(view):]
+                    except TimeoutError:
+                        if abandon():
+                            return False
+        except (BrokenPipeError, ConnectionResetError):
+            return False  # the reading end is closed: the main process is gone
+        finally:
+            self._lock.release()
+        return True
 
     def get(self, timeout):
-        """The next result; queue.Empty if none arrives within `timeout` seconds."""
-        if not self._reader.poll(timeout):
+        """The next result; queue.Empty if it has not arrived in full within `timeout` seconds
+        (what has arrived is kept for the next call)."""
+        deadline = time.monotonic() + timeout
+        if self._body is None:
+            if not self._receive(self._header, deadline):
+                raise queue.Empty
+            self._body = bytearray(_FRAME_HEADER.unpack(self._header)[0])
+            self._received = 0
+        if not self._receive(self._body, deadline):
             raise queue.Empty
-        return pickle.loads(self._reader.recv_bytes())
+        body, self._body, self._received = self._body, None, 0
+        return pickle.loads(body)
 
-    def discard(self, timeout):
-        """Read and drop one pending result, if any arrives within `timeout` (used at shutdown
-        so that no worker stays blocked writing a batch nobody will read into a full pipe)."""
-        if self._reader.poll(timeout):
-            self._reader.recv_bytes()
+    def _receive(self, buffer, deadline):
+        """Fill `buffer` from where the last call stopped; False if time ran out first."""
+        view = memoryview(buffer)
+        while self._received < len(buffer):
+            self._reader.settimeout(max(0.0, deadline - time.monotonic()))
+            try:
+                n = self._reader.recv_into(view[self._received:])
+            except (BlockingIOError, TimeoutError):
+                return False
+            if n == 0:
+                raise EOFError("every worker closed the result channel")
+            self._received += n
+        return True
+
+    def drain(self, timeout):
+        """Read and drop whatever arrives within `timeout` (at shutdown, so that no worker
+        stays blocked writing a batch that nobody will read)."""
+        self._reader.settimeout(timeout)
+        with contextlib.suppress(BlockingIOError, TimeoutError):
+            self._reader.recv(1 << 20)
 
     def close(self):
         self._reader.close()
@@ -232,6 +294,10 @@ def _worker_loop(iterable, dataset, index_queue, result_queue, done_event, auto_
     answers go to `result_queue` as (task_id, batch or ExceptionWrapper or stop marker)."""
     global _worker_info
     parent = os.getppid()
+
+    def nobody_reads():  # the main process is gone, or shutting down
+        return done_event.is_set() or os.getppid() != parent
+
     try:
         _one_blas_thread()
         seed = base_seed + worker_id
@@ -264,7 +330,8 @@ def _worker_loop(iterable, dataset, index_queue, result_queue, done_event, auto_
                     except Exception:
                         init_error = ExceptionWrapper(where=where)
                 exhausted = False
-                result_queue.put((message, None))
+                if not result_queue.put((message, None), nobody_reads):
+                    break
                 continue
             if done_event.is_set() or exhausted:
                 continue  # shutting down, or nothing left to give: skip the task
@@ -285,9 +352,11 @@ def _worker_loop(iterable, dataset, index_queue, result_queue, done_event, auto_
             if done_event.is_set():
                 continue  # the main process is no longer reading
             try:
-                result_queue.put((task_id, result))
+                sent = result_queue.put((task_id, result), nobody_reads)
             except Exception:  # the batch could not be pickled: report that instead
-                result_queue.put((task_id, ExceptionWrapper(where=where)))
+                sent = result_queue.put((task_id, ExceptionWrapper(where=where)), nobody_reads)
             del result, keys, message  # don't hold a batch's memory while waiting
+            if not sent:
+                break
     except KeyboardInterrupt:
         pass  # Ctrl-C reaches every process in the group; the main process reports it

@@ -8,13 +8,15 @@ index queue, keeping `prefetch_factor` tasks per worker in flight; workers send 
 batch) back on one shared result queue. Results can arrive out of order, so early ones wait in
 a reorder buffer until their turn (unless in_order=False). While waiting, the main process polls
 with a short timeout and checks the workers are alive, so a crashed worker is an error within a
-fraction of a second, never a hang.
+fraction of a second, never a hang, even when it dies half-way through sending a batch (see
+_worker._ResultQueue).
 """
 import itertools
 import math
 import multiprocessing
 import os
 import queue
+import signal
 import sys
 import time
 import warnings
@@ -315,6 +317,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._result_queue = _ResultQueue(context)
         self._index_queues, self._workers = [], []
         self._stopped = []  # per worker: told to exit (so its exit is expected)
+        self._next_check = 0.0  # when to check the workers are alive even if batches flow
         # Stops the workers when this iterator is garbage (or at interpreter exit), once.
         self._finalizer = weakref.finalize(self, _stop_workers, os.getpid(), self._workers,
                                            self._index_queues, self._result_queue,
@@ -408,18 +411,32 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         return result
 
     def _get_data(self):
-        """The next (task_id, result) from any worker. Polls in short slices so that a dead
-        worker or an expired `timeout` becomes a RuntimeError instead of a hang."""
+        """The next (task_id, result) from any worker. Waits in short slices so that a dead
+        worker or an expired `timeout` becomes a RuntimeError instead of a hang, even in the
+        middle of a batch."""
+        if self._shutdown:
+            raise RuntimeError("this DataLoader iterator was shut down after an error or an "
+                               "interruption; start a new one (for batch in loader: ...)")
         deadline = time.monotonic() + self._timeout if self._timeout > 0 else None
         while True:
             wait = _POLL_INTERVAL
             if deadline is not None:
                 wait = max(0.0, min(wait, deadline - time.monotonic()))
             try:
-                return self._result_queue.get(wait)
+                data = self._result_queue.get(wait)
             except queue.Empty:
-                pass
-            self._check_workers_alive()
+                data = None
+            except BaseException:
+                # e.g. Ctrl-C: the channel may have stopped inside a batch, where no later read
+                # could find the next one's start. Stop the workers; a new iterator starts anew.
+                self._shutdown_workers()
+                raise
+            if data is None or time.monotonic() >= self._next_check:
+                # also with a batch in hand (as PyTorch's SIGCHLD handler), a few times a second
+                self._check_workers_alive()
+                self._next_check = time.monotonic() + _POLL_INTERVAL
+            if data is not None:
+                return data
             if deadline is not None and time.monotonic() >= deadline:
                 raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
 
@@ -427,11 +444,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         dead = [w for w, stopped in zip(self._workers, self._stopped)
                 if not stopped and not w.is_alive()]
         if dead:
-            pids = ", ".join(str(w.pid) for w in dead)
-            codes = ", ".join(str(w.exitcode) for w in dead)
             self._shutdown_workers()
-            raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly "
-                               f"(exit code(s) {codes}; -N means killed by signal N)")
+            raise RuntimeError(" ".join(_death_notice(w.pid, w.exitcode) for w in dead))
 
     def _shutdown_workers(self):
         """Stop every worker and release the queues. Safe to call more than once."""
@@ -440,6 +454,15 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     @property
     def _shutdown(self):
         return not self._finalizer.alive
+
+
+def _death_notice(pid, exitcode):
+    """PyTorch's words for a worker that died without being asked to."""
+    if exitcode is not None and exitcode < 0:
+        return f"DataLoader worker (pid {pid}) is killed by signal: {signal.strsignal(-exitcode)}."
+    return (f"DataLoader worker (pid {pid}) exited unexpectedly with exit code {exitcode}. "
+            "Details are lost due to multiprocessing. Rerunning with num_workers=0 may give "
+            "better error trace.")
 
 
 def _stop_workers(owner_pid, workers, index_queues, result_queue, done_event, stopped):
@@ -459,14 +482,17 @@ def _stop_workers(owner_pid, workers, index_queues, result_queue, done_event, st
             index_queue.put(None)
     deadline = time.monotonic() + _JOIN_TIMEOUT
     try:
-        # drain results nobody will read, so no worker stays blocked writing into a full pipe
+        # drain results nobody will read, so no worker stays blocked writing into a full channel
         while any(w.is_alive() for w in workers) and time.monotonic() < deadline:
-            result_queue.discard(0.01)
-    except (OSError, EOFError):
+            result_queue.drain(0.01)
+    except OSError:
         pass
     for worker in workers:
         if worker.is_alive():  # stuck (e.g. in a very long __getitem__)
             worker.terminate()
+            worker.join(_JOIN_TIMEOUT)
+        if worker.is_alive():  # and deaf to SIGTERM
+            worker.kill()
         worker.join()  # reap: no zombie processes
     for index_queue in index_queues:
         index_queue.cancel_join_thread()
