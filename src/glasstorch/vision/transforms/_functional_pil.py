@@ -43,8 +43,13 @@ def resize(img, size, interpolation):
 
 
 def _enhance(img, enhancer, factor):
+    """An ImageEnhance adjustment; Pillow's 'image has wrong mode' names the mode here."""
     _check(img)
-    return getattr(pil_module("ImageEnhance"), enhancer)(img).enhance(factor)
+    try:
+        return getattr(pil_module("ImageEnhance"), enhancer)(img).enhance(factor)
+    except ValueError as error:
+        raise ValueError(f"ImageEnhance.{enhancer} cannot take a PIL image of mode "
+                         f"{img.mode!r}: {error}") from error
 
 
 def adjust_brightness(img, brightness_factor):

@@ -350,9 +350,10 @@ def rgb_to_grayscale(img, num_output_channels=1):
     _assert_channels(img, [1, 3])
     if num_output_channels not in (1, 3):
         raise ValueError("num_output_channels should be either 1 or 3")
-    gray = _grayscale(_array(img, "rgb_to_grayscale"))
-    if num_output_channels == 3:
-        gray = xp.broadcast_to(gray, gray.shape[:-3] + (3,) + gray.shape[-2:])
+    x = _array(img, "rgb_to_grayscale")
+    gray = _grayscale(x)
+    if num_output_channels == 3:   # to the input's shape: a 1-channel input stays 1-channel
+        gray = xp.broadcast_to(gray, x.shape)
     return _tensor(gray)
 
 
@@ -499,7 +500,9 @@ def autocontrast(img):
     dtype = x.dtype if x.dtype.kind == "f" else xp.dtype(xp.float32)
     low = x.min(axis=(-2, -1), keepdims=True).astype(dtype)
     high = x.max(axis=(-2, -1), keepdims=True).astype(dtype)
-    scale = bound / (high - low)
+    # torchvision writes bound / (high - low), which PyTorch evaluates as a reciprocal times
+    # bound (two roundings); the truncation to uint8 below can tell the difference
+    scale = xp.reciprocal(high - low) * dtype.type(bound)
     flat = ~xp.isfinite(scale)   # a constant channel is left as it is
     low = xp.where(flat, 0, low).astype(dtype)
     scale = xp.where(flat, 1, scale).astype(dtype)

@@ -143,6 +143,17 @@ def grid_sample(x, grid_x, grid_y, mode, fill=None):
     return out * mask + (1.0 - mask) * fill
 
 
+def _dot3(x, y, a, b, c):
+    """x * a + y * b + c in x's float type, rounded the way PyTorch's CPU matmul of
+    (x, y, 1) by (a, b, c) rounds it: x * a, then y * b added in one fused multiply-add, then c.
+    Grid points that fall exactly between two pixels (a shear of 0.12 puts whole rows there)
+    then round to the same neighbour as in torchvision. The fused multiply-add is computed in
+    float64, where the product of two float32 numbers is exact."""
+    acc = x * a
+    acc = (y.astype(xp.float64) * xp.float64(b) + acc).astype(x.dtype)
+    return acc + c
+
+
 def affine_grid(theta, w, h, ow, oh):
     """Sampling points of an (oh, ow) output for the inverse affine map theta (2, 3) given in
     pixel units about the image centre; the points are normalised by the input size (w, h), so
@@ -150,9 +161,10 @@ def affine_grid(theta, w, h, ow, oh):
     dtype = theta.dtype
     bx = linspace(-ow * 0.5 + 0.5, ow * 0.5 + 0.5 - 1, steps=ow).numpy().astype(dtype)
     by = linspace(-oh * 0.5 + 0.5, oh * 0.5 + 0.5 - 1, steps=oh).numpy().astype(dtype)[:, None]
+    bx, by = xp.broadcast_arrays(bx, by)
     sx, sy = dtype.type(0.5 * w), dtype.type(0.5 * h)
-    grid_x = bx * (theta[0, 0] / sx) + by * (theta[0, 1] / sx) + theta[0, 2] / sx
-    grid_y = bx * (theta[1, 0] / sy) + by * (theta[1, 1] / sy) + theta[1, 2] / sy
+    grid_x = _dot3(bx, by, theta[0, 0] / sx, theta[0, 1] / sx, theta[0, 2] / sx)
+    grid_y = _dot3(bx, by, theta[1, 0] / sy, theta[1, 1] / sy, theta[1, 2] / sy)
     return grid_x, grid_y
 
 
@@ -163,8 +175,9 @@ def perspective_grid(coeffs, ow, oh, dtype):
     c = xp.asarray(coeffs, dtype=dtype)
     bx = linspace(0.5, ow + 0.5 - 1.0, steps=ow).numpy().astype(dtype)
     by = linspace(0.5, oh + 0.5 - 1.0, steps=oh).numpy().astype(dtype)[:, None]
+    bx, by = xp.broadcast_arrays(bx, by)
     sx, sy = c.dtype.type(0.5 * ow), c.dtype.type(0.5 * oh)
-    denominator = bx * c[6] + by * c[7] + 1
-    grid_x = (bx * (c[0] / sx) + by * (c[1] / sx) + c[2] / sx) / denominator - 1
-    grid_y = (bx * (c[3] / sy) + by * (c[4] / sy) + c[5] / sy) / denominator - 1
+    denominator = _dot3(bx, by, c[6], c[7], c.dtype.type(1))
+    grid_x = _dot3(bx, by, c[0] / sx, c[1] / sx, c[2] / sx) / denominator - 1
+    grid_y = _dot3(bx, by, c[3] / sy, c[4] / sy, c[5] / sy) / denominator - 1
     return grid_x, grid_y
