@@ -110,6 +110,7 @@ def write_cifar100(root, train=10, test=6):
 
 def write_svhn(root, split="train", n=9):
     """root/<split>_32x32.mat with X (32, 32, 3, n) uint8 and y (n, 1) in 1..10."""
+    os.makedirs(root, exist_ok=True)
     rng = np.random.default_rng(7)
     X = rng.integers(0, 256, (32, 32, 3, n), dtype=np.uint8)
     y = rng.integers(1, 11, (n, 1)).astype(np.uint8)
