@@ -387,6 +387,7 @@ def test_fakedata():
     gt.manual_seed(11)
     for i in range(5):
         (img, target), (img_t, target_t) = ours[i], theirs[i]
+        assert type(target) is type(target_t) is int
         assert (img.mode, img.size) == (img_t.mode, img_t.size)
         assert isinstance(target, int) and 0 <= target < 4
         again, _ = ours[i]

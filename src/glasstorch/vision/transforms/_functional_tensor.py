@@ -241,9 +241,11 @@ def resize(img, size, interpolation="bilinear", antialias=True):
         return _tensor(x.take(rows, axis=-2).take(cols, axis=-1))
     xf = x if x.dtype in (xp.float32, xp.float64) else x.astype(xp.float32)
     antialias = bool(antialias)
-    rows = _sampling.resize_weights(H, out_h, interpolation, antialias).astype(xf.dtype)
-    cols = _sampling.resize_weights(W, out_w, interpolation, antialias).astype(xf.dtype)
-    out = rows @ xf @ cols.T
+    rows = _sampling.resize_weights(H, out_h, interpolation, antialias, xf.dtype.name)
+    cols = _sampling.resize_weights(W, out_w, interpolation, antialias, xf.dtype.name)
+    out = rows @ xf                                            # (..., out_h, W)
+    out = (out.reshape(-1, W) @ xp.ascontiguousarray(cols.T))  # one BLAS call for all rows
+    out = out.reshape(x.shape[:-2] + (out_h, out_w))
     if interpolation == "bicubic" and x.dtype == xp.uint8:
         out = xp.clip(out, 0, 255)
     return _tensor(_to_dtype(out, x.dtype))

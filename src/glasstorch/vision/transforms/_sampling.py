@@ -6,6 +6,8 @@ Resizing is separable: an (out, in) weight matrix per axis, built once, then
     out = W_h @ image @ W_w.T          image (..., H, W) -> (..., out_h, out_w)
 which NumPy hands to BLAS. Each row of W holds the filter taps of one output pixel.
 """
+import functools
+
 from ... import linspace
 from ..._backend import xp, scatter_add
 
@@ -19,17 +21,23 @@ def nearest_indices(in_size, out_size, exact):
     return xp.minimum(xp.floor(position).astype(xp.int64), in_size - 1)
 
 
-def resize_weights(in_size, out_size, mode, antialias):
-    """The (out_size, in_size) float64 matrix of 'bilinear' or 'bicubic' resampling.
+@functools.lru_cache(maxsize=64)
+def resize_weights(in_size, out_size, mode, antialias, dtype="float32"):
+    """The (out_size, in_size) matrix of 'bilinear' or 'bicubic' resampling, in `dtype`.
 
     antialias=False is PyTorch's interpolate (align_corners=False): 2 or 4 taps per output
     pixel. antialias=True widens the filter by the downscale factor so every input pixel
-    contributes (Pillow's algorithm, which PyTorch's antialiased kernels reproduce)."""
+    contributes (Pillow's algorithm, which PyTorch's antialiased kernels reproduce).
+    Cached (read-only): a pipeline resizes image after image between the same sizes."""
     if antialias:
-        return _antialias_weights(in_size, out_size, mode)
-    if mode == "bilinear":
-        return _bilinear_weights(in_size, out_size)
-    return _bicubic_weights(in_size, out_size)
+        weights = _antialias_weights(in_size, out_size, mode)
+    elif mode == "bilinear":
+        weights = _bilinear_weights(in_size, out_size)
+    else:
+        weights = _bicubic_weights(in_size, out_size)
+    weights = weights.astype(dtype)
+    weights.flags.writeable = False
+    return weights
 
 
 def _bilinear_weights(in_size, out_size):
@@ -112,35 +120,40 @@ def grid_sample(x, grid_x, grid_y, mode, fill=None):
     same way, then nearest sets pixels whose mask < 0.5 to fill and bilinear computes
     out * mask + (1 - mask) * fill."""
     H, W = x.shape[-2:]
+    pixels = x.reshape(x.shape[:-2] + (H * W,))   # gathers by flat index are the fast kind
     ix = ((grid_x + 1) * W - 1) / 2
     iy = ((grid_y + 1) * H - 1) / 2
     if mode == "nearest":
-        ix, iy = xp.rint(ix), xp.rint(iy)
-        inside = (ix >= 0) & (ix <= W - 1) & (iy >= 0) & (iy <= H - 1)
-        cols = xp.clip(ix, 0, W - 1).astype(xp.int64)
-        rows = xp.clip(iy, 0, H - 1).astype(xp.int64)
-        out = x[..., rows, cols] * inside.astype(x.dtype)
-        mask = inside.astype(x.dtype)
+        cols, col_inside = _pixel_index(xp.rint(ix), W)
+        rows, row_inside = _pixel_index(xp.rint(iy), H)
+        mask = (col_inside & row_inside).astype(x.dtype)
+        out = xp.take(pixels, rows * W + cols, axis=-1) * mask
     else:
         x0, y0 = xp.floor(ix), xp.floor(iy)
         x1, y1 = x0 + 1, y0 + 1
-        corners = [(x0, y0, (x1 - ix) * (y1 - iy)), (x1, y0, (ix - x0) * (y1 - iy)),
-                   (x0, y1, (x1 - ix) * (iy - y0)), (x1, y1, (ix - x0) * (iy - y0))]
+        cols = [_pixel_index(x0, W), _pixel_index(x1, W)]
+        rows = [_pixel_index(y0, H), _pixel_index(y1, H)]
+        col_weights, row_weights = [x1 - ix, ix - x0], [y1 - iy, iy - y0]
         out = xp.zeros(x.shape[:-2] + ix.shape, dtype=x.dtype)
         mask = xp.zeros(ix.shape, dtype=x.dtype)
-        for cx, cy, weight in corners:   # the 4 neighbours of every point at once
-            inside = (cx >= 0) & (cx <= W - 1) & (cy >= 0) & (cy <= H - 1)
-            weight = weight * inside
-            cols = xp.clip(cx, 0, W - 1).astype(xp.int64)
-            rows = xp.clip(cy, 0, H - 1).astype(xp.int64)
-            out += x[..., rows, cols] * weight
-            mask += weight
+        for r in (0, 1):        # the 4 neighbours, in PyTorch's order nw, ne, sw, se
+            for c in (0, 1):
+                (row, row_inside), (col, col_inside) = rows[r], cols[c]
+                weight = col_weights[c] * row_weights[r] * (row_inside & col_inside)
+                out += xp.take(pixels, row * W + col, axis=-1) * weight
+                mask += weight
     if fill is None:
         return out
     fill = xp.asarray(fill, dtype=x.dtype).reshape(-1, 1, 1)
     if mode == "nearest":
         return xp.where(mask < 0.5, fill, out)
     return out * mask + (1.0 - mask) * fill
+
+
+def _pixel_index(coordinate, size):
+    """Integer pixel coordinates clipped into [0, size - 1], and whether they were inside."""
+    inside = (coordinate >= 0) & (coordinate <= size - 1)
+    return xp.clip(coordinate, 0, size - 1).astype(xp.int64), inside
 
 
 def _dot3(x, y, a, b, c):

@@ -12,7 +12,7 @@ import numbers
 import warnings
 from collections.abc import Sequence
 
-from ... import empty, exp, log, multinomial, rand, randint, randperm, tensor, float64
+from ... import cat, empty, exp, float64, log, multinomial, rand, randint, randperm, tensor
 from ..._tensor import Tensor
 from ...nn import Module
 from . import functional as F
@@ -695,8 +695,6 @@ class ElasticTransform(Module):
     @staticmethod
     def get_params(alpha, sigma, size):
         """The displacement field (1, H, W, 2) for an image of size [H, W]."""
-        from ... import cat
-
         def field(sigma_i, alpha_i, extent):
             d = rand([1, 1] + list(size)) * 2 - 1
             if sigma_i > 0.0:
