@@ -180,7 +180,7 @@ def test_subsetting_data_and_targets_is_honoured(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # CIFAR
 # ---------------------------------------------------------------------------------------------
-def _cifar_classes(base, checksums, library):
+def _cifar_classes(base, checksums):
     """The dataset class with the md5 lists of the files written by the test (how a user
     points torchvision at their own copies)."""
     attributes = {"train_list": [[n, checksums[n]] for n, _ in base.train_list],
@@ -209,7 +209,7 @@ def test_cifar_wrong_root_and_corrupted_batch(tmp_path):
     with pytest.raises(RuntimeError, match="data_batch_1: missing"):
         GD.CIFAR10(str(tmp_path))
     checksums = formats.write_cifar10(str(tmp_path))
-    ours_cls = _cifar_classes(GD.CIFAR10, checksums, gt)
+    ours_cls = _cifar_classes(GD.CIFAR10, checksums)
     with open(tmp_path / "cifar-10-batches-py" / "data_batch_3", "ab") as f:
         f.write(b"extra")
     with pytest.raises(RuntimeError, match="data_batch_3: MD5 differs"):
@@ -230,7 +230,7 @@ def test_cifar_pickle_cannot_run_code(tmp_path):
         pickle.dump({"data": np.zeros((1, 3072), np.uint8), "labels": [Exploit()]}, f,
                     protocol=2)
     checksums["data_batch_2"] = formats.md5(str(path))
-    ours_cls = _cifar_classes(GD.CIFAR10, checksums, gt)
+    ours_cls = _cifar_classes(GD.CIFAR10, checksums)
     with pytest.raises(pickle.UnpicklingError, match="system"):
         ours_cls(str(tmp_path))
     assert not marker.exists()

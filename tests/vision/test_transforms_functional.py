@@ -338,3 +338,10 @@ def test_to_grayscale_pil_only():
         TF.to_grayscale(torch.zeros(3, 4, 4))
     with pytest.raises(TypeError, match="PIL Image"):
         GF.to_grayscale(gt.zeros(3, 4, 4))
+
+
+def test_pil_resize_warns_that_antialias_is_always_on():
+    with pytest.warns(UserWarning, match="always applied for PIL"):
+        TF.resize(pil_rgb(), 10, antialias=False)
+    with pytest.warns(UserWarning, match="always applied for PIL"):
+        GF.resize(pil_rgb(), 10, antialias=False)

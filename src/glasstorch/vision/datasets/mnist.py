@@ -52,7 +52,8 @@ def read_sn3_pascalvincent_array(path):
 
 
 def read_sn3_pascalvincent_tensor(path, strict=True):
-    """read_sn3_pascalvincent_array as a tensor."""
+    """read_sn3_pascalvincent_array as a tensor. (`strict` is torchvision's switch for the
+    size check; here the size is always checked.)"""
     return from_numpy(read_sn3_pascalvincent_array(path))
 
 

@@ -7,6 +7,7 @@ This file holds the argument handling and the conversions; the work is done in
 import math
 import numbers
 import sys
+import warnings
 from enum import Enum
 
 from ... import from_numpy, get_default_dtype, float32
@@ -222,6 +223,9 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
     if [height, width] == output_size:
         return img
     if not _is_tensor(img):
+        if antialias is False:
+            warnings.warn("Anti-alias option is always applied for PIL Image input. Argument "
+                          "antialias is ignored.")
         return F_pil.resize(img, size=output_size,
                             interpolation=pil_modes_mapping[interpolation])
     return F_t.resize(img, size=output_size, interpolation=interpolation.value,
