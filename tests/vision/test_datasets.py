@@ -194,8 +194,8 @@ def _cifar_classes(base, checksums):
 def test_cifar_matches_torchvision(tmp_path, which, train):
     write = formats.write_cifar10 if which == "CIFAR10" else formats.write_cifar100
     checksums = write(str(tmp_path))
-    ours_cls = _cifar_classes(getattr(GD, which), checksums, gt)
-    theirs_cls = _cifar_classes(getattr(TD, which), checksums, torch)
+    ours_cls = _cifar_classes(getattr(GD, which), checksums)
+    theirs_cls = _cifar_classes(getattr(TD, which), checksums)
     ours, theirs = ours_cls(str(tmp_path), train=train), theirs_cls(str(tmp_path), train=train)
     assert len(ours) == len(theirs)
     assert_same_attributes(ours, theirs, ["classes", "class_to_idx", "data", "targets"])
