@@ -6,6 +6,7 @@ from .function import UserFunction as Function, once_differentiable, AccumulateG
 from .function import UserFunction as _UserFunction
 from .engine import backward, grad
 from .gradcheck import gradcheck, gradgradcheck
+from .variable import Variable  # noqa: F401  (the pre-0.4 name; every tensor is one)
 from . import function
 
 __all__ = ["Function", "backward", "grad", "gradcheck", "gradgradcheck", "no_grad",
