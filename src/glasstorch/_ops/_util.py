@@ -2,6 +2,7 @@
 from .. import _backend
 from .._backend import xp, ndarray, check_broadcast
 from .._tensor import Tensor, _make, _wrap_dim
+from ..autograd import graph
 
 
 def sum_to_shape(g, shape):
@@ -146,4 +147,5 @@ def node_name(out, name):
     fn = out.grad_fn
     if fn is not None:
         fn._node_name = name
+        graph.name_node(fn)     # its class takes the name too (tools print the class name)
     return out
