@@ -246,3 +246,56 @@ def test_errors_as_pytorch():
         glasstorch.utils.tensorboard.summary.image("x", glasstorch.ones(2, 2), dataformats="CHW")
     with pytest.raises(TypeError, match="should be dictionary"):
         SummaryWriter.add_hparams(None, [], {})
+
+
+class _Residual:
+    """The same small residual model in either library (F.relu and + outside modules)."""
+
+    @staticmethod
+    def build(lib):
+        nn, F = lib.nn, lib.nn.functional
+
+        class Residual(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(4, 4)
+                self.fc2 = nn.Linear(4, 4)
+                self.head = nn.Sequential(nn.ReLU(), nn.Linear(4, 2))
+
+            def forward(self, x):
+                return self.head(self.fc2(F.relu(self.fc1(x))) + x)
+
+        return Residual()
+
+
+def _graph_nodes(path):
+    return {node.name: node for node in _load(path).Graph().node}
+
+
+def test_add_graph_module_nodes_and_data_flow(tmp_path):
+    for lib, writer_class, folder in ((torch, TorchWriter, "torch"),
+                                      (glasstorch, SummaryWriter, "glass")):
+        with writer_class(str(tmp_path / folder)) as writer:
+            writer.add_graph(_Residual.build(lib), lib.tensor(DATA["points"][:3]))
+    ours = _graph_nodes(tmp_path / "glass")
+    inputs = {name: list(node.input) for name, node in ours.items()}
+    assert inputs == {
+        "input/input.1": [],
+        "Residual/Linear[fc1]": ["input/input.1"],
+        "Residual/Linear[fc2]": ["Residual/Linear[fc1]"],
+        "Residual/Sequential[head]/ReLU[0]": ["Residual/Linear[fc2]", "input/input.1"],
+        "Residual/Sequential[head]/Linear[1]": ["Residual/Sequential[head]/ReLU[0]"],
+        "output/output.1": ["Residual/Sequential[head]/Linear[1]"]}
+    assert ours["Residual/Linear[fc1]"].op == "Linear"
+    assert ours["input/input.1"].op == ours["output/output.1"].op == "IO Node"
+    shape = ours["output/output.1"].attr["_output_shapes"].list.shape[0]
+    assert [d.size for d in shape.dim] == [3, 2]
+    # PyTorch's traced graph places its ops in the same module scopes (plus, in the model's
+    # own scope, the relu and + of forward, which glasstorch's graph passes through)
+    theirs = _graph_nodes(tmp_path / "torch")
+    scopes = {name.rsplit("/", 1)[0] for name, node in theirs.items()
+              if node.op.startswith("aten::")}
+    assert scopes == {"Residual"} | {name for name in ours
+                                     if not name.startswith(("input", "output"))}
+    with pytest.raises(ValueError, match="input_to_model"):
+        SummaryWriter(str(tmp_path / "none")).add_graph(_Residual.build(glasstorch))

@@ -11,7 +11,7 @@ from datetime import datetime
 from tensorboard.compat.proto.event_pb2 import Event, SessionLog
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
-from . import embedding, summary
+from . import embedding, graph, summary
 
 
 class FileWriter:
@@ -145,6 +145,18 @@ class SummaryWriter:
             self.add_images(tag, pixels, global_step, walltime, dataformats="NCHW")
         else:
             self.add_image(tag, pixels, global_step, walltime, dataformats="CHW")
+
+    def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True):
+        """The model's structure for TensorBoard's graph tab: one node per leaf-module call,
+        connected as data flows on `input_to_model` (a tensor or tuple of them; see graph.py
+        for what differs from PyTorch's traced graphs)."""
+        if input_to_model is None:
+            raise ValueError("add_graph needs input_to_model: glasstorch finds the graph by "
+                             "running the model once on it")
+        graph_def = graph.model_graph(model, input_to_model)
+        if verbose:
+            print(graph_def)
+        self._get_file_writer().add_event(Event(graph_def=graph_def.SerializeToString()))
 
     # ------------------------------------------------------------------ text and runs
     def add_text(self, tag, text_string, global_step=None, walltime=None):
