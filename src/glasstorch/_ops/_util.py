@@ -146,6 +146,5 @@ def node_name(out, name):
     without a recorded graph this is a no-op."""
     fn = out.grad_fn
     if fn is not None:
-        fn._node_name = name
-        graph.name_node(fn)     # its class takes the name too (tools print the class name)
+        graph.rename(fn, name)      # its class takes the name too (tools print the class name)
     return out

@@ -36,6 +36,7 @@ class Linear(Function):
     grad: dx = g @ W,  dW = g.T @ x,  db = sum of g   (leading dims of x and g flattened)"""
 
     differentiable_backward = True
+    _node_name = "AddmmBackward0"   # PyTorch's node for the common case; see _linear_node
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):
@@ -159,7 +160,9 @@ def linear(input, weight, bias=None):
     else:
         out = Linear.apply(input, weight)
     if out.grad_fn is not None:
-        node_name(out, _linear_node(input, weight, bias is not None))
+        name = _linear_node(input, weight, bias is not None)
+        if name != "AddmmBackward0":
+            node_name(out, name)
     return out
 
 

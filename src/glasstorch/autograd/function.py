@@ -51,6 +51,7 @@ class Function:
         super().__init_subclass__(**kwargs)
         if "_op_class" not in cls.__dict__:     # an op, not one of the node classes
             cls._op_class = cls
+            cls._node_classes = {}
             cls._default_node_name = cls._node_name or cls.__name__ + cls._node_suffix
             cls._node_class = graph.node_class(cls, cls._default_node_name)
 

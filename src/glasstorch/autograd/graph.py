@@ -4,7 +4,7 @@ the nodes (torchviz draws the graph from these two alone).
 - A node's class is named as PyTorch names the node: a `Mul` op records `MulBackward0` objects.
   Each op class gets that subclass once, when it is defined (`Function.__init_subclass__`); a
   node renamed later (`node_name` in _ops/_util.py; linear becomes AddmmBackward0) moves to the
-  subclass of its new name (`name_node`).
+  subclass of its new name (`rename`, `name_node`).
 - A leaf that requires grad appears as an `AccumulateGrad` node whose `variable` is the leaf,
   one per leaf (the same object each time, as in PyTorch).
 - A fused op stands for several PyTorch nodes (linear is one node here; PyTorch records
@@ -16,27 +16,32 @@ Nothing here runs in forward or backward.
 import abc
 import weakref
 
-_NODE_CLASSES = {}      # (op class, PyTorch node name) -> node class
-
-
 def node_class(op_class, name):
     """The class of `op_class`'s graph nodes that PyTorch calls `name`: a subclass of op_class
     whose __name__ is PyTorch's class name for them ('torch::autograd::CopySlices' ->
-    'CopySlices'). Made once per (op class, name)."""
-    cls = _NODE_CLASSES.get((op_class, name))
+    'CopySlices'). Made once per (op class, name), kept in the op class's `_node_classes`."""
+    cls = op_class._node_classes.get(name)
     if cls is None:
         cls = type(name.rsplit("::", 1)[-1], (op_class,),
                    {"_op_class": op_class, "__module__": op_class.__module__,
                     "__doc__": op_class.__doc__})
-        _NODE_CLASSES[op_class, name] = cls
+        op_class._node_classes[name] = cls
     return cls
 
 
+def rename(node, name):
+    """Give `node` the PyTorch name `name`, and the node class of that name."""
+    node._node_name = name
+    cls = node._node_classes.get(name)
+    node.__class__ = cls if cls is not None else node_class(node._op_class, name)
+
+
 def name_node(node):
-    """Move `node` to the node class of its current name() (after a rename); returns it."""
+    """Move `node` to the node class of its current name() (a name set in forward, or one
+    worked out only when asked); returns it."""
     name = node.name()
     if type(node).__name__ != name.rsplit("::", 1)[-1]:
-        node.__class__ = node_class(type(node)._op_class, name)
+        node.__class__ = node_class(node._op_class, name)
     return node
 
 
@@ -82,6 +87,9 @@ def accumulate_grad(leaf):
 class GraphNode:
     """A node PyTorch records inside an op that glasstorch runs as one fused node. Its class
     is named as PyTorch's (see graph_node); it is shown in next_functions and never run."""
+
+    _op_class = None
+    _node_classes = {}
 
     def __init__(self, name, edges):
         self._name = name
