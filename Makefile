@@ -17,7 +17,7 @@ $(VENV)/.installed-core: $(BIN)/python pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed-core
-	$(BIN)/pip install -q $(FIND_LINKS) -e ".[test]"
+	$(BIN)/pip install -q $(FIND_LINKS) --build-constraint build-constraints.txt -e ".[test]"
 	touch $@
 
 $(VENV)/.installed-demo: $(VENV)/.installed-core

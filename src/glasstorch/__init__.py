@@ -10,7 +10,7 @@ from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from ._ops import _registry
 
-__version__ = "0.1.0"
+from .version import __version__  # "2.13.0+glasstorch.0.1.0": see torch_version.py
 
 # dtype aliases, as in PyTorch
 half = float16
@@ -40,3 +40,11 @@ from . import nn, cuda  # noqa: E402
 
 from . import utils  # noqa: E402  (datasets, samplers, DataLoader; needs the ops bound above)
 from .serialization import save, load  # noqa: E402  (torch.save / torch.load, zip format)
+from . import backends, jit, version  # noqa: E402  (probed by libraries: no CUDA, no TorchScript)
+
+
+def load_ipython_extension(ipython):
+    """`%load_ext glasstorch` in IPython or Jupyter: from then on `import torch` (torchvision,
+    d2l) gives glasstorch in that kernel (see glasstorch.compat)."""
+    from .compat import load_ipython_extension
+    load_ipython_extension(ipython)

@@ -421,6 +421,21 @@ class Tensor:
     def __dlpack_device__(self):
         return self._data.__dlpack_device__()
 
+    # ------------------------------------------------------------------ memory, as tools read it
+    def _is_view(self):
+        """True if this tensor is a view of another (its `_base`), as torchviz asks."""
+        return self._base is not None
+
+    def untyped_storage(self):
+        """The bytes this tensor lives in (its base's whole array for a view)."""
+        from .storage import UntypedStorage
+        return UntypedStorage(self)
+
+    def storage(self):
+        """The deprecated typed storage (warns, as PyTorch does); see untyped_storage()."""
+        from .storage import TypedStorage
+        return TypedStorage(self)
+
 
 class _HookHandle:
     __slots__ = ("_hooks", "_hook")

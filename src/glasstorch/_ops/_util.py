@@ -2,6 +2,7 @@
 from .. import _backend
 from .._backend import xp, ndarray, check_broadcast
 from .._tensor import Tensor, _make, _wrap_dim
+from ..autograd import graph
 
 
 def sum_to_shape(g, shape):
@@ -145,5 +146,5 @@ def node_name(out, name):
     without a recorded graph this is a no-op."""
     fn = out.grad_fn
     if fn is not None:
-        fn._node_name = name
+        graph.rename(fn, name)      # its class takes the name too (tools print the class name)
     return out

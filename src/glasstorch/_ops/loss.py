@@ -20,6 +20,7 @@ from .._backend import xp
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
+from ..autograd.graph import graph_node
 from ._util import sum_to_shape, check_broadcast, cast, node_name
 from .activation import _minus_max, _sum_along
 from .inplace import _cap
@@ -348,6 +349,13 @@ class CrossEntropy(Function):
         # one target per position, so no flat position repeats and -= is a plain scatter
         gx.reshape(-1)[positions] -= (1 - ls) * k * wt
         return gx, None, None
+
+    def _graph_edges(self):
+        """As PyTorch's graph shows it: NllLossBackward0 over a LogSoftmaxBackward0 (label
+        smoothing adds nodes that are not shown)."""
+        if self.options[1] > 0:
+            return self.next
+        return (graph_node("LogSoftmaxBackward0", self.next[0]),)
 
 
 class CrossEntropyProb(Function):

@@ -14,6 +14,7 @@ from .._backend import xp
 from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.function import Function
+from ..autograd.graph import graph_node
 from ._util import sum_to_shape, check_broadcast, node_name
 from .inplace import check_inplace_allowed, write_into, snapshot, _cap
 
@@ -35,6 +36,7 @@ class Linear(Function):
     grad: dx = g @ W,  dW = g.T @ x,  db = sum of g   (leading dims of x and g flattened)"""
 
     differentiable_backward = True
+    _node_name = "AddmmBackward0"   # PyTorch's node for the common case; see _linear_node
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):
@@ -70,6 +72,27 @@ class Linear(Function):
             shape = ctx.bias_shape
             gb = g2.sum(axis=0) if shape == (n_out,) else sum_to_shape(g, shape)
         return gx, gw, gb
+
+    def _graph_edges(self):
+        """As PyTorch's graph shows it: addmm(bias, input, weight.t()), or mm(input, weight.t())
+        without a bias, with views around an input that is not 2-d (this node carries the name
+        of the outermost, see _linear_node)."""
+        input, weight = self.next[:2]
+        bias = self.next[2] if len(self.next) > 2 else None
+        weight_t = graph_node("TBackward0", weight)
+        name = self.name()
+        if name == "AddmmBackward0":
+            return (bias, input, weight_t)
+        if name == "MmBackward0":
+            return (input, weight_t)
+        if name == "ViewBackward0" and len(self.next) > 2:
+            input_2d = graph_node("ViewBackward0", input)
+            return (graph_node("AddmmBackward0", bias, input_2d, weight_t),)
+        if name == "UnsafeViewBackward0":
+            return (graph_node("MmBackward0", graph_node("ViewBackward0", input), weight_t),)
+        if name == "SqueezeBackward4":
+            return (graph_node("MmBackward0", graph_node("UnsqueezeBackward0", input), weight_t),)
+        return self.next
 
 
 class Bilinear(Function):
@@ -137,7 +160,9 @@ def linear(input, weight, bias=None):
     else:
         out = Linear.apply(input, weight)
     if out.grad_fn is not None:
-        out.grad_fn._node_name = _linear_node(input, weight, bias is not None)
+        name = _linear_node(input, weight, bias is not None)
+        if name != "AddmmBackward0":
+            node_name(out, name)
     return out
 
 

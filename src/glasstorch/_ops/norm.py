@@ -15,6 +15,7 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from .inplace import _cap
+from ._util import node_name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,9 +348,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     axes = tuple(range(2, input._data.ndim))
     out = BatchNorm.apply(input, weight, bias, running_mean, running_var, use_input_stats,
                           momentum, eps, axes)
-    if out.grad_fn is not None:   # PyTorch batch-norms a reshaped input, then views it back
-        out.grad_fn._node_name = "ViewBackward0"
-    return out
+    # PyTorch batch-norms a reshaped input, then views it back
+    return node_name(out, "ViewBackward0")
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):

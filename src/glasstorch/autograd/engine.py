@@ -9,7 +9,7 @@ saved arrays are freed after use.
 """
 from heapq import heappop, heappush
 
-from . import grad_mode
+from . import function, grad_mode
 from .function import Function, _FREED, _sequence
 from .._backend import xp
 from .._tensor import Tensor, _make
@@ -116,6 +116,7 @@ def _run(tensors, grads, retain_graph, create_graph, capture, only):
 
     prev_mode = grad_mode.enabled
     grad_mode._set(create_graph)
+    function._backward_running += 1
     try:
         fast = not create_graph
         while heap:
@@ -147,6 +148,7 @@ def _run(tensors, grads, retain_graph, create_graph, capture, only):
                     _add_leaf(leaf_grads, edge, g)
     finally:
         grad_mode._set(prev_mode)
+        function._backward_running -= 1
 
     _accumulate_leaves(leaf_grads, capture, only, create_graph, roots=grads)
 
@@ -247,7 +249,7 @@ def _once_differentiable(result, node):
     def wrap(r):
         if r is None:
             return None
-        err = object.__new__(DelayedError)
+        err = object.__new__(DelayedError._node_class)
         err.next, err.source, err._seq = (), node.name(), next(_sequence)
         return _make(xp.asarray(r), True, err, 0)
     if type(result) is not tuple:

@@ -9,7 +9,7 @@ which has PyTorch's exact ctx API and passes Tensors in and out.
 """
 import itertools
 
-from . import grad_mode
+from . import grad_mode, graph
 from .._backend import ndarray, xp, check_broadcast
 
 asarray = xp.asarray
@@ -32,7 +32,7 @@ class Function:
     n_outputs = 1
     _hooks = None       # {output_nr: [hook, ...]} from Tensor.register_hook on a non-leaf
     _retained = None    # {output_nr: weakref to the tensor} from Tensor.retain_grad
-    _saved_versions = None
+    _versions_of_saved = None
     _non_differentiable = None
     _is_user = False    # True for user-defined autograd.Function subclasses
     _has_hooks = False  # a tensor hook or retain_grad is registered on one of the outputs
@@ -41,9 +41,23 @@ class Function:
     # ops whose inputs don't broadcast elementwise (matmul) raise their own message instead
     elementwise_broadcast = True
 
+    # A node is an instance of a subclass of its op named like PyTorch's node class (Mul
+    # records MulBackward0 objects), made here once per op: tools print type(grad_fn).__name__
+    # (see graph.py). PyTorch's name is the op's `_node_name`, else its name + `_node_suffix`.
+    _node_suffix = "Backward0"
+    _default_node_name = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "_op_class" not in cls.__dict__:     # an op, not one of the node classes
+            cls._op_class = cls
+            cls._node_classes = {}
+            cls._default_node_name = cls._node_name or cls.__name__ + cls._node_suffix
+            cls._node_class = graph.node_class(cls, cls._default_node_name)
+
     @classmethod
     def apply(cls, *args, **kwargs):
-        ctx = object.__new__(cls)
+        ctx = object.__new__(cls._node_class)
         raw = [a._data if isinstance(a, Tensor) else a for a in args]
         try:
             out = cls.forward(ctx, *raw, **kwargs)
@@ -75,15 +89,16 @@ class Function:
 
     @property
     def saved_tensors(self):
+        if not _backward_running:
+            # the ctx API is for backward; as a graph node, a built-in op has no saved_tensors
+            # attribute in PyTorch (only custom Functions' nodes do), which tools test with
+            # hasattr (torchviz)
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute "
+                                 f"'saved_tensors'")
         saved = self.saved
         if saved is _FREED:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved "
-                "tensors after they have already been freed). Saved intermediate values of the "
-                "graph are freed when you call .backward() or autograd.grad(). Specify "
-                "retain_graph=True if you need to backward through the graph a second time or "
-                "if you need to access saved tensors after calling backward.")
-        if self._saved_versions is not None:
+            raise _freed_error()
+        if self._versions_of_saved is not None:
             self._check_versions()
         if self._as_tensors:
             return self._saved_as_tensors()
@@ -108,7 +123,7 @@ class Function:
 
     def name(self):
         """The node's name as PyTorch prints it in grad_fn=<...> (e.g. MulBackward0)."""
-        return self._node_name or type(self).__name__ + "Backward0"
+        return self._node_name or self._default_node_name
 
     def __repr__(self):
         # PyTorch shows its C++ nodes (torch::autograd::CopySlices) by their class name alone
@@ -116,16 +131,14 @@ class Function:
 
     @property
     def next_functions(self):
-        """((node, output_nr), ...) for each forward input, with AccumulateGrad for leaves."""
-        out = []
-        for edge in self.next:
-            if edge is None:
-                out.append((None, 0))
-            elif isinstance(edge, Tensor):
-                out.append((AccumulateGrad(edge), 0))
-            else:
-                out.append(edge)
-        return tuple(out)
+        """((node, output_nr), ...) for each forward input, with AccumulateGrad for leaves
+        (and, for a fused op, the nodes PyTorch records inside it: see graph.py)."""
+        return graph.next_functions(self)
+
+    def _graph_edges(self):
+        """The edges next_functions shows: one per forward input. A fused op whose PyTorch
+        graph has more nodes overrides this to list them (graph.graph_node)."""
+        return self.next
 
     def register_hook(self, hook):
         raise NotImplementedError("hooks on graph nodes are not supported; use "
@@ -149,7 +162,7 @@ class Function:
         return self._retained is not None and output_nr in self._retained
 
     def _check_versions(self):
-        for tensor_vc, expected, array in self._saved_versions:
+        for tensor_vc, expected, array in self._versions_of_saved:
             if tensor_vc.value != expected:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
@@ -164,7 +177,7 @@ class Function:
         """Saved arrays as Tensors wired into the graph, for a differentiable backward:
         inputs as the input tensors themselves, outputs rebuilt on this node."""
         out = []
-        sources = self._saved_sources or (None,) * len(self.saved)
+        sources = self._sources_of_saved or (None,) * len(self.saved)
         for array, source in zip(self.saved, sources):
             if source is None:
                 out.append(array)
@@ -174,23 +187,21 @@ class Function:
                 out.append(_make(array, True, self, source))
         return tuple(out)
 
-    _saved_sources = None
+    _sources_of_saved = None
 
 
-class AccumulateGrad:
-    """The node a leaf's gradient flows into (shown by next_functions, as in PyTorch)."""
+def _freed_error():
+    return RuntimeError(
+        "Trying to backward through the graph a second time (or directly access saved "
+        "tensors after they have already been freed). Saved intermediate values of the "
+        "graph are freed when you call .backward() or autograd.grad(). Specify "
+        "retain_graph=True if you need to backward through the graph a second time or "
+        "if you need to access saved tensors after calling backward.")
 
-    def __init__(self, variable):
-        self.variable = variable
 
-    @staticmethod
-    def name():
-        return "torch::autograd::AccumulateGrad"
-
-    next_functions = ()
-
-    def __repr__(self):
-        return f"<AccumulateGrad object at {hex(id(self))}>"
+AccumulateGrad = graph.AccumulateGrad
+graph.Node.register(Function)
+_backward_running = 0   # > 0 while the engine runs a backward pass (see saved_tensors)
 
 
 def _edge(t):
@@ -210,6 +221,8 @@ def _record(ctx, args, out):
     """Attach ctx as grad_fn of the outputs of an op some of whose inputs require grad.
     `_seq` numbers nodes in creation order: a node's inputs always have smaller numbers, so the
     engine can run the backward in decreasing `_seq` (as PyTorch's sequence_nr)."""
+    if ctx._node_name is not None and ctx._node_name is not ctx._default_node_name:
+        graph.name_node(ctx)        # named in forward: take the node class of that name
     edges = [(a if a.grad_fn is None else (a.grad_fn, a._output_nr))
              if isinstance(a, Tensor) and a._requires_grad else None for a in args]
     ctx.next = edges
@@ -260,8 +273,8 @@ def _note_saved(ctx, args, outputs):
                 vc = tensor._vc = _VersionCounter()
             versions.append((vc, vc.value, array))
         sources.append(source)
-    ctx._saved_versions = versions or None
-    ctx._saved_sources = sources
+    ctx._versions_of_saved = versions or None
+    ctx._sources_of_saved = sources
 
 
 def _explain_broadcast_error(err, raw):
@@ -296,10 +309,11 @@ class UserFunction(Function):
 
     _is_user = True
     _plain = False
+    _node_suffix = "Backward"   # PyTorch names a custom Function's node <class name>Backward
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        ctx = object.__new__(cls)
+        ctx = object.__new__(cls._node_class)
         ctx.next = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
         ctx.needs_input_grad = tuple(edge is not None for edge in ctx.next)
         ctx._seq = next(_sequence)
@@ -337,7 +351,7 @@ class UserFunction(Function):
     @property
     def saved_tensors(self):
         if self.saved is _FREED:
-            return Function.saved_tensors.fget(self)
+            raise _freed_error()
         for vc, expected in getattr(self, "_user_saved_versions", ()):
             if vc.value != expected:
                 raise RuntimeError(
@@ -378,9 +392,6 @@ class UserFunction(Function):
         raise NotImplementedError("You must implement either the backward or vjp method for "
                                   "your custom autograd.Function to use it with backward mode "
                                   "AD.")
-
-    def name(self):
-        return type(self).__name__ + "Backward"
 
 
 def once_differentiable(fn):
