@@ -16,7 +16,12 @@ $(VENV)/.installed-core: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e .
 	touch $@
 
+# Graphviz's `dot` renders torchviz graphs in the tests (a Debian package, not on PyPI)
+GRAPHVIZ := $(shell command -v dot 2>/dev/null)
+
 $(VENV)/.installed-test: $(VENV)/.installed-core
+	$(if $(GRAPHVIZ),,apt-get install -y -q graphviz >/dev/null || \
+	    (apt-get update -q >/dev/null && apt-get install -y -q graphviz >/dev/null))
 	$(BIN)/pip install -q $(FIND_LINKS) --build-constraint build-constraints.txt -e ".[test]"
 	touch $@
 
