@@ -26,3 +26,6 @@ from .._ops.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss
                           cosine_embedding_loss, triplet_margin_loss,
                           triplet_margin_with_distance_loss, multi_margin_loss,
                           multilabel_margin_loss, ctc_loss)
+# ---------------------------------------------------------------- attention
+from .._ops.attention import (scaled_dot_product_attention, multi_head_attention_forward,
+                              _canonical_mask, _none_or_dtype, _mha_shape_check)

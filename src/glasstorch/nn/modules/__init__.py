@@ -34,3 +34,8 @@ from .loss import (L1Loss, MSELoss, SmoothL1Loss, HuberLoss, NLLLoss, CrossEntro
                    MultiLabelSoftMarginLoss, CosineEmbeddingLoss, MultiMarginLoss,
                    TripletMarginLoss, TripletMarginWithDistanceLoss, MultiLabelMarginLoss,
                    CTCLoss)
+# ---------------------------------------------------------------- attention and the Transformer
+from .linear import NonDynamicallyQuantizableLinear
+from .activation import MultiheadAttention
+from .transformer import (Transformer, TransformerEncoder, TransformerDecoder,
+                          TransformerEncoderLayer, TransformerDecoderLayer)
