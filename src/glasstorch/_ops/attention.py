@@ -213,6 +213,10 @@ def _check_sdpa_inputs(query, key, value, attn_mask, dropout_p, is_causal):
         if is_causal:
             raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
                                "set when is_causal=True")
+        if q.ndim == 4 and m.ndim < 2:   # PyTorch's 4-d kernel reads the mask's dim -2
+            raise IndexError("Dimension specified as -2 but tensor has no dimensions" if m.ndim == 0
+                             else "Dimension out of range (expected to be in range of [-1, 0], "
+                                  "but got -2)")
     if dropout_p < 0 or dropout_p > 1:
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
 
