@@ -9,7 +9,6 @@ import math
 import numpy as np
 import torch
 
-import glasstorch as gt
 from tests.course.notes import same
 
 VOCAB, PAD, BOS, EOS = 12, 0, 1, 2

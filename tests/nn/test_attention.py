@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 import glasstorch as gt
 from tests.oracle.harness import check, gradcheck_fn, check_error, sample
@@ -141,7 +140,7 @@ def test_sdpa_fully_masked_rows_give_zeros_and_zero_grads(dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("magnitude", [30.0, 300.0, 3000.0])
+@pytest.mark.parametrize("magnitude", [8.0, 30.0, 300.0, 3000.0])
 def test_sdpa_large_scores_take_the_shifted_softmax(magnitude, dtype):
     """Scores past exp's safe range must give the same (stable) answer as PyTorch."""
     q = sample((2, 3, 4, 8), dtype) * magnitude

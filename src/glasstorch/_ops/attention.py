@@ -36,13 +36,13 @@ from .shape import cat
 # Speed. The textbook softmax subtracts each row's maximum before exp. On a (..., L, S) score
 # buffer that costs a per-row reduction (NumPy reduces a short last axis one row at a time) and a
 # whole extra pass, together more than the exp itself. The shift only guards exp against
-# overflow and underflow, so it is skipped when it cannot matter: if no score exceeds
-# T = log(float max) / 2 (44 in float32), exp cannot overflow, even summed; and if every row's
-# sum of exp is at least exp(-T), every row holds a score near or above -T, so any value that
-# underflows is a negligible share of its row (below exp(-40) relative). The sums are one BLAS
-# matrix-vector product, and the normalisation multiplies by one reciprocal per row. Otherwise
-# (huge scores, rows masked out completely, NaN) the scores are recomputed and the shifted,
-# exact form runs.
+# overflow and underflow, so exp runs on the scores directly and the row sums (one BLAS
+# matrix-vector product with a column of ones) tell whether that was safe: every sum finite
+# (nothing overflowed) and at least exp(-T), T = log(float max) / 2 (44 in float32), so each row
+# holds a score near or above -T and any value that underflowed is a negligible share of its row
+# (below exp(-40) relative). The normalisation then multiplies by one reciprocal per row.
+# Otherwise (huge scores, rows masked out completely, NaN) the scores are recomputed and the
+# shifted, exact form runs.
 _EXP_LIMIT = {xp.dtype(xp.float32): math.log(xp.finfo(xp.float32).max) / 2,
               xp.dtype(xp.float64): math.log(xp.finfo(xp.float64).max) / 2}
 
@@ -56,12 +56,11 @@ def _row_sums(s):
 def _softmax_unshifted_(s):
     """softmax(s) along the last axis, in place, without the max shift; False (s then holds
     garbage) when the shift is needed after all (see above)."""
-    limit = _EXP_LIMIT[s.dtype]
-    if not s.max() <= limit:   # also False for NaN
-        return False
-    xp.exp(s, out=s)
+    with xp.errstate(over="ignore"):
+        xp.exp(s, out=s)
     sums = _row_sums(s)
-    if not sums.min() >= math.exp(-limit):
+    # (both comparisons are False for NaN)
+    if not (sums.min() >= math.exp(-_EXP_LIMIT[s.dtype]) and sums.max() < xp.inf):
         return False
     rows = s.reshape(-1, s.shape[-1])
     rows *= 1 / sums
