@@ -148,6 +148,15 @@ def test_sdpa_large_scores_take_the_shifted_softmax(magnitude, dtype):
           rtol=1e-4, atol=1e-5, grad_rtol=1e-3, grad_atol=1e-3 * magnitude)
 
 
+@pytest.mark.parametrize("top", [60.0, 85.0, 95.0])
+def test_sdpa_scores_near_float32_exp_overflow(top):
+    """Largest score just below (exp stays finite: no shift needed) and just above exp's
+    float32 overflow at 88.7 (the shifted path)."""
+    q, k, v = sample((2, 4, 8)), sample((2, 5, 8)), sample((2, 5, 6))
+    scale = top / (q @ k.transpose(0, 2, 1)).max()
+    check(sdpa(scale=float(scale)), [q, k, v], rtol=1e-4, atol=1e-5, grad_atol=1e-3)
+
+
 def test_sdpa_very_negative_rows():
     """Rows whose every score is far below 0 (a -1e4 float mask, as courses write it) are not
     lost to underflow: the shifted form gives the uniform or peaked distribution."""
