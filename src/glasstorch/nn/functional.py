@@ -43,3 +43,6 @@ from .._ops.adaptive_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,
 # ---------------------------------------------------------------- upsampling and sampling
 from .._ops.upsampling import interpolate, upsample, upsample_nearest, upsample_bilinear
 from .._ops.grid_sample import grid_sample, affine_grid
+# ---------------------------------------------------------------- attention
+from .._ops.attention import (scaled_dot_product_attention, multi_head_attention_forward,
+                              _canonical_mask, _none_or_dtype, _mha_shape_check)

@@ -41,3 +41,8 @@ from .pooling import (MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool1d, MaxUnpool2d,
                       AdaptiveMaxPool2d, AdaptiveMaxPool3d, AdaptiveAvgPool1d,
                       AdaptiveAvgPool2d, AdaptiveAvgPool3d)
 from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
+# ---------------------------------------------------------------- attention and the Transformer
+from .linear import NonDynamicallyQuantizableLinear
+from .activation import MultiheadAttention
+from .transformer import (Transformer, TransformerEncoder, TransformerDecoder,
+                          TransformerEncoderLayer, TransformerDecoderLayer)

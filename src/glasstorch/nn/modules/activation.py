@@ -4,6 +4,8 @@ Constructor arguments are stored under PyTorch's names and `extra_repr` prints t
 does, so `repr(model)` reads the same.
 """
 from ..._ops import creation
+from ..._ops.attention import _multi_head_attention
+from ...autograd import grad_mode
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -351,3 +353,142 @@ class Softmax2d(Module):
             raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D "
                              "instead")
         return F.softmax(input, -3, _stacklevel=5)
+
+
+# ---------------------------------------------------------------------------------------------
+# multi-head attention
+# ---------------------------------------------------------------------------------------------
+class MultiheadAttention(Module):
+    """Multi-head attention: softmax(q k^T / sqrt(head_dim) + mask) v per head, with learned
+    input projections (in_proj_weight (3E, E), or q/k/v_proj_weight when kdim/vdim differ) and
+    an output projection `out_proj`.
+
+    Shapes: query (L, N, E), key (S, N, kdim), value (S, N, vdim) ((N, L, E) ... when
+    batch_first; (L, E) ... unbatched) -> (output like query, weights (N, L, S) averaged over
+    heads, (N, H, L, S) if not, or None when need_weights=False).
+
+    >>> MultiheadAttention(8, 2)
+    MultiheadAttention(
+      (out_proj): NonDynamicallyQuantizableLinear(in_features=8, out_features=8, bias=True)
+    )
+    """
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
+                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
+                 dtype=None):
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(f"embed_dim and num_heads must be greater than 0, got "
+                             f"embed_dim={embed_dim} and num_heads={num_heads} instead")
+        super().__init__()
+        factory = {"device": device, "dtype": dtype}
+        self.embed_dim = embed_dim
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.num_heads = num_heads
+        self.dropout = dropout
+        self.batch_first = batch_first
+        self.head_dim = embed_dim // num_heads
+        if self.head_dim * num_heads != self.embed_dim:
+            raise AssertionError("embed_dim must be divisible by num_heads")
+        if not self._qkv_same_embed_dim:
+            self.q_proj_weight = Parameter(creation.empty((embed_dim, embed_dim), **factory))
+            self.k_proj_weight = Parameter(creation.empty((embed_dim, self.kdim), **factory))
+            self.v_proj_weight = Parameter(creation.empty((embed_dim, self.vdim), **factory))
+            self.register_parameter("in_proj_weight", None)
+        else:
+            self.in_proj_weight = Parameter(creation.empty((3 * embed_dim, embed_dim),
+                                                           **factory))
+            self.register_parameter("q_proj_weight", None)
+            self.register_parameter("k_proj_weight", None)
+            self.register_parameter("v_proj_weight", None)
+        if bias:
+            self.in_proj_bias = Parameter(creation.empty(3 * embed_dim, **factory))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        from .linear import NonDynamicallyQuantizableLinear
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
+                                                        **factory)
+        if add_bias_kv:
+            self.bias_k = Parameter(creation.empty((1, 1, embed_dim), **factory))
+            self.bias_v = Parameter(creation.empty((1, 1, embed_dim), **factory))
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
+        self._reset_parameters()
+
+    def _reset_parameters(self):
+        """PyTorch's init: xavier_uniform_ projections, zero biases, xavier_normal_ bias_k/v."""
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            init.xavier_uniform_(self.q_proj_weight)
+            init.xavier_uniform_(self.k_proj_weight)
+            init.xavier_uniform_(self.v_proj_weight)
+        if self.in_proj_bias is not None:
+            init.constant_(self.in_proj_bias, 0.0)
+            init.constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+        if self.bias_v is not None:
+            init.xavier_normal_(self.bias_v)
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
+                attn_mask=None, average_attn_weights=True, is_causal=False):
+        # PyTorch runs a fused kernel for inference-time self-attention; the numbers are the
+        # same except that a query with every key masked gets NaN there (a plain softmax),
+        # where its general path gives zeros. Which one PyTorch takes is decided here.
+        plain_softmax = need_weights or self._inference_fast_path(query, key, value,
+                                                                  key_padding_mask, attn_mask)
+        return self._attend(query, key, value, key_padding_mask, need_weights, attn_mask,
+                            average_attn_weights, is_causal, plain_softmax)
+
+    def _attend(self, query, key, value, key_padding_mask, need_weights, attn_mask,
+                average_attn_weights, is_causal, plain_softmax):
+        """forward, with the softmax for fully-masked rows chosen by the caller (NaN when
+        `plain_softmax`, else zeros)."""
+        is_batched = query.dim() == 3
+        key_padding_mask = F._canonical_mask(key_padding_mask, "key_padding_mask",
+                                             F._none_or_dtype(attn_mask), "attn_mask",
+                                             query.dtype)
+        attn_mask = F._canonical_mask(attn_mask, "attn_mask", None, "", query.dtype,
+                                      check_other=False)
+        if self.batch_first and is_batched:
+            # transposed together, so that `query is key is value` still holds
+            if key is value:
+                if query is key:
+                    query = key = value = query.transpose(1, 0)
+                else:
+                    query, key = (x.transpose(1, 0) for x in (query, key))
+                    value = key
+            else:
+                query, key, value = (x.transpose(1, 0) for x in (query, key, value))
+        separate = not self._qkv_same_embed_dim
+        output, weights = _multi_head_attention(
+            query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
+            self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout,
+            self.out_proj.weight, self.out_proj.bias, self.training, key_padding_mask,
+            need_weights, attn_mask, separate, self.q_proj_weight, self.k_proj_weight,
+            self.v_proj_weight, None, None, average_attn_weights, is_causal, plain_softmax)
+        if self.batch_first and is_batched:
+            output = output.transpose(1, 0)
+        return output, weights
+
+    def _inference_fast_path(self, query, key, value, key_padding_mask, attn_mask):
+        """True where PyTorch's MultiheadAttention.forward takes its fused inference kernel:
+        batched self-attention (query is key is value) in eval mode with nothing needing
+        grad, batch_first, an even head count, packed biased projections, bool masks only."""
+        if any(m is not None and m.is_floating_point() for m in (attn_mask, key_padding_mask)):
+            return False
+        if query.dim() != 3 or query is not key or key is not value:
+            return False
+        if self.in_proj_weight is None or self.in_proj_bias is None:
+            return False
+        if query.dtype != self.in_proj_weight.dtype or query.dtype != self.in_proj_bias.dtype:
+            return False
+        if (self.training or self.num_heads % 2 or not self.batch_first or self.add_zero_attn
+                or self.bias_k is not None or self.bias_v is not None):
+            return False
+        tensors = (query, self.in_proj_weight, self.in_proj_bias, self.out_proj.weight,
+                   self.out_proj.bias)
+        return not (grad_mode.enabled and any(t.requires_grad for t in tensors))

@@ -157,6 +157,23 @@ class ModuleList(Module):
     def forward(self, *args):
         raise NotImplementedError("ModuleList has no forward(): iterate over its modules")
 
+    def __repr__(self):
+        """As PyTorch prints it: a run of modules with the same repr (a stack of cloned
+        layers) is shown once, as `(0-5): 6 x Layer(...)`."""
+        runs = []   # [first index, last index, repr]
+        for i, module in enumerate(self):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        if not runs:
+            return self._get_name() + "()"
+        lines = [(f"({first}): " if first == last else
+                  f"({first}-{last}): {last - first + 1} x ") + text.replace("\n", "\n  ")
+                 for first, last, text in runs]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
 
 class ModuleDict(Module):
     """An ordered dict of modules, registered under their keys."""

@@ -131,3 +131,8 @@ class LazyLinear(LazyModuleMixin, Linear):
                 if self.bias is not None:
                     self.bias.materialize((self.out_features,), dtype=self._lazy_dtype)
                 self.reset_parameters()
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under another name: MultiheadAttention's `out_proj` (PyTorch names it so to keep
+    quantization tools away from it; here only the name and the repr differ)."""
