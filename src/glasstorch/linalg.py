@@ -2,9 +2,8 @@
 
 All functions work on batches: a matrix argument has shape (*, m, n) and the leading dims are
 batch dims. Gradients: norm, vector_norm, matrix_norm, inv, det, slogdet (logabsdet), solve,
-eigh and cholesky have backward formulas; pinv, svd and qr are forward-only here (their
-outputs carry a graph node whose backward raises a RuntimeError saying so); matrix_rank is an
-integer and has no gradient.
+eigh, cholesky, svd, svdvals, pinv and qr have backward formulas; matrix_rank is an integer and
+has no gradient.
 LAPACK failures (singular or non-positive-definite input) raise `LinAlgError`, a RuntimeError,
 as in PyTorch.
 """
@@ -420,18 +419,6 @@ def _shape(shape):
 # ---------------------------------------------------------------------------------------------
 # decompositions
 # ---------------------------------------------------------------------------------------------
-class _ForwardOnly(Function):
-    """Base of the ops whose derivative glasstorch does not implement: the outputs stay in the
-    graph (so requires_grad is as in PyTorch) but backward through them raises."""
-
-    op_name = ""
-
-    @staticmethod
-    def backward(ctx, *grads):
-        raise RuntimeError(f"the derivative of linalg.{ctx.op_name} is not implemented in "
-                           f"glasstorch (it is forward-only here)")
-
-
 class Eigh(Function):
     """(L, V) with A = V diag(L) V^T for symmetric A (ascending eigenvalues)
     grad: dA = V (diag(gL) + skew(V^T gV) / E) V^T,  E_ij = L_j - L_i, skew(M) = (M - M^T)/2"""
@@ -474,21 +461,81 @@ def eigvalsh(A, UPLO="L", *, out=None):
     return eigh(A, UPLO).eigenvalues
 
 
-class Svd(_ForwardOnly):
-    """(U, S, Vh) with A = U diag(S) Vh, singular values descending (forward only)"""
+def _h(x):
+    """Conjugate transpose of the last two axes (plain transpose for real arrays)."""
+    return xp.conj(x.swapaxes(-1, -2)) if xp.iscomplexobj(x) else x.swapaxes(-1, -2)
+
+
+def _diag_embed(d):
+    """(*, k) -> (*, k, k) with d on the diagonal."""
+    return d[..., :, None] * xp.eye(d.shape[-1], dtype=d.dtype)
+
+
+class Svd(Function):
+    """(U, S, Vh) with A = U diag(S) Vh, singular values descending. Shapes: A (*, m, n),
+    k = min(m, n), U (*, m, k), S (*, k), Vh (*, k, n) (m x m and n x n with full_matrices;
+    as in PyTorch the gradients of the extra columns are then ignored).
+    grad: with skew(X) = X - X^H, E_ij = s_j^2 - s_i^2, V = Vh^H,
+          inner = (skew(U^H gU) S + S skew(V^H gV)) / E + diag(gS) [+ i Im diag(U^H gU) / S]
+          dA = U inner Vh + (I - U U^H) gU S^-1 Vh + U S^-1 gV^H (I - V V^H)
+    Complex singular vectors are defined up to a phase e^{i phi} per pair: a loss that
+    depends on it (Im diag(U^H gU + V^H gV) != 0) raises, as in PyTorch."""
 
     _node_name = "LinalgSvdBackward0"   # PyTorch's node for this op
 
-    op_name = "svd"
-
     @staticmethod
     def forward(ctx, A, full_matrices):
-        return tuple(xp.linalg.svd(A, full_matrices=full_matrices))
+        U, S, Vh = xp.linalg.svd(A, full_matrices=full_matrices)
+        S = S.astype(A.real.dtype, copy=False)
+        k = S.shape[-1]
+        ctx.save_for_backward(U[..., :, :k], S, Vh[..., :k, :])
+        return U, S, Vh
+
+    @staticmethod
+    def backward(ctx, gU, gS, gVh):
+        U, S, Vh = ctx.saved_tensors
+        k = S.shape[-1]
+        if gU is not None:
+            gU = gU[..., :, :k]
+        if gVh is not None:
+            gVh = gVh[..., :k, :]
+        m, n = U.shape[-2], Vh.shape[-1]
+        inner = xp.zeros(S.shape + (k,), dtype=U.dtype)
+        if gS is not None:
+            inner = inner + _diag_embed(gS)
+        if gU is None and gVh is None:
+            return U @ inner @ Vh, None
+        V = _h(Vh)
+        gU = xp.zeros_like(U) if gU is None else gU
+        gV = xp.zeros_like(V) if gVh is None else _h(gVh)
+        UhgU, VhgV = _h(U) @ gU, _h(V) @ gV
+        if xp.iscomplexobj(U):
+            phase = xp.diagonal(UhgU + VhgV, 0, -2, -1).imag
+            if xp.any(xp.abs(phase) > 1e-6 * (1 + xp.abs(xp.diagonal(UhgU, 0, -2, -1)))):
+                raise RuntimeError("svd_backward: The singular vectors in the complex case are "
+                                   "specified up to multiplication by e^{i phi}. The specified "
+                                   "loss function depends on this phase term, making it "
+                                   "ill-defined.")
+        S2 = S * S
+        E = S2[..., None, :] - S2[..., :, None]
+        E[..., range(k), range(k)] = 1           # the skew parts are 0 on the diagonal
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            inner = inner + ((UhgU - _h(UhgU)) * S[..., None, :]
+                             + S[..., :, None] * (VhgV - _h(VhgV))) / E
+            if xp.iscomplexobj(U):
+                inner = inner + _diag_embed(1j * xp.diagonal(UhgU, 0, -2, -1).imag / S)
+            gA = U @ inner @ Vh
+            if m > k:
+                gA = gA + ((gU - U @ UhgU) / S[..., None, :]) @ Vh
+            if n > k:
+                gVh_k = _h(gV)
+                gA = gA + U @ ((gVh_k - _h(VhgV) @ Vh) / S[..., :, None])
+        return gA, None
 
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
     """A (*, m, n) = U (*, m, m) diag(S) (*, min(m, n)) Vh (*, n, n) (U (*, m, k) and Vh
-    (*, k, n) with k = min(m, n) when full_matrices=False). Forward only here."""
+    (*, k, n) with k = min(m, n) when full_matrices=False)."""
     _check_float(A, "svd")
     if A.ndim < 2:
         raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
@@ -496,7 +543,8 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
 
 
 def svdvals(A, *, driver=None, out=None):
-    """The singular values of A (*, m, n), descending -> (*, min(m, n)). Forward only here."""
+    """The singular values of A (*, m, n), descending -> (*, min(m, n)).
+    Their gradient is U diag(gS) Vh."""
     _check_float(A, "svdvals")
     return Svd.apply(A, False)[1]
 
@@ -512,23 +560,60 @@ def torch_svd(input, some=True, compute_uv=True, *, out=None):
     return svd_result(U, S, V)
 
 
-class Qr(_ForwardOnly):
-    """(Q, R) with A = Q R, Q orthonormal columns, R upper triangular (forward only)"""
+def _qr_backward_tall(Q, R, gQ, gR):
+    """dA of A = Q R for m >= n (R square, invertible):
+    M = R gR^H - gQ^H Q,  dA = (gQ + Q copyltu(M)) R^-H, where copyltu(M) mirrors the strict
+    lower triangle of M onto the upper one (conjugated) and keeps the real part of its diagonal."""
+    M = R @ _h(gR) - _h(gQ) @ Q
+    lower = xp.tril(M, -1)
+    sym = lower + _h(lower) + _diag_embed(xp.diagonal(M, 0, -2, -1).real.astype(M.dtype))
+    b = gQ + Q @ sym
+    return _h(xp.linalg.solve(R, _h(b)))
+
+
+class Qr(Function):
+    """(Q, R) with A = Q R, Q orthonormal columns, R upper triangular. Shapes: A (*, m, n),
+    k = min(m, n): 'reduced' Q (*, m, k), R (*, k, n); 'complete' Q (*, m, m), R (*, m, n);
+    'r' an empty Q and R only.
+    grad (m >= n): dA = (gQ + Q copyltu(R gR^H - gQ^H Q)) R^-H   (see _qr_backward_tall)
+         (m < n): A = [X | Y] with X = Q R1 square and R2 = Q^H Y:
+                  dY = Q gR2,  dX = the square case with gQ + Y gR2^H and gR1
+    As in PyTorch, backward raises for mode 'r' and for 'complete' with m > n."""
 
     _node_name = "LinalgQrBackward0"   # PyTorch's node for this op
 
-    op_name = "qr"
-
     @staticmethod
     def forward(ctx, A, mode):
+        ctx.mode, ctx.shape = mode, A.shape
         if mode == "r":
             return xp.zeros((0,), dtype=A.dtype), xp.linalg.qr(A, mode="r")
-        return tuple(xp.linalg.qr(A, mode=mode))
+        Q, R = xp.linalg.qr(A, mode=mode)
+        ctx.save_for_backward(A, Q, R)
+        return Q, R
+
+    @staticmethod
+    def backward(ctx, gQ, gR):
+        m, n = ctx.shape[-2:]
+        if ctx.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
+                               "when mode='r'. Please use linalg.qr(A, mode='reduced') if you "
+                               "are going to differentiate through linalg.qr.")
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
+                               "and nrows > ncols.")
+        A, Q, R = ctx.saved_tensors
+        gQ = xp.zeros_like(Q) if gQ is None else gQ
+        gR = xp.zeros_like(R) if gR is None else gR
+        if m >= n:
+            return _qr_backward_tall(Q, R, gQ, gR), None
+        Y, gR1, gR2 = A[..., m:], gR[..., :m], gR[..., m:]
+        gX = _qr_backward_tall(Q, R[..., :m], gQ + Y @ _h(gR2), gR1)
+        return xp.concatenate([gX, Q @ gR2], -1), None
 
 
 def qr(A, mode="reduced", *, out=None):
     """QR decomposition of A (*, m, n): mode 'reduced' (Q (*, m, k), R (*, k, n), k =
-    min(m, n)), 'complete' (Q (*, m, m)) or 'r' (empty Q). Forward only here."""
+    min(m, n)), 'complete' (Q (*, m, m)) or 'r' (empty Q)."""
     _check_float(A, "qr")
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
@@ -594,12 +679,11 @@ def _cutoff(S, A_shape, atol, rtol):
     return xp.maximum(0.0 if atol is None else atol, rtol * smax)
 
 
-class Pinv(_ForwardOnly):
-    """A^+ = V diag(1/s for s above the cutoff, else 0) U^T (forward only)"""
+class Pinv(Function):
+    """P = A^+ = V diag(1/s for s above the cutoff, else 0) U^H. Shapes: A (*, m, n), P (*, n, m).
+    grad (rank constant near A): dA = -P^H gP P^H + (I - A P) gP^H P P^H + P^H P gP^H (I - P A)"""
 
     _node_name = "LinalgPinvBackward0"   # PyTorch's node for this op
-
-    op_name = "pinv"
 
     @staticmethod
     def forward(ctx, A, atol, rtol):
@@ -607,11 +691,22 @@ class Pinv(_ForwardOnly):
         keep = S > _cutoff(S, A.shape, atol, rtol)
         with xp.errstate(divide="ignore"):
             s_inv = xp.where(keep, 1 / xp.where(keep, S, 1), 0).astype(A.dtype)
-        return (Vh.swapaxes(-1, -2) * s_inv[..., None, :]) @ U.swapaxes(-1, -2)
+        P = (_h(Vh) * s_inv[..., None, :]) @ _h(U)
+        ctx.save_for_backward(A, P)
+        return P
+
+    @staticmethod
+    def backward(ctx, gP):
+        A, P = ctx.saved_tensors
+        Ph, gPh = _h(P), _h(gP)
+        gA = -(Ph @ gP @ Ph)
+        gA = gA + (gPh - A @ (P @ gPh)) @ (P @ Ph)
+        gA = gA + (Ph @ P) @ (gPh - (gPh @ P) @ A)
+        return gA, None, None
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
-    """Moore-Penrose pseudo-inverse of A (*, m, n) -> (*, n, m), via the SVD. Forward only."""
+    """Moore-Penrose pseudo-inverse of A (*, m, n) -> (*, n, m), via the SVD."""
     _check_float(A, "pinv")
     return _out(Pinv.apply(A, atol, rtol), out)
 

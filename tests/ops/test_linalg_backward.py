@@ -1,0 +1,185 @@
+"""Gradients of the decompositions svd, svdvals, torch.svd, pinv and qr against torch, float64
+finite-difference gradchecks, and the backward errors PyTorch raises (complex phase dependence,
+qr mode='r', qr mode='complete' with more rows than columns).
+
+Singular vectors are unique only up to a sign (a phase for complex), and LAPACK builds may pick
+differently, so the losses compared with torch depend on them only through gauge-invariant
+combinations: U diag(S) Vh, U Vh, |U|, |Vh|; QR factors are compared in their canonical form
+with a positive diagonal of R."""
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+import glasstorch as gt
+from glasstorch.linalg import Svd, Qr
+from tests.oracle.harness import check, check_error, gradcheck_fn
+
+RNG = np.random.default_rng(1234)
+
+SHAPES = [(3, 3), (5, 3), (3, 5), (2, 4, 3), (2, 3, 4)]
+# (shape, mode) pairs PyTorch differentiates: 'complete' only when rows <= columns
+QR_CASES = [(shape, mode) for shape in SHAPES for mode in ("reduced", "complete")
+            if mode == "reduced" or shape[-2] <= shape[-1]]
+
+
+def matrix(*shape, dtype="float64"):
+    """Random matrices with well separated singular values (1..2 apart), float64."""
+    a = RNG.standard_normal(shape)
+    u, _, vh = np.linalg.svd(a, full_matrices=False)
+    k = min(shape[-2:])
+    s = np.linspace(1.0, 1.0 + 1.5 * k, k)[::-1]
+    out = (u * s[..., None, :]) @ vh
+    if np.dtype(dtype).kind == "c":
+        out = out + 1j * RNG.standard_normal(shape) * 0.3
+    return out.astype(dtype)
+
+
+def _k(x):
+    return min(x.shape[-2:])
+
+
+def svd_parts(t, x, full):
+    """Every output of linalg.svd, in gauge-invariant forms."""
+    U, S, Vh = t.linalg.svd(x, full_matrices=full)
+    k = _k(x)
+    U, Vh = U[..., :, :k], Vh[..., :k, :]
+    return (U * S[..., None, :]) @ Vh, U @ Vh, U.abs(), Vh.abs(), S
+
+
+@pytest.mark.parametrize("full", [False, True])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_svd_gradient(shape, full):
+    check(lambda t, x: svd_parts(t, x, full), [matrix(*shape)], rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_svd_gradcheck(shape):
+    gradcheck_fn(lambda t, x: svd_parts(t, x, False), [matrix(*shape)])
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5)])
+def test_svd_full_matrices_ignores_extra_columns(shape):
+    # PyTorch documents that the gradient of the columns beyond min(m, n) is ignored
+    def loss(t, x):
+        U, S, Vh = t.linalg.svd(x, full_matrices=True)
+        return U.abs().sum() + Vh.abs().sum() + S.sum()
+    a = matrix(*shape)
+    grads = []
+    for lib in (torch, gt):
+        x = lib.tensor(a, requires_grad=True)
+        loss(lib, x).backward()
+        grads.append(np.asarray(x.grad.detach().numpy() if lib is torch else x.grad.numpy()))
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_svdvals_gradient(shape):
+    check(lambda t, x: t.linalg.svdvals(x), [matrix(*shape)], rtol=1e-9, atol=1e-10)
+    gradcheck_fn(lambda t, x: t.linalg.svdvals(x), [matrix(*shape)])
+
+
+@pytest.mark.parametrize("some", [True, False])
+def test_torch_svd_gradient(some):
+    def parts(t, x):
+        U, S, V = t.svd(x, some=some)
+        k = _k(x)
+        return (U[..., :k] * S[..., None, :]) @ V[..., :k].mT, U[..., :k].abs(), V[..., :k].abs()
+    check(parts, [matrix(2, 4, 3)], rtol=1e-9, atol=1e-10)
+    check(lambda t, x: t.svd(x, compute_uv=False).S, [matrix(3, 4)], rtol=1e-9, atol=1e-10)
+
+
+def _svd_backward_with_torch_factors(a, loss):
+    """Our Svd.backward fed torch's factors and upstream gradients, and torch's dA."""
+    x = torch.tensor(a, requires_grad=True)
+    U, S, Vh = torch.linalg.svd(x, full_matrices=False)
+    for out in (U, S, Vh):
+        out.retain_grad()
+    loss(U, S, Vh).backward()
+    ctx = SimpleNamespace(saved_tensors=tuple(o.detach().numpy() for o in (U, S, Vh)))
+    ours = Svd.backward(ctx, U.grad.numpy(), S.grad.numpy(), Vh.grad.numpy())[0]
+    return ours, x.grad.numpy()
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_svd_backward_complex(shape):
+    # the complex formula checked on torch's own factors (phases differ between LAPACKs)
+    loss = lambda U, S, Vh: ((U * S[..., None, :]) @ Vh).abs().pow(3).sum() \
+        + (U @ Vh).real.sum() + U.abs().sum()                                   # noqa: E731
+    ours, theirs = _svd_backward_with_torch_factors(matrix(*shape, dtype="complex128"), loss)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-10)
+
+
+def test_svd_backward_complex_phase_dependent_raises():
+    a = matrix(3, 3, dtype="complex128")
+    with pytest.raises(RuntimeError, match="e\\^{i phi}"):
+        _svd_backward_with_torch_factors(a, lambda U, S, Vh: U.real.sum())
+    with pytest.raises(RuntimeError):
+        torch.linalg.svd(torch.tensor(a, requires_grad=True))[0].real.sum().backward()
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_pinv_gradient(shape):
+    check(lambda t, x: t.linalg.pinv(x), [matrix(*shape)], rtol=1e-9, atol=1e-10)
+    gradcheck_fn(lambda t, x: t.linalg.pinv(x), [matrix(*shape)])
+
+
+def test_pinverse_gradient():
+    check(lambda t, x: t.pinverse(x), [matrix(3, 5)], rtol=1e-9, atol=1e-10)
+
+
+def qr_canonical(t, x, mode):
+    """Q and R with the signs that make R's diagonal positive (sign() has no gradient)."""
+    Q, R = t.linalg.qr(x, mode=mode)
+    k = min(Q.shape[-1], R.shape[-2], x.shape[-1])
+    d = t.sign(t.diagonal(R, 0, -2, -1)[..., :k]).detach()
+    return Q[..., :, :k] * d[..., None, :], R[..., :k, :] * d[..., :, None]
+
+
+@pytest.mark.parametrize("shape, mode", QR_CASES)
+def test_qr_gradient(shape, mode):
+    check(lambda t, x: qr_canonical(t, x, mode), [matrix(*shape)], rtol=1e-9, atol=1e-10)
+    gradcheck_fn(lambda t, x: t.linalg.qr(x, mode=mode), [matrix(*shape)])
+
+
+@pytest.mark.parametrize("shape, mode", QR_CASES)
+def test_qr_backward_complex(shape, mode):
+    a = matrix(*shape, dtype="complex128")
+    x = torch.tensor(a, requires_grad=True)
+    Q, R = torch.linalg.qr(x, mode=mode)
+    for out in (Q, R):
+        out.retain_grad()
+    (Q.abs().pow(3).sum() + (R * R.conj()).real.sum() + R.imag.sum()).backward()
+    ctx = SimpleNamespace(saved_tensors=(a, Q.detach().numpy(), R.detach().numpy()),
+                          mode=mode, shape=a.shape)
+    ours = Qr.backward(ctx, Q.grad.numpy(), R.grad.numpy())[0]
+    np.testing.assert_allclose(ours, x.grad.numpy(), rtol=1e-9, atol=1e-10)
+
+
+def test_qr_backward_errors():
+    a = matrix(4, 3)
+    err = check_error(lambda t: t.linalg.qr(t.tensor(a, requires_grad=True), mode="r")
+                      .R.sum().backward())
+    assert "mode='r'" in str(err)
+    err = check_error(lambda t: t.linalg.qr(t.tensor(a, requires_grad=True), mode="complete")
+                      .Q.sum().backward())
+    assert "nrows > ncols" in str(err)
+
+
+def test_decomposition_nodes_named_like_torch():
+    x = gt.tensor(matrix(3, 3), requires_grad=True)
+    assert type(gt.linalg.svd(x).U.grad_fn).__name__ == "LinalgSvdBackward0"
+    assert type(gt.linalg.svdvals(x).grad_fn).__name__ == "LinalgSvdBackward0"
+    assert type(gt.linalg.pinv(x).grad_fn).__name__ == "LinalgPinvBackward0"
+    assert type(gt.linalg.qr(x).Q.grad_fn).__name__ == "LinalgQrBackward0"
+
+
+def test_no_double_backward():
+    # these backwards are not differentiable themselves: create_graph must raise, not lie
+    x = gt.tensor(matrix(3, 3), requires_grad=True)
+    for f in (lambda: gt.linalg.svdvals(x).sum(), lambda: gt.linalg.pinv(x).sum(),
+              lambda: gt.linalg.qr(x).R.sum()):
+        (g,) = gt.autograd.grad(f(), x, create_graph=True)
+        with pytest.raises(RuntimeError, match="differentiate twice"):
+            g.sum().backward()
