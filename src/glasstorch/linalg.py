@@ -8,6 +8,7 @@ LAPACK failures (singular or non-positive-definite input) raise `LinAlgError`, a
 as in PyTorch.
 """
 import math
+import warnings
 
 from . import return_types
 from ._backend import xp
@@ -330,7 +331,21 @@ class Slogdet(Function):
     @staticmethod
     def backward(ctx, g_sign, g_logabs):
         (A,) = ctx.saved_tensors
-        return _t(xp.linalg.inv(A)) * g_logabs[..., None, None]
+        return _inv_t_or_inf(A) * g_logabs[..., None, None]
+
+
+def _inv_t_or_inf(A):
+    """A^-T; for a singular A the infinities and NaNs of LAPACK's LU solve (what PyTorch gives
+    as the gradient of log|det| there) instead of an error."""
+    try:
+        return _t(xp.linalg.inv(A))
+    except xp.linalg.LinAlgError:
+        pass
+    from scipy.linalg import lu_factor, lu_solve, LinAlgWarning
+    eye = xp.broadcast_to(xp.eye(A.shape[-1], dtype=A.dtype), A.shape)
+    with xp.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", LinAlgWarning)     # "exactly singular": expected here
+        return lu_solve(lu_factor(_t(A), check_finite=False), eye, check_finite=False)
 
 
 def slogdet(A, *, out=None):

@@ -183,3 +183,23 @@ def test_no_double_backward():
         (g,) = gt.autograd.grad(f(), x, create_graph=True)
         with pytest.raises(RuntimeError, match="differentiate twice"):
             g.sum().backward()
+
+
+@pytest.mark.parametrize("a", [np.zeros((2, 2)), np.array([[0.0, 1.0], [0.0, 0.0]]),
+                               np.stack([np.eye(2), np.zeros((2, 2))])],
+                         ids=["zeros", "nilpotent", "batch_one_singular"])
+def test_slogdet_gradient_at_singular_matrix(a):
+    # log|det| is -inf there; PyTorch's gradient is LAPACK's inf/nan, not an error
+    grads = []
+    for lib in (torch, gt):
+        x = lib.tensor(a, requires_grad=True)
+        lib.linalg.slogdet(x).logabsdet.sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])
+
+
+def test_det_gradient_at_singular_matrix():
+    rank2 = RNG.standard_normal((3, 2)) @ RNG.standard_normal((2, 3))
+    for a in (rank2, np.outer([1.0, 2.0, 3.0], [1.0, 0.0, 2.0]), np.zeros((3, 3))):
+        check(lambda t, x: t.linalg.det(x), [a], rtol=1e-9, atol=1e-10)
+    gradcheck_fn(lambda t, x: t.linalg.det(x), [rank2])
