@@ -19,7 +19,7 @@ from ._ops.linalg import matmul, linalg_cross as cross, _cap, _t
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "pinv",
            "matrix_rank", "eigh", "eigvalsh", "svd", "svdvals", "qr", "cholesky", "cross",
-           "matmul", "multi_dot", "matrix_power", "matrix_exp", "LinAlgError"]
+           "matmul", "multi_dot", "matrix_power", "matrix_exp", "LinAlgError", "lstsq"]
 
 
 class _LinAlgError(RuntimeError):
@@ -35,6 +35,7 @@ linalg_eigh = return_types.linalg_eigh
 linalg_svd = return_types.linalg_svd
 svd_result = return_types.svd
 linalg_qr = return_types.linalg_qr
+linalg_lstsq = return_types.linalg_lstsq
 
 
 def _check_float(A, name):
@@ -724,6 +725,53 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """Moore-Penrose pseudo-inverse of A (*, m, n) -> (*, n, m), via the SVD."""
     _check_float(A, "pinv")
     return _out(Pinv.apply(A, atol, rtol), out)
+
+
+_LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """Least-squares solution X minimising ||A X - B|| for A (*, m, n), B (*, m, k) or a batch of
+    vectors (*, m), batch dims broadcast. Computed as the minimum-norm solution pinv(A) B with
+    singular values <= rcond * largest (default eps * max(m, n)) counted as zero, so its
+    gradient is that of pinv and matmul. Returns (solution, residuals, rank, singular_values)
+    filled per `driver` as in PyTorch: residuals ||A X - B||^2 per column only when m > n and
+    A has full rank (never for the default 'gelsy'), rank except for 'gels', singular values
+    for 'gelsd' and 'gelss'."""
+    from ._tensor import _make
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
+    if A._data.dtype.kind not in "fc" or B._data.dtype.kind not in "fc":
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    if A._data.dtype != B._data.dtype:
+        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
+                           f"dtype, but got input's dtype {_cap(A)} and other's dtype {_cap(B)}")
+    driver = "gelsy" if driver is None else driver
+    if driver not in _LSTSQ_DRIVERS:
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, "
+                           "gelsy, gelsd, gelss)")
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    Bm = B.unsqueeze(-1) if vector else B
+    m, n = A.shape[-2:]
+    if Bm.ndim < 2 or Bm.shape[-2] != m:
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    real = xp.finfo(A._data.dtype).dtype
+    if rcond is None:
+        rcond = xp.finfo(real).eps * max(m, n)
+    S = xp.linalg.svd(A._data, compute_uv=False).astype(real, copy=False)
+    rank = (S > _cutoff(S, A.shape, 0.0, rcond)).sum(-1).astype(xp.int64)
+    X = matmul(pinv(A, rtol=rcond), Bm)
+    if driver != "gelsy" and m > n and (driver == "gels" or bool((rank == n).all())):
+        from ._ops.reduce import sum as _sum
+        r = matmul(A, X) - Bm
+        residuals = _sum((r.real ** 2 + r.imag ** 2) if r.is_complex() else r ** 2, -2)
+    else:
+        residuals = X.reshape(-1)[:0]                       # empty, in the graph as in PyTorch
+        residuals = residuals.real if residuals.is_complex() else residuals
+    empty = xp.zeros((0,), dtype=real)
+    return linalg_lstsq(X.squeeze(-1) if vector else X, residuals,
+                        _make(rank if driver != "gels" else xp.zeros((0,), xp.int64)),
+                        _make(S if driver in ("gelsd", "gelss") else empty))
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None):

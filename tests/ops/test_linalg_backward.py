@@ -1,4 +1,5 @@
-"""Gradients of the decompositions svd, svdvals, torch.svd, pinv and qr against torch, float64
+"""Gradients of the decompositions svd, svdvals, torch.svd, pinv, qr and of lstsq (values too,
+it is new) and slogdet/det at singular matrices against torch, float64
 finite-difference gradchecks, and the backward errors PyTorch raises (complex phase dependence,
 qr mode='r', qr mode='complete' with more rows than columns).
 
@@ -203,3 +204,44 @@ def test_det_gradient_at_singular_matrix():
     for a in (rank2, np.outer([1.0, 2.0, 3.0], [1.0, 0.0, 2.0]), np.zeros((3, 3))):
         check(lambda t, x: t.linalg.det(x), [a], rtol=1e-9, atol=1e-10)
     gradcheck_fn(lambda t, x: t.linalg.det(x), [rank2])
+
+
+LSTSQ_SHAPES = [((4, 3), (4, 2)), ((3, 4), (3, 2)), ((2, 4, 3), (2, 4, 2)), ((3, 3), (3, 1)),
+                ((4, 3), (4,)), ((2, 4, 3), (2, 4)), ((2, 4, 3), (1, 4, 2))]
+
+
+@pytest.mark.parametrize("driver", [None, "gelsd", "gelss", "gels"])
+@pytest.mark.parametrize("shapes", LSTSQ_SHAPES, ids=str)
+def test_lstsq(shapes, driver):
+    a, b = RNG.standard_normal(shapes[0]), RNG.standard_normal(shapes[1])
+    fn = lambda t, x, y: tuple(t.linalg.lstsq(x, y, driver=driver))      # noqa: E731
+    check(fn, [a, b], rtol=1e-9, atol=1e-10)
+    gradcheck_fn(lambda t, x, y: tuple(t.linalg.lstsq(x, y, driver=driver))[:2], [a, b])
+
+
+@pytest.mark.parametrize("driver", [None, "gelsd", "gelss"])
+def test_lstsq_rank_deficient(driver):
+    # minimum-norm solution, rank 2, no residuals (A is not full rank)
+    a = RNG.standard_normal((5, 2)) @ RNG.standard_normal((2, 3))
+    check(lambda t, x, y: tuple(t.linalg.lstsq(x, y, driver=driver)),
+          [a, RNG.standard_normal((5, 2))], rtol=1e-7, atol=1e-8, grad=False)
+
+
+def test_lstsq_float32():
+    check(lambda t, x, y: tuple(t.linalg.lstsq(x, y)),
+          [RNG.standard_normal((4, 3)).astype("float32"),
+           RNG.standard_normal((4, 2)).astype("float32")], rtol=1e-4, atol=1e-5)
+
+
+LSTSQ_ERRORS = [
+    ("dtypes", lambda t: t.linalg.lstsq(t.ones(4, 3, dtype=t.float64), t.ones(4, 2))),
+    ("rows", lambda t: t.linalg.lstsq(t.ones(4, 3), t.ones(5, 2))),
+    ("int", lambda t: t.linalg.lstsq(t.ones(4, 3, dtype=t.long), t.ones(4, 2, dtype=t.long))),
+    ("driver", lambda t: t.linalg.lstsq(t.ones(4, 3), t.ones(4, 2), driver="foo")),
+    ("1d", lambda t: t.linalg.lstsq(t.ones(3), t.ones(3))),
+]
+
+
+@pytest.mark.parametrize("name, fn", LSTSQ_ERRORS, ids=[e[0] for e in LSTSQ_ERRORS])
+def test_lstsq_errors(name, fn):
+    check_error(fn)
