@@ -2,8 +2,8 @@
 
 All functions work on batches: a matrix argument has shape (*, m, n) and the leading dims are
 batch dims. Gradients: norm, vector_norm, matrix_norm, inv, det, slogdet (logabsdet), solve,
-eigh, cholesky, svd, svdvals, pinv and qr have backward formulas; matrix_rank is an integer and
-has no gradient.
+eigh, eig, eigvals, cholesky, svd, svdvals, pinv, qr and lstsq have backward formulas;
+matrix_rank is an integer and has no gradient.
 LAPACK failures (singular or non-positive-definite input) raise `LinAlgError`, a RuntimeError,
 as in PyTorch.
 """
@@ -19,7 +19,7 @@ from ._ops.linalg import matmul, linalg_cross as cross, _cap, _t
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "pinv",
            "matrix_rank", "eigh", "eigvalsh", "svd", "svdvals", "qr", "cholesky", "cross",
-           "matmul", "multi_dot", "matrix_power", "matrix_exp", "LinAlgError", "lstsq"]
+           "matmul", "multi_dot", "matrix_power", "matrix_exp", "LinAlgError", "lstsq", "eig", "eigvals"]
 
 
 class _LinAlgError(RuntimeError):
@@ -36,6 +36,7 @@ linalg_svd = return_types.linalg_svd
 svd_result = return_types.svd
 linalg_qr = return_types.linalg_qr
 linalg_lstsq = return_types.linalg_lstsq
+linalg_eig = return_types.linalg_eig
 
 
 def _check_float(A, name):
@@ -487,6 +488,66 @@ def _diag_embed(d):
     return d[..., :, None] * xp.eye(d.shape[-1], dtype=d.dtype)
 
 
+# a complex loss whose gradient moves the phase of a singular vector or eigenvector by more than
+# this (Im diag of V^H gV) raises, as in PyTorch (whose check has this absolute tolerance)
+_PHASE_TOL = 1e-2
+
+
+class Eig(Function):
+    """(L, V) with A V = V diag(L), V's columns of norm 1, both complex. Shapes: A (*, n, n),
+    L (*, n), V (*, n, n).
+    grad: dA = V^-H (diag(gL) + (V^H gV - V^H V Re diag(V^H gV)) / conj(E)) V^H,
+          E_ij = L_j - L_i   (the real part for a real A). A loss that depends on the phase of
+          an eigenvector (Im diag(V^H gV) != 0) raises, as in PyTorch."""
+
+    _node_name = "LinalgEigBackward0"   # PyTorch's node for this op
+
+    @staticmethod
+    def forward(ctx, A):
+        complex_dtype = (xp.ones((), A.dtype) * 1j).dtype
+        L, V = xp.linalg.eig(A)
+        L, V = L.astype(complex_dtype, copy=False), V.astype(complex_dtype, copy=False)
+        ctx.save_for_backward(L, V)
+        ctx.real_input = A.dtype.kind == "f"
+        return L, V
+
+    @staticmethod
+    def backward(ctx, gL, gV):
+        L, V = ctx.saved_tensors
+        n = L.shape[-1]
+        inner = xp.zeros(V.shape, dtype=V.dtype)
+        if gV is not None:
+            VhgV = _h(V) @ gV
+            diag = xp.diagonal(VhgV, 0, -2, -1)
+            if xp.any(xp.abs(diag.imag) > _PHASE_TOL):
+                raise RuntimeError("linalg_eig_backward: The eigenvectors in the complex case "
+                                   "are specified up to multiplication by e^{i phi}. The "
+                                   "specified loss function depends on this quantity, so it "
+                                   "is ill-defined.")
+            E = xp.conj(L[..., None, :] - L[..., :, None])
+            E[..., range(n), range(n)] = 1
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                inner = (VhgV - _h(V) @ (V * diag.real[..., None, :])) / E
+            inner[..., range(n), range(n)] = 0
+        if gL is not None:
+            inner = inner + _diag_embed(gL)
+        gA = xp.linalg.solve(_h(V), inner @ _h(V))
+        return gA.real if ctx.real_input else gA
+
+
+def eig(A, *, out=None):
+    """Eigenvalues and eigenvectors (columns, norm 1) of square matrices A (*, n, n), complex
+    even for real A; no particular order."""
+    _check_square(A, "eig")
+    return linalg_eig(*Eig.apply(A))
+
+
+def eigvals(A, *, out=None):
+    """Eigenvalues of square matrices A (*, n, n), complex -> (*, n)."""
+    _check_square(A, "eigvals")
+    return Eig.apply(A)[0]
+
+
 class Svd(Function):
     """(U, S, Vh) with A = U diag(S) Vh, singular values descending. Shapes: A (*, m, n),
     k = min(m, n), U (*, m, k), S (*, k), Vh (*, k, n) (m x m and n x n with full_matrices;
@@ -527,7 +588,7 @@ class Svd(Function):
         UhgU, VhgV = _h(U) @ gU, _h(V) @ gV
         if xp.iscomplexobj(U):
             phase = xp.diagonal(UhgU + VhgV, 0, -2, -1).imag
-            if xp.any(xp.abs(phase) > 1e-6 * (1 + xp.abs(xp.diagonal(UhgU, 0, -2, -1)))):
+            if xp.any(xp.abs(phase) > _PHASE_TOL):
                 raise RuntimeError("svd_backward: The singular vectors in the complex case are "
                                    "specified up to multiplication by e^{i phi}. The specified "
                                    "loss function depends on this phase term, making it "

@@ -1,5 +1,5 @@
-"""Gradients of the decompositions svd, svdvals, torch.svd, pinv, qr and of lstsq (values too,
-it is new) and slogdet/det at singular matrices against torch, float64
+"""Gradients of the decompositions svd, svdvals, torch.svd, pinv, qr, eig, eigvals and of lstsq
+(values too for eig and lstsq, they are new) and slogdet/det at singular matrices against torch, float64
 finite-difference gradchecks, and the backward errors PyTorch raises (complex phase dependence,
 qr mode='r', qr mode='complete' with more rows than columns).
 
@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import glasstorch as gt
-from glasstorch.linalg import Svd, Qr
+from glasstorch.linalg import Svd, Qr, Eig
 from tests.oracle.harness import check, check_error, gradcheck_fn
 
 RNG = np.random.default_rng(1234)
@@ -244,4 +244,78 @@ LSTSQ_ERRORS = [
 
 @pytest.mark.parametrize("name, fn", LSTSQ_ERRORS, ids=[e[0] for e in LSTSQ_ERRORS])
 def test_lstsq_errors(name, fn):
+    check_error(fn)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex128"])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (1, 1), (0, 0)], ids=str)
+def test_eig_forward(shape, dtype):
+    a = RNG.standard_normal(shape)
+    a = (a + 1j * RNG.standard_normal(shape) if dtype.startswith("complex") else a).astype(dtype)
+    L, V = gt.linalg.eig(gt.tensor(a))
+    tL, tV = torch.linalg.eig(torch.tensor(a))
+    assert (L.dtype, V.dtype, L.shape, V.shape) == (getattr(gt, str(tL.dtype)[6:]),
+                                                     getattr(gt, str(tV.dtype)[6:]),
+                                                     tL.shape, tV.shape)
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    # the same set of eigenvalues (order is LAPACK's, not specified)
+    np.testing.assert_allclose(np.sort_complex(L.numpy().ravel()),
+                               np.sort_complex(tL.numpy().ravel()), rtol=tol, atol=tol)
+    Vn, Ln = V.numpy(), L.numpy()
+    np.testing.assert_allclose(a @ Vn, Vn * Ln[..., None, :], rtol=tol, atol=tol)
+    np.testing.assert_allclose(np.linalg.norm(Vn, axis=-2), 1, rtol=tol)
+    np.testing.assert_allclose(gt.linalg.eigvals(gt.tensor(a)).numpy(), Ln)
+
+
+def _eig_backward_with_torch_factors(a, loss):
+    x = torch.tensor(a, requires_grad=True)
+    L, V = torch.linalg.eig(x)
+    for out in (L, V):
+        out.retain_grad()
+    loss(L, V).backward()
+    ctx = SimpleNamespace(saved_tensors=(L.detach().numpy(), V.detach().numpy()),
+                          real_input=a.dtype.kind == "f")
+    return Eig.backward(ctx, L.grad.numpy(), V.grad.numpy()), x.grad.numpy()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "complex128"])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (1, 1)], ids=str)
+def test_eig_backward(shape, dtype):
+    # the formula checked on torch's own factors (eigenvector phases may differ between LAPACKs)
+    a = RNG.standard_normal(shape)
+    a = a + 1j * RNG.standard_normal(shape) if dtype == "complex128" else a
+    loss = lambda L, V: V.abs().pow(3).sum() + (L * L).real.sum() + L.imag.pow(2).sum()  # noqa
+    ours, theirs = _eig_backward_with_torch_factors(a, loss)
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-10)
+
+
+def test_eig_backward_phase_dependent_raises():
+    a = RNG.standard_normal((3, 3)) + 1j * RNG.standard_normal((3, 3))
+    with pytest.raises(RuntimeError, match="e\\^{i phi}"):
+        _eig_backward_with_torch_factors(a, lambda L, V: V.imag.sum())
+    with pytest.raises(RuntimeError):
+        torch.linalg.eig(torch.tensor(a, requires_grad=True))[1].imag.sum().backward()
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4)], ids=str)
+def test_eigvals_gradient_end_to_end(shape):
+    # order-invariant losses of the eigenvalues of a real matrix
+    fn = lambda t, x: (t.linalg.eigvals(x).real.pow(2).sum(-1),                   # noqa: E731
+                       t.linalg.eigvals(x).imag.pow(2).sum(-1))
+    check(fn, [RNG.standard_normal(shape)], rtol=1e-9, atol=1e-10)
+    gradcheck_fn(fn, [RNG.standard_normal(shape)])
+    assert type(gt.linalg.eigvals(gt.tensor(RNG.standard_normal(shape), requires_grad=True))
+                .grad_fn).__name__ == "LinalgEigBackward0"
+
+
+EIG_ERRORS = [
+    ("rect", lambda t: t.linalg.eig(t.ones(2, 3))),
+    ("int", lambda t: t.linalg.eig(t.ones(2, 2, dtype=t.long))),
+    ("1d", lambda t: t.linalg.eigvals(t.ones(3))),
+]
+
+
+@pytest.mark.parametrize("name, fn", EIG_ERRORS, ids=[e[0] for e in EIG_ERRORS])
+def test_eig_errors(name, fn):
     check_error(fn)
