@@ -19,7 +19,8 @@ from ._ops.linalg import matmul, linalg_cross as cross, _cap, _t
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "pinv",
            "matrix_rank", "eigh", "eigvalsh", "svd", "svdvals", "qr", "cholesky", "cross",
-           "matmul", "multi_dot", "matrix_power", "matrix_exp", "LinAlgError", "lstsq", "eig", "eigvals"]
+           "matmul", "multi_dot", "matrix_power", "matrix_exp", "LinAlgError",
+           "lstsq", "eig", "eigvals"]
 
 
 class _LinAlgError(RuntimeError):
@@ -564,14 +565,14 @@ class Svd(Function):
     def forward(ctx, A, full_matrices):
         U, S, Vh = xp.linalg.svd(A, full_matrices=full_matrices)
         S = S.astype(A.real.dtype, copy=False)
-        k = S.shape[-1]
-        ctx.save_for_backward(U[..., :, :k], S, Vh[..., :k, :])
+        ctx.save_for_backward(U, S, Vh)    # the outputs themselves: in-place writes are caught
         return U, S, Vh
 
     @staticmethod
     def backward(ctx, gU, gS, gVh):
         U, S, Vh = ctx.saved_tensors
         k = S.shape[-1]
+        U, Vh = U[..., :, :k], Vh[..., :k, :]
         if gU is not None:
             gU = gU[..., :, :k]
         if gVh is not None:

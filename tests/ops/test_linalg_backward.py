@@ -1,7 +1,7 @@
 """Gradients of the decompositions svd, svdvals, torch.svd, pinv, qr, eig, eigvals and of lstsq
-(values too for eig and lstsq, they are new) and slogdet/det at singular matrices against torch, float64
-finite-difference gradchecks, and the backward errors PyTorch raises (complex phase dependence,
-qr mode='r', qr mode='complete' with more rows than columns).
+(values too for eig and lstsq, they are new) and slogdet/det at singular matrices against
+torch, float64 finite-difference gradchecks, and the backward errors PyTorch raises (complex
+phase dependence, qr mode='r', qr mode='complete' with more rows than columns).
 
 Singular vectors are unique only up to a sign (a phase for complex), and LAPACK builds may pick
 differently, so the losses compared with torch depend on them only through gauge-invariant
@@ -174,6 +174,21 @@ def test_decomposition_nodes_named_like_torch():
     assert type(gt.linalg.svdvals(x).grad_fn).__name__ == "LinalgSvdBackward0"
     assert type(gt.linalg.pinv(x).grad_fn).__name__ == "LinalgPinvBackward0"
     assert type(gt.linalg.qr(x).Q.grad_fn).__name__ == "LinalgQrBackward0"
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_inplace_write_to_saved_output_detected(full):
+    outputs = [lambda x: gt.linalg.svd(x, full_matrices=full)[0],
+               lambda x: gt.linalg.svd(x, full_matrices=full)[2],
+               lambda x: gt.linalg.svd(x)[1], gt.linalg.pinv, lambda x: gt.linalg.qr(x)[0],
+               lambda x: gt.linalg.eig(x)[1]]
+    for f in outputs:
+        x = gt.tensor(matrix(3, 3), requires_grad=True)
+        out = f(x)
+        with gt.no_grad():
+            out.mul_(2)
+        with pytest.raises(RuntimeError, match="inplace operation"):
+            out.abs().sum().backward()
 
 
 def test_no_double_backward():
