@@ -789,6 +789,12 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     return _out(Pinv.apply(A, atol, rtol), out)
 
 
+def pinverse(input, rcond=1e-15):
+    """torch.pinverse / Tensor.pinverse (the older spelling of linalg.pinv): singular values at
+    or below rcond * largest count as zero."""
+    return pinv(input, rtol=rcond)
+
+
 _LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
 

@@ -128,6 +128,9 @@ def test_pinv_gradient(shape):
 
 def test_pinverse_gradient():
     check(lambda t, x: t.pinverse(x), [matrix(3, 5)], rtol=1e-9, atol=1e-10)
+    # rcond, positional and as a keyword: singular values below rcond * largest are dropped
+    check(lambda t, x: t.pinverse(x, 0.3), [matrix(3, 5)], rtol=1e-9, atol=1e-10)
+    check(lambda t, x: x.pinverse(rcond=0.6), [matrix(2, 4, 3)], rtol=1e-9, atol=1e-10)
 
 
 def qr_canonical(t, x, mode):

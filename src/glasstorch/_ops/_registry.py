@@ -327,7 +327,7 @@ OPS = [
     ("logdet", linalg_public.logdet, "fm"),
     ("slogdet", linalg_public.slogdet, "fm"),
     ("inverse", linalg_public.inv, "fm"),
-    ("pinverse", linalg_public.pinv, "fm"),
+    ("pinverse", linalg_public.pinverse, "fm"),
     ("cholesky", linalg_public.cholesky_deprecated, "fm"),
     ("qr", linalg_public.qr, "fm"),
     ("svd", linalg_public.torch_svd, "fm"),
