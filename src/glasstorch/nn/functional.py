@@ -49,3 +49,4 @@ from .._ops.attention import (scaled_dot_product_attention, multi_head_attention
 # ---------------------------------------------------------------- convolution
 from .._ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
                          conv_transpose3d)
+from .._ops.fold import fold, unfold
