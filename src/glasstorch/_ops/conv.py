@@ -1,0 +1,511 @@
+"""Convolution and transposed convolution in 1, 2 and 3 spatial dims, as fused autograd nodes.
+
+Notation for one convolution (the transposed one runs the same maps the other way):
+x (N, C, *S) its input, weight (O, C/G, *K), y (N, O, *Q) its output, G groups,
+P = prod(Q) output positions, Kg = C/G * prod(K) entries per window and group.
+
+The layout: "channels, kernel offset | batch, output position"
+--------------------------------------------------------------
+The input is unfolded (im2col) into `cols` of shape (C, *K, N, *Q), read as the matrix
+(G, Kg, N*P). For each kernel offset the entries it reads in every window are one strided slice
+of the (padded) input, so unfolding is prod(K) slice copies (never a loop over batch, channels
+or pixels), and folding back is prod(K) slice-adds (never np.add.at).
+
+    y      = W (G, O/G, Kg) @ cols (G, Kg, N*P)           one GEMM per group, the whole batch
+    dW     = gT (G, O/G, N*P) @ cols.T                     one GEMM per group
+    dcols  = W.T @ gT,  dx = fold(dcols)                   one GEMM per group + prod(K) adds
+
+Why this layout: the batch and the output positions form one GEMM dimension, so the GEMMs
+stay large even where the planes are small (4x4 at the end of a ResNet) and each group is a
+single BLAS call for the whole batch. The only transposes (between (N, O, *Q) and
+(O, N, *Q)) are of output-sized arrays, which are prod(K) * C/O times smaller than `cols`;
+the slices that build and fold `cols` copy whole rows (the last axis stays unit-stride in
+both). The bias is added inside the transposing copy of the output.
+
+Memory: `cols` is never saved. Backward recomputes it from the saved input (a copy, cheap next
+to the GEMM), so a training step keeps only the input alive per layer, as PyTorch does.
+
+The transposed convolution's forward is the convolution's input gradient and its backward
+uses the convolution's forward and weight gradient: the three maps below are shared.
+Backward is differentiable (create_graph): it is written with the same three maps as
+autograd Functions (Conv, ConvTranspose, ConvWeightGrad), each of whose backward is again
+two of the three.
+"""
+import itertools
+import math
+
+from .._backend import xp
+from .._tensor import Tensor
+from ..autograd.function import Function
+
+_COUNTS = {1: "1", 2: "2", 3: "3"}
+_C_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+            "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_LOWER_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
+                "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+                "uint8": "unsigned char"}
+
+
+# ---------------------------------------------------------------------------------------------
+# geometry: where the windows sit
+# ---------------------------------------------------------------------------------------------
+class ConvGeometry:
+    """Where a convolution's windows sit along the n spatial axes.
+
+    in_size S is the (unpadded) convolution input, out_size Q its output; output position q
+    reads padded positions q*s + k*d (k < K); the input occupies [lo, lo + S) of the padded
+    extent S + lo + hi. `windows[i]` is the strided slice of the padded input that kernel
+    offset `offsets[i]` reads in every window (an array of shape Q)."""
+
+    def __init__(self, in_size, out_size, kernel, stride, dilation, pad_lo, pad_hi, groups):
+        self.in_size, self.out_size, self.kernel = tuple(in_size), tuple(out_size), kernel
+        self.stride, self.dilation, self.groups = stride, dilation, groups
+        self.pad_lo, self.pad_hi = pad_lo, pad_hi
+        self.padded_size = tuple(s + lo + hi for s, lo, hi in zip(in_size, pad_lo, pad_hi))
+        self.needs_padding = any(pad_lo) or any(pad_hi)
+        self.inner = tuple(slice(lo, lo + s) for lo, s in zip(pad_lo, in_size))
+        self.offsets = list(itertools.product(*(range(k) for k in kernel)))
+        self.windows = [tuple(slice(k * d, k * d + (q - 1) * s + 1, s)
+                              for k, d, q, s in zip(offset, dilation, out_size, stride))
+                        for offset in self.offsets]
+        self.positions = math.prod(out_size)
+
+    def weight_shape(self, out_channels, in_channels):
+        return (out_channels, in_channels // self.groups) + tuple(self.kernel)
+
+
+def _channels_first(a_t, bias=None):
+    """(C, N, *spatial) -> a new C-contiguous (N, C, *spatial), adding bias (C,) on the way."""
+    out = xp.empty((a_t.shape[1], a_t.shape[0]) + a_t.shape[2:], dtype=a_t.dtype)
+    if bias is None:
+        out[...] = a_t.swapaxes(0, 1)
+    else:
+        xp.add(a_t.swapaxes(0, 1), bias.reshape((-1,) + (1,) * (a_t.ndim - 2)), out=out)
+    return out
+
+
+def _channels_leading(a):
+    """(N, C, *spatial) -> C-contiguous (C, N, *spatial) (one copy; a view when N == 1)."""
+    return xp.ascontiguousarray(a.swapaxes(0, 1))
+
+
+def unfold_cols(x, geom):
+    """im2col: x (N, C, *S) -> cols (C, *K, N, *Q), one slice copy per kernel offset."""
+    N, C = x.shape[:2]
+    x_t = x.swapaxes(0, 1)                               # (C, N, *S), a view
+    if geom.needs_padding:
+        padded = xp.zeros((C, N) + geom.padded_size, dtype=x.dtype)
+        padded[(slice(None), slice(None)) + geom.inner] = x_t
+        x_t = padded
+    cols = xp.empty((C,) + tuple(geom.kernel) + (N,) + geom.out_size, dtype=x.dtype)
+    lead = (slice(None), slice(None))
+    for offset, window in zip(geom.offsets, geom.windows):
+        cols[(slice(None),) + offset] = x_t[lead + window]
+    return cols
+
+
+def fold_cols(cols, geom, bias=None):
+    """col2im, the adjoint of unfold_cols: cols (C, *K, N, *Q) -> (N, C, *S), summing the
+    entries that land on the same input position (one slice-add per kernel offset)."""
+    C, N = cols.shape[0], cols.shape[1 + len(geom.kernel)]
+    padded = xp.zeros((C, N) + geom.padded_size, dtype=cols.dtype)
+    lead = (slice(None), slice(None))
+    for offset, window in zip(geom.offsets, geom.windows):
+        padded[lead + window] += cols[(slice(None),) + offset]
+    inner = padded[lead + geom.inner] if geom.needs_padding else padded
+    return _channels_first(inner, bias)
+
+
+# ---------------------------------------------------------------------------------------------
+# the three maps: forward, input gradient, weight gradient (arrays in, arrays out)
+# ---------------------------------------------------------------------------------------------
+def _compute_dtype(dtype):
+    """float16 is computed in float32 (PyTorch accumulates half convolutions in float too)."""
+    return xp.dtype(xp.float32) if dtype == xp.float16 else dtype
+
+
+def conv_forward(x, weight, geom, bias=None):
+    """y (N, O, *Q) = conv(x (N, C, *S), weight (O, C/G, *K)) + bias."""
+    N, G, O = x.shape[0], geom.groups, weight.shape[0]
+    dtype = x.dtype
+    work = _compute_dtype(dtype)
+    x, weight = x.astype(work, copy=False), weight.astype(work, copy=False)
+    Kg = x.shape[1] // G * math.prod(geom.kernel)
+    cols = unfold_cols(x, geom).reshape(G, Kg, N * geom.positions)
+    y_t = xp.matmul(weight.reshape(G, O // G, Kg), cols).reshape((O, N) + geom.out_size)
+    del cols
+    out = _channels_first(y_t, None if bias is None else bias.astype(work, copy=False))
+    return out.astype(dtype, copy=False)
+
+
+def conv_input_grad(g, weight, geom, bias=None):
+    """dx (N, C, *S) = fold(W.T @ g) for g (N, O, *Q): the adjoint of conv_forward in x
+    (and, with a bias, the transposed convolution's forward)."""
+    N, G, O = g.shape[0], geom.groups, weight.shape[0]
+    C = weight.shape[1] * G
+    dtype = g.dtype
+    work = _compute_dtype(dtype)
+    Kg = weight.shape[1] * math.prod(geom.kernel)
+    g_t = _channels_leading(g.astype(work, copy=False)).reshape(G, O // G, N * geom.positions)
+    w = weight.astype(work, copy=False).reshape(G, O // G, Kg)
+    dcols = xp.matmul(w.transpose(0, 2, 1), g_t)
+    dcols = dcols.reshape((C,) + tuple(geom.kernel) + (N,) + geom.out_size)
+    out = fold_cols(dcols, geom, None if bias is None else bias.astype(work, copy=False))
+    return out.astype(dtype, copy=False)
+
+
+def conv_weight_grad(x, g, geom):
+    """dW (O, C/G, *K) = g @ unfold(x).T, summed over the batch and output positions."""
+    N, C, O, G = x.shape[0], x.shape[1], g.shape[1], geom.groups
+    dtype = x.dtype
+    work = _compute_dtype(dtype)
+    Kg = C // G * math.prod(geom.kernel)
+    cols = unfold_cols(x.astype(work, copy=False), geom).reshape(G, Kg, N * geom.positions)
+    g_t = _channels_leading(g.astype(work, copy=False)).reshape(G, O // G, N * geom.positions)
+    dw = xp.matmul(g_t, cols.transpose(0, 2, 1))
+    return dw.reshape(geom.weight_shape(O, C)).astype(dtype, copy=False)
+
+
+def _bias_grad(g):
+    """db = g summed over every axis but the channels."""
+    return g.sum(axis=(0,) + tuple(range(2, g.ndim)))
+
+
+# ---------------------------------------------------------------------------------------------
+# the autograd nodes
+# ---------------------------------------------------------------------------------------------
+class Conv(Function):
+    """y = conv(x, W) + b        x (N, C, *S), W (O, C/G, *K), b (O,) -> y (N, O, *Q)
+    grad: dx = conv_transpose(g, W),  dW = g @ unfold(x).T,  db = sum of g over N and Q"""
+
+    differentiable_backward = True
+    _node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, geom=None):
+        ctx.save_for_backward(x, weight)
+        ctx.geom = geom
+        return conv_forward(x, weight, geom, bias)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = (ctx.needs_input_grad + (False, False))[:3]
+        geom = ctx.geom
+        if isinstance(g, Tensor):           # create_graph: the same maps as graph nodes
+            gx = ConvTranspose.apply(g, weight, geom=geom) if need_x else None
+            gw = ConvWeightGrad.apply(x, g, geom=geom) if need_w else None
+            gb = g.sum(dim=[0] + list(range(2, g.dim()))) if need_b else None
+            return gx, gw, gb
+        gw = conv_weight_grad(x, g, geom) if need_w else None
+        gx = conv_input_grad(g, weight, geom) if need_x else None
+        gb = _bias_grad(g) if need_b else None
+        return gx, gw, gb
+
+
+class ConvTranspose(Function):
+    """y = conv_transpose(x, W) + b    x (N, Cin, *Q), W (Cin, Cout/G, *K) -> y (N, Cout, *S)
+    grad: dx = conv(g, W),  dW = x @ unfold(g).T,  db = sum of g over N and S"""
+
+    differentiable_backward = True
+    _node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, geom=None):
+        ctx.save_for_backward(x, weight)
+        ctx.geom = geom
+        return conv_input_grad(x, weight, geom, bias)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = (ctx.needs_input_grad + (False, False))[:3]
+        geom = ctx.geom
+        if isinstance(g, Tensor):
+            gx = Conv.apply(g, weight, geom=geom) if need_x else None
+            gw = ConvWeightGrad.apply(g, x, geom=geom) if need_w else None
+            gb = g.sum(dim=[0] + list(range(2, g.dim()))) if need_b else None
+            return gx, gw, gb
+        gw = conv_weight_grad(g, x, geom) if need_w else None
+        gx = conv_forward(g, weight, geom) if need_x else None
+        gb = _bias_grad(g) if need_b else None
+        return gx, gw, gb
+
+
+class ConvWeightGrad(Function):
+    """dW = g @ unfold(x).T   (the weight gradient as a node, for double backward)
+    grad (upstream H, shaped like W): dx = conv_transpose(g, H),  dg = conv(x, H)"""
+
+    differentiable_backward = True
+    _node_name = "ConvolutionBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, x, g, geom=None):
+        ctx.save_for_backward(x, g)
+        ctx.geom = geom
+        return conv_weight_grad(x, g, geom)
+
+    @staticmethod
+    def backward(ctx, h):
+        x, g = ctx.saved_tensors
+        need_x, need_g = ctx.needs_input_grad[:2]
+        geom = ctx.geom
+        if isinstance(h, Tensor):
+            gx = ConvTranspose.apply(g, h, geom=geom) if need_x else None
+            gg = Conv.apply(x, h, geom=geom) if need_g else None
+            return gx, gg
+        gx = conv_input_grad(g, h, geom) if need_x else None
+        gg = conv_forward(x, h, geom) if need_g else None
+        return gx, gg
+
+
+# ---------------------------------------------------------------------------------------------
+# arguments, checks and PyTorch's messages
+# ---------------------------------------------------------------------------------------------
+def _int_list(fname, name, value, n):
+    """An int or a sequence of ints -> list (an int is repeated n times, as PyTorch's binding
+    does); TypeError for anything else."""
+    if isinstance(value, (int, xp.integer)) and not isinstance(value, bool):
+        return [int(value)] * n
+    if isinstance(value, (tuple, list)) and all(
+            isinstance(v, (int, xp.integer)) and not isinstance(v, bool) for v in value):
+        return [int(v) for v in value]
+    raise TypeError(f"{fname}(): argument '{name}' must be tuple of ints, not "
+                    f"{type(value).__name__}")
+
+
+def _check_tensors(fname, input, weight, bias):
+    for position, (name, value) in enumerate((("input", input), ("weight", weight)), 1):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{fname}() received an invalid combination of arguments - "
+                            f"argument '{name}' (position {position}) must be Tensor, not "
+                            f"{type(value).__name__}")
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(f"{fname}() received an invalid combination of arguments - argument "
+                        f"'bias' (position 3) must be Tensor, not {type(bias).__name__}")
+
+
+def _check_input_dims(fname, input, n):
+    if input.dim() not in (n + 1, n + 2):
+        raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
+                           f"{fname}, but got input of size: {list(input.shape)}")
+
+
+def _check_lengths(weight, **params):
+    k = weight.dim() - 2
+    for name, values in params.items():
+        if len(values) != k:
+            raise RuntimeError(f"expected {name} to be a single integer value or a list of "
+                               f"{k} values to match the convolution dimensions, but got "
+                               f"{name}={values}")
+
+
+def _check_dtypes(fname, x, w, b):
+    """Same dtype for input, weight and bias (PyTorch's messages); a dtype with a kernel."""
+    if x.dtype != w.dtype:
+        if x.dtype == xp.float32:
+            raise RuntimeError(f"Input type (torch.{_C_NAMES[x.dtype.name]}Tensor) and weight "
+                               f"type (torch.{_C_NAMES.get(w.dtype.name, w.dtype.name)}Tensor) "
+                               f"should be the same or input should be a MKLDNN tensor and "
+                               f"weight is a dense tensor")
+        raise RuntimeError(f"expected scalar type {_C_NAMES.get(x.dtype.name, x.dtype.name)} "
+                           f"but found {_C_NAMES.get(w.dtype.name, w.dtype.name)}")
+    if b is not None and b.dtype != x.dtype:
+        raise RuntimeError(f"Input type ({_LOWER_NAMES.get(x.dtype.name, x.dtype.name)}) and "
+                           f"bias type ({_LOWER_NAMES.get(b.dtype.name, b.dtype.name)}) should "
+                           f"be the same")
+    if x.dtype.kind not in "fiu":
+        name = _C_NAMES.get(x.dtype.name, x.dtype.name)
+        raise NotImplementedError(f'"slow_conv{max(fname_dims(fname), 2)}d_cpu" not '
+                                  f"implemented for '{name}'")
+
+
+def fname_dims(fname):
+    return int(fname.rstrip("d")[-1])
+
+
+def _check_params(weight, groups, stride, padding, dilation, output_padding=None):
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if output_padding is not None and any(p < 0 for p in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    sizes = list(weight.shape)
+    if sizes[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {sizes} instead")
+    if sizes[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by "
+                           f"{groups} at dimension 0, but got weight of size [{sizes}] "
+                           f"instead")
+
+
+def _same_padding(kernel, dilation):
+    """'same': total padding d*(k - 1) per axis, the odd one extra on the right (PyTorch)."""
+    total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    return [t // 2 for t in total], [t - t // 2 for t in total]
+
+
+def _geometry(x_shape, weight, stride, pad_lo, pad_hi, dilation, groups):
+    """The forward convolution's geometry, after PyTorch's size check."""
+    kernel = tuple(weight.shape[2:])
+    spatial = tuple(x_shape[2:])
+    padded = [s + lo + hi for s, lo, hi in zip(spatial, pad_lo, pad_hi)]
+    reach = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    if any(p < r for p, r in zip(padded, reach)):
+        raise RuntimeError(f"Calculated padded input size per channel: "
+                           f"({' x '.join(map(str, padded))}). Kernel size: "
+                           f"({' x '.join(map(str, reach))}). Kernel size can't be greater "
+                           f"than actual input size")
+    out = tuple((p - r) // s + 1 for p, r, s in zip(padded, reach, stride))
+    return ConvGeometry(spatial, out, kernel, tuple(stride), tuple(dilation), tuple(pad_lo),
+                        tuple(pad_hi), groups)
+
+
+def _convnd(fname, n, input, weight, bias, stride, padding, dilation, groups):
+    _check_tensors(fname, input, weight, bias)
+    _check_input_dims(fname, input, n)
+    stride = _int_list(fname, "stride", stride, n)
+    dilation = _int_list(fname, "dilation", dilation, n)
+    if isinstance(padding, str):
+        _check_lengths(weight, stride=stride, dilation=dilation)
+        if padding == "valid":
+            padding = [0] * len(stride)
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pad_lo, pad_hi = _same_padding(weight.shape[2:], dilation)
+            padding = None
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    if padding is not None:
+        padding = _int_list(fname, "padding", padding, n)
+        _check_lengths(weight, stride=stride, padding=padding, dilation=dilation)
+        pad_lo = pad_hi = padding
+    if not isinstance(groups, (int, xp.integer)) or isinstance(groups, bool):
+        raise TypeError(f"{fname}(): argument 'groups' must be int, not "
+                        f"{type(groups).__name__}")
+    _check_params(weight, groups, stride, pad_lo, dilation)
+    batched = input.dim() == n + 2
+    x = input if batched else input.unsqueeze(0)
+    shape, w_shape = tuple(x.shape), list(weight.shape)
+    if shape[1] != w_shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {w_shape}, expected "
+                           f"input{list(shape)} to have {w_shape[1] * groups} channels, but "
+                           f"got {shape[1]} channels instead")
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != w_shape[0]):
+        raise RuntimeError(f"Given weight of size {w_shape}, expected bias to be 1-dimensional "
+                           f"with {w_shape[0]} elements, but got bias of size "
+                           f"{list(bias.shape)} instead")
+    geom = _geometry(shape, weight, stride, pad_lo, pad_hi, dilation, groups)
+    _check_dtypes(fname, x._data, weight._data, None if bias is None else bias._data)
+    out = Conv.apply(x, weight, bias, geom=geom)
+    return out if batched else out.squeeze(0)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-d convolution (cross-correlation): (N, C, L) or (C, L) -> (N, O, Lo).
+
+    weight (O, C/groups, kL), bias (O,); padding an int, a tuple, 'valid' or 'same'.
+    One fused autograd node (see the module docstring for the layout)."""
+    return _convnd("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-d convolution (cross-correlation): (N, C, H, W) or (C, H, W) -> (N, O, Ho, Wo),
+    Ho = floor((H + 2p - d(kH - 1) - 1) / s) + 1.
+
+    weight (O, C/groups, kH, kW), bias (O,); padding an int, a tuple, 'valid' or 'same'
+    ('same' with an even kernel pads one more on the right/bottom, as PyTorch)."""
+    return _convnd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-d convolution: (N, C, D, H, W) or (C, D, H, W) -> (N, O, Do, Ho, Wo).
+
+    weight (O, C/groups, kD, kH, kW), bias (O,)."""
+    return _convnd("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+# ---------------------------------------------------------------------------------------------
+# transposed convolution
+# ---------------------------------------------------------------------------------------------
+def _conv_transposend(fname, n, input, weight, bias, stride, padding, output_padding, groups,
+                      dilation):
+    _check_tensors(fname, input, weight, bias)
+    _check_input_dims(fname, input, n)
+    stride = _int_list(fname, "stride", stride, n)
+    padding = _int_list(fname, "padding", padding, n)
+    output_padding = _int_list(fname, "output_padding", output_padding, n)
+    dilation = _int_list(fname, "dilation", dilation, n)
+    if not isinstance(groups, (int, xp.integer)) or isinstance(groups, bool):
+        raise TypeError(f"{fname}(): argument 'groups' must be int, not "
+                        f"{type(groups).__name__}")
+    _check_lengths(weight, stride=stride, padding=padding, dilation=dilation,
+                   output_padding=output_padding)
+    _check_params(weight, groups, stride, padding, dilation, output_padding)
+    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
+        axes = ("depth", "height", "width")[-n:] if n > 1 else ("width",)
+        raise RuntimeError(
+            "output padding must be smaller than either stride or dilation, but got " +
+            " ".join(f"output_padding_{a}: {v}" for a, v in zip(axes, output_padding)) + " " +
+            " ".join(f"stride_{a}: {v}" for a, v in zip(axes, stride)) + " " +
+            " ".join(f"dilation_{a}: {v}" for a, v in zip(axes, dilation)))
+    batched = input.dim() == n + 2
+    x = input if batched else input.unsqueeze(0)
+    shape, w_shape = tuple(x.shape), list(weight.shape)
+    if shape[1] != w_shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {w_shape}, expected "
+                           f"input{list(shape)} to have {w_shape[0]} channels, but got "
+                           f"{shape[1]} channels instead")
+    out_channels = w_shape[1] * groups
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != out_channels):
+        raise RuntimeError(f"Given transposed=1, weight of size {w_shape}, expected bias to be "
+                           f"1-dimensional with {out_channels} elements, but got bias of size "
+                           f"{list(bias.shape)} instead")
+    kernel = tuple(w_shape[2:])
+    in_size = tuple(shape[2:])
+    out_size = tuple((q - 1) * s - 2 * p + d * (k - 1) + op + 1 for q, s, p, d, k, op in
+                     zip(in_size, stride, padding, dilation, kernel, output_padding))
+    if any(o <= 0 for o in out_size):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, in_size))}). "
+                           f"Calculated output size per channel: "
+                           f"({' x '.join(map(str, out_size))}). Output size is too small")
+    _check_dtypes(fname, x._data, weight._data, None if bias is None else bias._data)
+    # the convolution this one is the transpose of: from y's size (out_size) to x's (in_size)
+    geom = ConvGeometry(out_size, in_size, kernel, tuple(stride), tuple(dilation),
+                        tuple(padding), tuple(padding), groups)
+    out = ConvTranspose.apply(x, weight, bias, geom=geom)
+    return out if batched else out.squeeze(0)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 1-d convolution (the gradient of conv1d with respect to its input):
+    (N, Cin, L) -> (N, Cout, Lo), Lo = (L - 1)s - 2p + d(k - 1) + output_padding + 1.
+
+    weight (Cin, Cout/groups, kL), bias (Cout,)."""
+    return _conv_transposend("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 2-d convolution: (N, Cin, H, W) -> (N, Cout, Ho, Wo),
+    Ho = (H - 1)s - 2p + d(kH - 1) + output_padding + 1. weight (Cin, Cout/groups, kH, kW)."""
+    return _conv_transposend("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 3-d convolution: (N, Cin, D, H, W) -> (N, Cout, Do, Ho, Wo).
+    weight (Cin, Cout/groups, kD, kH, kW)."""
+    return _conv_transposend("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation)
