@@ -46,3 +46,5 @@ from .linear import NonDynamicallyQuantizableLinear
 from .activation import MultiheadAttention
 from .transformer import (Transformer, TransformerEncoder, TransformerDecoder,
                           TransformerEncoderLayer, TransformerDecoderLayer)
+# ---------------------------------------------------------------- recurrent layers
+from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
