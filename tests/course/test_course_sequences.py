@@ -446,3 +446,64 @@ def test_dot_product_attention_gru_seq2seq_trains_the_same():
     padded = np.broadcast_to((src == PAD)[:, None, :], attention.shape)
     assert not attention.numpy()[padded].any()          # padded source positions get no weight
     np.testing.assert_allclose(attention.numpy().sum(-1), 1, rtol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------
+# 4.2.1 the short string: one sentence, unbatched (2-D) one-hot input to nn.RNN
+# ---------------------------------------------------------------------------------------------
+def test_short_string_rnn_unbatched_one_hot():
+    sample = "wow it's amazing!"
+    data_list = sorted(set(sample))
+    data_dic = {d: i for i, d in enumerate(data_list)}
+    weights = weights_from_torch(lambda torch: torch.nn.RNN(len(data_dic), len(data_dic)), 5)
+
+    def program(torch):
+        input_size = hidden_size = len(data_dic)
+        data = [data_dic[c] for c in sample]
+        x_train = torch.FloatTensor(data[:-1])
+        y_train = torch.LongTensor(data[1:])
+        eye_matrix = torch.eye(len(data_list))
+        x_one_hot = eye_matrix[x_train.long() - 1]       # the notes' "- 1": index -1 wraps
+        rnn = load(torch, torch.nn.RNN(input_size, hidden_size), weights)
+        optimizer = torch.optim.Adam(rnn.parameters(), lr=0.1)
+        costs, strings = [], []
+        for epoch in range(1, 6):
+            outputs, status = rnn(x_one_hot)              # (16, hidden), (1, hidden)
+            cost = torch.nn.functional.cross_entropy(outputs, y_train)
+            optimizer.zero_grad()
+            cost.backward()
+            optimizer.step()
+            prediction = outputs.argmax(dim=1)
+            strings.append(sample[0] + ''.join([data_list[n] for n in prediction]))
+            costs.append(cost.item())
+        return costs, strings, outputs.shape, status.shape
+    costs, _, _, _ = same(program, rtol=1e-4, atol=1e-5)
+    assert costs[-1] < costs[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# 4.3.2 padding and packing: the four conversions between tensors, packed and padded batches
+# ---------------------------------------------------------------------------------------------
+def test_padding_and_packing_conversions():
+    words = [np.arange(1, 1 + n, dtype=np.float32).reshape(n, 1) * (i + 1)
+             for i, n in enumerate([5, 3, 2])]          # sorted by length, longest first
+
+    def program(torch):
+        rnn_utils = torch.nn.utils.rnn
+        seqs = [torch.tensor(w) for w in words]
+        lengths = torch.LongTensor([len(s) for s in seqs])
+        padded = rnn_utils.pad_sequence(seqs, batch_first=True)             # tensors -> padded
+        packed = rnn_utils.pack_sequence(seqs)                              # tensors -> packed
+        packed_from_padded = rnn_utils.pack_padded_sequence(padded, lengths, batch_first=True)
+        unpacked, unpacked_lengths = rnn_utils.pad_packed_sequence(packed, batch_first=True)
+        shuffled = [seqs[1], seqs[0], seqs[2]]
+        unsorted = rnn_utils.pack_sequence(shuffled, enforce_sorted=False)
+        rnn = load(torch, torch.nn.GRU(1, 2), weights)
+        out, h_n = rnn(unsorted)
+        out_padded, _ = rnn_utils.pad_packed_sequence(out, total_length=6)
+        return (padded, packed.data, packed.batch_sizes, packed_from_padded.data, unpacked,
+                unpacked_lengths, unsorted.sorted_indices, unsorted.unsorted_indices,
+                out_padded, h_n, rnn_utils.unpack_sequence(out))
+    weights = weights_from_torch(lambda torch: torch.nn.GRU(1, 2), 6)
+    result = same(program)
+    np.testing.assert_array_equal(result[2].numpy(), [3, 3, 2, 1, 1])
