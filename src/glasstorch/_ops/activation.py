@@ -454,6 +454,89 @@ def _minus_max(x, dim):
     return (rows - row_max[:, None]).reshape(x.shape)
 
 
+# Along the last dim the max shift is skipped when it is not needed: exp runs on x directly
+# and the row sums (one GEMV) tell whether that was safe: every sum finite (nothing overflowed)
+# and at least exp(-T), T = log(float max) / 2 (44 in float32), so each row holds a value near
+# or above -T and any value that underflowed is a negligible share of its row (below exp(-40)
+# relative). This saves the max reduction and the subtraction, two of the op's four passes.
+# Otherwise (large values, rows of -inf, NaN) the shifted form runs on x again. The passes run
+# block by block of rows (~256 KB of float32 each), so a block's exp is still in the core's
+# cache when it is summed and scaled.
+_EXP_LIMIT = {dtype: math.log(xp.finfo(dtype).max) / 2 for dtype in _BLAS_FLOATS}
+_BLOCK_ELEMENTS = 1 << 16
+
+
+def _row_blocks(rows):
+    """Slices cutting the (rows, C) matrix into blocks of about _BLOCK_ELEMENTS elements."""
+    step = max(1, _BLOCK_ELEMENTS // rows.shape[1])
+    return [slice(i, i + step) for i in range(0, rows.shape[0], step)]
+
+
+def _exp_block_unshifted(rows, e):
+    """exp(rows) into e and its row sums as a column (rows, 1); None when the unshifted exp was
+    not safe (see above)."""
+    with xp.errstate(over="ignore"):
+        xp.exp(rows, out=e)
+    sums = e @ xp.ones((e.shape[1], 1), e.dtype)
+    # (both comparisons are False for NaN)
+    if not (sums.min() >= math.exp(-_EXP_LIMIT[e.dtype]) and sums.max() < xp.inf):
+        return None
+    return sums
+
+
+def _softmax_unshifted(x, dim):
+    """softmax(x) along the last axis without the max shift: a fresh array, or None when `dim`
+    is not the last axis (or the dtype not float32/64) or the shift is needed."""
+    rows = _last_dim_rows(x, dim)
+    if rows is None:
+        return None
+    out = xp.empty(x.shape, x.dtype)
+    out_rows = out.reshape(rows.shape)
+    for block in _row_blocks(rows):
+        e = out_rows[block]
+        sums = _exp_block_unshifted(rows[block], e)
+        if sums is None:
+            return None
+        e *= 1 / sums
+    return out
+
+
+def _log_softmax_unshifted(x, dim):
+    """(x - log(sum(exp(x))), exp(x), sum(exp(x)) as (..., 1)) along the last axis without the
+    max shift, or None (as _softmax_unshifted)."""
+    rows = _last_dim_rows(x, dim)
+    if rows is None:
+        return None
+    out, e = xp.empty(x.shape, x.dtype), xp.empty(x.shape, x.dtype)
+    sumexp = xp.empty(x.shape[:-1] + (1,), x.dtype)
+    out_rows, e_rows = out.reshape(rows.shape), e.reshape(rows.shape)
+    sum_rows = sumexp.reshape(-1, 1)
+    for block in _row_blocks(rows):
+        sums = _exp_block_unshifted(rows[block], e_rows[block])
+        if sums is None:
+            return None
+        sum_rows[block] = sums
+        xp.subtract(rows[block], xp.log(sums), out=out_rows[block])
+    return out, e, sumexp
+
+
+def _softmax_grad_rows(g, out, dim):
+    """out * (g - rowsum(g * out)) along the last axis, block by block (row dots by einsum);
+    None when `dim` is not the last axis or g's dtype differs from out's."""
+    g_rows = _last_dim_rows(g, dim)
+    if g_rows is None or g_rows.dtype != out.dtype:
+        return None
+    out_rows = out.reshape(g_rows.shape)
+    gx = xp.empty_like(out)   # the result owns its memory: it can become .grad as is
+    gx_rows = gx.reshape(g_rows.shape)
+    for block in _row_blocks(g_rows):
+        g_block, out_block, gx_block = g_rows[block], out_rows[block], gx_rows[block]
+        dots = xp.einsum("ij,ij->i", g_block, out_block)
+        xp.subtract(g_block, dots[:, None], out=gx_block)
+        gx_block *= out_block
+    return gx
+
+
 class Softmax(Function):
     """out = exp(x - max) / sum(exp(x - max))        along dim
     grad: dx = out * (g - sum(g * out))             (saves the output)"""
@@ -466,9 +549,11 @@ class Softmax(Function):
         if x.size == 0:
             out = x.copy()
         else:
-            out = _minus_max(x, dim)
-            xp.exp(out, out=out)
-            out /= _sum_along(out, dim)
+            out = _softmax_unshifted(x, dim)
+            if out is None:
+                out = _minus_max(x, dim)
+                xp.exp(out, out=out)
+                out /= _sum_along(out, dim)
         ctx.save_for_backward(out)
         return out
 
@@ -478,6 +563,9 @@ class Softmax(Function):
         if isinstance(g, Tensor):  # create_graph=True: the same formula, recorded on Tensors
             gy = g * out
             return gy - out * gy.sum(axis=ctx.dim, keepdims=True)
+        gx = _softmax_grad_rows(g, out, ctx.dim)
+        if gx is not None:
+            return gx
         gx = _arr(g * out)  # _arr: a 0-d input's product is a NumPy scalar
         xp.subtract(g, _sum_along(gx, ctx.dim), out=gx)
         gx *= out
@@ -497,10 +585,14 @@ class LogSoftmax(Function):
             out = x.copy()
             ctx.save_for_backward(out, None, None)
             return out
-        out = _minus_max(x, dim)
-        e = xp.exp(out)
-        sumexp = _sum_along(e, dim)
-        out -= xp.log(sumexp)
+        unshifted = _log_softmax_unshifted(x, dim)
+        if unshifted is not None:
+            out, e, sumexp = unshifted
+        else:
+            out = _minus_max(x, dim)
+            e = xp.exp(out)
+            sumexp = _sum_along(e, dim)
+            out -= xp.log(sumexp)
         # backward needs softmax = exp(out) = e / sumexp: keeping e spares it a pass of exp.
         # out is saved too, so writing into the output in place is caught as in PyTorch.
         ctx.save_for_backward(out, e, sumexp)
@@ -511,6 +603,17 @@ class LogSoftmax(Function):
         out, e, sumexp = ctx.saved_tensors
         if isinstance(g, Tensor) or e is None:  # create_graph (Tensors), or empty input
             return g - _exp(out) * g.sum(axis=ctx.dim, keepdims=True)
+        g_rows = _last_dim_rows(g, ctx.dim)
+        if g_rows is not None and g_rows.dtype == e.dtype:   # block by block (see above)
+            gx = xp.empty_like(e)
+            gx_rows, e_rows = gx.reshape(g_rows.shape), e.reshape(g_rows.shape)
+            sum_rows = sumexp.reshape(-1, 1)
+            ones = xp.ones((g_rows.shape[1], 1), e.dtype)
+            for block in _row_blocks(g_rows):
+                g_block, gx_block = g_rows[block], gx_rows[block]
+                xp.multiply(e_rows[block], (g_block @ ones) / sum_rows[block], out=gx_block)
+                xp.subtract(g_block, gx_block, out=gx_block)
+            return gx
         gx = _arr(e * (_sum_along(g, ctx.dim) / sumexp))
         xp.subtract(g, gx, out=gx)
         return gx
