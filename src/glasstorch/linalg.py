@@ -15,6 +15,7 @@ from ._backend import xp
 from ._tensor import Tensor
 from .autograd.function import Function
 from ._ops._util import sum_to_shape, wrap_dims, node_name
+from ._ops._summation import accumulator, pairwise_sum
 from ._ops.linalg import matmul, linalg_cross as cross, _cap, _t
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "pinv",
@@ -71,10 +72,11 @@ class VectorNorm(Function):
     @staticmethod
     def forward(ctx, x, ord, axes, keepdim):
         a = xp.abs(x)
+        wide = a.astype(accumulator(a.dtype), copy=False)   # half: sum in float32, as torch
         if ord == 2:
-            out = xp.sqrt(xp.sum(a * a, axis=axes, keepdims=True))
+            out = xp.sqrt(pairwise_sum(wide * wide, axes, keepdims=True))
         elif ord == 1:
-            out = xp.sum(a, axis=axes, keepdims=True)
+            out = pairwise_sum(wide, axes, keepdims=True)
         elif ord == math.inf:
             out = xp.max(a, axis=axes, keepdims=True)
         elif ord == -math.inf:
@@ -82,7 +84,7 @@ class VectorNorm(Function):
         elif ord == 0:
             out = xp.sum(a != 0, axis=axes, keepdims=True).astype(a.dtype)
         else:
-            out = xp.sum(a ** ord, axis=axes, keepdims=True) ** (1.0 / ord)
+            out = pairwise_sum(wide ** ord, axes, keepdims=True) ** (1.0 / ord)
         out = out.astype(a.dtype, copy=False)
         ctx.save_for_backward(x, out)
         ctx.ord, ctx.axes, ctx.keepdim = ord, axes, keepdim

@@ -16,6 +16,7 @@ from ..autograd import grad_mode
 from ..autograd.function import Function
 from .inplace import _cap
 from ._util import node_name
+from ._summation import pairwise_mean
 
 
 # ---------------------------------------------------------------------------------------------
@@ -28,9 +29,9 @@ def _normalize(x, axes, eps):
     if x.size == 0:     # nothing to average (NumPy would warn): NaN statistics, empty xhat
         nan = xp.full([1 if i in axes else n for i, n in enumerate(x.shape)], xp.nan, x.dtype)
         return x - nan, nan, nan, nan
-    mean = x.mean(axis=axes, keepdims=True)
+    mean = pairwise_mean(x, axes, keepdims=True)   # NumPy's own mean is naive off the last axis
     xhat = x - mean
-    var = xp.square(xhat).mean(axis=axes, keepdims=True)
+    var = pairwise_mean(xp.square(xhat), axes, keepdims=True)
     invstd = 1 / xp.sqrt(var + eps)
     xhat *= invstd
     return xhat, mean, var, invstd

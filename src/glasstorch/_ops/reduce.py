@@ -19,6 +19,7 @@ from .._backend import xp
 from .._tensor import Tensor, _make, _LEGACY_NAMES
 from ..autograd.function import Function
 from ._util import wrap_dims, wrap_dim, float_input, node_name
+from ._summation import accumulator, pairwise_sum, pairwise_mean, running_sum, running_product
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,7 +169,9 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, np_dtype):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        return xp.sum(x, axis=axes, keepdims=keepdim, dtype=np_dtype)
+        if x.dtype.kind not in "fc":   # integers: exact in NumPy's own sum (int64 by default)
+            return xp.sum(x, axis=axes, keepdims=keepdim, dtype=np_dtype)
+        return pairwise_sum(x, axes, keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -187,12 +190,7 @@ class Mean(Function):
         ctx.n = _count(x.shape, axes)
         if ctx.n == 0:  # the mean of nothing is nan (NumPy would also warn)
             return xp.full(_reduced_shape(x.shape, axes, keepdim), xp.nan, x.dtype)
-        if x.dtype == xp.float16:  # accumulate half in float32, as NumPy's mean does
-            return xp.mean(x, axis=axes, keepdims=keepdim).astype(x.dtype, copy=False)
-        # sum / n: the same pairwise sum np.mean uses, without its per-call Python overhead
-        out = xp.add.reduce(x, axis=axes, keepdims=keepdim)
-        return xp.true_divide(out, ctx.n, out=out) if type(out) is xp.ndarray else \
-            (out / ctx.n).astype(x.dtype, copy=False)
+        return pairwise_mean(x, axes, keepdim)   # half precision accumulates in float32
 
     @staticmethod
     def backward(ctx, g):
@@ -213,7 +211,8 @@ class NanSum(Function):
         if divide:
             ctx._node_name = "DivBackward0"   # PyTorch's nanmean is nansum / count
         valid = ~xp.isnan(x)
-        out = xp.sum(xp.where(valid, x, 0), axis=axes, keepdims=keepdim)
+        out = pairwise_sum(xp.where(valid, x, 0).astype(accumulator(x.dtype), copy=False),
+                           axes, keepdim)
         ctx.weight = valid.astype(x.dtype)   # nan positions get no gradient
         if divide:  # nanmean: divide by the number of non-nan elements in each slice
             count = valid.sum(axis=axes, keepdims=True)
@@ -538,7 +537,7 @@ class Var(Function):
         ctx.axes, ctx.keepdim = axes, keepdim
         ctx.dof = _degrees_of_freedom(x.shape, axes, correction)
         ctx.save_for_backward(x)
-        return _variance(x, axes, keepdim, ctx.dof)
+        return _variance(x, axes, keepdim, ctx.dof).astype(xp.finfo(x.dtype).dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -556,7 +555,8 @@ class Std(Function):
     def forward(ctx, x, axes, correction, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim
         ctx.dof = _degrees_of_freedom(x.shape, axes, correction)
-        out = xp.sqrt(_variance(x, axes, keepdim, ctx.dof))
+        variance = _variance(x, axes, keepdim, ctx.dof)
+        out = xp.sqrt(variance, out=variance).astype(xp.finfo(x.dtype).dtype, copy=False)
         ctx.save_for_backward(x, out)
         return out
 
@@ -579,18 +579,30 @@ def _degrees_of_freedom(shape, axes, correction):
 
 
 def _variance(x, axes, keepdim, dof):
-    n = _count(x.shape, axes)
+    """Two passes, each a pairwise sum: the mean, then the squares of the distances from it.
+    Stays accurate for values far from zero, where E[x^2] - E[x]^2 cancels every digit.
+    Single and half precision are accumulated in double, as PyTorch's CPU Welford does (float32
+    sums alone would be a few ulps off). Returns an ndarray in the (real) accumulator dtype;
+    the callers round it to x's real dtype (finfo(x.dtype).dtype: var of complex is real)."""
+    wide = x.astype(_VARIANCE_ACCUMULATOR.get(x.dtype, x.dtype), copy=False)
     with xp.errstate(divide="ignore", invalid="ignore"):
-        d = x - xp.sum(x, axis=axes, keepdims=True) / n
+        d = wide - pairwise_mean(wide, axes, keepdims=True)
         sq = d * d if x.dtype.kind != "c" else (d * d.conj()).real
-        return xp.sum(sq, axis=axes, keepdims=keepdim) / dof
+        out = pairwise_sum(sq, axes, keepdim)
+        out /= dof
+    return out
+
+
+_VARIANCE_ACCUMULATOR = {xp.dtype(xp.float16): xp.float64, xp.dtype(xp.float32): xp.float64,
+                         xp.dtype(xp.complex64): xp.complex128}
 
 
 def _var_backward(g, x, axes, keepdim, dof):
     scale = 2.0 / dof if dof else float("inf")
+    mean = x.mean(axis=axes, keepdims=True) if isinstance(x, Tensor) else \
+        pairwise_mean(x, axes, keepdims=True)
     with xp.errstate(invalid="ignore"):
-        return _unreduce(g, x.shape, axes, keepdim) * (x - x.mean(axis=axes, keepdims=True)) \
-            * scale
+        return _unreduce(g, x.shape, axes, keepdim) * (x - mean) * scale
 
 
 def _variance_args(name, input, dim, unbiased, correction, axis):
@@ -655,8 +667,10 @@ class Norm2(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim
-        sq = x * x if x.dtype.kind != "c" else (x * x.conj()).real
-        out = xp.sqrt(xp.sum(sq, axis=axes, keepdims=keepdim))
+        wide = x.astype(accumulator(x.dtype), copy=False)   # half: squares overflow at 256
+        sq = wide * wide if x.dtype.kind != "c" else (wide * wide.conj()).real
+        out = pairwise_sum(sq, axes, keepdim)
+        out = xp.sqrt(out, out=out).astype(xp.finfo(x.dtype).dtype, copy=False)
         ctx.save_for_backward(x, out)
         return out
 
@@ -684,10 +698,12 @@ class NormP(Function):
             out = xp.amin(a, axis=axes, keepdims=keepdim)
         elif p == 0:
             out = xp.sum(a != 0, axis=axes, keepdims=keepdim).astype(a.dtype)
-        elif p == 1:
-            out = xp.sum(a, axis=axes, keepdims=keepdim)
-        else:
-            out = xp.sum(a ** p, axis=axes, keepdims=keepdim) ** (1 / p)
+        else:   # half precision is summed (and powered) in float32, as PyTorch
+            wide = a.astype(accumulator(a.dtype), copy=False)
+            out = pairwise_sum(wide if p == 1 else wide ** p, axes, keepdim)
+            if p != 1:
+                out = out ** (1 / p)
+            out = xp.asarray(out).astype(a.dtype, copy=False)
         ctx.save_for_backward(x, out)
         return out
 
@@ -755,7 +771,9 @@ class LogSumExp(Function):
         else:
             m = xp.zeros(_kept_shape(x.shape, axes), x.dtype)
         with xp.errstate(divide="ignore"):  # log(0) = -inf for empty or all -inf slices
-            out = xp.log(xp.sum(xp.exp(x - m), axis=axes, keepdims=True)) + m
+            # each step rounds to x's dtype as PyTorch's composite does (half: the sum alone
+            # accumulates in float32)
+            out = xp.log(pairwise_sum(xp.exp(x - m), axes, keepdims=True)) + m
         if not keepdim:
             out = out.reshape(_reduced_shape(x.shape, axes, False))
         ctx.save_for_backward(x, out)
@@ -784,8 +802,8 @@ def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=N
 # cumulative scans
 # ---------------------------------------------------------------------------------------------
 def _reverse_cumsum(g, axis):
-    """Sum of g over positions >= each one along `axis`."""
-    return xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis)
+    """Sum of g over positions >= each one along `axis` (in PyTorch's accumulator type)."""
+    return xp.flip(running_sum(xp.flip(g, axis), axis), axis)
 
 
 class Cumsum(Function):
@@ -797,7 +815,9 @@ class Cumsum(Function):
         ctx.axis = axis
         if x.ndim == 0:
             return x.astype(np_dtype or x.dtype)
-        return xp.cumsum(x, axis=axis, dtype=np_dtype)
+        if x.dtype.kind not in "fc":   # integers and bools: int64 unless told a dtype
+            return xp.cumsum(x, axis=axis, dtype=np_dtype)
+        return running_sum(x, axis)   # float32 accumulates in float64, half in float32
 
     @staticmethod
     def backward(ctx, g):
@@ -811,8 +831,12 @@ class Cumprod(Function):
     @staticmethod
     def forward(ctx, x, axis, np_dtype):
         ctx.axis = axis
-        out = x.astype(np_dtype or x.dtype) if x.ndim == 0 else \
-            xp.cumprod(x, axis=axis, dtype=np_dtype)
+        if x.ndim == 0:
+            out = x.astype(np_dtype or x.dtype)
+        elif x.dtype.kind not in "fc":   # integers and bools: int64 unless told a dtype
+            out = xp.cumprod(x, axis=axis, dtype=np_dtype)
+        else:
+            out = running_product(x, axis)   # float32 accumulates in float64, half in float32
         ctx.save_for_backward(x, out)
         return out
 
@@ -832,7 +856,7 @@ class Cumprod(Function):
         first = (x == 0) & (zeros_so_far == 1)
         with xp.errstate(divide="ignore", invalid="ignore"):
             dx = xp.where(before, _reverse_cumsum(g * out, a) / xp.where(before, x, 1), 0)
-        at_first = _reverse_cumsum(g * xp.cumprod(xp.where(first, 1, x), axis=a), a)
+        at_first = _reverse_cumsum(g * running_product(xp.where(first, 1, x), a), a)
         return xp.where(first, at_first, dx).astype(x.dtype, copy=False)
 
 
