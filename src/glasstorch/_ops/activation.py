@@ -134,8 +134,8 @@ class RreluWithNoise(Function):
 
 
 class Threshold(Function):
-    """out = x if x > threshold else value
-    grad: dx = g where x > threshold, else 0"""
+    """out = value if x <= threshold else x   (NaN stays NaN, as PyTorch)
+    grad: dx = 0 where x <= threshold, else g"""
 
     differentiable_backward = True
 
@@ -143,17 +143,17 @@ class Threshold(Function):
     def forward(ctx, x, threshold, value):
         ctx.save_for_backward(x)
         ctx.threshold = threshold
-        return _same_dtype(_arr(xp.where(x > threshold, x, value)), x)
+        return _same_dtype(_arr(xp.where(x <= threshold, value, x)), x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (_raw(x) > ctx.threshold)
+        return g * ~(_raw(x) <= ctx.threshold)
 
 
 class Hardshrink(Function):
-    """out = x if |x| > lambd else 0
-    grad: dx = g where |x| > lambd, else 0"""
+    """out = 0 if -lambd <= x <= lambd else x   (NaN stays NaN, as PyTorch)
+    grad: dx = 0 where -lambd <= x <= lambd, else g"""
 
     differentiable_backward = True
 
@@ -161,17 +161,17 @@ class Hardshrink(Function):
     def forward(ctx, x, lambd):
         ctx.save_for_backward(x)
         ctx.lambd = lambd
-        return _arr(xp.where(xp.abs(x) > lambd, x, 0)).astype(x.dtype, copy=False)
+        return _arr(xp.where(xp.abs(x) <= lambd, 0, x)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (xp.abs(_raw(x)) > ctx.lambd)
+        return g * ~(xp.abs(_raw(x)) <= ctx.lambd)
 
 
 class Softshrink(Function):
-    """out = x - lambd if x > lambd, x + lambd if x < -lambd, else 0
-    grad: dx = g where |x| > lambd, else 0"""
+    """out = x - lambd if x > lambd, x + lambd if x < -lambd, else 0 * x (NaN stays NaN)
+    grad: dx = 0 where -lambd <= x <= lambd, else g"""
 
     differentiable_backward = True
 
@@ -179,13 +179,13 @@ class Softshrink(Function):
     def forward(ctx, x, lambd):
         ctx.save_for_backward(x)
         ctx.lambd = lambd
-        return _arr(xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, 0))
+        return _arr(xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0))
                     ).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (xp.abs(_raw(x)) > ctx.lambd)
+        return g * ~(xp.abs(_raw(x)) <= ctx.lambd)
 
 
 class Hardsigmoid(Function):

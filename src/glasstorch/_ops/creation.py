@@ -284,8 +284,16 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     all_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
     dtype = _resolve_dtype(dtype) or (_backend.int64 if all_int else _backend.get_default_dtype())
     n = max(math.ceil((end - start) / step), 0)
-    if all_int and dtype.kind == 1:
-        arr = xp.arange(start, start + n * step, step, dtype=dtype.np)[:n]
+    if dtype.kind < 2:
+        # integer output, as PyTorch's kernel: start and step truncated to int64 first, values
+        # start + i * step; for int64 the length also comes from the truncated bounds
+        start, end, step = int(start), int(end), int(step)
+        if dtype == _backend.int64 and not all_int:
+            if step == 0:
+                raise ValueError("step must be nonzero")
+            span = end - start + step - (1 if step > 0 else -1)
+            n = max(abs(span) // abs(step) * (1 if (span >= 0) == (step > 0) else -1), 0)
+        arr = (start + xp.arange(n, dtype=xp.int64) * step).astype(dtype.np)
     else:
         # values start + i * step in double, then cast (one rounding, like PyTorch)
         arr = (start + xp.arange(n, dtype=xp.float64) * step).astype(dtype.np)
@@ -324,10 +332,8 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     start, end = _number(start), _number(end)
     steps = _check_steps(steps)
     dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
-    if dtype.kind != 2:
-        # integer outputs: compute in double, then truncate toward zero
-        arr = xp.trunc(xp.linspace(start, end, steps, dtype=xp.float64))
-        return _finish(arr.astype(dtype.np), requires_grad, device, out)
+    if dtype.kind < 2 or dtype == _backend.float64:
+        return _finish(_linspace_double(start, end, steps, dtype), requires_grad, device, out)
     ftype = dtype.np.type
     lo, hi = ftype(start), ftype(end)
     step = float((hi - lo) / ftype(max(steps - 1, 1)))
@@ -338,12 +344,63 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _finish(arr.astype(dtype.np), requires_grad, device, out)
 
 
+def _fma(a, b, c):
+    """a * b + c rounded once, as the fused multiply-add of PyTorch's compiled kernels: the
+    exact product as a double-double (Veltkamp split, Dekker's product), then a compensated
+    sum."""
+    product = a * b
+    split = 134217729.0                              # 2**27 + 1
+    a_big = split * a
+    a_hi = a_big - (a_big - a)
+    b_big = split * b
+    b_hi = b_big - (b_big - b)
+    a_lo, b_lo = a - a_hi, b - b_hi
+    product_err = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    total = product + c
+    back = total - product
+    sum_err = (product - (total - back)) + (c - back)
+    return total + (sum_err + product_err)
+
+
+def _linspace_double(start, end, steps, dtype):
+    """PyTorch's linspace kernel for integer and float64 outputs: an integer dtype truncates
+    start and end first; step = (end - start) / (steps - 1) in double; the first half is
+    start + i * step, the second end - (steps - 1 - i) * step, each one fused multiply-add,
+    then truncated toward zero for an integer dtype (dtype None: the float64 values)."""
+    to_int = dtype is not None and dtype.kind < 2
+    if to_int:
+        start, end = int(start), int(end)
+    start, end = float(start), float(end)
+    dtype = _backend.float64 if dtype is None else dtype
+    if steps == 1:
+        return xp.full(1, start).astype(dtype.np)
+    step = (end - start) / (steps - 1)
+    i = xp.arange(steps, dtype=xp.float64)
+    first = i < steps // 2
+    arr = xp.where(first, _fma(step, i, start), _fma(-step, steps - 1 - i, end))
+    return (xp.trunc(arr) if to_int else arr).astype(dtype.np)
+
+
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
     """`steps` values base ** linspace(start, end, steps) (default float dtype)."""
     steps = _check_steps(steps)
     dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
-    exponents = xp.linspace(_number(start), _number(end), steps, dtype=xp.float64)
+    start, end = _number(start), _number(end)
+    if dtype.kind < 2 or dtype == _backend.float64:
+        # as PyTorch's kernel: an integer dtype truncates start and end first; exponents
+        # start + i * step (first half) and end - (steps - 1 - i) * step in double, here with
+        # no fused multiply-add; powers in double, truncated toward zero for an integer dtype
+        if dtype.kind < 2 and steps > 1:     # (one step is base ** start, untruncated)
+            start, end = int(start), int(end)
+        step = (end - start) / (steps - 1) if steps > 1 else 0.0
+        i = xp.arange(steps, dtype=xp.float64)
+        exponents = xp.where(i < max(steps // 2, 1), float(start) + step * i,
+                             float(end) - step * (steps - 1 - i))
+        arr = xp.power(float(base), exponents)
+        arr = xp.trunc(arr) if dtype.kind < 2 else arr
+        return _finish(arr.astype(dtype.np), requires_grad, device, out)
+    exponents = xp.linspace(start, end, steps, dtype=xp.float64)
     arr = xp.power(float(base), exponents)
     return _finish(arr.astype(dtype.np), requires_grad, device, out)
 

@@ -278,8 +278,8 @@ def _target_positions(t, shape):
     position, with no per-row overhead (take_along_axis builds index grids in Python)."""
     n, classes, inner = shape[0], shape[1], math.prod(shape[2:])
     row_starts = xp.arange(0, n * classes * inner, classes * inner)
-    if inner == 1:                                        # (N, C) logits: n * C + t[n]
-        return _per_position(row_starts + t)
+    if inner == 1:            # (N, C) logits, or trailing dims all 1: n * C + t[n, 0...]
+        return _per_position(row_starts.reshape(t.shape[:1] + (1,) * (t.ndim - 1)) + t)
     starts = row_starts[:, None] + xp.arange(inner)      # n * C * inner + d
     return _per_position(starts.reshape(t.shape) + t * inner)
 

@@ -1271,6 +1271,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
             if extra._data.ndim != input._data.ndim:
                 raise RuntimeError("diff expects prepend or append to be the same dimension "
                                    "as input")
+        if n == 0:                  # as PyTorch: the 0-th difference is input, unjoined
+            return input.clone()
         from .shape import cat
         parts = ([prepend] if prepend is not None else []) + [input] + \
             ([append] if append is not None else [])
@@ -1486,7 +1488,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     weighted = centred if w is None else centred * w
     c = weighted @ (centred.mT.conj() if centred.is_complex() else centred.mT)
     c = c / norm
-    return c.reshape(()) if ndim < 2 else c
+    return c.reshape(()) if x._data.shape[0] == 1 else c    # one variable: 0-d, as PyTorch
 
 
 def corrcoef(input):
