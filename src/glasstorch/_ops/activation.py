@@ -14,7 +14,7 @@ from .. import _backend
 from .._backend import xp, rng_of
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from . import elementwise
 from ._util import wrap_dim, node_name, where as _where
 from .elementwise import stable_sigmoid, _arr, _raw, _special
@@ -469,7 +469,7 @@ class Softmax(Function):
             out = _minus_max(x, dim)
             xp.exp(out, out=out)
             out /= _sum_along(out, dim)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -495,7 +495,7 @@ class LogSoftmax(Function):
         ctx.dim = dim
         if x.size == 0:
             out = x.copy()
-            ctx.save_for_backward(out, None, None)
+            ctx.save_for_backward(Output(out), None, None)
             return out
         out = _minus_max(x, dim)
         e = xp.exp(out)
@@ -503,7 +503,7 @@ class LogSoftmax(Function):
         out -= xp.log(sumexp)
         # backward needs softmax = exp(out) = e / sumexp: keeping e spares it a pass of exp.
         # out is saved too, so writing into the output in place is caught as in PyTorch.
-        ctx.save_for_backward(out, e, sumexp)
+        ctx.save_for_backward(Output(out), e, sumexp)
         return out
 
     @staticmethod

@@ -17,7 +17,7 @@ import warnings
 from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make, _LEGACY_NAMES
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from ._util import wrap_dims, wrap_dim, float_input, node_name
 
 
@@ -290,7 +290,7 @@ class Prod(Function):
     def forward(ctx, x, axis, keepdim, np_dtype):
         ctx.axis, ctx.keepdim = axis, keepdim
         out = xp.prod(x, axis=axis, keepdims=keepdim, dtype=np_dtype)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -356,7 +356,7 @@ class Amax(Function):
         if not largest:
             ctx._node_name = "AminBackward0"
         out = (xp.amax if largest else xp.amin)(x, axis=axes, keepdims=keepdim)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -557,7 +557,7 @@ class Std(Function):
         ctx.axes, ctx.keepdim = axes, keepdim
         ctx.dof = _degrees_of_freedom(x.shape, axes, correction)
         out = xp.sqrt(_variance(x, axes, keepdim, ctx.dof))
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -657,7 +657,7 @@ class Norm2(Function):
         ctx.axes, ctx.keepdim = axes, keepdim
         sq = x * x if x.dtype.kind != "c" else (x * x.conj()).real
         out = xp.sqrt(xp.sum(sq, axis=axes, keepdims=keepdim))
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -688,7 +688,7 @@ class NormP(Function):
             out = xp.sum(a, axis=axes, keepdims=keepdim)
         else:
             out = xp.sum(a ** p, axis=axes, keepdims=keepdim) ** (1 / p)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -758,7 +758,7 @@ class LogSumExp(Function):
             out = xp.log(xp.sum(xp.exp(x - m), axis=axes, keepdims=True)) + m
         if not keepdim:
             out = out.reshape(_reduced_shape(x.shape, axes, False))
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -813,7 +813,7 @@ class Cumprod(Function):
         ctx.axis = axis
         out = x.astype(np_dtype or x.dtype) if x.ndim == 0 else \
             xp.cumprod(x, axis=axis, dtype=np_dtype)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -968,7 +968,7 @@ class MedianAll(Function):
             out = xp.asarray(xp.partition(flat, k)[k])
         else:
             out = xp.asarray(xp.nan, x.dtype)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -1275,7 +1275,7 @@ class LogCumSumExp(Function):
     @staticmethod
     def forward(ctx, x, axis):
         out = x.copy() if x.ndim == 0 else _logcumsumexp(x, axis)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         ctx.axis = axis
         return out
 

@@ -10,7 +10,7 @@ import math
 
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from ._util import sum_to_shape, promote, float_input, where as _where
 from .elementwise import _float_arg, _out, _arr, _special, _shape, _log, _log_number, _cos
 
@@ -182,7 +182,7 @@ class Sinc(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.sinc(x)).astype(x.dtype, copy=False)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
