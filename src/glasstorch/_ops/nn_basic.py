@@ -526,13 +526,16 @@ class CosineSimilarity(Function):
         c1, c2 = xp.maximum(n1, eps), xp.maximum(n2, eps)
         u1, u2 = x1 / c1, x2 / c2
         out = (u1 * u2).sum(axis=dim, keepdims=True)
-        ctx.save_for_backward(x1, x2, n1, n2, c1, c2, u1, u2, Output(out))
+        # the output is not saved (backward sums it again), so writing into it in place is
+        # allowed, as in PyTorch
+        ctx.save_for_backward(x1, x2, n1, n2, c1, c2, u1, u2)
         ctx.dim = dim
         return out.squeeze(dim)
 
     @staticmethod
     def backward(ctx, g):
-        x1, x2, n1, n2, c1, c2, u1, u2, out = ctx.saved_tensors
+        x1, x2, n1, n2, c1, c2, u1, u2 = ctx.saved_tensors
+        out = (u1 * u2).sum(axis=ctx.dim, keepdims=True)
         need1, need2 = ctx.needs_input_grad[:2]
         g = xp.expand_dims(g, ctx.dim)
         with xp.errstate(divide="ignore", invalid="ignore"):
