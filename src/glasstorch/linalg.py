@@ -13,7 +13,7 @@ import math
 from . import return_types
 from ._backend import xp
 from ._tensor import Tensor
-from .autograd.function import Function
+from .autograd.function import Function, Output
 from ._ops._util import sum_to_shape, wrap_dims, node_name
 from ._ops._summation import accumulator, pairwise_sum
 from ._ops.linalg import matmul, linalg_cross as cross, _cap, _t
@@ -86,7 +86,7 @@ class VectorNorm(Function):
         else:
             out = pairwise_sum(wide ** ord, axes, keepdims=True) ** (1.0 / ord)
         out = out.astype(a.dtype, copy=False)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         ctx.ord, ctx.axes, ctx.keepdim = ord, axes, keepdim
         return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
 
@@ -180,7 +180,7 @@ class MaxAbsSumNorm(Function):
     def forward(ctx, A, sum_axis, pick_axis, largest, keepdim):
         sums = xp.abs(A).sum(axis=sum_axis, keepdims=True)
         out = (sums.max if largest else sums.min)(axis=pick_axis, keepdims=True)
-        ctx.save_for_backward(A, sums, out)
+        ctx.save_for_backward(A, sums, Output(out))
         ctx.pick_axis, ctx.shape = pick_axis, out.shape
         return out if keepdim else out.reshape(_reduced_shape(A.shape, (sum_axis, pick_axis)))
 
@@ -268,7 +268,7 @@ class Inv(Function):
         except xp.linalg.LinAlgError:
             raise _LinAlgError("linalg.inv: The diagonal element is zero, the inversion could "
                                "not be completed because the input matrix is singular.") from None
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -443,7 +443,7 @@ class Eigh(Function):
     @staticmethod
     def forward(ctx, A, uplo):
         L, V = xp.linalg.eigh(A, UPLO=uplo)
-        ctx.save_for_backward(L, V)
+        ctx.save_for_backward(Output(L, 0), Output(V, 1))
         return L, V
 
     @staticmethod
@@ -552,15 +552,17 @@ class Cholesky(Function):
         except xp.linalg.LinAlgError:
             raise _LinAlgError("linalg.cholesky: The factorization could not be completed "
                                "because the input is not positive-definite.") from None
-        ctx.save_for_backward(L)
         ctx.upper = upper
-        return xp.ascontiguousarray(L.swapaxes(-1, -2)) if upper else L
+        if upper:
+            L = xp.ascontiguousarray(L.swapaxes(-1, -2))
+        ctx.save_for_backward(Output(L))    # the factor returned: L, or U = L^T when upper
+        return L
 
     @staticmethod
     def backward(ctx, g):
         (L,) = ctx.saved_tensors
         if ctx.upper:
-            g = g.swapaxes(-1, -2)
+            L, g = L.swapaxes(-1, -2), g.swapaxes(-1, -2)
         phi = xp.tril(L.swapaxes(-1, -2) @ g)
         n = L.shape[-1]
         phi[..., range(n), range(n)] *= 0.5

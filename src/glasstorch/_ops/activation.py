@@ -14,7 +14,7 @@ from .. import _backend
 from .._backend import xp, rng_of
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from . import elementwise
 from ._util import wrap_dim, node_name, where as _where
 from .elementwise import stable_sigmoid, _arr, _raw, _special
@@ -85,6 +85,13 @@ class LeakyRelu(Function):
         return _where(_raw(x) > 0, g, g * ctx.slope)
 
 
+def _per_channel(weight, ndim):
+    """prelu's weight (C,) viewed as (C, 1, 1, ...) to line up with dim 1 of x (or a scalar)."""
+    if _raw(weight).size > 1:
+        return weight.reshape(tuple(weight.shape) + (1,) * (ndim - 2))
+    return weight.reshape(())
+
+
 class Prelu(Function):
     """out = x if x > 0 else w * x     (w: one slope per channel, channels on dim 1)
     grad: dx = g if x > 0 else w * g,  dw = sum of g * x where x <= 0 (over all but dim 1)"""
@@ -94,16 +101,14 @@ class Prelu(Function):
 
     @staticmethod
     def forward(ctx, x, weight):
-        # weight (C,) is viewed as (C, 1, 1, ...) so it lines up with dim 1 of x
-        w = weight.reshape(weight.shape + (1,) * (x.ndim - 2)) if weight.size > 1 else \
-            weight.reshape(())
-        ctx.save_for_backward(x, w)
+        ctx.save_for_backward(x, weight)    # the input itself, so double backward reaches it
         ctx.weight_shape = weight.shape
-        return _arr(xp.where(x > 0, x, w * x))
+        return _arr(xp.where(x > 0, x, _per_channel(weight, x.ndim) * x))
 
     @staticmethod
     def backward(ctx, g):
-        x, w = ctx.saved_tensors
+        x, weight = ctx.saved_tensors
+        w = _per_channel(weight, _raw(x).ndim)
         positive = _raw(x) > 0
         need_x, need_w = ctx.needs_input_grad
         gx = _where(positive, g, g * w) if need_x else None
@@ -554,7 +559,7 @@ class Softmax(Function):
                 out = _minus_max(x, dim)
                 xp.exp(out, out=out)
                 out /= _sum_along(out, dim)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -583,7 +588,7 @@ class LogSoftmax(Function):
         ctx.dim = dim
         if x.size == 0:
             out = x.copy()
-            ctx.save_for_backward(out, None, None)
+            ctx.save_for_backward(Output(out), None, None)
             return out
         unshifted = _log_softmax_unshifted(x, dim)
         if unshifted is not None:
@@ -595,7 +600,7 @@ class LogSoftmax(Function):
             out -= xp.log(sumexp)
         # backward needs softmax = exp(out) = e / sumexp: keeping e spares it a pass of exp.
         # out is saved too, so writing into the output in place is caught as in PyTorch.
-        ctx.save_for_backward(out, e, sumexp)
+        ctx.save_for_backward(Output(out), e, sumexp)
         return out
 
     @staticmethod

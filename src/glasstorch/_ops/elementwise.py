@@ -11,7 +11,7 @@ import math
 from .. import _backend
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from ._util import sum_to_shape, promote, float_input, node_name, where as _where
 
 
@@ -191,7 +191,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = _arr(a ** b)
-        ctx.save_for_backward(a, b, out)
+        ctx.save_for_backward(a, b, Output(out))
         if type(b) is ndarray:   # PyTorch's overloads with a tensor exponent
             ctx._node_name = "PowBackward1" if type(a) is ndarray else "PowBackward2"
         return out
@@ -275,7 +275,7 @@ class Exp(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(_exp_rounded(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -306,7 +306,7 @@ class Exp2(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.exp2(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -324,7 +324,7 @@ class Expm1(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.expm1(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -411,7 +411,7 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.sqrt(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -429,7 +429,7 @@ class Rsqrt(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(1 / xp.sqrt(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -447,7 +447,7 @@ class Reciprocal(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.reciprocal(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -502,7 +502,7 @@ class Tan(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.tan(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -625,7 +625,7 @@ class Tanh(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.tanh(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -697,7 +697,7 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         out = stable_sigmoid(x)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -721,7 +721,7 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.maximum(x, 0)).astype(x.dtype, copy=False)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -773,7 +773,7 @@ class Erfinv(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(_special().erfinv(x).astype(x.dtype, copy=False))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -1135,7 +1135,7 @@ class Hypot(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = _arr(xp.hypot(a, b))
-        ctx.save_for_backward(a, b, out)
+        ctx.save_for_backward(a, b, Output(out))
         return out
 
     @staticmethod
@@ -1155,7 +1155,7 @@ class Copysign(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = _arr(xp.copysign(a, b))
-        ctx.save_for_backward(a, out)
+        ctx.save_for_backward(a, Output(out))
         ctx.b_shape, ctx.b_dtype = _shape(b), getattr(b, "dtype", None)
         return out
 

@@ -16,7 +16,7 @@ from .. import _backend
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from ._util import sum_to_shape, wrap_dim, node_name
 from .convert import clone
 from .inplace import check_inplace_allowed, _cap
@@ -732,7 +732,7 @@ class ScatterReduce(Function):
             _backend.scatter_add(count, where, 1)
             count = xp.maximum(count, 1)
             out = out / count if out.dtype.kind in "fc" else out // count
-        ctx.save_for_backward(x1, s, out)
+        ctx.save_for_backward(x1, s, Output(out))
         ctx.where, ctx.reduce, ctx.include_self, ctx.count = where, reduce, include_self, count
         ctx.shape, ctx.src_shape, ctx.index_shape = x.shape, src.shape, index1.shape
         return out.reshape(x.shape)

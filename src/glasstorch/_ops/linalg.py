@@ -9,7 +9,7 @@ import string
 
 from .._backend import xp
 from .._tensor import Tensor
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from .. import _backend
 from ._util import sum_to_shape, cast, check_broadcast, wrap_dim, node_name
 
@@ -697,7 +697,7 @@ class Cdist(Function):
             out = xp.sqrt(xp.maximum(sq, 0))
         else:
             out = _p_norm_rows(x1[..., :, None, :] - x2[..., None, :, :], p)
-        ctx.save_for_backward(x1, x2, out)
+        ctx.save_for_backward(x1, x2, Output(out))
         return out
 
     @staticmethod

@@ -13,7 +13,7 @@ from .. import _backend
 from .._backend import xp
 from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd import grad_mode
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from ..autograd.graph import graph_node
 from ._util import sum_to_shape, check_broadcast, node_name
 from .inplace import check_inplace_allowed, write_into, snapshot, _cap
@@ -526,13 +526,16 @@ class CosineSimilarity(Function):
         c1, c2 = xp.maximum(n1, eps), xp.maximum(n2, eps)
         u1, u2 = x1 / c1, x2 / c2
         out = (u1 * u2).sum(axis=dim, keepdims=True)
-        ctx.save_for_backward(x1, x2, n1, n2, c1, c2, u1, u2, out)
+        # the output is not saved (backward sums it again), so writing into it in place is
+        # allowed, as in PyTorch
+        ctx.save_for_backward(x1, x2, n1, n2, c1, c2, u1, u2)
         ctx.dim = dim
         return out.squeeze(dim)
 
     @staticmethod
     def backward(ctx, g):
-        x1, x2, n1, n2, c1, c2, u1, u2, out = ctx.saved_tensors
+        x1, x2, n1, n2, c1, c2, u1, u2 = ctx.saved_tensors
+        out = (u1 * u2).sum(axis=ctx.dim, keepdims=True)
         need1, need2 = ctx.needs_input_grad[:2]
         g = xp.expand_dims(g, ctx.dim)
         with xp.errstate(divide="ignore", invalid="ignore"):
@@ -915,7 +918,7 @@ class Pdist(Function):
     def forward(ctx, x, p):
         i, j = xp.triu_indices(x.shape[0], 1)
         out = _p_norm(x[i] - x[j], p)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         ctx.p = p
         return out
 

@@ -17,7 +17,7 @@ import warnings
 from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make, _LEGACY_NAMES
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from ._util import wrap_dims, wrap_dim, float_input, node_name
 from ._summation import accumulator, pairwise_sum, pairwise_mean, running_sum, running_product
 
@@ -289,7 +289,7 @@ class Prod(Function):
     def forward(ctx, x, axis, keepdim, np_dtype):
         ctx.axis, ctx.keepdim = axis, keepdim
         out = xp.prod(x, axis=axis, keepdims=keepdim, dtype=np_dtype)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -355,7 +355,7 @@ class Amax(Function):
         if not largest:
             ctx._node_name = "AminBackward0"
         out = (xp.amax if largest else xp.amin)(x, axis=axes, keepdims=keepdim)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -557,7 +557,7 @@ class Std(Function):
         ctx.dof = _degrees_of_freedom(x.shape, axes, correction)
         variance = _variance(x, axes, keepdim, ctx.dof)
         out = xp.sqrt(variance, out=variance).astype(xp.finfo(x.dtype).dtype, copy=False)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -671,7 +671,7 @@ class Norm2(Function):
         sq = wide * wide if x.dtype.kind != "c" else (wide * wide.conj()).real
         out = pairwise_sum(sq, axes, keepdim)
         out = xp.sqrt(out, out=out).astype(xp.finfo(x.dtype).dtype, copy=False)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -704,7 +704,7 @@ class NormP(Function):
             if p != 1:
                 out = out ** (1 / p)
             out = xp.asarray(out).astype(a.dtype, copy=False)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -776,7 +776,7 @@ class LogSumExp(Function):
             out = xp.log(pairwise_sum(xp.exp(x - m), axes, keepdims=True)) + m
         if not keepdim:
             out = out.reshape(_reduced_shape(x.shape, axes, False))
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -837,7 +837,7 @@ class Cumprod(Function):
             out = xp.cumprod(x, axis=axis, dtype=np_dtype)
         else:
             out = running_product(x, axis)   # float32 accumulates in float64, half in float32
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -992,7 +992,7 @@ class MedianAll(Function):
             out = xp.asarray(xp.partition(flat, k)[k])
         else:
             out = xp.asarray(xp.nan, x.dtype)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -1301,7 +1301,7 @@ class LogCumSumExp(Function):
     @staticmethod
     def forward(ctx, x, axis):
         out = x.copy() if x.ndim == 0 else _logcumsumexp(x, axis)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         ctx.axis = axis
         return out
 

@@ -186,15 +186,17 @@ class Sinc(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _arr(xp.sinc(x)).astype(x.dtype, copy=False)
-        ctx.save_for_backward(x, out)
-        return out
+        # the output is not saved (backward computes sinc again), so writing into it in place
+        # is allowed, as in PyTorch
+        ctx.save_for_backward(x)
+        return _arr(xp.sinc(x)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
         raw = _raw(x)
         zero = raw == 0
+        out = sinc(x) if isinstance(x, Tensor) else xp.sinc(raw).astype(raw.dtype, copy=False)
         safe_x = x + zero.astype(raw.dtype)   # 1 where x == 0, so no 0/0 is formed there
         gx = g * (_cos(x * math.pi) - out) / safe_x
         return gx * (~zero).astype(raw.dtype)

@@ -6,6 +6,34 @@ objects. The ctx *is* the backward node of the graph (as in PyTorch, where `grad
 
 Users write custom ops with the public `glasstorch.autograd.Function` (bottom of this file),
 which has PyTorch's exact ctx API and passes Tensors in and out.
+
+Saving for backward. `ctx.save_for_backward(*arrays)` keeps what backward reads back from
+`ctx.saved_tensors`. What each saved array *is* matters twice: an in-place write to an input or
+output that backward needs must raise (the tensor's version is checked), and a differentiable
+backward (create_graph=True) must see saved inputs and outputs as graph tensors, not constants.
+- an input is recognised by itself: the array forward received as that argument (`x`);
+- an output is declared, never inferred: save it wrapped as `Output(out)` (`Output(out, nr)` for
+  output `nr` of a multi-output op). When the node is recorded, the marker is replaced by the
+  output Tensor's own array and that Tensor's version is watched. (A non-differentiable
+  backward may save the output in another shape, e.g. keepdim: it is watched all the same.) (Inferring it by identity
+  fails whenever the returned value is not the Tensor's array, e.g. the NumPy scalar of a full
+  reduction, which gave norm() and std() a wrong second derivative.)
+- anything else (an intermediate such as 1/std) is a constant of the graph: a backward that
+  reads one cannot be `differentiable_backward`.
+
+    class Exp(Function):                 # out = e^x;  grad: dx = g * out
+        differentiable_backward = True
+
+        @staticmethod
+        def forward(ctx, x):
+            out = xp.exp(x)
+            ctx.save_for_backward(Output(out))
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            (out,) = ctx.saved_tensors
+            return g * out
 """
 import itertools
 
@@ -15,6 +43,16 @@ from .._backend import ndarray, xp, check_broadcast
 asarray = xp.asarray
 
 _FREED = object()
+
+
+class Output:
+    """Marks a saved array as output `nr` of the node that saves it:
+    ctx.save_for_backward(x, Output(out)). See the module docstring."""
+
+    __slots__ = ("array", "nr")
+
+    def __init__(self, array, nr=0):
+        self.array, self.nr = array, nr
 
 
 class Function:
@@ -250,29 +288,39 @@ def _record(ctx, args, out):
 
 
 def _note_saved(ctx, args, outputs):
-    """For each saved array that is an input's or output's storage, remember that tensor's
-    version (so a later in-place write is caught) and where it came from (so a differentiable
-    backward can use it as a graph tensor): the input Tensor itself, or the output's index."""
+    """Resolve the saved arrays of a recorded node. A saved `Output(array, nr)` becomes the
+    array of output Tensor `nr`; a saved array that is an input Tensor's storage is that input.
+    For both, remember the tensor's version (so a later in-place write is caught) and where the
+    array came from (so a differentiable backward can use it as a graph tensor): the input
+    Tensor itself, or the output's index. Other saved arrays are constants."""
     versions = []
     sources = []
-    for array in ctx.saved:
+    saved = list(ctx.saved)
+    for k, array in enumerate(saved):
         source = tensor = None
-        if type(array) is ndarray:
+        if type(array) is Output:
+            source = array.nr
+            tensor = outputs[source]
+            if array.array.shape == tensor._data.shape:
+                saved[k] = array = tensor._data
+            else:   # the output in its keepdim shape: watched, but not a graph tensor
+                if ctx.differentiable_backward:
+                    raise RuntimeError(f"{type(ctx).__name__} saves output {source} in another "
+                                       "shape: a differentiable backward needs it as returned")
+                saved[k] = array = array.array
+                source = None
+        elif type(array) is ndarray:
             for t in args:
                 if isinstance(t, Tensor) and t._data is array:
                     source = tensor = t
                     break
-            else:
-                for i, t in enumerate(outputs):
-                    if t._data is array:
-                        source, tensor = i, t
-                        break
         if tensor is not None:
             vc = tensor._vc
             if vc is None:
                 vc = tensor._vc = _VersionCounter()
             versions.append((vc, vc.value, array))
         sources.append(source)
+    ctx.saved = tuple(saved)
     ctx._versions_of_saved = versions or None
     ctx._sources_of_saved = sources
 

@@ -41,12 +41,15 @@ def _numerical_jacobian(func, inputs, index, eps):
 
 def _analytical_jacobian(func, inputs, diff_indices):
     """Rows of d(outputs)/d(inputs) obtained with one backward per output element."""
-    outputs = [o for o in _flat_outputs(func(*inputs)) if o.requires_grad]
+    outputs = _flat_outputs(func(*inputs))
     sizes = [o._data.size for o in outputs]
     total = sum(sizes)
     jac = {i: xp.zeros((total, inputs[i]._data.size)) for i in diff_indices}
     row = 0
     for o in outputs:
+        if not o.requires_grad:     # a constant output: its rows of the Jacobian are zero
+            row += o._data.size
+            continue
         for k in range(o._data.size):
             upstream = xp.zeros(o._data.size, dtype=o._data.dtype)
             upstream[k] = 1
