@@ -294,10 +294,48 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
             span = end - start + step - (1 if step > 0 else -1)
             n = max(abs(span) // abs(step) * (1 if (span >= 0) == (step > 0) else -1), 0)
         arr = (start + xp.arange(n, dtype=xp.int64) * step).astype(dtype.np)
+    elif dtype.np in (xp.float32, xp.float64):
+        arr = _arange_like_pytorch(start, step, n, dtype.np)
     else:
-        # values start + i * step in double, then cast (one rounding, like PyTorch)
+        # values start + i * step in double, then cast (one rounding)
         arr = (start + xp.arange(n, dtype=xp.float64) * step).astype(dtype.np)
     return _finish(arr, requires_grad, device, out)
+
+
+def _fma(a, b, c):
+    """a * b + c rounded once, as the fused multiply-add of PyTorch's compiled kernels, on
+    float64 arrays: the product's rounding error is recovered exactly (Veltkamp/Dekker split)
+    and the sum's by TwoSum, and both are added back."""
+    split = 134217729.0      # 2**27 + 1
+    p = a * b
+    a_big = a * split
+    a_hi = a_big - (a_big - a)
+    a_lo = a - a_hi
+    b_big = b * split
+    b_hi = b_big - (b_big - b)
+    b_lo = b - b_hi
+    product_error = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    s = p + c
+    c_part = s - p
+    sum_error = (p - (s - c_part)) + (c - c_part)
+    return s + (sum_error + product_error)
+
+
+def _arange_like_pytorch(start, step, n, np_dtype):
+    """Floating arange with PyTorch's CPU kernel's exact values: blocks of one 256-bit vector
+    (8 float32 or 4 float64 values) start at base = fma(step, i, start), rounded to the dtype,
+    and hold fma(k, step, base); the last values that do not fill two vectors are
+    fma(step, i, start) each. (Exact for up to 32768 values, PyTorch's single-thread grain.)"""
+    width = 32 // xp.dtype(np_dtype).itemsize
+    index = xp.arange(n, dtype=xp.float64)
+    lane = index % width
+    base = _fma(xp.full(n, float(step)), index - lane, xp.full(n, float(start)))
+    base = base.astype(np_dtype).astype(xp.float64)
+    out = _fma(lane, xp.full(n, float(step)), base)
+    vectorized = (n // (2 * width)) * (2 * width)
+    out[vectorized:] = _fma(xp.full(n - vectorized, float(step)), index[vectorized:],
+                            xp.full(n - vectorized, float(start)))
+    return out.astype(np_dtype)
 
 
 def range_(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
