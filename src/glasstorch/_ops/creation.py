@@ -382,24 +382,6 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _finish(arr.astype(dtype.np), requires_grad, device, out)
 
 
-def _fma(a, b, c):
-    """a * b + c rounded once, as the fused multiply-add of PyTorch's compiled kernels: the
-    exact product as a double-double (Veltkamp split, Dekker's product), then a compensated
-    sum."""
-    product = a * b
-    split = 134217729.0                              # 2**27 + 1
-    a_big = split * a
-    a_hi = a_big - (a_big - a)
-    b_big = split * b
-    b_hi = b_big - (b_big - b)
-    a_lo, b_lo = a - a_hi, b - b_hi
-    product_err = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
-    total = product + c
-    back = total - product
-    sum_err = (product - (total - back)) + (c - back)
-    return total + (sum_err + product_err)
-
-
 def _linspace_double(start, end, steps, dtype):
     """PyTorch's linspace kernel for integer and float64 outputs: an integer dtype truncates
     start and end first; step = (end - start) / (steps - 1) in double; the first half is
