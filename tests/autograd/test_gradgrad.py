@@ -376,6 +376,20 @@ SAMPLES = {
                                          U(1, 1, 3, 3)),
     "separable.Resample:bicubic": S(lambda L, x: F(L).interpolate(
         x, size=(3, 3), mode="bicubic", align_corners=True) ** 2, U(1, 1, 2, 2)),
+    # convolution and im2col: bilinear or linear maps, squared so the second derivatives are
+    # not all zero
+    "conv.Conv": S(lambda L, x, w, b: F(L).conv2d(x, w, b, stride=2, padding=1) ** 2,
+                   U(1, 2, 4, 4), U(3, 2, 2, 2), U(3)),
+    "conv.Conv:groups, dilation, 1-d": S(lambda L, x, w: F(L).conv1d(
+        x, w, padding=2, dilation=2, groups=2) ** 2, U(1, 4, 5), U(2, 2, 3)),
+    "conv.ConvTranspose": S(lambda L, x, w, b: F(L).conv_transpose2d(
+        x, w, b, stride=2, padding=1, output_padding=1) ** 2, U(1, 2, 3, 3), U(2, 3, 2, 2),
+        U(3)),
+    "conv.ConvWeightGrad": S(lambda L, x, w, g: L.autograd.grad(
+        F(L).conv2d(x, w, padding=1), w, g, create_graph=True)[0] ** 2,
+        U(1, 2, 4, 4), U(3, 2, 3, 3), U(1, 3, 4, 4)),
+    "fold.Im2Col": S(lambda L, x: F(L).unfold(x, 2, padding=1, stride=2) ** 2, U(1, 2, 3, 3)),
+    "fold.Col2Im": S(lambda L, c: F(L).fold(c, (3, 3), 2) ** 2, U(1, 8, 4)),
 }
 
 
