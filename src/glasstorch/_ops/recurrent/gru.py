@@ -14,7 +14,7 @@ db_hh = sum of dU rows, dx = dA W_ih.
 """
 from ..._backend import xp
 from ...autograd.function import Function
-from .schedule import sigmoid_, sum_rows
+from .schedule import sigmoid_, step_weight, sum_rows
 
 
 class GRULayer(Function):
@@ -33,7 +33,7 @@ class GRULayer(Function):
             a += b_ih
         h = h0.copy()
         out = xp.empty((n, hidden), x.dtype)
-        w_hh_t = xp.ascontiguousarray(w_hh.T)     # (H, G): BLAS's fast layout
+        w_hh_t = step_weight(w_hh, schedule)     # (H, G)
         if keep:
             h_prev = xp.empty((n, hidden), x.dtype)
             u_n_all = xp.empty((n, hidden), x.dtype)

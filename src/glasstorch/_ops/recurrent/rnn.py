@@ -11,7 +11,7 @@ dx = dG W_ih.
 """
 from ..._backend import xp
 from ...autograd.function import Function
-from .schedule import sum_rows
+from .schedule import step_weight, sum_rows
 
 
 class RNNLayer(Function):
@@ -27,7 +27,7 @@ class RNNLayer(Function):
             out += b_ih + b_hh
         h = h0.copy()
         h_prev = xp.empty_like(out) if keep else None
-        w_hh_t = xp.ascontiguousarray(w_hh.T)     # (H, G): BLAS's fast layout
+        w_hh_t = step_weight(w_hh, schedule)     # (H, G)
         for start, b in schedule:
             rows = slice(start, start + b)
             g = out[rows]
