@@ -64,15 +64,15 @@ class GRULayer(Function):
             o += nn
             hs[...] = o
         if keep:
-            ctx.save_for_backward(x, w_ih, w_hh)
-            ctx.buffers = (a, h_prev, u_n_all)
+            # (the step buffers go through save_for_backward too: the engine frees them after
+            # backward)
+            ctx.save_for_backward(x, w_ih, w_hh, a, h_prev, u_n_all)
             ctx.schedule, ctx.has_bias = schedule, b_ih is not None
         return out, h
 
     @staticmethod
     def backward(ctx, g_out, g_h):
-        x, w_ih, w_hh = ctx.saved_tensors
-        a, h_prev, u_n_all = ctx.buffers
+        x, w_ih, w_hh, a, h_prev, u_n_all = ctx.saved_tensors
         hidden = w_hh.shape[1]
         h2 = 2 * hidden
         d_a = xp.empty_like(a)

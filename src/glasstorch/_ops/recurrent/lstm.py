@@ -79,16 +79,16 @@ class LSTMLayer(Function):
                 xp.matmul(raw, w_hr_t, out=out[rows])
             hs[...] = out[rows]
         if keep:
-            ctx.save_for_backward(x, w_ih, w_hh, w_hr)
-            ctx.buffers = (gates, h_prev, c_prev, tanh_c, h_raw)
+            # (the step buffers go through save_for_backward too: the engine frees them after
+            # backward)
+            ctx.save_for_backward(x, w_ih, w_hh, w_hr, gates, h_prev, c_prev, tanh_c, h_raw)
             ctx.schedule = schedule
             ctx.has_bias = b_ih is not None
         return out, h, c
 
     @staticmethod
     def backward(ctx, g_out, g_h, g_c):
-        x, w_ih, w_hh, w_hr = ctx.saved_tensors
-        gates, h_prev, c_prev, tanh_c, h_raw = ctx.buffers
+        x, w_ih, w_hh, w_hr, gates, h_prev, c_prev, tanh_c, h_raw = ctx.saved_tensors
         n, hidden = tanh_c.shape
         h2, h3 = 2 * hidden, 3 * hidden
         dgates = xp.empty_like(gates)
