@@ -15,7 +15,7 @@ backward (create_graph=True) must see saved inputs and outputs as graph tensors,
 - an output is declared, never inferred: save it wrapped as `Output(out)` (`Output(out, nr)` for
   output `nr` of a multi-output op). When the node is recorded, the marker is replaced by the
   output Tensor's own array and that Tensor's version is watched. (A non-differentiable
-  backward may save the output in another shape, e.g. keepdim: it is watched all the same.) (Inferring it by identity
+  backward may save a view of the output, e.g. its keepdim shape: it is watched all the same.) (Inferring it by identity
   fails whenever the returned value is not the Tensor's array, e.g. the NumPy scalar of a full
   reduction, which gave norm() and std() a wrong second derivative.)
 - anything else (an intermediate such as 1/std) is a constant of the graph: a backward that
@@ -301,14 +301,15 @@ def _note_saved(ctx, args, outputs):
         if type(array) is Output:
             source = array.nr
             tensor = outputs[source]
-            if array.array.shape == tensor._data.shape:
-                saved[k] = array = tensor._data
-            else:   # the output in its keepdim shape: watched, but not a graph tensor
+            array = array.array
+            if type(array) is not ndarray or array is tensor._data:
+                array = tensor._data    # (a NumPy scalar was wrapped into a 0-d array)
+            else:   # a view of the output (keepdim, transposed): watched, not a graph tensor
                 if ctx.differentiable_backward:
-                    raise RuntimeError(f"{type(ctx).__name__} saves output {source} in another "
-                                       "shape: a differentiable backward needs it as returned")
-                saved[k] = array = array.array
+                    raise RuntimeError(f"{type(ctx).__name__} saves a view of output {source}: "
+                                       "a differentiable backward needs the output as returned")
                 source = None
+            saved[k] = array
         elif type(array) is ndarray:
             for t in args:
                 if isinstance(t, Tensor) and t._data is array:
