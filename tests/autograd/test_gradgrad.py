@@ -496,3 +496,118 @@ def test_saved_outputs_are_declared_and_watched(name, monkeypatch):
         target[0].add_(1.0)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             gt.autograd.backward(target, [gt.ones_like(o) for o in target])
+
+
+# ------------------------------------------------------------------------------ regressions
+@pytest.mark.parametrize("reduction", ["norm", "std", "var", "logsumexp", "median"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_second_derivative_of_a_full_reduction(reduction, dtype):
+    """A full reduction returns a NumPy scalar, which the output Tensor wraps in a new 0-d
+    array: the saved output used to be taken for a constant, so norm() gave [0.267] * 3 where
+    PyTorch gives [0.153, 0.038, -0.076] at [1, 2, 3]."""
+    def run(L):
+        x = L.tensor([1.0, 2.0, 4.0], dtype=getattr(L, dtype), requires_grad=True)
+        y = x.logsumexp(0) if reduction == "logsumexp" else getattr(x, reduction)()
+        (g,) = L.autograd.grad(y * y, x, create_graph=True)
+        (g * g).sum().backward()   # (g.sum() is flat for std and var: zero either way)
+        return x.grad.detach().numpy()
+    np.testing.assert_allclose(run(gt), run(torch),
+                               rtol=1e-5 if dtype == "float32" else 1e-12, atol=1e-7)
+
+
+def test_norm_second_derivative_example_from_the_issue():
+    x = gt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (g,) = gt.autograd.grad(x.norm(), x, create_graph=True)
+    g.sum().backward()
+    xt = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (gt_,) = torch.autograd.grad(xt.norm(), xt, create_graph=True)
+    gt_.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(x.grad.numpy(), [0.1527, 0.0382, -0.0764], atol=1e-4)
+
+
+# ops that save their output (differentiable backward or not), each with an in-place write to
+# that output before backward: PyTorch raises for every one, and so must we
+SAVES_OUTPUT = {
+    "exp": lambda L, x: x.exp(),
+    "sigmoid": lambda L, x: x.sigmoid(),
+    "tanh": lambda L, x: x.tanh(),
+    "sqrt": lambda L, x: x.abs().sqrt(),
+    "rsqrt": lambda L, x: x.abs().rsqrt(),
+    "pow tensor exponent": lambda L, x: x.abs() ** x,
+    "norm": lambda L, x: x.norm(),
+    "norm dim": lambda L, x: x.norm(dim=1),
+    "std": lambda L, x: x.std(),
+    "std dim": lambda L, x: x.std(0),
+    "logsumexp all": lambda L, x: x.logsumexp((0, 1)),
+    "amax all": lambda L, x: x.amax(),
+    "median all": lambda L, x: x.median(),
+    "prod": lambda L, x: x.prod(),
+    "prod dim": lambda L, x: x.prod(1),
+    "softmax": lambda L, x: x.softmax(1),
+    "log_softmax": lambda L, x: x.log_softmax(1),
+    "cdist": lambda L, x: L.cdist(x, x[:1].detach() + 0.5),
+    "pdist": lambda L, x: L.nn.functional.pdist(x),
+    "vector_norm p=3": lambda L, x: L.linalg.vector_norm(x, 3),
+    "vector_norm dim": lambda L, x: L.linalg.vector_norm(x, 3, dim=1),
+    "matrix_norm 1": lambda L, x: L.linalg.matrix_norm(x, 1),
+    "cholesky": lambda L, x: L.linalg.cholesky(x @ x.mT + L.eye(2, dtype=L.float64)),
+    "cholesky upper": lambda L, x: L.linalg.cholesky(x @ x.mT + L.eye(2, dtype=L.float64),
+                                                     upper=True),
+    "eigh values": lambda L, x: L.linalg.eigh(x[:, :2] + x[:, :2].mT)[0],
+    "eigh vectors": lambda L, x: L.linalg.eigh(x[:, :2] + x[:, :2].mT)[1],
+    "inv": lambda L, x: L.linalg.inv(x[:, :2] + 3 * L.eye(2, dtype=L.float64)),
+    "solve": lambda L, x: L.linalg.solve(x[:, :2] + 3 * L.eye(2, dtype=L.float64), x[:, 2]),
+    "scatter_reduce amax": lambda L, x: x.scatter_reduce(
+        1, L.tensor([[0, 0], [1, 0]]), x[:, :2].detach(), "amax"),
+    "polar": lambda L, x: L.polar(x.abs(), x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAVES_OUTPUT))
+def test_inplace_write_to_a_saved_output_raises_like_pytorch(name):
+    x0 = np.array([[0.5, -1.2, 0.7], [1.1, 0.3, -0.4]])
+    messages = []
+    for L in (torch, gt):
+        x = L.tensor(x0, requires_grad=True)
+        y = SAVES_OUTPUT[name](L, x)
+        y.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation") as err:
+            y.abs().sum().backward()
+        messages.append(str(err.value))
+    assert "is at version 1; expected version 0 instead" in messages[1]
+
+
+@pytest.mark.parametrize("name", ["sinc", "cosine_similarity", "var", "relu"])
+def test_inplace_write_to_an_output_not_saved_is_allowed(name):
+    """Ops whose backward doesn't read their output let it be written, as in PyTorch."""
+    fn = {"sinc": lambda L, x: L.sinc(x),
+          "cosine_similarity": lambda L, x: L.nn.functional.cosine_similarity(x, x.detach() + 1),
+          "var": lambda L, x: x.var(),
+          "relu": lambda L, x: x.relu() * 1}[name]
+    x0 = np.array([[0.5, -1.2, 0.7], [1.1, 0.3, -0.4]])
+    grads = []
+    for L in (torch, gt):
+        x = L.tensor(x0, requires_grad=True)
+        y = fn(L, x)
+        y.mul_(2)
+        y.sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "batch_norm", "prod", "layer_norm"])
+def test_once_differentiable_raises(name):
+    """A backward that is not differentiable_backward gives right first derivatives, and its
+    double backward raises (PyTorch's once_differentiable message) instead of a wrong value."""
+    x = gt.tensor(np.array([[0.5, -1.2, 0.7], [1.1, 0.3, -0.4]]), requires_grad=True)
+    F_ = gt.nn.functional
+    y = {"cross_entropy": lambda: F_.cross_entropy(x, gt.tensor([0, 2])),
+         "batch_norm": lambda: F_.batch_norm(x, None, None, training=True).pow(3).sum(),
+         "prod": lambda: x.prod(),
+         "layer_norm": lambda: F_.layer_norm(x, (3,)).pow(3).sum()}[name]()
+    (g,) = gt.autograd.grad(y, x, create_graph=True)
+    assert g.requires_grad
+    with pytest.raises(RuntimeError, match="trying to differentiate twice a function that was "
+                                           "marked with @once_differentiable"):
+        (g * g).sum().backward()
