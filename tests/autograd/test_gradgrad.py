@@ -611,3 +611,35 @@ def test_once_differentiable_raises(name):
     with pytest.raises(RuntimeError, match="trying to differentiate twice a function that was "
                                            "marked with @once_differentiable"):
         (g * g).sum().backward()
+
+
+# ------------------------------------------------------------------------------ gradgradcheck
+class _CubeWithWrongDoubleBackward(gt.autograd.Function):
+    """x^3 whose backward detaches x: first derivatives right, second derivatives wrong."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 3 * x.detach() ** 2
+
+
+def test_gradgradcheck_catches_a_wrong_double_backward():
+    x = gt.tensor([0.5, -1.5, 2.0], dtype=gt.float64, requires_grad=True)
+    assert gt.autograd.gradcheck(_CubeWithWrongDoubleBackward.apply, (x,))
+    with pytest.raises(RuntimeError, match="Jacobian mismatch"):
+        gt.autograd.gradgradcheck(_CubeWithWrongDoubleBackward.apply, (x,))
+    assert not gt.autograd.gradgradcheck(_CubeWithWrongDoubleBackward.apply, (x,),
+                                         raise_exception=False)
+
+
+def test_gradgradcheck_skips_integer_outputs_and_takes_grad_outputs():
+    x = gt.tensor(X44, requires_grad=True)
+    pool = lambda t: gt.nn.functional.max_pool2d(t, 2, return_indices=True)  # noqa: E731
+    assert gt.autograd.gradgradcheck(pool, (x,))
+    v = gt.tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
+    assert gt.autograd.gradgradcheck(pool, (x,), (v,))
