@@ -14,10 +14,10 @@ backward (create_graph=True) must see saved inputs and outputs as graph tensors,
 - an input is recognised by itself: the array forward received as that argument (`x`);
 - an output is declared, never inferred: save it wrapped as `Output(out)` (`Output(out, nr)` for
   output `nr` of a multi-output op). When the node is recorded, the marker is replaced by the
-  output Tensor's own array and that Tensor's version is watched. (A non-differentiable
-  backward may save a view of the output, e.g. its keepdim shape: it is watched all the same.) (Inferring it by identity
+  output Tensor's own array and that Tensor's version is watched. Inferring it by identity
   fails whenever the returned value is not the Tensor's array, e.g. the NumPy scalar of a full
-  reduction, which gave norm() and std() a wrong second derivative.)
+  reduction (which gave norm() and std() a wrong second derivative). A non-differentiable
+  backward may save a view of the output (its keepdim shape): it is watched all the same;
 - anything else (an intermediate such as 1/std) is a constant of the graph: a backward that
   reads one cannot be `differentiable_backward`.
 
