@@ -36,6 +36,8 @@ backward (create_graph=True) must see saved inputs and outputs as graph tensors,
             return g * out
 """
 import itertools
+import re
+import weakref
 
 from . import grad_mode, graph
 from .._backend import ndarray, xp, check_broadcast
@@ -190,7 +192,6 @@ class Function:
         return self._hooks.setdefault(output_nr, [])
 
     def _retain(self, output_nr, tensor):
-        import weakref
         if self._retained is None:
             self._retained = {}
         self._has_hooks = True
@@ -200,16 +201,31 @@ class Function:
         return self._retained is not None and output_nr in self._retained
 
     def _check_versions(self):
-        for tensor_vc, expected, array in self._versions_of_saved:
+        for tensor_vc, expected, array, producer in self._versions_of_saved:
             if tensor_vc.value != expected:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: [{_label(array)}], which is output 0 of "
-                    f"{self.name()}, is at "
+                    f"an inplace operation: [{_label(array)}]{self._made_by(producer)} is at "
                     f"version {tensor_vc.value}; expected version {expected} instead. Hint: "
                     "the backtrace further above can point to the operation that failed to "
                     "compute its gradient. The variable in question was changed in there or "
                     "anywhere later. Good luck!")
+
+    def _made_by(self, producer):
+        """PyTorch's ", which is output 0 of Exp," naming the node that produced the saved
+        tensor (without its Backward suffix): this node for its own output (`producer` is the
+        output's number; None for indices, which PyTorch doesn't name), else whatever node
+        produces the input Tensor (`producer`) now: the in-place op that wrote into it."""
+        if producer is None:
+            return ""
+        if type(producer) is int:
+            node, nr = self, producer
+        elif producer.grad_fn is None:
+            return ""
+        else:
+            node, nr = producer.grad_fn, producer._output_nr
+        name = re.sub(r"Backward\d*$", "", node.name().rsplit("::", 1)[-1])
+        return f", which is output {nr} of {name},"
 
     def _saved_as_tensors(self):
         """Saved arrays as Tensors wired into the graph, for a differentiable backward:
@@ -295,33 +311,39 @@ def _note_saved(ctx, args, outputs):
     Tensor itself, or the output's index. Other saved arrays are constants."""
     versions = []
     sources = []
-    saved = list(ctx.saved)
+    saved = ctx.saved
+    resolved = None     # saved, with the Output markers replaced (copied only if there are any)
     for k, array in enumerate(saved):
         source = tensor = None
         if type(array) is Output:
-            source = array.nr
+            source = producer = array.nr
             tensor = outputs[source]
             array = array.array
             if type(array) is not ndarray or array is tensor._data:
                 array = tensor._data    # (a NumPy scalar was wrapped into a 0-d array)
+                if not tensor._requires_grad:   # indices: watched, never differentiated
+                    source = producer = None
             else:   # a view of the output (keepdim, transposed): watched, not a graph tensor
                 if ctx.differentiable_backward:
                     raise RuntimeError(f"{type(ctx).__name__} saves a view of output {source}: "
                                        "a differentiable backward needs the output as returned")
                 source = None
-            saved[k] = array
+            if resolved is None:
+                resolved = list(saved)
+            resolved[k] = array
         elif type(array) is ndarray:
             for t in args:
                 if isinstance(t, Tensor) and t._data is array:
-                    source = tensor = t
+                    source = tensor = producer = t
                     break
         if tensor is not None:
             vc = tensor._vc
             if vc is None:
                 vc = tensor._vc = _VersionCounter()
-            versions.append((vc, vc.value, array))
+            versions.append((vc, vc.value, array, producer))
         sources.append(source)
-    ctx.saved = tuple(saved)
+    if resolved is not None:
+        ctx.saved = tuple(resolved)
     ctx._versions_of_saved = versions or None
     ctx._sources_of_saved = sources
 
