@@ -110,7 +110,7 @@ def _unpool(x):
 
 
 def _dropout_apply(L, x):
-    mask = L.tensor([[2.0, 0.0, 2.0], [0.0, 2.0, 2.0]], dtype=L.float64)
+    mask = L.tensor([[2.0, 0.0, 2.0], [0.0, 2.0, 2.0]], dtype=x.dtype)
     if L is gt:
         from glasstorch._ops.nn_basic import Dropout
         return Dropout.apply(x, mask._data, None)
@@ -707,3 +707,24 @@ def test_inplace_error_names_the_op_that_wrote_into_a_saved_input():
             z.sum().backward()
         return str(err.value).split(" Hint:")[0]
     assert message(gt) == message(torch)
+
+
+# ------------------------------------------------------------------------------ gradient dtypes
+@pytest.mark.parametrize("case", ["nanmean", "float64 grad_output", "complex to real",
+                                  "nanmean double backward"])
+def test_gradients_come_in_the_input_dtype(case):
+    """autograd.grad hands back gradients in each input's dtype, as PyTorch does (nanmean's
+    float32 gradient used to come back float64)."""
+    def run(L):
+        x = L.tensor([[1.0, 2.0], [3.0, float("nan")]], requires_grad=True)
+        if case == "nanmean":
+            return L.autograd.grad(L.nanmean(x, 1).sum(), x)[0]
+        if case == "float64 grad_output":
+            return L.autograd.grad((x * 2).sum(), x, L.tensor(1.0, dtype=L.float64))[0]
+        if case == "complex to real":
+            return L.autograd.grad(L.nan_to_num(x).to(L.complex64).abs().sum(), x)[0]
+        (g,) = L.autograd.grad(L.nanmean(x, 1).pow(2).sum(), x, create_graph=True)
+        return L.autograd.grad(g.sum(), x)[0]
+    ours, theirs = run(gt), run(torch)
+    assert ours.dtype == gt.float32 and theirs.dtype == torch.float32
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)

@@ -219,7 +219,7 @@ class NanSum(Function):
             count = valid.sum(axis=axes, keepdims=True)
             with xp.errstate(invalid="ignore", divide="ignore"):
                 out = out / count.reshape(out.shape)
-                ctx.weight = ctx.weight / count
+                ctx.weight = (ctx.weight / count).astype(x.dtype, copy=False)
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
