@@ -370,7 +370,7 @@ class Solve(Function):
         except xp.linalg.LinAlgError:
             raise _LinAlgError("torch.linalg.solve: The solver failed because the input matrix "
                                "is singular.") from None
-        ctx.save_for_backward(A, X)
+        ctx.save_for_backward(A, Output(X))     # (X, a view of the output)
         ctx.vector, ctx.left, ctx.b_shape = vector, left, B.shape
         X = X[..., 0] if vector else X
         return X if left else X.swapaxes(-1, -2)

@@ -90,16 +90,17 @@ def IDX(L, values):
     return L.tensor(values, dtype=L.int64)
 
 
+# a (1, 1, 4, 4) input for max pooling without ties in any window
 X44 = A(np.arange(16.0).reshape(1, 1, 4, 4) % 7 * 0.37 - 1.1 + np.arange(16).reshape(1, 1, 4, 4)
         * 0.01)
 
 
-def _max_pool(x):
-    return (gt if isinstance(x, gt.Tensor) else torch).nn.functional.max_pool2d(x, 2)
-
-
 def _lib(x):
     return gt if isinstance(x, gt.Tensor) else torch
+
+
+def _max_pool(x):
+    return F(_lib(x)).max_pool2d(x, 2)
 
 
 def _unpool(x):
@@ -109,7 +110,7 @@ def _unpool(x):
 
 
 def _dropout_apply(L, x):
-    mask = L.tensor([[2.0, 0.0, 2.0], [0.0, 2.0, 2.0]], dtype=L.float64)
+    mask = L.tensor([[2.0, 0.0, 2.0], [0.0, 2.0, 2.0]], dtype=x.dtype)
     if L is gt:
         from glasstorch._ops.nn_basic import Dropout
         return Dropout.apply(x, mask._data, None)
@@ -241,7 +242,7 @@ SAMPLES = {
     "index.Index": S(lambda L, x: x[IDX(L, [1, 0, 1])] ** 2, X),
     "index.IndexScatter": S(lambda L, g: vjp(L, lambda x: x[IDX(L, [1, 0, 1])], A(np.ones((2, 3))),
                                              g) ** 2, U(3, 3)),
-    "index.IndexPut": S(lambda L, x, v: x.index_put((IDX(L, [0, 2]),), v) ** 2, X.__class__(4, 3),
+    "index.IndexPut": S(lambda L, x, v: x.index_put((IDX(L, [0, 2]),), v) ** 2, U(4, 3, away=0.2),
                         U(2, 3)),
     "index.Gather": S(lambda L, x: L.gather(x, 1, IDX(L, [[0, 2], [1, 1]])) ** 2, X),
     "index.Scatter": S(lambda L, x, s: L.scatter(x, 1, IDX(L, [[0, 2], [1, 0]]), s) ** 2, X,
@@ -503,10 +504,241 @@ def test_saved_outputs_are_declared_and_watched(name, monkeypatch):
             assert not any(np.shares_memory(s, o._data) for o in outputs), \
                 f"{node.name()} saves an output without Output(...)"
     for node, saved, args, outputs in records:
-        if type(node)._op_class is not OPS[_op_name(name)] or not any(
-                isinstance(s, function.Output) for s in saved):
+        marked = [s.nr for s in saved if isinstance(s, function.Output)]
+        if type(node)._op_class is not OPS[_op_name(name)] or not marked:
             continue
+        outputs[marked[0]].add_(1)
         target = [o for o in outputs if o.requires_grad]
-        target[0].add_(1.0)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             gt.autograd.backward(target, [gt.ones_like(o) for o in target])
+
+
+# ------------------------------------------------------------------------------ regressions
+@pytest.mark.parametrize("reduction", ["norm", "std", "var", "logsumexp", "median"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_second_derivative_of_a_full_reduction(reduction, dtype):
+    """A full reduction returns a NumPy scalar, which the output Tensor wraps in a new 0-d
+    array: the saved output used to be taken for a constant, so norm() gave [0.267] * 3 where
+    PyTorch gives [0.153, 0.038, -0.076] at [1, 2, 3]."""
+    def run(L):
+        x = L.tensor([1.0, 2.0, 4.0], dtype=getattr(L, dtype), requires_grad=True)
+        y = x.logsumexp(0) if reduction == "logsumexp" else getattr(x, reduction)()
+        (g,) = L.autograd.grad(y * y, x, create_graph=True)
+        (g * g).sum().backward()   # (g.sum() is flat for std and var: zero either way)
+        return x.grad.detach().numpy()
+    np.testing.assert_allclose(run(gt), run(torch),
+                               rtol=1e-5 if dtype == "float32" else 1e-12, atol=1e-7)
+
+
+def test_norm_second_derivative_example_from_the_issue():
+    x = gt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (g,) = gt.autograd.grad(x.norm(), x, create_graph=True)
+    g.sum().backward()
+    xt = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (gt_,) = torch.autograd.grad(xt.norm(), xt, create_graph=True)
+    gt_.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(x.grad.numpy(), [0.1527, 0.0382, -0.0764], atol=1e-4)
+
+
+# ops that save their output (differentiable backward or not), each with an in-place write to
+# that output before backward: PyTorch raises for every one, and so must we
+SAVES_OUTPUT = {
+    "exp": lambda L, x: x.exp(),
+    "sigmoid": lambda L, x: x.sigmoid(),
+    "tanh": lambda L, x: x.tanh(),
+    "sqrt": lambda L, x: x.abs().sqrt(),
+    "rsqrt": lambda L, x: x.abs().rsqrt(),
+    "pow tensor exponent": lambda L, x: x.abs() ** x,
+    "norm": lambda L, x: x.norm(),
+    "norm dim": lambda L, x: x.norm(dim=1),
+    "std": lambda L, x: x.std(),
+    "std dim": lambda L, x: x.std(0),
+    "logsumexp all": lambda L, x: x.logsumexp((0, 1)),
+    "amax all": lambda L, x: x.amax(),
+    "median all": lambda L, x: x.median(),
+    "prod": lambda L, x: x.prod(),
+    "prod dim": lambda L, x: x.prod(1),
+    "softmax": lambda L, x: x.softmax(1),
+    "log_softmax": lambda L, x: x.log_softmax(1),
+    "cdist": lambda L, x: L.cdist(x, x[:1].detach() + 0.5),
+    "pdist": lambda L, x: L.nn.functional.pdist(x),
+    "vector_norm p=3": lambda L, x: L.linalg.vector_norm(x, 3),
+    "vector_norm dim": lambda L, x: L.linalg.vector_norm(x, 3, dim=1),
+    "matrix_norm 1": lambda L, x: L.linalg.matrix_norm(x, 1),
+    "cholesky": lambda L, x: L.linalg.cholesky(x @ x.mT + L.eye(2, dtype=L.float64)),
+    "cholesky upper": lambda L, x: L.linalg.cholesky(x @ x.mT + L.eye(2, dtype=L.float64),
+                                                     upper=True),
+    "eigh values": lambda L, x: L.linalg.eigh(x[:, :2] + x[:, :2].mT)[0],
+    "eigh vectors": lambda L, x: L.linalg.eigh(x[:, :2] + x[:, :2].mT)[1],
+    "inv": lambda L, x: L.linalg.inv(x[:, :2] + 3 * L.eye(2, dtype=L.float64)),
+    "solve": lambda L, x: L.linalg.solve(x[:, :2] + 3 * L.eye(2, dtype=L.float64), x[:, 2]),
+    "scatter_reduce amax": lambda L, x: x.scatter_reduce(
+        1, L.tensor([[0, 0], [1, 0]]), x[:, :2].detach(), "amax"),
+    "polar": lambda L, x: L.polar(x.abs(), x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAVES_OUTPUT))
+def test_inplace_write_to_a_saved_output_raises_like_pytorch(name):
+    x0 = np.array([[0.5, -1.2, 0.7], [1.1, 0.3, -0.4]])
+    messages = []
+    for L in (torch, gt):
+        x = L.tensor(x0, requires_grad=True)
+        y = SAVES_OUTPUT[name](L, x)
+        y.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation") as err:
+            y.abs().sum().backward()
+        messages.append(str(err.value))
+    assert "is at version 1; expected version 0 instead" in messages[1]
+
+
+@pytest.mark.parametrize("name", ["sinc", "cosine_similarity", "var", "relu"])
+def test_inplace_write_to_an_output_not_saved_is_allowed(name):
+    """Ops whose backward doesn't read their output let it be written, as in PyTorch."""
+    fn = {"sinc": lambda L, x: L.sinc(x),
+          "cosine_similarity": lambda L, x: L.nn.functional.cosine_similarity(x, x.detach() + 1),
+          "var": lambda L, x: x.var(),
+          "relu": lambda L, x: x.relu() * 1}[name]
+    x0 = np.array([[0.5, -1.2, 0.7], [1.1, 0.3, -0.4]])
+    grads = []
+    for L in (torch, gt):
+        x = L.tensor(x0, requires_grad=True)
+        y = fn(L, x)
+        y.mul_(2)
+        y.sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "batch_norm", "prod", "layer_norm"])
+def test_once_differentiable_raises(name):
+    """A backward that is not differentiable_backward gives right first derivatives, and its
+    double backward raises (PyTorch's once_differentiable message) instead of a wrong value."""
+    x = gt.tensor(np.array([[0.5, -1.2, 0.7], [1.1, 0.3, -0.4]]), requires_grad=True)
+    F_ = gt.nn.functional
+    y = {"cross_entropy": lambda: F_.cross_entropy(x, gt.tensor([0, 2])),
+         "batch_norm": lambda: F_.batch_norm(x, None, None, training=True).pow(3).sum(),
+         "prod": lambda: x.prod(),
+         "layer_norm": lambda: F_.layer_norm(x, (3,)).pow(3).sum()}[name]()
+    (g,) = gt.autograd.grad(y, x, create_graph=True)
+    assert g.requires_grad
+    with pytest.raises(RuntimeError, match="trying to differentiate twice a function that was "
+                                           "marked with @once_differentiable"):
+        (g * g).sum().backward()
+
+
+# ------------------------------------------------------------------------------ gradgradcheck
+class _CubeWithWrongDoubleBackward(gt.autograd.Function):
+    """x^3 whose backward detaches x: first derivatives right, second derivatives wrong."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 3 * x.detach() ** 2
+
+
+def test_gradgradcheck_catches_a_wrong_double_backward():
+    x = gt.tensor([0.5, -1.5, 2.0], dtype=gt.float64, requires_grad=True)
+    assert gt.autograd.gradcheck(_CubeWithWrongDoubleBackward.apply, (x,))
+    with pytest.raises(RuntimeError, match="Jacobian mismatch"):
+        gt.autograd.gradgradcheck(_CubeWithWrongDoubleBackward.apply, (x,))
+    assert not gt.autograd.gradgradcheck(_CubeWithWrongDoubleBackward.apply, (x,),
+                                         raise_exception=False)
+
+
+def test_gradgradcheck_skips_integer_outputs_and_takes_grad_outputs():
+    x = gt.tensor(X44, requires_grad=True)
+    pool = lambda t: gt.nn.functional.max_pool2d(t, 2, return_indices=True)  # noqa: E731
+    assert gt.autograd.gradgradcheck(pool, (x,))
+    v = gt.tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
+    assert gt.autograd.gradgradcheck(pool, (x,), (v,))
+
+
+# index outputs: those a node reads in backward are watched; the others are fresh arrays, so
+# writing into them cannot change the gradient (PyTorch raises for these too; we stay right)
+INDEX_OUTPUTS = {
+    "sort": (lambda L, x: x.sort(1), True),
+    "topk": (lambda L, x: x.topk(2, 1), True),
+    "cummax": (lambda L, x: x.cummax(1), True),
+    "cummin": (lambda L, x: x.cummin(1), True),
+    "frexp": (lambda L, x: L.frexp(x), True),
+    "adaptive_max_pool1d": (lambda L, x: L.nn.functional.adaptive_max_pool1d(
+        x[None], 2, return_indices=True), True),
+    "max dim": (lambda L, x: x.max(1), False),
+    "min dim keepdim": (lambda L, x: x.min(1, keepdim=True), False),
+    "kthvalue": (lambda L, x: x.kthvalue(2, 1), False),
+    "median dim": (lambda L, x: x.median(1), False),
+    "max_pool1d": (lambda L, x: L.nn.functional.max_pool1d(x[None], 2, return_indices=True),
+                   False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDEX_OUTPUTS))
+def test_inplace_write_to_an_index_output(name):
+    fn, watched = INDEX_OUTPUTS[name]
+    x0 = np.array([[0.5, -1.2, 0.7, 2.0], [1.1, 0.3, -0.4, 0.9]])
+    xt = torch.tensor(x0, requires_grad=True)
+    fn(torch, xt)[0].sum().backward()
+    x = gt.tensor(x0, requires_grad=True)
+    values, indices = fn(gt, x)
+    indices.add_(1)
+    if watched:
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            values.sum().backward()
+    else:
+        values.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("name", ["sort", "exp", "norm"])
+def test_inplace_error_message_is_pytorchs(name):
+    def message(L):
+        x = L.tensor([[3.0, 1.0, 2.0]], requires_grad=True)
+        if name == "sort":
+            values, out = x.sort(1)
+        else:
+            out = values = getattr(x, name)()
+        out.add_(1)
+        with pytest.raises(RuntimeError) as err:
+            values.sum().backward()
+        return str(err.value).split(" Hint:")[0]
+    assert message(gt) == message(torch)
+
+
+def test_inplace_error_names_the_op_that_wrote_into_a_saved_input():
+    def message(L):
+        x = L.tensor([[3.0, 1.0, 2.0]], requires_grad=True)
+        y = x * 2
+        z = y.sin()
+        y.add_(1)
+        with pytest.raises(RuntimeError) as err:
+            z.sum().backward()
+        return str(err.value).split(" Hint:")[0]
+    assert message(gt) == message(torch)
+
+
+# ------------------------------------------------------------------------------ gradient dtypes
+@pytest.mark.parametrize("case", ["nanmean", "float64 grad_output", "complex to real",
+                                  "nanmean double backward"])
+def test_gradients_come_in_the_input_dtype(case):
+    """autograd.grad hands back gradients in each input's dtype, as PyTorch does (nanmean's
+    float32 gradient used to come back float64)."""
+    def run(L):
+        x = L.tensor([[1.0, 2.0], [3.0, float("nan")]], requires_grad=True)
+        if case == "nanmean":
+            return L.autograd.grad(L.nanmean(x, 1).sum(), x)[0]
+        if case == "float64 grad_output":
+            return L.autograd.grad((x * 2).sum(), x, L.tensor(1.0, dtype=L.float64))[0]
+        if case == "complex to real":
+            return L.autograd.grad(L.nan_to_num(x).to(L.complex64).abs().sum(), x)[0]
+        (g,) = L.autograd.grad(L.nanmean(x, 1).pow(2).sum(), x, create_graph=True)
+        return L.autograd.grad(g.sum(), x)[0]
+    ours, theirs = run(gt), run(torch)
+    assert ours.dtype == gt.float32 and theirs.dtype == torch.float32
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)

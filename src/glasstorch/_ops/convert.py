@@ -21,6 +21,9 @@ class ToDtype(Function):
     def backward(ctx, g):
         if ctx.in_dtype.kind not in "fc":
             return None, None
+        complex_g = g.dtype.is_complex if isinstance(g, Tensor) else g.dtype.kind == "c"
+        if complex_g and ctx.in_dtype.kind == "f":
+            g = g.real      # complex back to real: the real part (as PyTorch), not a warning
         if isinstance(g, Tensor):
             return g.to(_backend.from_numpy_dtype(ctx.in_dtype)), None
         return g.astype(ctx.in_dtype, copy=False), None

@@ -19,7 +19,7 @@ from .. import _backend
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from ..autograd.graph import graph_node
 from ._util import sum_to_shape, check_broadcast, cast, node_name
 from .activation import _minus_max, _sum_along
@@ -1112,11 +1112,11 @@ class CtcLoss(Function):
         final = alpha[last_t, batch]
         nll = -xp.logaddexp(final[batch, end],
                             xp.where(end > 0, final[batch, xp.maximum(end - 1, 0)], ninf))
-        ctx.save_for_backward(lp, lpe, alpha, nll)
         ctx.tensors = ext, skip, input_lengths, target_lengths, zero_infinity
-        if zero_infinity:
-            nll = xp.where(xp.isinf(nll), 0, nll)
-        return nll.astype(lp.dtype, copy=False)
+        out = xp.where(xp.isinf(nll), 0, nll) if zero_infinity else nll
+        out = out.astype(lp.dtype, copy=False)
+        ctx.save_for_backward(lp, lpe, alpha, Output(nll) if out is nll else nll)
+        return out
 
     @staticmethod
     def backward(ctx, g):

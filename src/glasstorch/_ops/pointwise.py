@@ -8,7 +8,7 @@ clamp and maximum/minimum the gradient follows PyTorch's conventions, spelled ou
 from .. import _backend
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from ._util import sum_to_shape, promote, cast, check_broadcast, node_name, where as _where
 from .elementwise import _out, _shape, _raw, _exp, _tensor_arg
 
@@ -739,13 +739,14 @@ class Frexp(Function):
     def forward(ctx, x):
         mantissa, exponent = xp.frexp(x)
         exponent = exponent.astype(xp.int32, copy=False)
-        ctx.exponent = exponent
+        ctx.save_for_backward(Output(exponent, 1))  # writing into the exponent must raise
         ctx.mark_non_differentiable(exponent)
         return mantissa, exponent
 
     @staticmethod
     def backward(ctx, g_mantissa, g_exponent):
-        return g_mantissa / xp.exp2(ctx.exponent).astype(g_mantissa.dtype, copy=False)
+        (exponent,) = ctx.saved_tensors
+        return g_mantissa / xp.exp2(exponent).astype(g_mantissa.dtype, copy=False)
 
 
 def logaddexp2(input, other, *, out=None):

@@ -218,7 +218,7 @@ class NanSum(Function):
             count = valid.sum(axis=axes, keepdims=True)
             with xp.errstate(invalid="ignore", divide="ignore"):
                 out = out / count.reshape(out.shape)
-                ctx.weight = ctx.weight / count
+                ctx.weight = (ctx.weight / count).astype(x.dtype, copy=False)
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
@@ -410,7 +410,8 @@ def _values_indices(kind, input, index, axis, keepdim, name):
     else:
         index_out = index
     values = node_name(TakeAlongDim.apply(input, index, axis, keepdim), name)
-    return kind(values, _make(index_out.astype(xp.int64, copy=False)))
+    # a copy: writing into the returned indices must not change the values' gradient
+    return kind(values, _make(index_out.astype(xp.int64)))
 
 
 def _arg_extreme(x, axis, largest):
@@ -889,7 +890,7 @@ class Cummax(Function):
     def forward(ctx, x, axis, largest):
         ctx.shape, ctx.axis = x.shape, axis
         if x.ndim == 0:
-            ctx.index = xp.zeros((), xp.int64)
+            index = xp.zeros((), xp.int64)
             values = x.copy()
         else:
             values = (xp.maximum if largest else xp.minimum).accumulate(x, axis=axis)
@@ -899,13 +900,15 @@ class Cummax(Function):
                 moved |= xp.isnan(x)
             positions = xp.arange(x.shape[axis]).reshape(
                 (-1,) + (1,) * (x.ndim - axis - 1))
-            ctx.index = xp.maximum.accumulate(xp.where(moved, positions, 0), axis=axis)
-        ctx.mark_non_differentiable(ctx.index)
-        return values, ctx.index
+            index = xp.maximum.accumulate(xp.where(moved, positions, 0), axis=axis)
+        ctx.save_for_backward(Output(index, 1))     # writing into the indices must raise
+        ctx.mark_non_differentiable(index)
+        return values, index
 
     @staticmethod
     def backward(ctx, g, g_index):
-        shape, axis, index = ctx.shape, ctx.axis, ctx.index
+        shape, axis = ctx.shape, ctx.axis
+        (index,) = ctx.saved_tensors
         if not shape:
             return g
         # scatter-add g into x's flat positions: same element, with its position along

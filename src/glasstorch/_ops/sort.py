@@ -8,7 +8,7 @@ position it came from.
 from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from ._util import wrap_dim
 
 
@@ -34,13 +34,15 @@ class Sort(Function):
         else:
             indices = _argsort(x, dim, descending)
             values = xp.take_along_axis(x, indices, axis=dim)
-        ctx.indices, ctx.dim, ctx.shape = indices, dim, x.shape
+        ctx.save_for_backward(Output(indices, 1))   # writing into the indices must raise
+        ctx.dim, ctx.shape = dim, x.shape
         ctx.mark_non_differentiable(indices)
         return values, indices
 
     @staticmethod
     def backward(ctx, g, _):
-        return _put_back(g, ctx.indices, ctx.dim, ctx.shape)
+        (indices,) = ctx.saved_tensors
+        return _put_back(g, indices, ctx.dim, ctx.shape)
 
 
 def _put_back(g, indices, dim, shape):
@@ -98,7 +100,8 @@ class TopK(Function):
             order = _argsort(candidates, dim, descending=largest)
             indices = xp.take_along_axis(part, order, axis=dim).astype(xp.int64, copy=False)
             values = xp.take_along_axis(candidates, order, axis=dim)
-        ctx.indices, ctx.dim, ctx.shape = indices, dim, x.shape
+        ctx.save_for_backward(Output(indices, 1))   # writing into the indices must raise
+        ctx.dim, ctx.shape = dim, x.shape
         ctx.mark_non_differentiable(indices)
         return values, indices
 
@@ -106,7 +109,8 @@ class TopK(Function):
     def backward(ctx, g, _):
         if len(ctx.shape) == 0:
             return g.reshape(()) if g.size else xp.zeros((), g.dtype)
-        return _put_back(g, ctx.indices, ctx.dim, ctx.shape)
+        (indices,) = ctx.saved_tensors
+        return _put_back(g, indices, ctx.dim, ctx.shape)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):

@@ -53,8 +53,20 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError("One of the differentiated Tensors appears to not have been "
                                    "used in the graph. Set allow_unused=True if this is the "
                                    "desired behavior.")
-        result.append(None if g is None else (g if isinstance(g, Tensor) else _make(g)))
+        if g is not None:
+            g = _in_dtype_of(g if isinstance(g, Tensor) else _make(g), t)
+        result.append(g)
     return tuple(result)
+
+
+def _in_dtype_of(g, t):
+    """Gradient Tensor `g` in the dtype of `t`, as PyTorch (and .grad) gives it; a real `t`
+    takes the real part of a complex gradient."""
+    if g._data.dtype == t._data.dtype:
+        return g
+    if g._data.dtype.kind == "c" and t._data.dtype.kind != "c":
+        g = g.real
+    return g.to(t.dtype)
 
 
 def _as_tuple(x):
@@ -86,6 +98,7 @@ def _roots(tensors, grad_tensors, create_graph):
             if g._data.shape != t._data.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{g.shape} and output[{i}] has a shape of {t.shape}.")
+            g = _in_dtype_of(g, t)      # PyTorch casts it to the output's dtype
             g = g if create_graph else g._data
         grads.append(g)
     return tensors, grads

@@ -14,10 +14,10 @@ backward (create_graph=True) must see saved inputs and outputs as graph tensors,
 - an input is recognised by itself: the array forward received as that argument (`x`);
 - an output is declared, never inferred: save it wrapped as `Output(out)` (`Output(out, nr)` for
   output `nr` of a multi-output op). When the node is recorded, the marker is replaced by the
-  output Tensor's own array and that Tensor's version is watched. (A non-differentiable
-  backward may save the output in another shape, e.g. keepdim: it is watched all the same.) (Inferring it by identity
+  output Tensor's own array and that Tensor's version is watched. Inferring it by identity
   fails whenever the returned value is not the Tensor's array, e.g. the NumPy scalar of a full
-  reduction, which gave norm() and std() a wrong second derivative.)
+  reduction (which gave norm() and std() a wrong second derivative). A non-differentiable
+  backward may save a view of the output (its keepdim shape): it is watched all the same;
 - anything else (an intermediate such as 1/std) is a constant of the graph: a backward that
   reads one cannot be `differentiable_backward`.
 
@@ -36,6 +36,8 @@ backward (create_graph=True) must see saved inputs and outputs as graph tensors,
             return g * out
 """
 import itertools
+import re
+import weakref
 
 from . import grad_mode, graph
 from .._backend import ndarray, xp, check_broadcast
@@ -190,7 +192,6 @@ class Function:
         return self._hooks.setdefault(output_nr, [])
 
     def _retain(self, output_nr, tensor):
-        import weakref
         if self._retained is None:
             self._retained = {}
         self._has_hooks = True
@@ -200,16 +201,31 @@ class Function:
         return self._retained is not None and output_nr in self._retained
 
     def _check_versions(self):
-        for tensor_vc, expected, array in self._versions_of_saved:
+        for tensor_vc, expected, array, producer in self._versions_of_saved:
             if tensor_vc.value != expected:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: [{_label(array)}], which is output 0 of "
-                    f"{self.name()}, is at "
+                    f"an inplace operation: [{_label(array)}]{self._made_by(producer)} is at "
                     f"version {tensor_vc.value}; expected version {expected} instead. Hint: "
                     "the backtrace further above can point to the operation that failed to "
                     "compute its gradient. The variable in question was changed in there or "
                     "anywhere later. Good luck!")
+
+    def _made_by(self, producer):
+        """PyTorch's ", which is output 0 of Exp," naming the node that produced the saved
+        tensor (without its Backward suffix): this node for its own output (`producer` is the
+        output's number; None for indices, which PyTorch doesn't name), else whatever node
+        produces the input Tensor (`producer`) now: the in-place op that wrote into it."""
+        if producer is None:
+            return ""
+        if type(producer) is int:
+            node, nr = self, producer
+        elif producer.grad_fn is None:
+            return ""
+        else:
+            node, nr = producer.grad_fn, producer._output_nr
+        name = re.sub(r"Backward\d*$", "", node.name().rsplit("::", 1)[-1])
+        return f", which is output {nr} of {name},"
 
     def _saved_as_tensors(self):
         """Saved arrays as Tensors wired into the graph, for a differentiable backward:
@@ -295,32 +311,39 @@ def _note_saved(ctx, args, outputs):
     Tensor itself, or the output's index. Other saved arrays are constants."""
     versions = []
     sources = []
-    saved = list(ctx.saved)
+    saved = ctx.saved
+    resolved = None     # saved, with the Output markers replaced (copied only if there are any)
     for k, array in enumerate(saved):
         source = tensor = None
         if type(array) is Output:
-            source = array.nr
+            source = producer = array.nr
             tensor = outputs[source]
-            if array.array.shape == tensor._data.shape:
-                saved[k] = array = tensor._data
-            else:   # the output in its keepdim shape: watched, but not a graph tensor
+            array = array.array
+            if type(array) is not ndarray or array is tensor._data:
+                array = tensor._data    # (a NumPy scalar was wrapped into a 0-d array)
+                if not tensor._requires_grad:   # indices: watched, never differentiated
+                    source = producer = None
+            else:   # a view of the output (keepdim, transposed): watched, not a graph tensor
                 if ctx.differentiable_backward:
-                    raise RuntimeError(f"{type(ctx).__name__} saves output {source} in another "
-                                       "shape: a differentiable backward needs it as returned")
-                saved[k] = array = array.array
+                    raise RuntimeError(f"{type(ctx).__name__} saves a view of output {source}: "
+                                       "a differentiable backward needs the output as returned")
                 source = None
+            if resolved is None:
+                resolved = list(saved)
+            resolved[k] = array
         elif type(array) is ndarray:
             for t in args:
                 if isinstance(t, Tensor) and t._data is array:
-                    source = tensor = t
+                    source = tensor = producer = t
                     break
         if tensor is not None:
             vc = tensor._vc
             if vc is None:
                 vc = tensor._vc = _VersionCounter()
-            versions.append((vc, vc.value, array))
+            versions.append((vc, vc.value, array, producer))
         sources.append(source)
-    ctx.saved = tuple(saved)
+    if resolved is not None:
+        ctx.saved = tuple(resolved)
     ctx._versions_of_saved = versions or None
     ctx._sources_of_saved = sources
 
