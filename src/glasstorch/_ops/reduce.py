@@ -216,8 +216,8 @@ class NanSum(Function):
         ctx.weight = valid.astype(x.dtype)   # nan positions get no gradient
         if divide:  # nanmean: divide by the number of non-nan elements in each slice
             count = valid.sum(axis=axes, keepdims=True)
-            with xp.errstate(invalid="ignore", divide="ignore"):
-                out = out / count.reshape(out.shape)
+            with xp.errstate(invalid="ignore", divide="ignore"):   # nansum rounded first
+                out = out.astype(x.dtype, copy=False) / count.reshape(out.shape)
                 ctx.weight = ctx.weight / count
         return out.astype(x.dtype, copy=False)
 
