@@ -109,6 +109,8 @@ def _nested_to_array(data, dtype):
     if big_int and target.kind < 2:
         raise ValueError("Overflow when unpacking long long: an integer does not fit in int64")
     values = [x._data.reshape(()) if isinstance(x, Tensor) else x for x in level]
+    if target is inferred and target is not _backend.float16:   # one rounding, straight in
+        return xp.array(values, dtype=target.np).reshape(shape)
     arr = xp.array(values, dtype=_exact_dtype(inferred).np).reshape(shape)
     return as_dtype(arr, target)
 
