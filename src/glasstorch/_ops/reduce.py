@@ -587,7 +587,7 @@ def _variance(x, axes, keepdim, dof):
     wide = x.astype(_VARIANCE_ACCUMULATOR.get(x.dtype, x.dtype), copy=False)
     with xp.errstate(divide="ignore", invalid="ignore"):
         d = wide - pairwise_mean(wide, axes, keepdims=True)
-        sq = d * d if x.dtype.kind != "c" else (d * d.conj()).real
+        sq = xp.square(d, out=d) if x.dtype.kind != "c" else (d * d.conj()).real
         out = pairwise_sum(sq, axes, keepdim)
         out /= dof
     return out
