@@ -586,7 +586,7 @@ def _variance(x, axes, keepdim, dof):
     the callers round it to x's real dtype (finfo(x.dtype).dtype: var of complex is real)."""
     wide = x.astype(_VARIANCE_ACCUMULATOR.get(x.dtype, x.dtype), copy=False)
     with xp.errstate(divide="ignore", invalid="ignore"):
-        d = wide - pairwise_mean(wide, axes, keepdims=True)
+        d = xp.asarray(wide - pairwise_mean(wide, axes, keepdims=True))   # 0-d: an array too
         sq = xp.square(d, out=d) if x.dtype.kind != "c" else (d * d.conj()).real
         out = pairwise_sum(sq, axes, keepdim)
         out /= dof
