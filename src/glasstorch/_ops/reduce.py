@@ -584,9 +584,9 @@ def _variance(x, axes, keepdim, dof):
     Single and half precision are accumulated in double, as PyTorch's CPU Welford does (float32
     sums alone would be a few ulps off). Returns an ndarray in the (real) accumulator dtype;
     the callers round it to x's real dtype (finfo(x.dtype).dtype: var of complex is real)."""
-    wide = x.astype(_VARIANCE_ACCUMULATOR.get(x.dtype, x.dtype), copy=False)
+    d = x.astype(_VARIANCE_ACCUMULATOR.get(x.dtype, x.dtype))   # a private copy: work in place
     with xp.errstate(divide="ignore", invalid="ignore"):
-        d = xp.asarray(wide - pairwise_mean(wide, axes, keepdims=True))   # 0-d: an array too
+        d -= pairwise_mean(d, axes, keepdims=True)
         sq = xp.square(d, out=d) if x.dtype.kind != "c" else (d * d.conj()).real
         out = pairwise_sum(sq, axes, keepdim)
         out /= dof
