@@ -120,12 +120,16 @@ def test_cumprod_accumulates_like_torch():
 # ---------------------------------------------------------------------------------------------
 # half precision accumulates in float32, as PyTorch's CPU kernels do
 # ---------------------------------------------------------------------------------------------
+_HALF_WITH_NANS = np.where(np.arange(600).reshape(200, 3) % 7 == 3, np.nan,
+                           np.sin(np.arange(600.0)).reshape(200, 3) * 30).astype(np.float16)
 HALF_CASES = [
     ("cumsum", lambda t: t.full((4096,), 0.1, dtype=t.float16).cumsum(0)),
     ("sum", lambda t: t.full((4096,), 0.1, dtype=t.float16).sum()),
     ("sum dim 0", lambda t: t.full((4096, 3), 0.1, dtype=t.float16).sum(0)),
     ("mean dim 0", lambda t: t.full((4096, 3), 0.1, dtype=t.float16).mean(0)),
     ("nansum dim 0", lambda t: t.nansum(t.full((4096, 3), 0.1, dtype=t.float16), 0)),
+    ("nanmean dim 0", lambda t: t.nanmean(t.tensor(_HALF_WITH_NANS), 0)),
+    ("nanmean", lambda t: t.nanmean(t.tensor(_HALF_WITH_NANS))),
     ("norm", lambda t: t.full((4,), 300., dtype=t.float16).norm()),
     ("norm dim", lambda t: t.full((4, 2), 300., dtype=t.float16).norm(dim=0)),
     ("norm p=3", lambda t: t.full((4,), 300., dtype=t.float16).norm(p=3)),

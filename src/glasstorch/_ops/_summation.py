@@ -18,12 +18,13 @@ import math
 from .._backend import xp
 
 _ROWS_ADDED_IN_A_ROW = 16
+_HALF = xp.dtype(xp.float16)
 
 
 def accumulator(dtype):
     """The dtype PyTorch's CPU reductions (sum, mean, norm, var) accumulate `dtype` in:
     float32 for half precision, the dtype itself otherwise."""
-    return xp.float32 if dtype == xp.float16 else dtype
+    return xp.float32 if dtype == _HALF else dtype
 
 
 def pairwise_sum(x, axes=None, keepdims=False):
@@ -32,13 +33,17 @@ def pairwise_sum(x, axes=None, keepdims=False):
     (0-d for a full reduction), in x's dtype."""
     if x.dtype.kind not in "fc":               # integers and bools are exact (or wrap) anyway
         return xp.asarray(xp.add.reduce(x, axis=axes, keepdims=keepdims))
-    if x.dtype == xp.float16:
+    if x.dtype == _HALF:
         return pairwise_sum(x.astype(xp.float32), axes, keepdims).astype(xp.float16)
     if axes is None:   # all of x as one flat run in memory (copied there if it is not)
         if not (x.flags.c_contiguous or x.flags.f_contiguous):
             x = xp.ascontiguousarray(x)
-        out = xp.asarray(xp.add.reduce(x.reshape(-1, order="A"), axis=0))
-        return out.reshape((1,) * x.ndim) if keepdims else out
+        return xp.asarray(xp.add.reduce(x, axis=None, keepdims=keepdims))
+    if len(axes) == 1:
+        a = axes[0]
+        # the common cases: the contiguous last axis (NumPy's pairwise), or a few rows
+        if (a == x.ndim - 1 and x.flags.c_contiguous) or x.shape[a] <= _ROWS_ADDED_IN_A_ROW:
+            return xp.asarray(xp.add.reduce(x, axis=a, keepdims=keepdims))
     out_shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
     x, rest = _sum_innermost(x, axes)
     for a in sorted(rest, key=lambda a: -x.shape[a]):   # the longest first: x shrinks fastest
@@ -52,8 +57,9 @@ def pairwise_mean(x, axes=None, keepdims=False):
     """x averaged over `axes` (pairwise_sum / n; nan for an empty slice), in x's dtype."""
     n = x.size if axes is None else math.prod(x.shape[a] for a in axes)
     total = pairwise_sum(x.astype(accumulator(x.dtype), copy=False), axes, keepdims)
-    with xp.errstate(invalid="ignore", divide="ignore"):
-        return xp.true_divide(total, n, out=total).astype(x.dtype, copy=False)
+    if n == 0:
+        return xp.full(total.shape, xp.nan, x.dtype)
+    return xp.asarray(total / n).astype(x.dtype, copy=False)
 
 
 def _sum_innermost(x, axes):
@@ -83,7 +89,8 @@ def _fold_sum(x, axis):
     """Sum x over `axis` (kept as a size-1 dim) by folding it in halves down to 16 rows."""
     n = x.shape[axis]
     if n > _ROWS_ADDED_IN_A_ROW:
-        x = x.swapaxes(0, axis)
+        if axis:
+            x = x.swapaxes(0, axis)
         half = n // 2
         folded = x[:half] + x[half:2 * half]   # a fresh array: later folds write into it
         if n % 2:
@@ -91,11 +98,12 @@ def _fold_sum(x, axis):
         n = half
         while n > _ROWS_ADDED_IN_A_ROW:
             half = n // 2
-            xp.add(folded[:half], folded[half:2 * half], out=folded[:half])
+            top = folded[:half]
+            xp.add(top, folded[half:2 * half], top)
             if n % 2:
                 folded[0] += folded[n - 1]
             n = half
-        x = folded[:n].swapaxes(0, axis)
+        x = folded[:n].swapaxes(0, axis) if axis else folded[:n]
     return xp.add.reduce(x, axis=axis, keepdims=True)
 
 

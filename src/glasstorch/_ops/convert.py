@@ -2,7 +2,7 @@
 from .. import _backend
 from .._tensor import Tensor, _make, check_device, device as _device_cls
 from ..autograd.function import Function
-from .creation import _resolve_dtype
+from .creation import _resolve_dtype, as_dtype
 
 
 class ToDtype(Function):
@@ -15,6 +15,8 @@ class ToDtype(Function):
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.in_dtype = x.dtype
+        if np_dtype == _backend.float16.np:   # double -> half rounds via float32, as torch
+            return as_dtype(x, _backend.float16)
         return x.astype(np_dtype)
 
     @staticmethod

@@ -109,8 +109,31 @@ def _nested_to_array(data, dtype):
     if big_int and target.kind < 2:
         raise ValueError("Overflow when unpacking long long: an integer does not fit in int64")
     values = [x._data.reshape(()) if isinstance(x, Tensor) else x for x in level]
-    arr = xp.array(values, dtype=inferred.np).reshape(shape)
-    return arr if target is inferred else arr.astype(target.np)
+    if target is inferred and target is not _backend.float16:   # one rounding, straight in
+        return xp.array(values, dtype=target.np).reshape(shape)
+    arr = xp.array(values, dtype=_exact_dtype(inferred).np).reshape(shape)
+    return as_dtype(arr, target)
+
+
+def _exact_dtype(dtype):
+    """A dtype that holds every Python number of `dtype`'s kind exactly: Python floats are
+    doubles, so floating data is read in as float64 (complex as complex128) and rounded once
+    to the target, never through float32 (tensor([0.1], dtype=float64) is exactly 0.1)."""
+    if dtype.kind == 2:
+        return _backend.float64
+    if dtype.kind == 3:
+        return _backend.complex128
+    return dtype
+
+
+def as_dtype(arr, dtype):
+    """arr converted to `dtype` with PyTorch's rounding: a half is made from a float32
+    (c10::Half(float)), so wider values are rounded to float32 first, then to half."""
+    if arr.dtype == dtype.np:
+        return arr
+    if dtype.np == xp.float16 and arr.dtype.kind in "fiu" and arr.dtype.itemsize > 4:
+        arr = arr.astype(xp.float32)
+    return arr.astype(dtype.np)
 
 
 def to_array(data, dtype=None, copy=True):
@@ -127,7 +150,7 @@ def to_array(data, dtype=None, copy=True):
     else:
         return _nested_to_array(data, dtype)
     if dtype is not None and arr.dtype != dtype.np:
-        return arr.astype(dtype.np)
+        return as_dtype(arr, dtype)
     return arr.copy() if copy else arr
 
 
@@ -225,7 +248,16 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     dtype = _resolve_dtype(dtype) or _backend.scalar_dtype(fill_value)
-    return _finish(xp.full(_size((size,)), fill_value, dtype.np), requires_grad, device, out)
+    return _finish(xp.full(_size((size,)), _fill(fill_value, dtype.np), dtype.np),
+                   requires_grad, device, out)
+
+
+def _fill(value, np_dtype):
+    """A Python number as PyTorch stores it in a tensor of `np_dtype`: for half, rounded to
+    float32 first (see as_dtype); unchanged otherwise (NumPy rounds a double once)."""
+    if np_dtype == xp.float16 and isinstance(value, (float, int)) and not isinstance(value, bool):
+        return xp.float32(value)
+    return value
 
 
 def _like_dtype(input, dtype):
@@ -253,7 +285,8 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """A tensor filled with fill_value, with input's shape (and dtype unless `dtype` is given)."""
-    return _finish(xp.full(input._data.shape, fill_value, _like_dtype(input, dtype)),
+    np_dtype = _like_dtype(input, dtype)
+    return _finish(xp.full(input._data.shape, _fill(fill_value, np_dtype), np_dtype),
                    requires_grad, device)
 
 
@@ -473,7 +506,8 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
     if not isinstance(size, (tuple, list, Size)):
         raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{type(size).__name__}")
-    return _finish(xp.full(_size((size,)), _number(fill_value), _like_dtype(self, dtype)),
+    np_dtype = _like_dtype(self, dtype)
+    return _finish(xp.full(_size((size,)), _fill(_number(fill_value), np_dtype), np_dtype),
                    requires_grad, device)
 
 
@@ -506,7 +540,7 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=Fals
         raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not "
                         f"{type(s).__name__}")
     dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
-    return _finish(xp.asarray(s, dtype=dtype.np), requires_grad, device)
+    return _finish(xp.asarray(_fill(s, dtype.np), dtype=dtype.np), requires_grad, device)
 
 
 # ---------------------------------------------------------------------------------------------

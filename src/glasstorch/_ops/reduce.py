@@ -216,8 +216,8 @@ class NanSum(Function):
         ctx.weight = valid.astype(x.dtype)   # nan positions get no gradient
         if divide:  # nanmean: divide by the number of non-nan elements in each slice
             count = valid.sum(axis=axes, keepdims=True)
-            with xp.errstate(invalid="ignore", divide="ignore"):
-                out = out / count.reshape(out.shape)
+            with xp.errstate(invalid="ignore", divide="ignore"):   # nansum rounded first
+                out = out.astype(x.dtype, copy=False) / count.reshape(out.shape)
                 ctx.weight = (ctx.weight / count).astype(x.dtype, copy=False)
         return out.astype(x.dtype, copy=False)
 
@@ -585,10 +585,10 @@ def _variance(x, axes, keepdim, dof):
     Single and half precision are accumulated in double, as PyTorch's CPU Welford does (float32
     sums alone would be a few ulps off). Returns an ndarray in the (real) accumulator dtype;
     the callers round it to x's real dtype (finfo(x.dtype).dtype: var of complex is real)."""
-    wide = x.astype(_VARIANCE_ACCUMULATOR.get(x.dtype, x.dtype), copy=False)
+    d = x.astype(_VARIANCE_ACCUMULATOR.get(x.dtype, x.dtype))   # a private copy: work in place
     with xp.errstate(divide="ignore", invalid="ignore"):
-        d = wide - pairwise_mean(wide, axes, keepdims=True)
-        sq = d * d if x.dtype.kind != "c" else (d * d.conj()).real
+        d -= pairwise_mean(d, axes, keepdims=True)
+        sq = xp.square(d, out=d) if x.dtype.kind != "c" else (d * d.conj()).real
         out = pairwise_sum(sq, axes, keepdim)
         out /= dof
     return out
