@@ -272,3 +272,14 @@ def test_conv_in_batch_chunks_matches_torch(index, monkeypatch):
     check(_conv_t(fname, has_bias, kwargs),
           _inputs((3,) + x_shape[1:], w_shape, has_bias, bias_size=w_shape[1] * groups),
           rtol=1e-4, atol=1e-5)
+
+
+def test_torch_namespace_spellings():
+    check(lambda t, x, w: t.conv2d(x, w, None, 2, 1), [sample((2, 3, 6, 6)), sample((4, 3, 3, 3))])
+    check(lambda t, x, w: t.conv1d(x, w, padding="same"), [sample((2, 3, 7)), sample((4, 3, 2))])
+    check(lambda t, x, w: t.conv3d(x, w), [sample((1, 2, 3, 4, 4)), sample((2, 2, 2, 2, 2))])
+    check(lambda t, x, w: t.conv_transpose2d(x, w, None, 2, 1, 1),
+          [sample((2, 3, 4, 4)), sample((3, 2, 3, 3))])
+    check(lambda t, x, w: t.conv_transpose1d(x, w), [sample((2, 3, 4)), sample((3, 2, 3))])
+    check(lambda t, x, w: t.conv_transpose3d(x, w), [sample((1, 2, 2, 3, 2)),
+                                                     sample((2, 2, 2, 2, 2))])
