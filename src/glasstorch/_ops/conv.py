@@ -36,6 +36,7 @@ import math
 
 from .._backend import xp
 from .._tensor import Tensor
+from ..autograd import grad_mode
 from ..autograd.function import Function
 
 _COUNTS = {1: "1", 2: "2", 3: "3"}
@@ -178,8 +179,9 @@ def _compute_dtype(dtype):
     return xp.dtype(xp.float32) if dtype == xp.float16 else dtype
 
 
-def conv_forward(x, weight, geom, bias=None):
-    """y (N, O, *Q) = conv(x (N, C, *S), weight (O, C/G, *K)) + bias."""
+def conv_forward(x, weight, geom, bias=None, kept=None):
+    """y (N, O, *Q) = conv(x (N, C, *S), weight (O, C/G, *K)) + bias. Given a list as `kept`,
+    the columns of each chunk are appended to it (for conv_weight_grad)."""
     N, C, G, O = x.shape[0], x.shape[1], geom.groups, weight.shape[0]
     dtype, work = x.dtype, _compute_dtype(x.dtype)
     x, weight = x.astype(work, copy=False), weight.astype(work, copy=False)
@@ -189,6 +191,8 @@ def conv_forward(x, weight, geom, bias=None):
     out = xp.empty((N, O) + geom.out_size, dtype=work)
     for lo, hi in _chunks(N, geom, G * Kg, work.itemsize):
         cols = unfold_cols(x[lo:hi], geom).reshape(G, Kg, (hi - lo) * geom.positions)
+        if kept is not None:
+            kept.append(cols)
         y_t = xp.matmul(w, cols).reshape((O, hi - lo) + geom.out_size)
         _channels_first(y_t, bias, out[lo:hi])
     return out.astype(dtype, copy=False)
@@ -197,11 +201,12 @@ def conv_forward(x, weight, geom, bias=None):
 def conv_input_grad(g, weight, geom, bias=None):
     """dx (N, C, *S) = fold(W.T @ g) for g (N, O, *Q): the adjoint of conv_forward in x
     (and, with a bias, the transposed convolution's forward)."""
-    flipped = _flipped_geometry(geom)
-    if flipped is not None:
-        return conv_forward(g, _flipped_weight(weight, geom.groups), flipped, bias)
     N, G, O = g.shape[0], geom.groups, weight.shape[0]
     C = weight.shape[1] * G
+    flipped = _flipped_geometry(geom)
+    # unfolding g moves O * prod(S) entries per kernel offset, folding C * prod(Q)
+    if flipped is not None and O * math.prod(geom.in_size) <= C * geom.positions:
+        return conv_forward(g, _flipped_weight(weight, geom.groups), flipped, bias)
     dtype, work = g.dtype, _compute_dtype(g.dtype)
     g = g.astype(work, copy=False)
     bias = None if bias is None else bias.astype(work, copy=False)
@@ -220,7 +225,7 @@ def _flipped_geometry(geom):
     """With stride 1 the input gradient is itself a convolution: of g, padded by
     d(k - 1) - p, with the kernel flipped and its channel axes swapped. Unfolding g (copies)
     is cheaper than folding the columns back (zero fill and read-modify-write adds), so that
-    is the way taken then. None when a stride is not 1 (or the padding would be negative)."""
+    is the way taken then, unless g's columns would be the larger ones. None when a stride is not 1 (or the padding would be negative)."""
     if any(s != 1 for s in geom.stride):
         return None
     reach = [d * (k - 1) for k, d in zip(geom.kernel, geom.dilation)]
@@ -241,16 +246,17 @@ def _flipped_weight(weight, groups):
     return xp.ascontiguousarray(w).reshape((groups * Cg, O // groups) + kernel)
 
 
-def conv_weight_grad(x, g, geom):
-    """dW (O, C/G, *K) = g @ unfold(x).T, summed over the batch and output positions."""
+def conv_weight_grad(x, g, geom, kept=None):
+    """dW (O, C/G, *K) = g @ unfold(x).T, summed over the batch and output positions (with the
+    forward's columns if it `kept` them, else unfolded again chunk by chunk)."""
     N, C, O, G = x.shape[0], x.shape[1], g.shape[1], geom.groups
     dtype, work = x.dtype, _compute_dtype(x.dtype)
     x, g = x.astype(work, copy=False), g.astype(work, copy=False)
     Kg = C // G * math.prod(geom.kernel)
     dw = None
-    for lo, hi in _chunks(N, geom, G * Kg, work.itemsize):
+    for i, (lo, hi) in enumerate(_chunks(N, geom, G * Kg, work.itemsize)):
         columns = (hi - lo) * geom.positions
-        cols = unfold_cols(x[lo:hi], geom).reshape(G, Kg, columns)
+        cols = kept[i] if kept else unfold_cols(x[lo:hi], geom).reshape(G, Kg, columns)
         g_t = _channels_leading(g[lo:hi]).reshape(G, O // G, columns)
         part = xp.matmul(g_t, cols.transpose(0, 2, 1))
         if dw is None:
@@ -275,11 +281,14 @@ class Conv(Function):
     differentiable_backward = True
     _node_name = "ConvolutionBackward0"
 
+    kept = None
+
     @staticmethod
-    def forward(ctx, x, weight, bias=None, geom=None):
+    def forward(ctx, x, weight, bias=None, geom=None, keep_cols=False):
         ctx.save_for_backward(x, weight)
         ctx.geom = geom
-        return conv_forward(x, weight, geom, bias)
+        ctx.kept = [] if keep_cols else None
+        return conv_forward(x, weight, geom, bias, ctx.kept)
 
     @staticmethod
     def backward(ctx, g):
@@ -291,7 +300,7 @@ class Conv(Function):
             gw = ConvWeightGrad.apply(x, g, geom=geom) if need_w else None
             gb = g.sum(dim=[0] + list(range(2, g.dim()))) if need_b else None
             return gx, gw, gb
-        gw = conv_weight_grad(x, g, geom) if need_w else None
+        gw = conv_weight_grad(x, g, geom, ctx.kept) if need_w else None
         gx = conv_input_grad(g, weight, geom) if need_x else None
         gb = _bias_grad(g) if need_b else None
         return gx, gw, gb
@@ -461,6 +470,22 @@ def _geometry(x_shape, weight, stride, pad_lo, pad_hi, dilation, groups):
                         tuple(pad_hi), groups)
 
 
+# The forward's columns are kept for the weight gradient when they are this small (first
+# layers with few input channels, late layers with small planes): unfolding them again would
+# cost as much as the GEMM there. Larger ones are recomputed, so a step's memory stays near
+# PyTorch's (bench/cnn_memory.py).
+KEEP_COLS_BYTES = 32 << 20
+
+
+def _keep_cols(x, weight, geom):
+    """Keep the columns only when the weight gradient will be needed and they are small."""
+    if not (grad_mode.enabled and weight.requires_grad):
+        return False
+    size = x.shape[0] * weight.shape[1] * geom.groups * math.prod(geom.kernel) * \
+        geom.positions * x._data.itemsize
+    return size <= KEEP_COLS_BYTES
+
+
 def _convnd(fname, n, input, weight, bias, stride, padding, dilation, groups):
     _check_tensors(fname, input, weight, bias)
     _check_input_dims(fname, input, n)
@@ -498,7 +523,7 @@ def _convnd(fname, n, input, weight, bias, stride, padding, dilation, groups):
                            f"{list(bias.shape)} instead")
     geom = _geometry(shape, weight, stride, pad_lo, pad_hi, dilation, groups)
     _check_dtypes(fname, x._data, weight._data, None if bias is None else bias._data)
-    out = Conv.apply(x, weight, bias, geom=geom)
+    out = Conv.apply(x, weight, bias, geom=geom, keep_cols=_keep_cols(x, weight, geom))
     return out if batched else out.squeeze(0)
 
 
