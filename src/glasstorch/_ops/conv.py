@@ -31,6 +31,7 @@ Backward is differentiable (create_graph): it is written with the same three map
 autograd Functions (Conv, ConvTranspose, ConvWeightGrad), each of whose backward is again
 two of the three.
 """
+import functools
 import itertools
 import math
 
@@ -101,6 +102,14 @@ class ConvGeometry:
 
     def weight_shape(self, out_channels, in_channels):
         return (out_channels, in_channels // self.groups) + tuple(self.kernel)
+
+
+@functools.lru_cache(maxsize=512)
+def geometry(in_size, out_size, kernel, stride, dilation, pad_lo, pad_hi, groups):
+    """ConvGeometry, built once per distinct convolution (a network repeats a few shapes
+    every step). Arguments are tuples of ints."""
+    return ConvGeometry(tuple(in_size), tuple(out_size), tuple(kernel), tuple(stride),
+                        tuple(dilation), tuple(pad_lo), tuple(pad_hi), groups)
 
 
 def _channels_first(a_t, bias=None, out=None):
@@ -225,7 +234,8 @@ def _flipped_geometry(geom):
     """With stride 1 the input gradient is itself a convolution: of g, padded by
     d(k - 1) - p, with the kernel flipped and its channel axes swapped. Unfolding g (copies)
     is cheaper than folding the columns back (zero fill and read-modify-write adds), so that
-    is the way taken then, unless g's columns would be the larger ones. None when a stride is not 1 (or the padding would be negative)."""
+    is the way taken then, unless g's columns would be the larger ones. None when a stride
+    is not 1 (or the padding would be negative)."""
     if any(s != 1 for s in geom.stride):
         return None
     reach = [d * (k - 1) for k, d in zip(geom.kernel, geom.dilation)]
@@ -233,7 +243,7 @@ def _flipped_geometry(geom):
     hi = tuple(s + r - q - p for s, r, q, p in zip(geom.in_size, reach, geom.out_size, lo))
     if min(lo + hi) < 0:
         return None
-    return ConvGeometry(geom.out_size, geom.in_size, geom.kernel, geom.stride, geom.dilation,
+    return geometry(geom.out_size, geom.in_size, geom.kernel, geom.stride, geom.dilation,
                         lo, hi, geom.groups)
 
 
@@ -466,8 +476,8 @@ def _geometry(x_shape, weight, stride, pad_lo, pad_hi, dilation, groups):
                            f"({' x '.join(map(str, reach))}). Kernel size can't be greater "
                            f"than actual input size")
     out = tuple((p - r) // s + 1 for p, r, s in zip(padded, reach, stride))
-    return ConvGeometry(spatial, out, kernel, tuple(stride), tuple(dilation), tuple(pad_lo),
-                        tuple(pad_hi), groups)
+    return geometry(spatial, out, kernel, tuple(stride), tuple(dilation), tuple(pad_lo),
+                    tuple(pad_hi), groups)
 
 
 # The forward's columns are kept for the weight gradient when they are this small (first
@@ -597,8 +607,8 @@ def _conv_transposend(fname, n, input, weight, bias, stride, padding, output_pad
                            f"({' x '.join(map(str, out_size))}). Output size is too small")
     _check_dtypes(fname, x._data, weight._data, None if bias is None else bias._data)
     # the convolution this one is the transpose of: from y's size (out_size) to x's (in_size)
-    geom = ConvGeometry(out_size, in_size, kernel, tuple(stride), tuple(dilation),
-                        tuple(padding), tuple(padding), groups)
+    geom = geometry(out_size, in_size, kernel, tuple(stride), tuple(dilation), tuple(padding),
+                    tuple(padding), groups)
     out = ConvTranspose.apply(x, weight, bias, geom=geom)
     return out if batched else out.squeeze(0)
 
