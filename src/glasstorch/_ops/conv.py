@@ -8,22 +8,31 @@ The layout: "channels, kernel offset | batch, output position"
 --------------------------------------------------------------
 The input is unfolded (im2col) into `cols` of shape (C, *K, N, *Q), read as the matrix
 (G, Kg, N*P). For each kernel offset the entries it reads in every window are one strided slice
-of the (padded) input, so unfolding is prod(K) slice copies (never a loop over batch, channels
-or pixels), and folding back is prod(K) slice-adds (never np.add.at).
+of the input, so unfolding is prod(K) slice copies (never a loop over batch, channels or
+pixels; entries that fall in the zero padding are zeroed, no padded copy is made), and folding
+back is prod(K) slice-adds (never np.add.at).
 
-    y      = W (G, O/G, Kg) @ cols (G, Kg, N*P)           one GEMM per group, the whole batch
+    y      = W (G, O/G, Kg) @ cols (G, Kg, N*P)           one GEMM per group
     dW     = gT (G, O/G, N*P) @ cols.T                     one GEMM per group
     dcols  = W.T @ gT,  dx = fold(dcols)                   one GEMM per group + prod(K) adds
 
-Why this layout: the batch and the output positions form one GEMM dimension, so the GEMMs
-stay large even where the planes are small (4x4 at the end of a ResNet) and each group is a
-single BLAS call for the whole batch. The only transposes (between (N, O, *Q) and
-(O, N, *Q)) are of output-sized arrays, which are prod(K) * C/O times smaller than `cols`;
-the slices that build and fold `cols` copy whole rows (the last axis stays unit-stride in
-both). The bias is added inside the transposing copy of the output.
+With stride 1, dx is instead computed as a convolution of g with the flipped kernel (slice
+copies instead of read-modify-write adds) when g's columns are not the larger.
 
-Memory: `cols` is never saved. Backward recomputes it from the saved input (a copy, cheap next
-to the GEMM), so a training step keeps only the input alive per layer, as PyTorch does.
+Why this layout: the batch and the output positions form one GEMM dimension, so the GEMMs
+stay large even where the planes are small (4x4 at the end of a ResNet). The only transposes
+(between (N, O, *Q) and (O, N, *Q)) are of output-sized arrays, which are prod(K) * C/O times
+smaller than `cols`; the slices that build and fold `cols` copy whole rows (the last axis
+stays unit-stride on both sides). The bias is added inside the transposing copy.
+
+The batch is taken in chunks of images whose `cols` fit in cache (CHUNK_BYTES, at least
+MIN_COLUMNS GEMM columns), so the GEMM reads `cols` right after the copies wrote it: one GEMM
+per group and chunk (the same product, split along its columns; dW sums the chunks' GEMMs).
+
+Memory: large `cols` are never saved. Backward recomputes them from the saved input (a copy,
+cheap next to the GEMM), so a training step keeps about what PyTorch keeps per layer. Small
+ones (<= KEEP_COLS_BYTES, e.g. the first layer of a network on few input channels) are kept
+for the weight gradient when it will be needed. Under no_grad nothing is kept.
 
 The transposed convolution's forward is the convolution's input gradient and its backward
 uses the convolution's forward and weight gradient: the three maps below are shared.
