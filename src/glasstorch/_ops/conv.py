@@ -300,18 +300,18 @@ class Conv(Function):
     differentiable_backward = True
     _node_name = "ConvolutionBackward0"
 
-    kept = None
-
     @staticmethod
     def forward(ctx, x, weight, bias=None, geom=None, keep_cols=False):
-        ctx.save_for_backward(x, weight)
+        kept = [] if keep_cols else None
+        out = conv_forward(x, weight, geom, bias, kept)
+        # kept columns go with the saved arrays, so the engine frees them after backward
+        ctx.save_for_backward(x, weight, *(kept or ()))
         ctx.geom = geom
-        ctx.kept = [] if keep_cols else None
-        return conv_forward(x, weight, geom, bias, ctx.kept)
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        x, weight = ctx.saved_tensors
+        x, weight, *kept = ctx.saved_tensors
         need_x, need_w, need_b = (ctx.needs_input_grad + (False, False))[:3]
         geom = ctx.geom
         if isinstance(g, Tensor):           # create_graph: the same maps as graph nodes
@@ -319,7 +319,7 @@ class Conv(Function):
             gw = ConvWeightGrad.apply(x, g, geom=geom) if need_w else None
             gb = g.sum(dim=[0] + list(range(2, g.dim()))) if need_b else None
             return gx, gw, gb
-        gw = conv_weight_grad(x, g, geom, ctx.kept) if need_w else None
+        gw = conv_weight_grad(x, g, geom, kept) if need_w else None
         gx = conv_input_grad(g, weight, geom) if need_x else None
         gb = _bias_grad(g) if need_b else None
         return gx, gw, gb
