@@ -8,22 +8,31 @@ The layout: "channels, kernel offset | batch, output position"
 --------------------------------------------------------------
 The input is unfolded (im2col) into `cols` of shape (C, *K, N, *Q), read as the matrix
 (G, Kg, N*P). For each kernel offset the entries it reads in every window are one strided slice
-of the (padded) input, so unfolding is prod(K) slice copies (never a loop over batch, channels
-or pixels), and folding back is prod(K) slice-adds (never np.add.at).
+of the input, so unfolding is prod(K) slice copies (never a loop over batch, channels or
+pixels; entries that fall in the zero padding are zeroed, no padded copy is made), and folding
+back is prod(K) slice-adds (never np.add.at).
 
-    y      = W (G, O/G, Kg) @ cols (G, Kg, N*P)           one GEMM per group, the whole batch
+    y      = W (G, O/G, Kg) @ cols (G, Kg, N*P)           one GEMM per group
     dW     = gT (G, O/G, N*P) @ cols.T                     one GEMM per group
     dcols  = W.T @ gT,  dx = fold(dcols)                   one GEMM per group + prod(K) adds
 
-Why this layout: the batch and the output positions form one GEMM dimension, so the GEMMs
-stay large even where the planes are small (4x4 at the end of a ResNet) and each group is a
-single BLAS call for the whole batch. The only transposes (between (N, O, *Q) and
-(O, N, *Q)) are of output-sized arrays, which are prod(K) * C/O times smaller than `cols`;
-the slices that build and fold `cols` copy whole rows (the last axis stays unit-stride in
-both). The bias is added inside the transposing copy of the output.
+With stride 1, dx is instead computed as a convolution of g with the flipped kernel (slice
+copies instead of read-modify-write adds) when g's columns are not the larger.
 
-Memory: `cols` is never saved. Backward recomputes it from the saved input (a copy, cheap next
-to the GEMM), so a training step keeps only the input alive per layer, as PyTorch does.
+Why this layout: the batch and the output positions form one GEMM dimension, so the GEMMs
+stay large even where the planes are small (4x4 at the end of a ResNet). The only transposes
+(between (N, O, *Q) and (O, N, *Q)) are of output-sized arrays, which are prod(K) * C/O times
+smaller than `cols`; the slices that build and fold `cols` copy whole rows (the last axis
+stays unit-stride on both sides). The bias is added inside the transposing copy.
+
+The batch is taken in chunks of images whose `cols` fit in cache (CHUNK_BYTES, at least
+MIN_COLUMNS GEMM columns), so the GEMM reads `cols` right after the copies wrote it: one GEMM
+per group and chunk (the same product, split along its columns; dW sums the chunks' GEMMs).
+
+Memory: large `cols` are never saved. Backward recomputes them from the saved input (a copy,
+cheap next to the GEMM), so a training step keeps about what PyTorch keeps per layer. Small
+ones (<= KEEP_COLS_BYTES, e.g. the first layer of a network on few input channels) are kept
+for the weight gradient when it will be needed. Under no_grad nothing is kept.
 
 The transposed convolution's forward is the convolution's input gradient and its backward
 uses the convolution's forward and weight gradient: the three maps below are shared.
@@ -31,11 +40,13 @@ Backward is differentiable (create_graph): it is written with the same three map
 autograd Functions (Conv, ConvTranspose, ConvWeightGrad), each of whose backward is again
 two of the three.
 """
+import functools
 import itertools
 import math
 
 from .._backend import xp
 from .._tensor import Tensor
+from ..autograd import grad_mode
 from ..autograd.function import Function
 
 _COUNTS = {1: "1", 2: "2", 3: "3"}
@@ -54,9 +65,12 @@ class ConvGeometry:
     """Where a convolution's windows sit along the n spatial axes.
 
     in_size S is the (unpadded) convolution input, out_size Q its output; output position q
-    reads padded positions q*s + k*d (k < K); the input occupies [lo, lo + S) of the padded
-    extent S + lo + hi. `windows[i]` is the strided slice of the padded input that kernel
-    offset `offsets[i]` reads in every window (an array of shape Q)."""
+    reads padded position q*s + k*d (k < K), i.e. input position q*s + k*d - lo, where the
+    input occupies [lo, lo + S) of the padded extent S + lo + hi. `windows[i]` is the strided
+    slice of a padded input that kernel offset `offsets[i]` reads in every window (F.unfold
+    uses them). `clipped[i]` says the same without a padded copy: the output positions whose
+    entry for that offset lies inside the input (`out_part`), the input slice they read
+    (`in_part`), and the output slices left over, which read padding (`borders`)."""
 
     def __init__(self, in_size, out_size, kernel, stride, dilation, pad_lo, pad_hi, groups):
         self.in_size, self.out_size, self.kernel = tuple(in_size), tuple(out_size), kernel
@@ -69,15 +83,49 @@ class ConvGeometry:
         self.windows = [tuple(slice(k * d, k * d + (q - 1) * s + 1, s)
                               for k, d, q, s in zip(offset, dilation, out_size, stride))
                         for offset in self.offsets]
+        self.clipped = [self._clip(offset) for offset in self.offsets]
         self.positions = math.prod(out_size)
+
+    def _clip(self, offset):
+        """(out_part, in_part, borders) for one kernel offset; in_part None if it only ever
+        reads padding."""
+        out_part, in_part, ranges = [], [], []
+        for k, s, d, lo, size, q_size in zip(offset, self.stride, self.dilation, self.pad_lo,
+                                              self.in_size, self.out_size):
+            shift = k * d - lo                      # input position of output position 0
+            first = max(0, -(-(-shift) // s))       # first q with q*s + shift >= 0
+            last = min(q_size, (size - 1 - shift) // s + 1) if size - 1 - shift >= 0 else 0
+            if last <= first:
+                return None, None, None
+            out_part.append(slice(first, last))
+            in_part.append(slice(first * s + shift, (last - 1) * s + shift + 1, s))
+            ranges.append((first, last, q_size))
+        borders = []
+        for axis, (first, last, q_size) in enumerate(ranges):
+            full = [slice(None)] * len(ranges)
+            if first > 0:
+                borders.append(tuple(full[:axis] + [slice(0, first)] + full[axis + 1:]))
+            if last < q_size:
+                borders.append(tuple(full[:axis] + [slice(last, q_size)] + full[axis + 1:]))
+        return tuple(out_part), tuple(in_part), borders
 
     def weight_shape(self, out_channels, in_channels):
         return (out_channels, in_channels // self.groups) + tuple(self.kernel)
 
 
-def _channels_first(a_t, bias=None):
-    """(C, N, *spatial) -> a new C-contiguous (N, C, *spatial), adding bias (C,) on the way."""
-    out = xp.empty((a_t.shape[1], a_t.shape[0]) + a_t.shape[2:], dtype=a_t.dtype)
+@functools.lru_cache(maxsize=512)
+def geometry(in_size, out_size, kernel, stride, dilation, pad_lo, pad_hi, groups):
+    """ConvGeometry, built once per distinct convolution (a network repeats a few shapes
+    every step). Arguments are tuples of ints."""
+    return ConvGeometry(tuple(in_size), tuple(out_size), tuple(kernel), tuple(stride),
+                        tuple(dilation), tuple(pad_lo), tuple(pad_hi), groups)
+
+
+def _channels_first(a_t, bias=None, out=None):
+    """(C, N, *spatial) -> C-contiguous (N, C, *spatial) (into `out` if given), adding
+    bias (C,) on the way."""
+    if out is None:
+        out = xp.empty((a_t.shape[1], a_t.shape[0]) + a_t.shape[2:], dtype=a_t.dtype)
     if bias is None:
         out[...] = a_t.swapaxes(0, 1)
     else:
@@ -91,51 +139,80 @@ def _channels_leading(a):
 
 
 def unfold_cols(x, geom):
-    """im2col: x (N, C, *S) -> cols (C, *K, N, *Q), one slice copy per kernel offset."""
+    """im2col: x (N, C, *S) -> cols (C, *K, N, *Q), one slice copy per kernel offset, read
+    straight from x (no padded copy): the entries that fall in the padding are zeroed."""
     N, C = x.shape[:2]
     x_t = x.swapaxes(0, 1)                               # (C, N, *S), a view
-    if geom.needs_padding:
-        padded = xp.zeros((C, N) + geom.padded_size, dtype=x.dtype)
-        padded[(slice(None), slice(None)) + geom.inner] = x_t
-        x_t = padded
     cols = xp.empty((C,) + tuple(geom.kernel) + (N,) + geom.out_size, dtype=x.dtype)
     lead = (slice(None), slice(None))
-    for offset, window in zip(geom.offsets, geom.windows):
-        cols[(slice(None),) + offset] = x_t[lead + window]
+    for offset, (out_part, in_part, borders) in zip(geom.offsets, geom.clipped):
+        target = cols[(slice(None),) + offset]          # (C, N, *Q)
+        if in_part is None:
+            target[...] = 0
+            continue
+        target[lead + out_part] = x_t[lead + in_part]
+        for border in borders:
+            target[lead + border] = 0
     return cols
 
 
-def fold_cols(cols, geom, bias=None):
-    """col2im, the adjoint of unfold_cols: cols (C, *K, N, *Q) -> (N, C, *S), summing the
-    entries that land on the same input position (one slice-add per kernel offset)."""
+def fold_cols(cols, geom, bias=None, out=None):
+    """col2im, the adjoint of unfold_cols: cols (C, *K, N, *Q) -> (N, C, *S) (into `out` if
+    given), summing the entries that land on the same input position: one slice-add per
+    kernel offset, straight into the (N, C) output through a transposed view."""
     C, N = cols.shape[0], cols.shape[1 + len(geom.kernel)]
-    padded = xp.zeros((C, N) + geom.padded_size, dtype=cols.dtype)
+    if out is None:
+        out = xp.empty((N, C) + geom.in_size, dtype=cols.dtype)
+    out.fill(0)
+    out_t = out.swapaxes(0, 1)                           # (C, N, *S), a view
     lead = (slice(None), slice(None))
-    for offset, window in zip(geom.offsets, geom.windows):
-        padded[lead + window] += cols[(slice(None),) + offset]
-    inner = padded[lead + geom.inner] if geom.needs_padding else padded
-    return _channels_first(inner, bias)
+    for offset, (out_part, in_part, _) in zip(geom.offsets, geom.clipped):
+        if in_part is not None:
+            out_t[lead + in_part] += cols[(slice(None),) + offset][lead + out_part]
+    if bias is not None:
+        out += bias.reshape((-1,) + (1,) * len(geom.in_size))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
 # the three maps: forward, input gradient, weight gradient (arrays in, arrays out)
 # ---------------------------------------------------------------------------------------------
+# The batch is processed in chunks of images whose `cols` take about CHUNK_BYTES: written by
+# the slice copies and read at once by the GEMM while still in cache (a whole-batch `cols` of
+# a ResNet's first stage is 150 MB and would make two trips through memory). A chunk has at
+# least MIN_COLUMNS GEMM columns, so GEMMs on small late-stage planes stay wide.
+CHUNK_BYTES = 4 << 20
+MIN_COLUMNS = 1024
+
+
+def _chunks(N, geom, rows, itemsize):
+    """[lo, hi) image ranges of the batch, each a chunk of the sizes above."""
+    per_image = max(1, rows * geom.positions * itemsize)
+    n = max(CHUNK_BYTES // per_image, -(-MIN_COLUMNS // max(geom.positions, 1)), 1)
+    return [(lo, min(N, lo + n)) for lo in range(0, N, n)] or [(0, 0)]
+
+
 def _compute_dtype(dtype):
     """float16 is computed in float32 (PyTorch accumulates half convolutions in float too)."""
     return xp.dtype(xp.float32) if dtype == xp.float16 else dtype
 
 
-def conv_forward(x, weight, geom, bias=None):
-    """y (N, O, *Q) = conv(x (N, C, *S), weight (O, C/G, *K)) + bias."""
-    N, G, O = x.shape[0], geom.groups, weight.shape[0]
-    dtype = x.dtype
-    work = _compute_dtype(dtype)
+def conv_forward(x, weight, geom, bias=None, kept=None):
+    """y (N, O, *Q) = conv(x (N, C, *S), weight (O, C/G, *K)) + bias. Given a list as `kept`,
+    the columns of each chunk are appended to it (for conv_weight_grad)."""
+    N, C, G, O = x.shape[0], x.shape[1], geom.groups, weight.shape[0]
+    dtype, work = x.dtype, _compute_dtype(x.dtype)
     x, weight = x.astype(work, copy=False), weight.astype(work, copy=False)
-    Kg = x.shape[1] // G * math.prod(geom.kernel)
-    cols = unfold_cols(x, geom).reshape(G, Kg, N * geom.positions)
-    y_t = xp.matmul(weight.reshape(G, O // G, Kg), cols).reshape((O, N) + geom.out_size)
-    del cols
-    out = _channels_first(y_t, None if bias is None else bias.astype(work, copy=False))
+    bias = None if bias is None else bias.astype(work, copy=False)
+    Kg = C // G * math.prod(geom.kernel)
+    w = weight.reshape(G, O // G, Kg)
+    out = xp.empty((N, O) + geom.out_size, dtype=work)
+    for lo, hi in _chunks(N, geom, G * Kg, work.itemsize):
+        cols = unfold_cols(x[lo:hi], geom).reshape(G, Kg, (hi - lo) * geom.positions)
+        if kept is not None:
+            kept.append(cols)
+        y_t = xp.matmul(w, cols).reshape((O, hi - lo) + geom.out_size)
+        _channels_first(y_t, bias, out[lo:hi])
     return out.astype(dtype, copy=False)
 
 
@@ -144,26 +221,67 @@ def conv_input_grad(g, weight, geom, bias=None):
     (and, with a bias, the transposed convolution's forward)."""
     N, G, O = g.shape[0], geom.groups, weight.shape[0]
     C = weight.shape[1] * G
-    dtype = g.dtype
-    work = _compute_dtype(dtype)
+    flipped = _flipped_geometry(geom)
+    # unfolding g moves O * prod(S) entries per kernel offset, folding C * prod(Q)
+    if flipped is not None and O * math.prod(geom.in_size) <= C * geom.positions:
+        return conv_forward(g, _flipped_weight(weight, geom.groups), flipped, bias)
+    dtype, work = g.dtype, _compute_dtype(g.dtype)
+    g = g.astype(work, copy=False)
+    bias = None if bias is None else bias.astype(work, copy=False)
     Kg = weight.shape[1] * math.prod(geom.kernel)
-    g_t = _channels_leading(g.astype(work, copy=False)).reshape(G, O // G, N * geom.positions)
-    w = weight.astype(work, copy=False).reshape(G, O // G, Kg)
-    dcols = xp.matmul(w.transpose(0, 2, 1), g_t)
-    dcols = dcols.reshape((C,) + tuple(geom.kernel) + (N,) + geom.out_size)
-    out = fold_cols(dcols, geom, None if bias is None else bias.astype(work, copy=False))
+    w_t = weight.astype(work, copy=False).reshape(G, O // G, Kg).transpose(0, 2, 1)
+    out = xp.empty((N, C) + geom.in_size, dtype=work)
+    for lo, hi in _chunks(N, geom, G * Kg, work.itemsize):
+        g_t = _channels_leading(g[lo:hi]).reshape(G, O // G, (hi - lo) * geom.positions)
+        dcols = xp.matmul(w_t, g_t).reshape((C,) + tuple(geom.kernel) + (hi - lo,) +
+                                            geom.out_size)
+        fold_cols(dcols, geom, bias, out[lo:hi])
     return out.astype(dtype, copy=False)
 
 
-def conv_weight_grad(x, g, geom):
-    """dW (O, C/G, *K) = g @ unfold(x).T, summed over the batch and output positions."""
+def _flipped_geometry(geom):
+    """With stride 1 the input gradient is itself a convolution: of g, padded by
+    d(k - 1) - p, with the kernel flipped and its channel axes swapped. Unfolding g (copies)
+    is cheaper than folding the columns back (zero fill and read-modify-write adds), so that
+    is the way taken then, unless g's columns would be the larger ones. None when a stride
+    is not 1 (or the padding would be negative)."""
+    if any(s != 1 for s in geom.stride):
+        return None
+    reach = [d * (k - 1) for k, d in zip(geom.kernel, geom.dilation)]
+    lo = tuple(r - p for r, p in zip(reach, geom.pad_lo))
+    hi = tuple(s + r - q - p for s, r, q, p in zip(geom.in_size, reach, geom.out_size, lo))
+    if min(lo + hi) < 0:
+        return None
+    return geometry(geom.out_size, geom.in_size, geom.kernel, geom.stride, geom.dilation,
+                        lo, hi, geom.groups)
+
+
+def _flipped_weight(weight, groups):
+    """(O, C/G, *K) -> (C, O/G, *K): per group the channel axes swapped, the kernel flipped."""
+    O, Cg = weight.shape[:2]
+    kernel = weight.shape[2:]
+    w = weight.reshape((groups, O // groups, Cg) + kernel).swapaxes(1, 2)
+    w = w[(Ellipsis,) + (slice(None, None, -1),) * len(kernel)]
+    return xp.ascontiguousarray(w).reshape((groups * Cg, O // groups) + kernel)
+
+
+def conv_weight_grad(x, g, geom, kept=None):
+    """dW (O, C/G, *K) = g @ unfold(x).T, summed over the batch and output positions (with the
+    forward's columns if it `kept` them, else unfolded again chunk by chunk)."""
     N, C, O, G = x.shape[0], x.shape[1], g.shape[1], geom.groups
-    dtype = x.dtype
-    work = _compute_dtype(dtype)
+    dtype, work = x.dtype, _compute_dtype(x.dtype)
+    x, g = x.astype(work, copy=False), g.astype(work, copy=False)
     Kg = C // G * math.prod(geom.kernel)
-    cols = unfold_cols(x.astype(work, copy=False), geom).reshape(G, Kg, N * geom.positions)
-    g_t = _channels_leading(g.astype(work, copy=False)).reshape(G, O // G, N * geom.positions)
-    dw = xp.matmul(g_t, cols.transpose(0, 2, 1))
+    dw = None
+    for i, (lo, hi) in enumerate(_chunks(N, geom, G * Kg, work.itemsize)):
+        columns = (hi - lo) * geom.positions
+        cols = kept[i] if kept else unfold_cols(x[lo:hi], geom).reshape(G, Kg, columns)
+        g_t = _channels_leading(g[lo:hi]).reshape(G, O // G, columns)
+        part = xp.matmul(g_t, cols.transpose(0, 2, 1))
+        if dw is None:
+            dw = part
+        else:
+            dw += part
     return dw.reshape(geom.weight_shape(O, C)).astype(dtype, copy=False)
 
 
@@ -183,14 +301,17 @@ class Conv(Function):
     _node_name = "ConvolutionBackward0"
 
     @staticmethod
-    def forward(ctx, x, weight, bias=None, geom=None):
-        ctx.save_for_backward(x, weight)
+    def forward(ctx, x, weight, bias=None, geom=None, keep_cols=False):
+        kept = [] if keep_cols else None
+        out = conv_forward(x, weight, geom, bias, kept)
+        # kept columns go with the saved arrays, so the engine frees them after backward
+        ctx.save_for_backward(x, weight, *(kept or ()))
         ctx.geom = geom
-        return conv_forward(x, weight, geom, bias)
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        x, weight = ctx.saved_tensors
+        x, weight, *kept = ctx.saved_tensors
         need_x, need_w, need_b = (ctx.needs_input_grad + (False, False))[:3]
         geom = ctx.geom
         if isinstance(g, Tensor):           # create_graph: the same maps as graph nodes
@@ -198,7 +319,7 @@ class Conv(Function):
             gw = ConvWeightGrad.apply(x, g, geom=geom) if need_w else None
             gb = g.sum(dim=[0] + list(range(2, g.dim()))) if need_b else None
             return gx, gw, gb
-        gw = conv_weight_grad(x, g, geom) if need_w else None
+        gw = conv_weight_grad(x, g, geom, kept) if need_w else None
         gx = conv_input_grad(g, weight, geom) if need_x else None
         gb = _bias_grad(g) if need_b else None
         return gx, gw, gb
@@ -364,8 +485,24 @@ def _geometry(x_shape, weight, stride, pad_lo, pad_hi, dilation, groups):
                            f"({' x '.join(map(str, reach))}). Kernel size can't be greater "
                            f"than actual input size")
     out = tuple((p - r) // s + 1 for p, r, s in zip(padded, reach, stride))
-    return ConvGeometry(spatial, out, kernel, tuple(stride), tuple(dilation), tuple(pad_lo),
-                        tuple(pad_hi), groups)
+    return geometry(spatial, out, kernel, tuple(stride), tuple(dilation), tuple(pad_lo),
+                    tuple(pad_hi), groups)
+
+
+# The forward's columns are kept for the weight gradient when they are this small (first
+# layers with few input channels, late layers with small planes): unfolding them again would
+# cost as much as the GEMM there. Larger ones are recomputed, so a step's memory stays near
+# PyTorch's (bench/cnn_memory.py).
+KEEP_COLS_BYTES = 32 << 20
+
+
+def _keep_cols(x, weight, geom):
+    """Keep the columns only when the weight gradient will be needed and they are small."""
+    if not (grad_mode.enabled and weight.requires_grad):
+        return False
+    size = x.shape[0] * weight.shape[1] * geom.groups * math.prod(geom.kernel) * \
+        geom.positions * x._data.itemsize
+    return size <= KEEP_COLS_BYTES
 
 
 def _convnd(fname, n, input, weight, bias, stride, padding, dilation, groups):
@@ -405,7 +542,7 @@ def _convnd(fname, n, input, weight, bias, stride, padding, dilation, groups):
                            f"{list(bias.shape)} instead")
     geom = _geometry(shape, weight, stride, pad_lo, pad_hi, dilation, groups)
     _check_dtypes(fname, x._data, weight._data, None if bias is None else bias._data)
-    out = Conv.apply(x, weight, bias, geom=geom)
+    out = Conv.apply(x, weight, bias, geom=geom, keep_cols=_keep_cols(x, weight, geom))
     return out if batched else out.squeeze(0)
 
 
@@ -479,8 +616,8 @@ def _conv_transposend(fname, n, input, weight, bias, stride, padding, output_pad
                            f"({' x '.join(map(str, out_size))}). Output size is too small")
     _check_dtypes(fname, x._data, weight._data, None if bias is None else bias._data)
     # the convolution this one is the transpose of: from y's size (out_size) to x's (in_size)
-    geom = ConvGeometry(out_size, in_size, kernel, tuple(stride), tuple(dilation),
-                        tuple(padding), tuple(padding), groups)
+    geom = geometry(out_size, in_size, kernel, tuple(stride), tuple(dilation), tuple(padding),
+                    tuple(padding), groups)
     out = ConvTranspose.apply(x, weight, bias, geom=geom)
     return out if batched else out.squeeze(0)
 
