@@ -255,3 +255,20 @@ def test_conv_error_messages_name_the_sizes():
         F.conv2d(gt.ones(2, 3, 8, 8, dtype=gt.float64), gt.ones(4, 3, 3, 3))
     with pytest.raises(RuntimeError, match=r"\(2 x 2\). Kernel size: \(3 x 3\)"):
         F.conv2d(gt.ones(2, 3, 2, 2), gt.ones(4, 3, 3, 3))
+
+
+@pytest.mark.parametrize("index", [1, 3, 5, 15, 20])
+def test_conv_in_batch_chunks_matches_torch(index, monkeypatch):
+    """One image per chunk (the path large batches take): same values and gradients."""
+    from glasstorch._ops import conv as conv_ops
+    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_ops, "MIN_COLUMNS", 1)
+    fname, x_shape, w_shape, has_bias, kwargs = CONV[index]
+    x_shape = (3,) + x_shape[1:]
+    check(_conv(fname, has_bias, kwargs), _inputs(x_shape, w_shape, has_bias), rtol=1e-4,
+          atol=1e-5)
+    fname, x_shape, w_shape, has_bias, kwargs = CONV_T[index % 4 + 1]
+    groups = kwargs.get("groups", 1)
+    check(_conv_t(fname, has_bias, kwargs),
+          _inputs((3,) + x_shape[1:], w_shape, has_bias, bias_size=w_shape[1] * groups),
+          rtol=1e-4, atol=1e-5)

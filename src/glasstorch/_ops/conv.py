@@ -75,9 +75,11 @@ class ConvGeometry:
         return (out_channels, in_channels // self.groups) + tuple(self.kernel)
 
 
-def _channels_first(a_t, bias=None):
-    """(C, N, *spatial) -> a new C-contiguous (N, C, *spatial), adding bias (C,) on the way."""
-    out = xp.empty((a_t.shape[1], a_t.shape[0]) + a_t.shape[2:], dtype=a_t.dtype)
+def _channels_first(a_t, bias=None, out=None):
+    """(C, N, *spatial) -> C-contiguous (N, C, *spatial) (into `out` if given), adding
+    bias (C,) on the way."""
+    if out is None:
+        out = xp.empty((a_t.shape[1], a_t.shape[0]) + a_t.shape[2:], dtype=a_t.dtype)
     if bias is None:
         out[...] = a_t.swapaxes(0, 1)
     else:
@@ -105,21 +107,37 @@ def unfold_cols(x, geom):
     return cols
 
 
-def fold_cols(cols, geom, bias=None):
-    """col2im, the adjoint of unfold_cols: cols (C, *K, N, *Q) -> (N, C, *S), summing the
-    entries that land on the same input position (one slice-add per kernel offset)."""
+def fold_cols(cols, geom, bias=None, out=None):
+    """col2im, the adjoint of unfold_cols: cols (C, *K, N, *Q) -> (N, C, *S) (into `out` if
+    given), summing the entries that land on the same input position (one slice-add per
+    kernel offset)."""
     C, N = cols.shape[0], cols.shape[1 + len(geom.kernel)]
     padded = xp.zeros((C, N) + geom.padded_size, dtype=cols.dtype)
     lead = (slice(None), slice(None))
     for offset, window in zip(geom.offsets, geom.windows):
         padded[lead + window] += cols[(slice(None),) + offset]
     inner = padded[lead + geom.inner] if geom.needs_padding else padded
-    return _channels_first(inner, bias)
+    return _channels_first(inner, bias, out)
 
 
 # ---------------------------------------------------------------------------------------------
 # the three maps: forward, input gradient, weight gradient (arrays in, arrays out)
 # ---------------------------------------------------------------------------------------------
+# The batch is processed in chunks of images whose `cols` take about CHUNK_BYTES: written by
+# the slice copies and read at once by the GEMM while still in cache (a whole-batch `cols` of
+# a ResNet's first stage is 150 MB and would make two trips through memory). A chunk has at
+# least MIN_COLUMNS GEMM columns, so GEMMs on small late-stage planes stay wide.
+CHUNK_BYTES = 4 << 20
+MIN_COLUMNS = 1024
+
+
+def _chunks(N, geom, rows, itemsize):
+    """[lo, hi) image ranges of the batch, each a chunk of the sizes above."""
+    per_image = max(1, rows * geom.positions * itemsize)
+    n = max(CHUNK_BYTES // per_image, -(-MIN_COLUMNS // max(geom.positions, 1)), 1)
+    return [(lo, min(N, lo + n)) for lo in range(0, N, n)] or [(0, 0)]
+
+
 def _compute_dtype(dtype):
     """float16 is computed in float32 (PyTorch accumulates half convolutions in float too)."""
     return xp.dtype(xp.float32) if dtype == xp.float16 else dtype
@@ -127,15 +145,17 @@ def _compute_dtype(dtype):
 
 def conv_forward(x, weight, geom, bias=None):
     """y (N, O, *Q) = conv(x (N, C, *S), weight (O, C/G, *K)) + bias."""
-    N, G, O = x.shape[0], geom.groups, weight.shape[0]
-    dtype = x.dtype
-    work = _compute_dtype(dtype)
+    N, C, G, O = x.shape[0], x.shape[1], geom.groups, weight.shape[0]
+    dtype, work = x.dtype, _compute_dtype(x.dtype)
     x, weight = x.astype(work, copy=False), weight.astype(work, copy=False)
-    Kg = x.shape[1] // G * math.prod(geom.kernel)
-    cols = unfold_cols(x, geom).reshape(G, Kg, N * geom.positions)
-    y_t = xp.matmul(weight.reshape(G, O // G, Kg), cols).reshape((O, N) + geom.out_size)
-    del cols
-    out = _channels_first(y_t, None if bias is None else bias.astype(work, copy=False))
+    bias = None if bias is None else bias.astype(work, copy=False)
+    Kg = C // G * math.prod(geom.kernel)
+    w = weight.reshape(G, O // G, Kg)
+    out = xp.empty((N, O) + geom.out_size, dtype=work)
+    for lo, hi in _chunks(N, geom, G * Kg, work.itemsize):
+        cols = unfold_cols(x[lo:hi], geom).reshape(G, Kg, (hi - lo) * geom.positions)
+        y_t = xp.matmul(w, cols).reshape((O, hi - lo) + geom.out_size)
+        _channels_first(y_t, bias, out[lo:hi])
     return out.astype(dtype, copy=False)
 
 
@@ -144,26 +164,36 @@ def conv_input_grad(g, weight, geom, bias=None):
     (and, with a bias, the transposed convolution's forward)."""
     N, G, O = g.shape[0], geom.groups, weight.shape[0]
     C = weight.shape[1] * G
-    dtype = g.dtype
-    work = _compute_dtype(dtype)
+    dtype, work = g.dtype, _compute_dtype(g.dtype)
+    g = g.astype(work, copy=False)
+    bias = None if bias is None else bias.astype(work, copy=False)
     Kg = weight.shape[1] * math.prod(geom.kernel)
-    g_t = _channels_leading(g.astype(work, copy=False)).reshape(G, O // G, N * geom.positions)
-    w = weight.astype(work, copy=False).reshape(G, O // G, Kg)
-    dcols = xp.matmul(w.transpose(0, 2, 1), g_t)
-    dcols = dcols.reshape((C,) + tuple(geom.kernel) + (N,) + geom.out_size)
-    out = fold_cols(dcols, geom, None if bias is None else bias.astype(work, copy=False))
+    w_t = weight.astype(work, copy=False).reshape(G, O // G, Kg).transpose(0, 2, 1)
+    out = xp.empty((N, C) + geom.in_size, dtype=work)
+    for lo, hi in _chunks(N, geom, G * Kg, work.itemsize):
+        g_t = _channels_leading(g[lo:hi]).reshape(G, O // G, (hi - lo) * geom.positions)
+        dcols = xp.matmul(w_t, g_t).reshape((C,) + tuple(geom.kernel) + (hi - lo,) +
+                                            geom.out_size)
+        fold_cols(dcols, geom, bias, out[lo:hi])
     return out.astype(dtype, copy=False)
 
 
 def conv_weight_grad(x, g, geom):
     """dW (O, C/G, *K) = g @ unfold(x).T, summed over the batch and output positions."""
     N, C, O, G = x.shape[0], x.shape[1], g.shape[1], geom.groups
-    dtype = x.dtype
-    work = _compute_dtype(dtype)
+    dtype, work = x.dtype, _compute_dtype(x.dtype)
+    x, g = x.astype(work, copy=False), g.astype(work, copy=False)
     Kg = C // G * math.prod(geom.kernel)
-    cols = unfold_cols(x.astype(work, copy=False), geom).reshape(G, Kg, N * geom.positions)
-    g_t = _channels_leading(g.astype(work, copy=False)).reshape(G, O // G, N * geom.positions)
-    dw = xp.matmul(g_t, cols.transpose(0, 2, 1))
+    dw = None
+    for lo, hi in _chunks(N, geom, G * Kg, work.itemsize):
+        columns = (hi - lo) * geom.positions
+        cols = unfold_cols(x[lo:hi], geom).reshape(G, Kg, columns)
+        g_t = _channels_leading(g[lo:hi]).reshape(G, O // G, columns)
+        part = xp.matmul(g_t, cols.transpose(0, 2, 1))
+        if dw is None:
+            dw = part
+        else:
+            dw += part
     return dw.reshape(geom.weight_shape(O, C)).astype(dtype, copy=False)
 
 
