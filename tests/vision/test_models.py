@@ -407,3 +407,32 @@ def test_hub_dir_follows_torch_home_and_set_dir(tmp_path, monkeypatch):
         assert gt.hub.get_dir() == str(tmp_path / "mine")
     finally:
         gt.hub._hub_dir = None
+
+
+def test_init_follows_the_documented_formulas():
+    """Independent of torchvision's draws: the stds the papers' init schemes give."""
+    def std(t):
+        return float(t.detach().numpy().std())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        resnet = gm.resnet18()
+        net = gm.googlenet(aux_logits=False)
+    conv = resnet.layer4[1].conv2.weight                     # kaiming_normal, fan_out, relu
+    assert std(conv) == pytest.approx(math.sqrt(2 / (512 * 3 * 3)), rel=0.01)
+    assert (resnet.layer1[0].bn1.weight.detach().numpy() == 1).all()
+    bound = 1 / math.sqrt(512)                               # the fc keeps Linear's default init
+    assert np.abs(resnet.fc.weight.detach().numpy()).max() <= bound
+    assert std(resnet.fc.weight) == pytest.approx(bound / math.sqrt(3), rel=0.02)
+    assert std(net.inception5b.branch2[1].conv.weight) == pytest.approx(0.01, rel=0.01)
+    mobile = gm.mobilenet_v2()
+    # (960, 1, 3, 3): PyTorch's fan_out ignores groups, so it is 960 * 9
+    depthwise = mobile.features[17].conv[1][0].weight
+    assert std(depthwise) == pytest.approx(math.sqrt(2 / (960 * 9)), rel=0.03)
+    assert std(mobile.classifier[1].weight) == pytest.approx(0.01, rel=0.01)
+    vit = gm.VisionTransformer(image_size=32, patch_size=16, num_layers=1, num_heads=2,
+                               hidden_dim=256, mlp_dim=512)
+    assert std(vit.conv_proj.weight) == pytest.approx(math.sqrt(1 / (3 * 16 * 16)), rel=0.02)
+    assert std(vit.encoder.pos_embedding) == pytest.approx(0.02, rel=0.1)
+    mlp = vit.encoder.layers.encoder_layer_0.mlp[0].weight   # xavier_uniform (512, 256)
+    assert np.abs(mlp.detach().numpy()).max() <= math.sqrt(6 / (256 + 512))
+    assert (vit.heads.head.weight.detach().numpy() == 0).all()
