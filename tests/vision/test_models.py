@@ -436,3 +436,38 @@ def test_init_follows_the_documented_formulas():
     mlp = vit.encoder.layers.encoder_layer_0.mlp[0].weight   # xavier_uniform (512, 256)
     assert np.abs(mlp.detach().numpy()).max() <= math.sqrt(6 / (256 + 512))
     assert (vit.heads.head.weight.detach().numpy() == 0).all()
+
+
+def test_a_download_goes_through_the_download_helper_and_checks_the_hash(tmp_path, monkeypatch):
+    """The network is replaced by a response object serving a torch.save'd state_dict."""
+    import hashlib
+    import io
+    from glasstorch.vision.datasets import utils as download_utils
+    buffer = io.BytesIO()
+    torch.save({"w": torch.arange(6.0).reshape(2, 3)}, buffer)
+    payload = buffer.getvalue()
+
+    class Response(io.BytesIO):
+        status = 200
+        headers = {"Content-Length": str(len(payload))}
+
+    requested = []
+
+    def serve(url, offset, max_redirect_hops):
+        requested.append(url)
+        return Response(payload)
+
+    monkeypatch.setattr(download_utils, "_open", serve)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    prefix = hashlib.sha256(payload).hexdigest()[:8]
+    url = f"https://example.invalid/models/tiny-{prefix}.pth"
+    state = gt.hub.load_state_dict_from_url(url, check_hash=True, progress=False)
+    np.testing.assert_array_equal(state["w"].numpy(), np.arange(6.0).reshape(2, 3))
+    assert (tmp_path / "hub" / "checkpoints" / f"tiny-{prefix}.pth").is_file()
+    gt.hub.load_state_dict_from_url(url, check_hash=True)   # cached: no second request
+    assert requested == [url]
+
+    bad = "https://example.invalid/models/tiny-00000000.pth"
+    with pytest.raises(RuntimeError, match='invalid hash value \\(expected "00000000"'):
+        gt.hub.load_state_dict_from_url(bad, check_hash=True)
+    assert not (tmp_path / "hub" / "checkpoints" / "tiny-00000000.pth").exists()
