@@ -56,7 +56,8 @@ def train_steps(torch, model, optimizer, x, y, steps):
         optimizer.zero_grad()
         cost.backward()
         if step == 0:
-            grads = {name: p.grad.clone() for name, p in model.named_parameters()}
+            grads = {name: p.grad.clone() for name, p in model.named_parameters()
+                     if p.grad is not None}
         optimizer.step()
         losses.append(cost.item())
     return losses, hypothesis.detach(), grads
@@ -399,3 +400,32 @@ def test_vision_transformer_encoder_as_torchvision_builds_it():
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
         return train_steps(torch, model, optimizer, x, y, 2)
     same(program, x, y, rtol=1e-3, atol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------
+# 1.6.1 transfer learning: a pretrained torchvision ResNet, frozen, with a new last layer
+# ---------------------------------------------------------------------------------------------
+def test_transfer_learning_from_a_pretrained_resnet(tmp_path, monkeypatch):
+    """The checkpoint is a torch.save'd torchvision state_dict placed in the hub cache (where
+    `weights=` looks first), so no network is needed."""
+    torch.manual_seed(11)
+    checkpoints = tmp_path / "hub" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    torch.save(tv.models.resnet18().state_dict(), checkpoints / "resnet18-f37072fd.pth")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    head = weights_from_torch(lambda torch: torch.nn.Linear(512, 4), seed=12)
+    x, y = images(4, 3, 64, seed=20), labels(4, classes=4, seed=21)
+
+    def program(torch, x, y):
+        models = vision_of(torch).models
+        model = models.resnet18(weights=models.ResNet18_Weights.IMAGENET1K_V1)
+        for param in model.parameters():       # freeze the pretrained backbone
+            param.requires_grad = False
+        model.fc = load(torch, torch.nn.Linear(model.fc.in_features, 4), head)
+        optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.01)
+        losses, logits, grads = train_steps(torch, model, optimizer, x, y, 3)
+        frozen = [p.grad is None for name, p in model.named_parameters()
+                  if not name.startswith("fc.")]
+        return losses, logits, grads, all(frozen), model.state_dict()
+    losses, *_ = same(program, x, y, rtol=1e-4, atol=1e-4)
+    assert losses[-1] < losses[0]
