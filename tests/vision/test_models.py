@@ -35,7 +35,8 @@ def build_pair(name, *args, **kwargs):
 
 
 def assert_same_structure(ours, theirs):
-    """Module names and classes in the same order; state_dict keys, shapes, dtypes in order."""
+    """Module names and classes in the same order; state_dict keys, shapes, dtypes in order;
+    the same printed model."""
     our_modules = [(n, type(m).__name__) for n, m in ours.named_modules()]
     their_modules = [(n, type(m).__name__) for n, m in theirs.named_modules()]
     assert our_modules == their_modules
@@ -45,6 +46,7 @@ def assert_same_structure(ours, theirs):
         assert tuple(ours_sd[key].shape) == tuple(value.shape), key
         assert str(ours_sd[key].dtype) == str(value.dtype), key
     assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert repr(ours) == repr(theirs)
 
 
 def assert_same_init(ours, theirs):
