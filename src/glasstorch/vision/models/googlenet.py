@@ -178,11 +178,12 @@ class GoogLeNet_Weights(WeightsEnum):
             "num_params": 6624904,
             "min_size": (15, 15),
             "categories": _IMAGENET_CATEGORIES,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#googlenet',
-            "_metrics": {'ImageNet-1K': {'acc@1': 69.778, 'acc@5': 89.53}},
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#googlenet"),
+            "_metrics": {"ImageNet-1K": {"acc@1": 69.778, "acc@5": 89.53}},
             "_ops": 1.498,
             "_file_size": 49.731,
-            "_docs": """These weights are ported from the original paper.""",
+            "_docs": 'These weights are ported from the original paper.',
         },
     )
     DEFAULT = IMAGENET1K_V1
