@@ -325,8 +325,11 @@ def test_registry_functions():
 
 
 def test_legacy_pretrained_false_warns_and_builds_untrained():
-    with pytest.warns(UserWarning, match="'pretrained' is deprecated"):
+    with pytest.warns(UserWarning) as record:
         model = gm.resnet18(pretrained=False, num_classes=2)
+    messages = [str(w.message) for w in record]
+    assert "'pretrained' is deprecated" in messages[0]
+    assert "equivalent to passing `weights=None`" in messages[1]
     assert model.fc.out_features == 2
     with pytest.raises(ValueError, match="No weights available for model vit_h_14"):
         gm.vit_h_14(pretrained=True)
@@ -365,6 +368,11 @@ def test_pretrained_resnet18_loads_from_the_torch_hub_cache(tmp_path, monkeypatc
     again = gm.resnet18(weights="IMAGENET1K_V1")   # a name works too
     np.testing.assert_array_equal(again.fc.weight.detach().numpy(),
                                   theirs.fc.weight.detach().numpy())
+    with pytest.warns(UserWarning) as record:     # the pre-0.13 spelling
+        legacy = gm.resnet18(pretrained=True)
+    assert "`weights=ResNet18_Weights.IMAGENET1K_V1`" in str(record[1].message)
+    np.testing.assert_array_equal(legacy.conv1.weight.detach().numpy(),
+                                  theirs.conv1.weight.detach().numpy())
 
 
 def test_pretrained_googlenet_drops_aux_heads_and_transforms_input(tmp_path, monkeypatch):
