@@ -54,9 +54,12 @@ class ConvGeometry:
     """Where a convolution's windows sit along the n spatial axes.
 
     in_size S is the (unpadded) convolution input, out_size Q its output; output position q
-    reads padded positions q*s + k*d (k < K); the input occupies [lo, lo + S) of the padded
-    extent S + lo + hi. `windows[i]` is the strided slice of the padded input that kernel
-    offset `offsets[i]` reads in every window (an array of shape Q)."""
+    reads padded position q*s + k*d (k < K), i.e. input position q*s + k*d - lo, where the
+    input occupies [lo, lo + S) of the padded extent S + lo + hi. `windows[i]` is the strided
+    slice of a padded input that kernel offset `offsets[i]` reads in every window (F.unfold
+    uses them). `clipped[i]` says the same without a padded copy: the output positions whose
+    entry for that offset lies inside the input (`out_part`), the input slice they read
+    (`in_part`), and the output slices left over, which read padding (`borders`)."""
 
     def __init__(self, in_size, out_size, kernel, stride, dilation, pad_lo, pad_hi, groups):
         self.in_size, self.out_size, self.kernel = tuple(in_size), tuple(out_size), kernel
@@ -69,7 +72,31 @@ class ConvGeometry:
         self.windows = [tuple(slice(k * d, k * d + (q - 1) * s + 1, s)
                               for k, d, q, s in zip(offset, dilation, out_size, stride))
                         for offset in self.offsets]
+        self.clipped = [self._clip(offset) for offset in self.offsets]
         self.positions = math.prod(out_size)
+
+    def _clip(self, offset):
+        """(out_part, in_part, borders) for one kernel offset; in_part None if it only ever
+        reads padding."""
+        out_part, in_part, ranges = [], [], []
+        for k, s, d, lo, size, q_size in zip(offset, self.stride, self.dilation, self.pad_lo,
+                                              self.in_size, self.out_size):
+            shift = k * d - lo                      # input position of output position 0
+            first = max(0, -(-(-shift) // s))       # first q with q*s + shift >= 0
+            last = min(q_size, (size - 1 - shift) // s + 1) if size - 1 - shift >= 0 else 0
+            if last <= first:
+                return None, None, None
+            out_part.append(slice(first, last))
+            in_part.append(slice(first * s + shift, (last - 1) * s + shift + 1, s))
+            ranges.append((first, last, q_size))
+        borders = []
+        for axis, (first, last, q_size) in enumerate(ranges):
+            full = [slice(None)] * len(ranges)
+            if first > 0:
+                borders.append(tuple(full[:axis] + [slice(0, first)] + full[axis + 1:]))
+            if last < q_size:
+                borders.append(tuple(full[:axis] + [slice(last, q_size)] + full[axis + 1:]))
+        return tuple(out_part), tuple(in_part), borders
 
     def weight_shape(self, out_channels, in_channels):
         return (out_channels, in_channels // self.groups) + tuple(self.kernel)
@@ -93,31 +120,39 @@ def _channels_leading(a):
 
 
 def unfold_cols(x, geom):
-    """im2col: x (N, C, *S) -> cols (C, *K, N, *Q), one slice copy per kernel offset."""
+    """im2col: x (N, C, *S) -> cols (C, *K, N, *Q), one slice copy per kernel offset, read
+    straight from x (no padded copy): the entries that fall in the padding are zeroed."""
     N, C = x.shape[:2]
     x_t = x.swapaxes(0, 1)                               # (C, N, *S), a view
-    if geom.needs_padding:
-        padded = xp.zeros((C, N) + geom.padded_size, dtype=x.dtype)
-        padded[(slice(None), slice(None)) + geom.inner] = x_t
-        x_t = padded
     cols = xp.empty((C,) + tuple(geom.kernel) + (N,) + geom.out_size, dtype=x.dtype)
     lead = (slice(None), slice(None))
-    for offset, window in zip(geom.offsets, geom.windows):
-        cols[(slice(None),) + offset] = x_t[lead + window]
+    for offset, (out_part, in_part, borders) in zip(geom.offsets, geom.clipped):
+        target = cols[(slice(None),) + offset]          # (C, N, *Q)
+        if in_part is None:
+            target[...] = 0
+            continue
+        target[lead + out_part] = x_t[lead + in_part]
+        for border in borders:
+            target[lead + border] = 0
     return cols
 
 
 def fold_cols(cols, geom, bias=None, out=None):
     """col2im, the adjoint of unfold_cols: cols (C, *K, N, *Q) -> (N, C, *S) (into `out` if
-    given), summing the entries that land on the same input position (one slice-add per
-    kernel offset)."""
+    given), summing the entries that land on the same input position: one slice-add per
+    kernel offset, straight into the (N, C) output through a transposed view."""
     C, N = cols.shape[0], cols.shape[1 + len(geom.kernel)]
-    padded = xp.zeros((C, N) + geom.padded_size, dtype=cols.dtype)
+    if out is None:
+        out = xp.empty((N, C) + geom.in_size, dtype=cols.dtype)
+    out.fill(0)
+    out_t = out.swapaxes(0, 1)                           # (C, N, *S), a view
     lead = (slice(None), slice(None))
-    for offset, window in zip(geom.offsets, geom.windows):
-        padded[lead + window] += cols[(slice(None),) + offset]
-    inner = padded[lead + geom.inner] if geom.needs_padding else padded
-    return _channels_first(inner, bias, out)
+    for offset, (out_part, in_part, _) in zip(geom.offsets, geom.clipped):
+        if in_part is not None:
+            out_t[lead + in_part] += cols[(slice(None),) + offset][lead + out_part]
+    if bias is not None:
+        out += bias.reshape((-1,) + (1,) * len(geom.in_size))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,6 +197,9 @@ def conv_forward(x, weight, geom, bias=None):
 def conv_input_grad(g, weight, geom, bias=None):
     """dx (N, C, *S) = fold(W.T @ g) for g (N, O, *Q): the adjoint of conv_forward in x
     (and, with a bias, the transposed convolution's forward)."""
+    flipped = _flipped_geometry(geom)
+    if flipped is not None:
+        return conv_forward(g, _flipped_weight(weight, geom.groups), flipped, bias)
     N, G, O = g.shape[0], geom.groups, weight.shape[0]
     C = weight.shape[1] * G
     dtype, work = g.dtype, _compute_dtype(g.dtype)
@@ -176,6 +214,31 @@ def conv_input_grad(g, weight, geom, bias=None):
                                             geom.out_size)
         fold_cols(dcols, geom, bias, out[lo:hi])
     return out.astype(dtype, copy=False)
+
+
+def _flipped_geometry(geom):
+    """With stride 1 the input gradient is itself a convolution: of g, padded by
+    d(k - 1) - p, with the kernel flipped and its channel axes swapped. Unfolding g (copies)
+    is cheaper than folding the columns back (zero fill and read-modify-write adds), so that
+    is the way taken then. None when a stride is not 1 (or the padding would be negative)."""
+    if any(s != 1 for s in geom.stride):
+        return None
+    reach = [d * (k - 1) for k, d in zip(geom.kernel, geom.dilation)]
+    lo = tuple(r - p for r, p in zip(reach, geom.pad_lo))
+    hi = tuple(s + r - q - p for s, r, q, p in zip(geom.in_size, reach, geom.out_size, lo))
+    if min(lo + hi) < 0:
+        return None
+    return ConvGeometry(geom.out_size, geom.in_size, geom.kernel, geom.stride, geom.dilation,
+                        lo, hi, geom.groups)
+
+
+def _flipped_weight(weight, groups):
+    """(O, C/G, *K) -> (C, O/G, *K): per group the channel axes swapped, the kernel flipped."""
+    O, Cg = weight.shape[:2]
+    kernel = weight.shape[2:]
+    w = weight.reshape((groups, O // groups, Cg) + kernel).swapaxes(1, 2)
+    w = w[(Ellipsis,) + (slice(None, None, -1),) * len(kernel)]
+    return xp.ascontiguousarray(w).reshape((groups * Cg, O // groups) + kernel)
 
 
 def conv_weight_grad(x, g, geom):
