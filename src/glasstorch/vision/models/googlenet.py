@@ -23,8 +23,6 @@ __all__ = ["GoogLeNet", "GoogLeNetOutputs", "_GoogLeNetOutputs", "GoogLeNet_Weig
            "googlenet"]
 
 GoogLeNetOutputs = namedtuple("GoogLeNetOutputs", ["logits", "aux_logits2", "aux_logits1"])
-GoogLeNetOutputs.__annotations__ = {"logits": object, "aux_logits2": object,
-                                    "aux_logits1": object}
 _GoogLeNetOutputs = GoogLeNetOutputs   # the old name, kept like torchvision
 
 
