@@ -259,9 +259,11 @@ def test_conv_error_messages_name_the_sizes():
 
 @pytest.mark.parametrize("index", [1, 3, 5, 15, 20])
 def test_conv_in_batch_chunks_matches_torch(index, monkeypatch):
-    """One image per chunk (the path large batches take): same values and gradients."""
+    """One image per chunk (the path large batches take), the forward's columns not kept
+    (the path of large layers): same values and gradients."""
     from glasstorch._ops import conv as conv_ops
     monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(conv_ops, "KEEP_COLS_BYTES", 0)
     monkeypatch.setattr(conv_ops, "MIN_COLUMNS", 1)
     fname, x_shape, w_shape, has_bias, kwargs = CONV[index]
     x_shape = (3,) + x_shape[1:]
@@ -272,3 +274,23 @@ def test_conv_in_batch_chunks_matches_torch(index, monkeypatch):
     check(_conv_t(fname, has_bias, kwargs),
           _inputs((3,) + x_shape[1:], w_shape, has_bias, bias_size=w_shape[1] * groups),
           rtol=1e-4, atol=1e-5)
+
+
+def test_torch_namespace_spellings():
+    check(lambda t, x, w: t.conv2d(x, w, None, 2, 1), [sample((2, 3, 6, 6)), sample((4, 3, 3, 3))])
+    check(lambda t, x, w: t.conv1d(x, w, padding="same"), [sample((2, 3, 7)), sample((4, 3, 2))])
+    check(lambda t, x, w: t.conv3d(x, w), [sample((1, 2, 3, 4, 4)), sample((2, 2, 2, 2, 2))])
+    check(lambda t, x, w: t.conv_transpose2d(x, w, None, 2, 1, 1),
+          [sample((2, 3, 4, 4)), sample((3, 2, 3, 3))])
+    check(lambda t, x, w: t.conv_transpose1d(x, w), [sample((2, 3, 4)), sample((3, 2, 3))])
+    check(lambda t, x, w: t.conv_transpose3d(x, w), [sample((1, 2, 2, 3, 2)),
+                                                     sample((2, 2, 2, 2, 2))])
+
+
+def test_conv_backward_twice_with_retain_graph():
+    def fn(t, x, w):
+        y = t.nn.functional.conv2d(x, w, padding=1)
+        (gw1,) = t.autograd.grad(y.sum(), w, retain_graph=True)
+        (gw2,) = t.autograd.grad((y * 2).sum(), w)
+        return gw1 + gw2
+    check(fn, [sample((2, 3, 5, 5)), sample((4, 3, 3, 3))], rtol=1e-4, atol=1e-4)

@@ -13,6 +13,7 @@ from .inplace import make_inplace
 from . import meta, special, nn_aliases
 from . import complex as complex_ops
 from . import pool_aliases
+from . import conv
 
 OPS = [
     # ---------------------------------------------------------------- elementwise arithmetic
@@ -605,6 +606,13 @@ OPS = [
     ("grid_sampler_2d", pool_aliases.grid_sampler_2d, "f"),
     ("grid_sampler_3d", pool_aliases.grid_sampler_3d, "f"),
     ("affine_grid_generator", pool_aliases.affine_grid_generator, "f"),
+    # ---------------------------------------------------------------- convolution
+    ("conv1d", conv.conv1d, "f"),
+    ("conv2d", conv.conv2d, "f"),
+    ("conv3d", conv.conv3d, "f"),
+    ("conv_transpose1d", conv.conv_transpose1d, "f"),
+    ("conv_transpose2d", conv.conv_transpose2d, "f"),
+    ("conv_transpose3d", conv.conv_transpose3d, "f"),
 ]
 
 

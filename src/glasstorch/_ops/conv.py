@@ -8,22 +8,31 @@ The layout: "channels, kernel offset | batch, output position"
 --------------------------------------------------------------
 The input is unfolded (im2col) into `cols` of shape (C, *K, N, *Q), read as the matrix
 (G, Kg, N*P). For each kernel offset the entries it reads in every window are one strided slice
-of the (padded) input, so unfolding is prod(K) slice copies (never a loop over batch, channels
-or pixels), and folding back is prod(K) slice-adds (never np.add.at).
+of the input, so unfolding is prod(K) slice copies (never a loop over batch, channels or
+pixels; entries that fall in the zero padding are zeroed, no padded copy is made), and folding
+back is prod(K) slice-adds (never np.add.at).
 
-    y      = W (G, O/G, Kg) @ cols (G, Kg, N*P)           one GEMM per group, the whole batch
+    y      = W (G, O/G, Kg) @ cols (G, Kg, N*P)           one GEMM per group
     dW     = gT (G, O/G, N*P) @ cols.T                     one GEMM per group
     dcols  = W.T @ gT,  dx = fold(dcols)                   one GEMM per group + prod(K) adds
 
-Why this layout: the batch and the output positions form one GEMM dimension, so the GEMMs
-stay large even where the planes are small (4x4 at the end of a ResNet) and each group is a
-single BLAS call for the whole batch. The only transposes (between (N, O, *Q) and
-(O, N, *Q)) are of output-sized arrays, which are prod(K) * C/O times smaller than `cols`;
-the slices that build and fold `cols` copy whole rows (the last axis stays unit-stride in
-both). The bias is added inside the transposing copy of the output.
+With stride 1, dx is instead computed as a convolution of g with the flipped kernel (slice
+copies instead of read-modify-write adds) when g's columns are not the larger.
 
-Memory: `cols` is never saved. Backward recomputes it from the saved input (a copy, cheap next
-to the GEMM), so a training step keeps only the input alive per layer, as PyTorch does.
+Why this layout: the batch and the output positions form one GEMM dimension, so the GEMMs
+stay large even where the planes are small (4x4 at the end of a ResNet). The only transposes
+(between (N, O, *Q) and (O, N, *Q)) are of output-sized arrays, which are prod(K) * C/O times
+smaller than `cols`; the slices that build and fold `cols` copy whole rows (the last axis
+stays unit-stride on both sides). The bias is added inside the transposing copy.
+
+The batch is taken in chunks of images whose `cols` fit in cache (CHUNK_BYTES, at least
+MIN_COLUMNS GEMM columns), so the GEMM reads `cols` right after the copies wrote it: one GEMM
+per group and chunk (the same product, split along its columns; dW sums the chunks' GEMMs).
+
+Memory: large `cols` are never saved. Backward recomputes them from the saved input (a copy,
+cheap next to the GEMM), so a training step keeps about what PyTorch keeps per layer. Small
+ones (<= KEEP_COLS_BYTES, e.g. the first layer of a network on few input channels) are kept
+for the weight gradient when it will be needed. Under no_grad nothing is kept.
 
 The transposed convolution's forward is the convolution's input gradient and its backward
 uses the convolution's forward and weight gradient: the three maps below are shared.
@@ -31,11 +40,13 @@ Backward is differentiable (create_graph): it is written with the same three map
 autograd Functions (Conv, ConvTranspose, ConvWeightGrad), each of whose backward is again
 two of the three.
 """
+import functools
 import itertools
 import math
 
 from .._backend import xp
 from .._tensor import Tensor
+from ..autograd import grad_mode
 from ..autograd.function import Function
 
 _COUNTS = {1: "1", 2: "2", 3: "3"}
@@ -100,6 +111,14 @@ class ConvGeometry:
 
     def weight_shape(self, out_channels, in_channels):
         return (out_channels, in_channels // self.groups) + tuple(self.kernel)
+
+
+@functools.lru_cache(maxsize=512)
+def geometry(in_size, out_size, kernel, stride, dilation, pad_lo, pad_hi, groups):
+    """ConvGeometry, built once per distinct convolution (a network repeats a few shapes
+    every step). Arguments are tuples of ints."""
+    return ConvGeometry(tuple(in_size), tuple(out_size), tuple(kernel), tuple(stride),
+                        tuple(dilation), tuple(pad_lo), tuple(pad_hi), groups)
 
 
 def _channels_first(a_t, bias=None, out=None):
@@ -178,8 +197,9 @@ def _compute_dtype(dtype):
     return xp.dtype(xp.float32) if dtype == xp.float16 else dtype
 
 
-def conv_forward(x, weight, geom, bias=None):
-    """y (N, O, *Q) = conv(x (N, C, *S), weight (O, C/G, *K)) + bias."""
+def conv_forward(x, weight, geom, bias=None, kept=None):
+    """y (N, O, *Q) = conv(x (N, C, *S), weight (O, C/G, *K)) + bias. Given a list as `kept`,
+    the columns of each chunk are appended to it (for conv_weight_grad)."""
     N, C, G, O = x.shape[0], x.shape[1], geom.groups, weight.shape[0]
     dtype, work = x.dtype, _compute_dtype(x.dtype)
     x, weight = x.astype(work, copy=False), weight.astype(work, copy=False)
@@ -189,6 +209,8 @@ def conv_forward(x, weight, geom, bias=None):
     out = xp.empty((N, O) + geom.out_size, dtype=work)
     for lo, hi in _chunks(N, geom, G * Kg, work.itemsize):
         cols = unfold_cols(x[lo:hi], geom).reshape(G, Kg, (hi - lo) * geom.positions)
+        if kept is not None:
+            kept.append(cols)
         y_t = xp.matmul(w, cols).reshape((O, hi - lo) + geom.out_size)
         _channels_first(y_t, bias, out[lo:hi])
     return out.astype(dtype, copy=False)
@@ -197,11 +219,12 @@ def conv_forward(x, weight, geom, bias=None):
 def conv_input_grad(g, weight, geom, bias=None):
     """dx (N, C, *S) = fold(W.T @ g) for g (N, O, *Q): the adjoint of conv_forward in x
     (and, with a bias, the transposed convolution's forward)."""
-    flipped = _flipped_geometry(geom)
-    if flipped is not None:
-        return conv_forward(g, _flipped_weight(weight, geom.groups), flipped, bias)
     N, G, O = g.shape[0], geom.groups, weight.shape[0]
     C = weight.shape[1] * G
+    flipped = _flipped_geometry(geom)
+    # unfolding g moves O * prod(S) entries per kernel offset, folding C * prod(Q)
+    if flipped is not None and O * math.prod(geom.in_size) <= C * geom.positions:
+        return conv_forward(g, _flipped_weight(weight, geom.groups), flipped, bias)
     dtype, work = g.dtype, _compute_dtype(g.dtype)
     g = g.astype(work, copy=False)
     bias = None if bias is None else bias.astype(work, copy=False)
@@ -220,7 +243,8 @@ def _flipped_geometry(geom):
     """With stride 1 the input gradient is itself a convolution: of g, padded by
     d(k - 1) - p, with the kernel flipped and its channel axes swapped. Unfolding g (copies)
     is cheaper than folding the columns back (zero fill and read-modify-write adds), so that
-    is the way taken then. None when a stride is not 1 (or the padding would be negative)."""
+    is the way taken then, unless g's columns would be the larger ones. None when a stride
+    is not 1 (or the padding would be negative)."""
     if any(s != 1 for s in geom.stride):
         return None
     reach = [d * (k - 1) for k, d in zip(geom.kernel, geom.dilation)]
@@ -228,7 +252,7 @@ def _flipped_geometry(geom):
     hi = tuple(s + r - q - p for s, r, q, p in zip(geom.in_size, reach, geom.out_size, lo))
     if min(lo + hi) < 0:
         return None
-    return ConvGeometry(geom.out_size, geom.in_size, geom.kernel, geom.stride, geom.dilation,
+    return geometry(geom.out_size, geom.in_size, geom.kernel, geom.stride, geom.dilation,
                         lo, hi, geom.groups)
 
 
@@ -241,16 +265,17 @@ def _flipped_weight(weight, groups):
     return xp.ascontiguousarray(w).reshape((groups * Cg, O // groups) + kernel)
 
 
-def conv_weight_grad(x, g, geom):
-    """dW (O, C/G, *K) = g @ unfold(x).T, summed over the batch and output positions."""
+def conv_weight_grad(x, g, geom, kept=None):
+    """dW (O, C/G, *K) = g @ unfold(x).T, summed over the batch and output positions (with the
+    forward's columns if it `kept` them, else unfolded again chunk by chunk)."""
     N, C, O, G = x.shape[0], x.shape[1], g.shape[1], geom.groups
     dtype, work = x.dtype, _compute_dtype(x.dtype)
     x, g = x.astype(work, copy=False), g.astype(work, copy=False)
     Kg = C // G * math.prod(geom.kernel)
     dw = None
-    for lo, hi in _chunks(N, geom, G * Kg, work.itemsize):
+    for i, (lo, hi) in enumerate(_chunks(N, geom, G * Kg, work.itemsize)):
         columns = (hi - lo) * geom.positions
-        cols = unfold_cols(x[lo:hi], geom).reshape(G, Kg, columns)
+        cols = kept[i] if kept else unfold_cols(x[lo:hi], geom).reshape(G, Kg, columns)
         g_t = _channels_leading(g[lo:hi]).reshape(G, O // G, columns)
         part = xp.matmul(g_t, cols.transpose(0, 2, 1))
         if dw is None:
@@ -275,11 +300,14 @@ class Conv(Function):
     differentiable_backward = True
     _node_name = "ConvolutionBackward0"
 
+    kept = None
+
     @staticmethod
-    def forward(ctx, x, weight, bias=None, geom=None):
+    def forward(ctx, x, weight, bias=None, geom=None, keep_cols=False):
         ctx.save_for_backward(x, weight)
         ctx.geom = geom
-        return conv_forward(x, weight, geom, bias)
+        ctx.kept = [] if keep_cols else None
+        return conv_forward(x, weight, geom, bias, ctx.kept)
 
     @staticmethod
     def backward(ctx, g):
@@ -291,7 +319,7 @@ class Conv(Function):
             gw = ConvWeightGrad.apply(x, g, geom=geom) if need_w else None
             gb = g.sum(dim=[0] + list(range(2, g.dim()))) if need_b else None
             return gx, gw, gb
-        gw = conv_weight_grad(x, g, geom) if need_w else None
+        gw = conv_weight_grad(x, g, geom, ctx.kept) if need_w else None
         gx = conv_input_grad(g, weight, geom) if need_x else None
         gb = _bias_grad(g) if need_b else None
         return gx, gw, gb
@@ -457,8 +485,24 @@ def _geometry(x_shape, weight, stride, pad_lo, pad_hi, dilation, groups):
                            f"({' x '.join(map(str, reach))}). Kernel size can't be greater "
                            f"than actual input size")
     out = tuple((p - r) // s + 1 for p, r, s in zip(padded, reach, stride))
-    return ConvGeometry(spatial, out, kernel, tuple(stride), tuple(dilation), tuple(pad_lo),
-                        tuple(pad_hi), groups)
+    return geometry(spatial, out, kernel, tuple(stride), tuple(dilation), tuple(pad_lo),
+                    tuple(pad_hi), groups)
+
+
+# The forward's columns are kept for the weight gradient when they are this small (first
+# layers with few input channels, late layers with small planes): unfolding them again would
+# cost as much as the GEMM there. Larger ones are recomputed, so a step's memory stays near
+# PyTorch's (bench/cnn_memory.py).
+KEEP_COLS_BYTES = 32 << 20
+
+
+def _keep_cols(x, weight, geom):
+    """Keep the columns only when the weight gradient will be needed and they are small."""
+    if not (grad_mode.enabled and weight.requires_grad):
+        return False
+    size = x.shape[0] * weight.shape[1] * geom.groups * math.prod(geom.kernel) * \
+        geom.positions * x._data.itemsize
+    return size <= KEEP_COLS_BYTES
 
 
 def _convnd(fname, n, input, weight, bias, stride, padding, dilation, groups):
@@ -498,7 +542,7 @@ def _convnd(fname, n, input, weight, bias, stride, padding, dilation, groups):
                            f"{list(bias.shape)} instead")
     geom = _geometry(shape, weight, stride, pad_lo, pad_hi, dilation, groups)
     _check_dtypes(fname, x._data, weight._data, None if bias is None else bias._data)
-    out = Conv.apply(x, weight, bias, geom=geom)
+    out = Conv.apply(x, weight, bias, geom=geom, keep_cols=_keep_cols(x, weight, geom))
     return out if batched else out.squeeze(0)
 
 
@@ -572,8 +616,8 @@ def _conv_transposend(fname, n, input, weight, bias, stride, padding, output_pad
                            f"({' x '.join(map(str, out_size))}). Output size is too small")
     _check_dtypes(fname, x._data, weight._data, None if bias is None else bias._data)
     # the convolution this one is the transpose of: from y's size (out_size) to x's (in_size)
-    geom = ConvGeometry(out_size, in_size, kernel, tuple(stride), tuple(dilation),
-                        tuple(padding), tuple(padding), groups)
+    geom = geometry(out_size, in_size, kernel, tuple(stride), tuple(dilation), tuple(padding),
+                    tuple(padding), groups)
     out = ConvTranspose.apply(x, weight, bias, geom=geom)
     return out if batched else out.squeeze(0)
 

@@ -13,7 +13,7 @@ import math
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import Function
-from .conv import ConvGeometry
+from .conv import geometry
 
 _C_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
@@ -160,7 +160,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
                            f"shape of the array of sliding blocks as {blocks}, but its "
                            f"components must be at least one.")
     _check_dtype("im2col", input._data)
-    geom = ConvGeometry(shape[-2:], blocks, kernel, stride, dilation, padding, padding, 1)
+    geom = geometry(tuple(shape[-2:]), blocks, kernel, stride, dilation, padding, padding, 1)
     return Im2Col.apply(input, geom=geom)
 
 
@@ -192,5 +192,5 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but "
                            f"got input.size(2)={shape[-1]}.")
     _check_dtype("col2im", input._data)
-    geom = ConvGeometry(size, blocks, kernel, stride, dilation, padding, padding, 1)
+    geom = geometry(size, blocks, kernel, stride, dilation, padding, padding, 1)
     return Col2Im.apply(input, geom=geom)
