@@ -49,11 +49,13 @@ class AlexNet_Weights(WeightsEnum):
             "num_params": 61100840,
             "min_size": (63, 63),
             "categories": _IMAGENET_CATEGORIES,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#alexnet-and-vgg',
-            "_metrics": {'ImageNet-1K': {'acc@1': 56.522, 'acc@5': 79.066}},
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#alexnet-and-vgg"),
+            "_metrics": {"ImageNet-1K": {"acc@1": 56.522, "acc@5": 79.066}},
             "_ops": 0.714,
             "_file_size": 233.087,
-            "_docs": """These weights reproduce closely the results of the paper using a simplified training recipe.""",
+            "_docs": ('These weights reproduce closely the results of the paper using a '
+                      'simplified training recipe.'),
         },
     )
     DEFAULT = IMAGENET1K_V1

@@ -23,8 +23,6 @@ __all__ = ["GoogLeNet", "GoogLeNetOutputs", "_GoogLeNetOutputs", "GoogLeNet_Weig
            "googlenet"]
 
 GoogLeNetOutputs = namedtuple("GoogLeNetOutputs", ["logits", "aux_logits2", "aux_logits1"])
-GoogLeNetOutputs.__annotations__ = {"logits": object, "aux_logits2": object,
-                                    "aux_logits1": object}
 _GoogLeNetOutputs = GoogLeNetOutputs   # the old name, kept like torchvision
 
 
@@ -178,11 +176,12 @@ class GoogLeNet_Weights(WeightsEnum):
             "num_params": 6624904,
             "min_size": (15, 15),
             "categories": _IMAGENET_CATEGORIES,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#googlenet',
-            "_metrics": {'ImageNet-1K': {'acc@1': 69.778, 'acc@5': 89.53}},
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#googlenet"),
+            "_metrics": {"ImageNet-1K": {"acc@1": 69.778, "acc@5": 89.53}},
             "_ops": 1.498,
             "_file_size": 49.731,
-            "_docs": """These weights are ported from the original paper.""",
+            "_docs": 'These weights are ported from the original paper.',
         },
     )
     DEFAULT = IMAGENET1K_V1

@@ -124,11 +124,13 @@ class MobileNet_V2_Weights(WeightsEnum):
             "num_params": 3504872,
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#mobilenetv2',
-            "_metrics": {'ImageNet-1K': {'acc@1': 71.878, 'acc@5': 90.286}},
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#mobilenetv2"),
+            "_metrics": {"ImageNet-1K": {"acc@1": 71.878, "acc@5": 90.286}},
             "_ops": 0.301,
             "_file_size": 13.555,
-            "_docs": """These weights reproduce closely the results of the paper using a simple training recipe.""",
+            "_docs": ('These weights reproduce closely the results of the paper using a simple '
+                      'training recipe.'),
         },
     )
     IMAGENET1K_V2 = Weights(
@@ -138,13 +140,13 @@ class MobileNet_V2_Weights(WeightsEnum):
             "num_params": 3504872,
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
-            "recipe": 'https://github.com/pytorch/vision/issues/3995#new-recipe-with-reg-tuning',
-            "_metrics": {'ImageNet-1K': {'acc@1': 72.154, 'acc@5': 90.822}},
+            "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe-with-reg-tuning",
+            "_metrics": {"ImageNet-1K": {"acc@1": 72.154, "acc@5": 90.822}},
             "_ops": 0.301,
             "_file_size": 13.598,
-            "_docs": """These weights improve upon the results of the original paper by using a modified version of TorchVision's
-                `new training recipe
-                <https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.""",
+            "_docs": ('These weights improve upon the results of the original paper by using a '
+                      "modified version of TorchVision's `new training recipe "
+                      '<https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.'),
         },
     )
     DEFAULT = IMAGENET1K_V2

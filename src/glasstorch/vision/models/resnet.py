@@ -191,11 +191,13 @@ class ResNet18_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 11689512,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#resnet',
-            "_metrics": {'ImageNet-1K': {'acc@1': 69.758, 'acc@5': 89.078}},
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#resnet"),
+            "_metrics": {"ImageNet-1K": {"acc@1": 69.758, "acc@5": 89.078}},
             "_ops": 1.814,
             "_file_size": 44.661,
-            "_docs": """These weights reproduce closely the results of the paper using a simple training recipe.""",
+            "_docs": ('These weights reproduce closely the results of the paper using a simple '
+                      'training recipe.'),
         },
     )
     DEFAULT = IMAGENET1K_V1
@@ -209,11 +211,13 @@ class ResNet34_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 21797672,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#resnet',
-            "_metrics": {'ImageNet-1K': {'acc@1': 73.314, 'acc@5': 91.42}},
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#resnet"),
+            "_metrics": {"ImageNet-1K": {"acc@1": 73.314, "acc@5": 91.42}},
             "_ops": 3.664,
             "_file_size": 83.275,
-            "_docs": """These weights reproduce closely the results of the paper using a simple training recipe.""",
+            "_docs": ('These weights reproduce closely the results of the paper using a simple '
+                      'training recipe.'),
         },
     )
     DEFAULT = IMAGENET1K_V1
@@ -227,11 +231,13 @@ class ResNet50_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 25557032,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#resnet',
-            "_metrics": {'ImageNet-1K': {'acc@1': 76.13, 'acc@5': 92.862}},
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#resnet"),
+            "_metrics": {"ImageNet-1K": {"acc@1": 76.13, "acc@5": 92.862}},
             "_ops": 4.089,
             "_file_size": 97.781,
-            "_docs": """These weights reproduce closely the results of the paper using a simple training recipe.""",
+            "_docs": ('These weights reproduce closely the results of the paper using a simple '
+                      'training recipe.'),
         },
     )
     IMAGENET1K_V2 = Weights(
@@ -241,12 +247,13 @@ class ResNet50_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 25557032,
-            "recipe": 'https://github.com/pytorch/vision/issues/3995#issuecomment-1013906621',
-            "_metrics": {'ImageNet-1K': {'acc@1': 80.858, 'acc@5': 95.434}},
+            "recipe": "https://github.com/pytorch/vision/issues/3995#issuecomment-1013906621",
+            "_metrics": {"ImageNet-1K": {"acc@1": 80.858, "acc@5": 95.434}},
             "_ops": 4.089,
             "_file_size": 97.79,
-            "_docs": """These weights improve upon the results of the original paper by using TorchVision's `new training recipe
-                <https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.""",
+            "_docs": ('These weights improve upon the results of the original paper by using '
+                      "TorchVision's `new training recipe "
+                      '<https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.'),
         },
     )
     DEFAULT = IMAGENET1K_V2
@@ -260,11 +267,13 @@ class ResNet101_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 44549160,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#resnet',
-            "_metrics": {'ImageNet-1K': {'acc@1': 77.374, 'acc@5': 93.546}},
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#resnet"),
+            "_metrics": {"ImageNet-1K": {"acc@1": 77.374, "acc@5": 93.546}},
             "_ops": 7.801,
             "_file_size": 170.511,
-            "_docs": """These weights reproduce closely the results of the paper using a simple training recipe.""",
+            "_docs": ('These weights reproduce closely the results of the paper using a simple '
+                      'training recipe.'),
         },
     )
     IMAGENET1K_V2 = Weights(
@@ -274,12 +283,13 @@ class ResNet101_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 44549160,
-            "recipe": 'https://github.com/pytorch/vision/issues/3995#new-recipe',
-            "_metrics": {'ImageNet-1K': {'acc@1': 81.886, 'acc@5': 95.78}},
+            "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe",
+            "_metrics": {"ImageNet-1K": {"acc@1": 81.886, "acc@5": 95.78}},
             "_ops": 7.801,
             "_file_size": 170.53,
-            "_docs": """These weights improve upon the results of the original paper by using TorchVision's `new training recipe
-                <https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.""",
+            "_docs": ('These weights improve upon the results of the original paper by using '
+                      "TorchVision's `new training recipe "
+                      '<https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.'),
         },
     )
     DEFAULT = IMAGENET1K_V2
@@ -293,11 +303,13 @@ class ResNet152_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 60192808,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#resnet',
-            "_metrics": {'ImageNet-1K': {'acc@1': 78.312, 'acc@5': 94.046}},
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#resnet"),
+            "_metrics": {"ImageNet-1K": {"acc@1": 78.312, "acc@5": 94.046}},
             "_ops": 11.514,
             "_file_size": 230.434,
-            "_docs": """These weights reproduce closely the results of the paper using a simple training recipe.""",
+            "_docs": ('These weights reproduce closely the results of the paper using a simple '
+                      'training recipe.'),
         },
     )
     IMAGENET1K_V2 = Weights(
@@ -307,12 +319,13 @@ class ResNet152_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 60192808,
-            "recipe": 'https://github.com/pytorch/vision/issues/3995#new-recipe',
-            "_metrics": {'ImageNet-1K': {'acc@1': 82.284, 'acc@5': 96.002}},
+            "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe",
+            "_metrics": {"ImageNet-1K": {"acc@1": 82.284, "acc@5": 96.002}},
             "_ops": 11.514,
             "_file_size": 230.474,
-            "_docs": """These weights improve upon the results of the original paper by using TorchVision's `new training recipe
-                <https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.""",
+            "_docs": ('These weights improve upon the results of the original paper by using '
+                      "TorchVision's `new training recipe "
+                      '<https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.'),
         },
     )
     DEFAULT = IMAGENET1K_V2
@@ -326,11 +339,13 @@ class ResNeXt50_32X4D_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 25028904,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#resnext',
-            "_metrics": {'ImageNet-1K': {'acc@1': 77.618, 'acc@5': 93.698}},
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#resnext"),
+            "_metrics": {"ImageNet-1K": {"acc@1": 77.618, "acc@5": 93.698}},
             "_ops": 4.23,
             "_file_size": 95.789,
-            "_docs": """These weights reproduce closely the results of the paper using a simple training recipe.""",
+            "_docs": ('These weights reproduce closely the results of the paper using a simple '
+                      'training recipe.'),
         },
     )
     IMAGENET1K_V2 = Weights(
@@ -340,12 +355,13 @@ class ResNeXt50_32X4D_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 25028904,
-            "recipe": 'https://github.com/pytorch/vision/issues/3995#new-recipe',
-            "_metrics": {'ImageNet-1K': {'acc@1': 81.198, 'acc@5': 95.34}},
+            "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe",
+            "_metrics": {"ImageNet-1K": {"acc@1": 81.198, "acc@5": 95.34}},
             "_ops": 4.23,
             "_file_size": 95.833,
-            "_docs": """These weights improve upon the results of the original paper by using TorchVision's `new training recipe
-                <https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.""",
+            "_docs": ('These weights improve upon the results of the original paper by using '
+                      "TorchVision's `new training recipe "
+                      '<https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.'),
         },
     )
     DEFAULT = IMAGENET1K_V2
@@ -359,11 +375,13 @@ class ResNeXt101_32X8D_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 88791336,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#resnext',
-            "_metrics": {'ImageNet-1K': {'acc@1': 79.312, 'acc@5': 94.526}},
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#resnext"),
+            "_metrics": {"ImageNet-1K": {"acc@1": 79.312, "acc@5": 94.526}},
             "_ops": 16.414,
             "_file_size": 339.586,
-            "_docs": """These weights reproduce closely the results of the paper using a simple training recipe.""",
+            "_docs": ('These weights reproduce closely the results of the paper using a simple '
+                      'training recipe.'),
         },
     )
     IMAGENET1K_V2 = Weights(
@@ -373,12 +391,13 @@ class ResNeXt101_32X8D_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 88791336,
-            "recipe": 'https://github.com/pytorch/vision/issues/3995#new-recipe-with-fixres',
-            "_metrics": {'ImageNet-1K': {'acc@1': 82.834, 'acc@5': 96.228}},
+            "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe-with-fixres",
+            "_metrics": {"ImageNet-1K": {"acc@1": 82.834, "acc@5": 96.228}},
             "_ops": 16.414,
             "_file_size": 339.673,
-            "_docs": """These weights improve upon the results of the original paper by using TorchVision's `new training recipe
-                <https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.""",
+            "_docs": ('These weights improve upon the results of the original paper by using '
+                      "TorchVision's `new training recipe "
+                      '<https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.'),
         },
     )
     DEFAULT = IMAGENET1K_V2
@@ -392,12 +411,13 @@ class ResNeXt101_64X4D_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 83455272,
-            "recipe": 'https://github.com/pytorch/vision/pull/5935',
-            "_metrics": {'ImageNet-1K': {'acc@1': 83.246, 'acc@5': 96.454}},
+            "recipe": "https://github.com/pytorch/vision/pull/5935",
+            "_metrics": {"ImageNet-1K": {"acc@1": 83.246, "acc@5": 96.454}},
             "_ops": 15.46,
             "_file_size": 319.318,
-            "_docs": """These weights were trained from scratch by using TorchVision's `new training recipe
-                <https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.""",
+            "_docs": ("These weights were trained from scratch by using TorchVision's `new "
+                      'training recipe '
+                      '<https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.'),
         },
     )
     DEFAULT = IMAGENET1K_V1
@@ -411,11 +431,12 @@ class Wide_ResNet50_2_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 68883240,
-            "recipe": 'https://github.com/pytorch/vision/pull/912#issue-445437439',
-            "_metrics": {'ImageNet-1K': {'acc@1': 78.468, 'acc@5': 94.086}},
+            "recipe": "https://github.com/pytorch/vision/pull/912#issue-445437439",
+            "_metrics": {"ImageNet-1K": {"acc@1": 78.468, "acc@5": 94.086}},
             "_ops": 11.398,
             "_file_size": 131.82,
-            "_docs": """These weights reproduce closely the results of the paper using a simple training recipe.""",
+            "_docs": ('These weights reproduce closely the results of the paper using a simple '
+                      'training recipe.'),
         },
     )
     IMAGENET1K_V2 = Weights(
@@ -425,12 +446,13 @@ class Wide_ResNet50_2_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 68883240,
-            "recipe": 'https://github.com/pytorch/vision/issues/3995#new-recipe-with-fixres',
-            "_metrics": {'ImageNet-1K': {'acc@1': 81.602, 'acc@5': 95.758}},
+            "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe-with-fixres",
+            "_metrics": {"ImageNet-1K": {"acc@1": 81.602, "acc@5": 95.758}},
             "_ops": 11.398,
             "_file_size": 263.124,
-            "_docs": """These weights improve upon the results of the original paper by using TorchVision's `new training recipe
-                <https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.""",
+            "_docs": ('These weights improve upon the results of the original paper by using '
+                      "TorchVision's `new training recipe "
+                      '<https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.'),
         },
     )
     DEFAULT = IMAGENET1K_V2
@@ -444,11 +466,12 @@ class Wide_ResNet101_2_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 126886696,
-            "recipe": 'https://github.com/pytorch/vision/pull/912#issue-445437439',
-            "_metrics": {'ImageNet-1K': {'acc@1': 78.848, 'acc@5': 94.284}},
+            "recipe": "https://github.com/pytorch/vision/pull/912#issue-445437439",
+            "_metrics": {"ImageNet-1K": {"acc@1": 78.848, "acc@5": 94.284}},
             "_ops": 22.753,
             "_file_size": 242.896,
-            "_docs": """These weights reproduce closely the results of the paper using a simple training recipe.""",
+            "_docs": ('These weights reproduce closely the results of the paper using a simple '
+                      'training recipe.'),
         },
     )
     IMAGENET1K_V2 = Weights(
@@ -458,12 +481,13 @@ class Wide_ResNet101_2_Weights(WeightsEnum):
             "min_size": (1, 1),
             "categories": _IMAGENET_CATEGORIES,
             "num_params": 126886696,
-            "recipe": 'https://github.com/pytorch/vision/issues/3995#new-recipe',
-            "_metrics": {'ImageNet-1K': {'acc@1': 82.51, 'acc@5': 96.02}},
+            "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe",
+            "_metrics": {"ImageNet-1K": {"acc@1": 82.51, "acc@5": 96.02}},
             "_ops": 22.753,
             "_file_size": 484.747,
-            "_docs": """These weights improve upon the results of the original paper by using TorchVision's `new training recipe
-                <https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.""",
+            "_docs": ('These weights improve upon the results of the original paper by using '
+                      "TorchVision's `new training recipe "
+                      '<https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.'),
         },
     )
     DEFAULT = IMAGENET1K_V2

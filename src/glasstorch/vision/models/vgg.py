@@ -94,10 +94,12 @@ class VGG11_Weights(WeightsEnum):
         meta={
             "min_size": (32, 32),
             "categories": _IMAGENET_CATEGORIES,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#alexnet-and-vgg',
-            "_docs": """These weights were trained from scratch by using a simplified training recipe.""",
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#alexnet-and-vgg"),
+            "_docs": ('These weights were trained from scratch by using a simplified training '
+                      'recipe.'),
             "num_params": 132863336,
-            "_metrics": {'ImageNet-1K': {'acc@1': 69.02, 'acc@5': 88.628}},
+            "_metrics": {"ImageNet-1K": {"acc@1": 69.02, "acc@5": 88.628}},
             "_ops": 7.609,
             "_file_size": 506.84,
         },
@@ -112,10 +114,12 @@ class VGG11_BN_Weights(WeightsEnum):
         meta={
             "min_size": (32, 32),
             "categories": _IMAGENET_CATEGORIES,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#alexnet-and-vgg',
-            "_docs": """These weights were trained from scratch by using a simplified training recipe.""",
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#alexnet-and-vgg"),
+            "_docs": ('These weights were trained from scratch by using a simplified training '
+                      'recipe.'),
             "num_params": 132868840,
-            "_metrics": {'ImageNet-1K': {'acc@1': 70.37, 'acc@5': 89.81}},
+            "_metrics": {"ImageNet-1K": {"acc@1": 70.37, "acc@5": 89.81}},
             "_ops": 7.609,
             "_file_size": 506.881,
         },
@@ -130,10 +134,12 @@ class VGG13_Weights(WeightsEnum):
         meta={
             "min_size": (32, 32),
             "categories": _IMAGENET_CATEGORIES,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#alexnet-and-vgg',
-            "_docs": """These weights were trained from scratch by using a simplified training recipe.""",
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#alexnet-and-vgg"),
+            "_docs": ('These weights were trained from scratch by using a simplified training '
+                      'recipe.'),
             "num_params": 133047848,
-            "_metrics": {'ImageNet-1K': {'acc@1': 69.928, 'acc@5': 89.246}},
+            "_metrics": {"ImageNet-1K": {"acc@1": 69.928, "acc@5": 89.246}},
             "_ops": 11.308,
             "_file_size": 507.545,
         },
@@ -148,10 +154,12 @@ class VGG13_BN_Weights(WeightsEnum):
         meta={
             "min_size": (32, 32),
             "categories": _IMAGENET_CATEGORIES,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#alexnet-and-vgg',
-            "_docs": """These weights were trained from scratch by using a simplified training recipe.""",
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#alexnet-and-vgg"),
+            "_docs": ('These weights were trained from scratch by using a simplified training '
+                      'recipe.'),
             "num_params": 133053736,
-            "_metrics": {'ImageNet-1K': {'acc@1': 71.586, 'acc@5': 90.374}},
+            "_metrics": {"ImageNet-1K": {"acc@1": 71.586, "acc@5": 90.374}},
             "_ops": 11.308,
             "_file_size": 507.59,
         },
@@ -166,26 +174,36 @@ class VGG16_Weights(WeightsEnum):
         meta={
             "min_size": (32, 32),
             "categories": _IMAGENET_CATEGORIES,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#alexnet-and-vgg',
-            "_docs": """These weights were trained from scratch by using a simplified training recipe.""",
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#alexnet-and-vgg"),
+            "_docs": ('These weights were trained from scratch by using a simplified training '
+                      'recipe.'),
             "num_params": 138357544,
-            "_metrics": {'ImageNet-1K': {'acc@1': 71.592, 'acc@5': 90.382}},
+            "_metrics": {"ImageNet-1K": {"acc@1": 71.592, "acc@5": 90.382}},
             "_ops": 15.47,
             "_file_size": 527.796,
         },
     )
     IMAGENET1K_FEATURES = Weights(
         url="https://download.pytorch.org/models/vgg16_features-amdegroot-88682ab5.pth",
-        transforms=partial(ImageClassification, crop_size=224, mean=(0.48235, 0.45882, 0.40784), std=(0.00392156862745098, 0.00392156862745098, 0.00392156862745098)),
+        transforms=partial(ImageClassification, crop_size=224,
+                           mean=(0.48235,
+                           0.45882,
+                           0.40784),
+                           std=(0.00392156862745098,
+                           0.00392156862745098,
+                           0.00392156862745098)),
         meta={
             "min_size": (32, 32),
             "categories": None,
-            "recipe": 'https://github.com/amdegroot/ssd.pytorch#training-ssd',
-            "_docs": """These weights can't be used for classification because they are missing values in the `classifier`
-                module. Only the `features` module has valid values and can be used for feature extraction. The weights
-                were trained using the original input standardization method as described in the paper.""",
+            "recipe": "https://github.com/amdegroot/ssd.pytorch#training-ssd",
+            "_docs": ("These weights can't be used for classification because they are missing "
+                      'values in the `classifier` module. Only the `features` module has valid '
+                      'values and can be used for feature extraction. The weights were trained '
+                      'using the original input standardization method as described in the '
+                      'paper.'),
             "num_params": 138357544,
-            "_metrics": {'ImageNet-1K': {'acc@1': float("nan"), 'acc@5': float("nan")}},
+            "_metrics": {"ImageNet-1K": {"acc@1": float("nan"), "acc@5": float("nan")}},
             "_ops": 15.47,
             "_file_size": 527.802,
         },
@@ -200,10 +218,12 @@ class VGG16_BN_Weights(WeightsEnum):
         meta={
             "min_size": (32, 32),
             "categories": _IMAGENET_CATEGORIES,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#alexnet-and-vgg',
-            "_docs": """These weights were trained from scratch by using a simplified training recipe.""",
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#alexnet-and-vgg"),
+            "_docs": ('These weights were trained from scratch by using a simplified training '
+                      'recipe.'),
             "num_params": 138365992,
-            "_metrics": {'ImageNet-1K': {'acc@1': 73.36, 'acc@5': 91.516}},
+            "_metrics": {"ImageNet-1K": {"acc@1": 73.36, "acc@5": 91.516}},
             "_ops": 15.47,
             "_file_size": 527.866,
         },
@@ -218,10 +238,12 @@ class VGG19_Weights(WeightsEnum):
         meta={
             "min_size": (32, 32),
             "categories": _IMAGENET_CATEGORIES,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#alexnet-and-vgg',
-            "_docs": """These weights were trained from scratch by using a simplified training recipe.""",
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#alexnet-and-vgg"),
+            "_docs": ('These weights were trained from scratch by using a simplified training '
+                      'recipe.'),
             "num_params": 143667240,
-            "_metrics": {'ImageNet-1K': {'acc@1': 72.376, 'acc@5': 90.876}},
+            "_metrics": {"ImageNet-1K": {"acc@1": 72.376, "acc@5": 90.876}},
             "_ops": 19.632,
             "_file_size": 548.051,
         },
@@ -236,10 +258,12 @@ class VGG19_BN_Weights(WeightsEnum):
         meta={
             "min_size": (32, 32),
             "categories": _IMAGENET_CATEGORIES,
-            "recipe": 'https://github.com/pytorch/vision/tree/main/references/classification#alexnet-and-vgg',
-            "_docs": """These weights were trained from scratch by using a simplified training recipe.""",
+            "recipe": ("https://github.com/pytorch/vision/tree/main/references/"
+                       "classification#alexnet-and-vgg"),
+            "_docs": ('These weights were trained from scratch by using a simplified training '
+                      'recipe.'),
             "num_params": 143678248,
-            "_metrics": {'ImageNet-1K': {'acc@1': 74.218, 'acc@5': 91.842}},
+            "_metrics": {"ImageNet-1K": {"acc@1": 74.218, "acc@5": 91.842}},
             "_ops": 19.632,
             "_file_size": 548.143,
         },
