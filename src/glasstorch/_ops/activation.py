@@ -520,8 +520,16 @@ def _log_softmax_unshifted(x, dim):
     return out, e, sumexp
 
 
+def _row_dots(a, b):
+    """sum(a * b) along the last axis of two (rows, C) matrices, without the product array:
+    NumPy's vecdot (2.0 and later), else einsum (about 1.5x slower)."""
+    if hasattr(xp, "vecdot"):
+        return xp.vecdot(a, b)
+    return xp.einsum("ij,ij->i", a, b)
+
+
 def _softmax_grad_rows(g, out, dim):
-    """out * (g - rowsum(g * out)) along the last axis, block by block (row dots by einsum);
+    """out * (g - rowsum(g * out)) along the last axis, block by block (one row-dot pass);
     None when `dim` is not the last axis or g's dtype differs from out's."""
     g_rows = _last_dim_rows(g, dim)
     if g_rows is None or g_rows.dtype != out.dtype:
@@ -531,7 +539,7 @@ def _softmax_grad_rows(g, out, dim):
     gx_rows = gx.reshape(g_rows.shape)
     for block in _row_blocks(g_rows):
         g_block, out_block, gx_block = g_rows[block], out_rows[block], gx_rows[block]
-        dots = xp.einsum("ij,ij->i", g_block, out_block)
+        dots = _row_dots(g_block, out_block)
         xp.subtract(g_block, dots[:, None], out=gx_block)
         gx_block *= out_block
     return gx
