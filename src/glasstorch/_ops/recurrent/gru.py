@@ -33,7 +33,7 @@ class GRULayer(Function):
             a += b_ih
         h = h0.copy()
         out = xp.empty((n, hidden), x.dtype)
-        w_hh_t = w_hh.T
+        w_hh_t = xp.ascontiguousarray(w_hh.T)     # (H, G): BLAS's fast layout
         if keep:
             h_prev = xp.empty((n, hidden), x.dtype)
             u_n_all = xp.empty((n, hidden), x.dtype)

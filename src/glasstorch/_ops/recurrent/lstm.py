@@ -16,7 +16,7 @@ dx = dG W_ih, dW_hr = dh^T (o tanh(c')).
 """
 from ..._backend import xp
 from ...autograd.function import Function
-from .schedule import sigmoid_, sum_rows
+from .schedule import sum_rows
 
 
 class LSTMLayer(Function):
@@ -30,22 +30,27 @@ class LSTMLayer(Function):
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, schedule, keep):
         hidden = w_hh.shape[0] // 4
         n, size = x.shape[0], h0.shape[1]
-        gates = x @ w_ih.T                                     # (N, 4H): all steps, one GEMM
+        # sigmoid(a) = 0.5 tanh(a / 2) + 0.5: with the sigmoid gates' weight rows halved
+        # (exact in binary floating point), one tanh over all four gates, then one affine map
+        half, shift = _gate_affine(hidden, x.dtype)
+        gates = x @ (w_ih * half[:, None]).T                  # (N, 4H): all steps, one GEMM
         if b_ih is not None:
-            gates += b_ih + b_hh
+            gates += (b_ih + b_hh) * half
+        w_hh_t = xp.ascontiguousarray((w_hh * half[:, None]).T)   # (P, 4H): BLAS's fast layout
         h, c = h0.copy(), c0.copy()
         out = xp.empty((n, size), x.dtype)
-        w_hh_t = w_hh.T
+        step_rows = h0.shape[0]
         if keep:
             h_prev = xp.empty((n, size), x.dtype)
             c_prev = xp.empty((n, hidden), x.dtype)
             tanh_c = xp.empty((n, hidden), x.dtype)
             h_raw = xp.empty((n, hidden), x.dtype) if w_hr is not None else None
         else:
-            tanh_c_step = xp.empty((h0.shape[0], hidden), x.dtype)
+            tanh_c_step = xp.empty((step_rows, hidden), x.dtype)
+            raw_step = xp.empty((step_rows, hidden), x.dtype)
+        ig = xp.empty((step_rows, hidden), x.dtype)
         w_hr_t = w_hr.T if w_hr is not None else None
-        h2 = 2 * hidden
-        h3 = 3 * hidden
+        h2, h3 = 2 * hidden, 3 * hidden
         for start, b in schedule:
             rows = slice(start, start + b)
             g = gates[rows]
@@ -54,18 +59,19 @@ class LSTMLayer(Function):
                 h_prev[rows] = hs
                 c_prev[rows] = cs
             g += hs @ w_hh_t
-            sigmoid_(g[:, :h2])
-            xp.tanh(g[:, h2:h3], out=g[:, h2:h3])
-            sigmoid_(g[:, h3:])
-            cs *= g[:, hidden:h2]                              # f c
-            cs += g[:, :hidden] * g[:, h2:h3]                  # + i g
+            xp.tanh(g, out=g)
+            g *= half
+            g += shift                                         # i f g o activations
+            cs *= g[:, hidden:h2]                              # c' = f c + i g
+            xp.multiply(g[:, :hidden], g[:, h2:h3], out=ig[:b])
+            cs += ig[:b]
             tc = tanh_c[rows] if keep else tanh_c_step[:b]
             xp.tanh(cs, out=tc)
             if w_hr is None:
-                xp.multiply(g[:, h3:], tc, out=out[rows])
+                xp.multiply(g[:, h3:], tc, out=out[rows])      # h' = o tanh(c')
             else:
-                raw = h_raw[rows] if keep else None
-                raw = xp.multiply(g[:, h3:], tc, out=raw)
+                raw = h_raw[rows] if keep else raw_step[:b]
+                xp.multiply(g[:, h3:], tc, out=raw)
                 xp.matmul(raw, w_hr_t, out=out[rows])
             hs[...] = out[rows]
         if keep:
@@ -79,11 +85,34 @@ class LSTMLayer(Function):
     def backward(ctx, g_out, g_h, g_c):
         x, w_ih, w_hh, w_hr = ctx.saved_tensors
         gates, h_prev, c_prev, tanh_c, h_raw = ctx.buffers
-        hidden = w_hh.shape[0] // 4
-        h2, h3 = 2 * hidden, 3 * hidden
-        dgates = xp.empty_like(gates)
+        n, hidden = tanh_c.shape
+        # Everything that does not depend on the incoming gradients, for all steps at once:
+        #   dG_i = dc (g i (1-i)),  dG_f = dc (c_prev f (1-f)),  dG_g = dc (i (1-g^2)),
+        #   dG_o = dr (tanh(c') o (1-o)),  and dc gains dr (o (1 - tanh(c')^2))
+        a = gates.reshape(n, 4, hidden)
+        i, f, gg, o = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
+        coef = xp.empty_like(a)
+        xp.subtract(1, i, out=coef[:, 0])
+        coef[:, 0] *= i
+        coef[:, 0] *= gg
+        xp.subtract(1, f, out=coef[:, 1])
+        coef[:, 1] *= f
+        coef[:, 1] *= c_prev
+        xp.multiply(gg, gg, out=coef[:, 2])
+        xp.subtract(1, coef[:, 2], out=coef[:, 2])
+        coef[:, 2] *= i
+        xp.subtract(1, o, out=coef[:, 3])
+        coef[:, 3] *= o
+        coef[:, 3] *= tanh_c
+        dc_from_h = tanh_c * tanh_c
+        xp.subtract(1, dc_from_h, out=dc_from_h)
+        dc_from_h *= o
+        coef_ifg, coef_o = coef[:, :3], coef[:, 3]
+        dgates = xp.empty_like(a)
+        dgates_flat = dgates.reshape(n, 4 * hidden)
         dh = g_h.copy()
         dc = g_c.copy()
+        tmp = xp.empty_like(dc)
         d_out_all = xp.empty_like(g_out) if w_hr is not None else None
         for start, b in reversed(ctx.schedule):
             rows = slice(start, start + b)
@@ -94,37 +123,27 @@ class LSTMLayer(Function):
                 dr = dhs @ w_hr                                # (b, H)
             else:
                 dr = dhs
-            a = gates[rows]
-            i, f, gg, o = a[:, :hidden], a[:, hidden:h2], a[:, h2:h3], a[:, h3:]
-            tc = tanh_c[rows]
-            d = dgates[rows]
-            di, df, dg, do = d[:, :hidden], d[:, hidden:h2], d[:, h2:h3], d[:, h3:]
-            # do = dr tanh(c') o (1 - o)
-            xp.multiply(dr, tc, out=do)
-            do *= o
-            do *= 1 - o
-            # dc += dr o (1 - tanh(c')^2)
-            t = tc * tc
-            xp.subtract(1, t, out=t)
-            t *= o
-            t *= dr
-            dcs += t
-            # di = dc g i (1 - i),  df = dc c_prev f (1 - f),  dg = dc i (1 - g^2)
-            xp.multiply(dcs, gg, out=di)
-            di *= i
-            di *= 1 - i
-            xp.multiply(dcs, c_prev[rows], out=df)
-            df *= f
-            df *= 1 - f
-            xp.multiply(dcs, i, out=dg)
-            dg *= 1 - gg * gg
-            dcs *= f
-            xp.matmul(d, w_hh, out=dhs)
+            xp.multiply(dr, dc_from_h[rows], out=tmp[:b])
+            dcs += tmp[:b]
+            xp.multiply(dcs[:, None, :], coef_ifg[rows], out=dgates[rows, :3])
+            xp.multiply(dr, coef_o[rows], out=dgates[rows, 3])
+            dcs *= f[rows]
+            xp.matmul(dgates_flat[rows], w_hh, out=dhs)
         need = ctx.needs_input_grad
-        dx = dgates @ w_ih if need[0] else None
-        dw_ih = dgates.T @ x if need[3] else None
-        dw_hh = dgates.T @ h_prev if need[4] else None
-        db = sum_rows(dgates) if ctx.has_bias and (need[5] or need[6]) else None
+        dx = dgates_flat @ w_ih if need[0] else None
+        dw_ih = dgates_flat.T @ x if need[3] else None
+        dw_hh = dgates_flat.T @ h_prev if need[4] else None
+        db = sum_rows(dgates_flat) if ctx.has_bias and (need[5] or need[6]) else None
         dw_hr = d_out_all.T @ h_raw if w_hr is not None and need[7] else None
         return (dx, dh if need[1] else None, dc if need[2] else None, dw_ih, dw_hh, db, db,
                 dw_hr, None, None)
+
+
+def _gate_affine(hidden, dtype):
+    """Per gate column (order i f g o): the factor that turns tanh(a / 2) into sigmoid(a)
+    (0.5 for i, f, o; 1 for g, which stays tanh(a)), and the shift (0.5; 0)."""
+    half = xp.full((4, hidden), 0.5, dtype)
+    half[2] = 1
+    shift = xp.full((4, hidden), 0.5, dtype)
+    shift[2] = 0
+    return half.reshape(-1), shift.reshape(-1)

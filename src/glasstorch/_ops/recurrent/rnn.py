@@ -27,7 +27,7 @@ class RNNLayer(Function):
             out += b_ih + b_hh
         h = h0.copy()
         h_prev = xp.empty_like(out) if keep else None
-        w_hh_t = w_hh.T
+        w_hh_t = xp.ascontiguousarray(w_hh.T)     # (H, G): BLAS's fast layout
         for start, b in schedule:
             rows = slice(start, start + b)
             g = out[rows]
