@@ -358,6 +358,7 @@ def test_errors(kind):
 
     good = _states_shape(kind, {}, B)
     check_error(call((T, B, I + 1)), match=f"Expected {I}, got {I + 1}")
+    check_error(call((0, B, I)), match="larger than 0")
     check_error(call((T, B, I), [(2, B, H)] + good[1:]), match=f"[2, {B}, {H}]")
     check_error(call((T, B, I), [(1, B + 1, H)] + good[1:]), match=f"(1, {B}, {H})")
     if kind == "LSTM":
@@ -390,3 +391,17 @@ def test_constructor_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         gt.nn.LSTM(I, H, num_layers=2, dropout=0.3)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_float16_and_empty_batch(kind):
+    ours, theirs = twins(kind, "float32", num_layers=2)
+    x = RNG.standard_normal((T, B, I)).astype(np.float16)
+    out_t, _ = theirs.half()(torch.tensor(x))
+    out_g, _ = ours.half()(gt.tensor(x))
+    assert out_g.dtype == gt.float16
+    np.testing.assert_allclose(out_g.detach().numpy().astype(np.float32),
+                               out_t.detach().numpy().astype(np.float32), atol=1e-2)
+    out_t, _ = theirs.float()(torch.zeros(T, 0, I))
+    out_g, _ = ours.float()(gt.zeros(T, 0, I))
+    assert tuple(out_g.shape) == tuple(out_t.shape)

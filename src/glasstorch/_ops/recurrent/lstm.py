@@ -7,7 +7,8 @@ Per step, for the b running sequences with previous state h (b, P), c (b, H):
     c' = f c + i g,   h' = o tanh(c')                         (b, H)
     with proj_size P: h' = (o tanh(c')) W_hr^T                (b, P); otherwise P = H
 
-Backward through time, with dh, dc the gradients reaching the state after the step:
+Backward through time, with dh, dc the gradients reaching the state after the step (a' is a
+sigmoid gate's derivative a (1 - a)):
     dr = dh W_hr (projection) or dh,       dc += dr o (1 - tanh(c')^2)
     do = dr tanh(c'),  di = dc g,  dg = dc i,  df = dc c     (times each gate's derivative)
     dh_prev = dG W_hh,  dc_prev = dc f
@@ -86,33 +87,15 @@ class LSTMLayer(Function):
         x, w_ih, w_hh, w_hr = ctx.saved_tensors
         gates, h_prev, c_prev, tanh_c, h_raw = ctx.buffers
         n, hidden = tanh_c.shape
-        # Everything that does not depend on the incoming gradients, for all steps at once:
-        #   dG_i = dc (g i (1-i)),  dG_f = dc (c_prev f (1-f)),  dG_g = dc (i (1-g^2)),
-        #   dG_o = dr (tanh(c') o (1-o)),  and dc gains dr (o (1 - tanh(c')^2))
-        a = gates.reshape(n, 4, hidden)
-        i, f, gg, o = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
-        coef = xp.empty_like(a)
-        xp.subtract(1, i, out=coef[:, 0])
-        coef[:, 0] *= i
-        coef[:, 0] *= gg
-        xp.subtract(1, f, out=coef[:, 1])
-        coef[:, 1] *= f
-        coef[:, 1] *= c_prev
-        xp.multiply(gg, gg, out=coef[:, 2])
-        xp.subtract(1, coef[:, 2], out=coef[:, 2])
-        coef[:, 2] *= i
-        xp.subtract(1, o, out=coef[:, 3])
-        coef[:, 3] *= o
-        coef[:, 3] *= tanh_c
-        dc_from_h = tanh_c * tanh_c
-        xp.subtract(1, dc_from_h, out=dc_from_h)
-        dc_from_h *= o
-        coef_ifg, coef_o = coef[:, :3], coef[:, 3]
-        dgates = xp.empty_like(a)
-        dgates_flat = dgates.reshape(n, 4 * hidden)
+        h2, h3 = 2 * hidden, 3 * hidden
+        dgates = xp.empty_like(gates)
         dh = g_h.copy()
         dc = g_c.copy()
-        tmp = xp.empty_like(dc)
+        # per-step scratch; the gate math runs step by step on arrays that stay in cache
+        # (cheaper here than whole-sequence passes over the (N, 4H) buffers)
+        rows_max = dh.shape[0]
+        slope = xp.empty((rows_max, 4 * hidden), gates.dtype)
+        tmp = xp.empty((rows_max, hidden), gates.dtype)
         d_out_all = xp.empty_like(g_out) if w_hr is not None else None
         for start, b in reversed(ctx.schedule):
             rows = slice(start, start + b)
@@ -123,17 +106,33 @@ class LSTMLayer(Function):
                 dr = dhs @ w_hr                                # (b, H)
             else:
                 dr = dhs
-            xp.multiply(dr, dc_from_h[rows], out=tmp[:b])
-            dcs += tmp[:b]
-            xp.multiply(dcs[:, None, :], coef_ifg[rows], out=dgates[rows, :3])
-            xp.multiply(dr, coef_o[rows], out=dgates[rows, 3])
-            dcs *= f[rows]
-            xp.matmul(dgates_flat[rows], w_hh, out=dhs)
+            a, tc, d = gates[rows], tanh_c[rows], dgates[rows]
+            i, f, gg, o = a[:, :hidden], a[:, hidden:h2], a[:, h2:h3], a[:, h3:]
+            s = slope[:b]                                      # sigmoid'(.) = a (1 - a)
+            xp.subtract(1, a, out=s)
+            s *= a
+            t = tmp[:b]                                        # dc += dr o (1 - tanh(c')^2)
+            xp.multiply(tc, tc, out=t)
+            xp.subtract(1, t, out=t)
+            t *= o
+            t *= dr
+            dcs += t
+            xp.multiply(dr, tc, out=d[:, h3:])                 # do = dr tanh(c') o'
+            xp.multiply(dcs, gg, out=d[:, :hidden])            # di = dc g i'
+            xp.multiply(dcs, c_prev[rows], out=d[:, hidden:h2])   # df = dc c f'
+            d[:, :h2] *= s[:, :h2]
+            d[:, h3:] *= s[:, h3:]
+            xp.multiply(gg, gg, out=t)                         # dg = dc i (1 - g^2)
+            xp.subtract(1, t, out=t)
+            t *= i
+            xp.multiply(dcs, t, out=d[:, h2:h3])
+            dcs *= f                                           # dc_prev = dc f
+            xp.matmul(d, w_hh, out=dhs)                        # dh_prev = dG W_hh
         need = ctx.needs_input_grad
-        dx = dgates_flat @ w_ih if need[0] else None
-        dw_ih = dgates_flat.T @ x if need[3] else None
-        dw_hh = dgates_flat.T @ h_prev if need[4] else None
-        db = sum_rows(dgates_flat) if ctx.has_bias and (need[5] or need[6]) else None
+        dx = dgates @ w_ih if need[0] else None
+        dw_ih = dgates.T @ x if need[3] else None
+        dw_hh = dgates.T @ h_prev if need[4] else None
+        db = sum_rows(dgates) if ctx.has_bias and (need[5] or need[6]) else None
         dw_hr = d_out_all.T @ h_raw if w_hr is not None and need[7] else None
         return (dx, dh if need[1] else None, dc if need[2] else None, dw_ih, dw_hh, db, db,
                 dw_hr, None, None)

@@ -209,6 +209,8 @@ class RNNBase(Module):
             self.check_input(input, None)
             x = input.transpose(0, 1) if self.batch_first else input
             length, batch = x.shape[0], x.shape[1]
+            if length == 0:
+                raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
             steps = [batch] * length
             data = x.reshape(length * batch, x.shape[2])
         if states is None:
@@ -418,18 +420,19 @@ class RNNCellBase(Module):
                                    f"{state.size(1)}, expected {self.hidden_size}")
         for t in [input] + list(states):
             if t.dtype != self.weight_ih.dtype:
-                raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                                   f"{_c_name(t.dtype)} != {_c_name(self.weight_ih.dtype)}")
+                raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                                   f"{_scalar_name(t.dtype)} and "
+                                   f"{_scalar_name(self.weight_ih.dtype)}")
 
     def _keep(self, *tensors):
         return grad_mode.is_grad_enabled() and any(
             t is not None and t.requires_grad for t in tensors + tuple(self.parameters()))
 
 
-def _c_name(dtype):
-    return {"float32": "float", "float64": "double", "float16": "c10::Half",
-            "bfloat16": "c10::BFloat16"}.get(str(dtype).replace("torch.", ""),
-                                             str(dtype).replace("torch.", ""))
+def _scalar_name(dtype):
+    name = str(dtype).replace("torch.", "")
+    return {"float32": "Float", "float64": "Double", "float16": "Half",
+            "bfloat16": "BFloat16"}.get(name, name)
 
 
 class RNNCell(RNNCellBase):
