@@ -12,11 +12,9 @@ import math
 import numbers
 import warnings
 
-from ..._backend import xp
 from ..._ops import creation
 from ..._ops.recurrent import LSTMLayer, GRULayer, RNNLayer, schedule_of
 from ..._ops.shape import cat, stack
-from ..._tensor import Tensor
 from ...autograd import grad_mode
 from .. import functional as F
 from .. import init
@@ -167,7 +165,6 @@ class RNNBase(Module):
         return states[0]
 
     def _unbatched_hx(self, hx):
-        name = type(self).__name__
         if hx.dim() != 2:
             raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got "
                                f"{hx.dim()}-D tensor")
