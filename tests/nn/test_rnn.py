@@ -405,3 +405,28 @@ def test_float16_and_empty_batch(kind):
     out_t, _ = theirs.float()(torch.zeros(T, 0, I))
     out_g, _ = ours.float()(gt.zeros(T, 0, I))
     assert tuple(out_g.shape) == tuple(out_t.shape)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_backward_twice_and_in_place_output(kind):
+    """A second backward needs retain_graph (then gradients add up); the output may be changed
+    in place before backward where PyTorch allows it (RNN, GRU)."""
+    ours, theirs = twins(kind)
+    x = RNG.standard_normal((T, B, I))
+    for lib, layer in ((torch, theirs), (gt, ours)):
+        out, _ = layer(lib.tensor(x))
+        loss = (out * out).sum()
+        loss.backward(retain_graph=True)
+        first = layer.weight_hh_l0.grad.clone()
+        loss.backward()
+        np.testing.assert_allclose(layer.weight_hh_l0.grad.numpy(), 2 * first.numpy(),
+                                   rtol=1e-12)
+        with pytest.raises(RuntimeError):
+            loss.backward()
+    if kind != "LSTM":        # PyTorch's LSTM (oneDNN) saves its output and refuses
+        for lib, layer in ((torch, theirs), (gt, ours)):
+            layer.zero_grad()
+            out, _ = layer(lib.tensor(x))
+            out.mul_(2)
+            out.sum().backward()
+        _close(ours.weight_hh_l0.grad, theirs.weight_hh_l0.grad, 1e-9, 1e-10, "grad")

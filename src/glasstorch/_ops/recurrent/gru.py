@@ -14,7 +14,7 @@ db_hh = sum of dU rows, dx = dA W_ih.
 """
 from ..._backend import xp
 from ...autograd.function import Function
-from .schedule import sigmoid_, sum_rows
+from .schedule import sigmoid_, step_weight, sum_rows
 
 
 class GRULayer(Function):
@@ -33,7 +33,7 @@ class GRULayer(Function):
             a += b_ih
         h = h0.copy()
         out = xp.empty((n, hidden), x.dtype)
-        w_hh_t = xp.ascontiguousarray(w_hh.T)     # (H, G): BLAS's fast layout
+        w_hh_t = step_weight(w_hh, schedule)     # (H, G)
         if keep:
             h_prev = xp.empty((n, hidden), x.dtype)
             u_n_all = xp.empty((n, hidden), x.dtype)
@@ -64,15 +64,15 @@ class GRULayer(Function):
             o += nn
             hs[...] = o
         if keep:
-            ctx.save_for_backward(x, w_ih, w_hh)
-            ctx.buffers = (a, h_prev, u_n_all)
+            # (the step buffers go through save_for_backward too: the engine frees them after
+            # backward)
+            ctx.save_for_backward(x, w_ih, w_hh, a, h_prev, u_n_all)
             ctx.schedule, ctx.has_bias = schedule, b_ih is not None
         return out, h
 
     @staticmethod
     def backward(ctx, g_out, g_h):
-        x, w_ih, w_hh = ctx.saved_tensors
-        a, h_prev, u_n_all = ctx.buffers
+        x, w_ih, w_hh, a, h_prev, u_n_all = ctx.saved_tensors
         hidden = w_hh.shape[1]
         h2 = 2 * hidden
         d_a = xp.empty_like(a)

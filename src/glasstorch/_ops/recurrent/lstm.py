@@ -15,9 +15,11 @@ sigmoid gate's derivative a (1 - a)):
 then over all steps at once: dW_ih = dG^T x, dW_hh = dG^T h_prev, db = sum of dG rows,
 dx = dG W_ih, dW_hr = dh^T (o tanh(c')).
 """
+import functools
+
 from ..._backend import xp
 from ...autograd.function import Function
-from .schedule import sum_rows
+from .schedule import step_weight, sum_rows
 
 
 class LSTMLayer(Function):
@@ -31,13 +33,13 @@ class LSTMLayer(Function):
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, schedule, keep):
         hidden = w_hh.shape[0] // 4
         n, size = x.shape[0], h0.shape[1]
-        # sigmoid(a) = 0.5 tanh(a / 2) + 0.5: with the sigmoid gates' weight rows halved
-        # (exact in binary floating point), one tanh over all four gates, then one affine map
+        # sigmoid(a) = 0.5 tanh(a / 2) + 0.5: the sigmoid gates' columns halved (exact in
+        # binary floating point), one tanh over all four gates, then one affine map
         half, shift = _gate_affine(hidden, x.dtype)
-        gates = x @ (w_ih * half[:, None]).T                  # (N, 4H): all steps, one GEMM
+        gates = x @ w_ih.T                                     # (N, 4H): all steps, one GEMM
         if b_ih is not None:
-            gates += (b_ih + b_hh) * half
-        w_hh_t = xp.ascontiguousarray((w_hh * half[:, None]).T)   # (P, 4H): BLAS's fast layout
+            gates += b_ih + b_hh
+        w_hh_t = step_weight(w_hh, schedule)                   # (P, 4H)
         h, c = h0.copy(), c0.copy()
         out = xp.empty((n, size), x.dtype)
         step_rows = h0.shape[0]
@@ -60,6 +62,7 @@ class LSTMLayer(Function):
                 h_prev[rows] = hs
                 c_prev[rows] = cs
             g += hs @ w_hh_t
+            g *= half
             xp.tanh(g, out=g)
             g *= half
             g += shift                                         # i f g o activations
@@ -76,16 +79,16 @@ class LSTMLayer(Function):
                 xp.matmul(raw, w_hr_t, out=out[rows])
             hs[...] = out[rows]
         if keep:
-            ctx.save_for_backward(x, w_ih, w_hh, w_hr)
-            ctx.buffers = (gates, h_prev, c_prev, tanh_c, h_raw)
+            # (the step buffers go through save_for_backward too: the engine frees them after
+            # backward)
+            ctx.save_for_backward(x, w_ih, w_hh, w_hr, gates, h_prev, c_prev, tanh_c, h_raw)
             ctx.schedule = schedule
             ctx.has_bias = b_ih is not None
         return out, h, c
 
     @staticmethod
     def backward(ctx, g_out, g_h, g_c):
-        x, w_ih, w_hh, w_hr = ctx.saved_tensors
-        gates, h_prev, c_prev, tanh_c, h_raw = ctx.buffers
+        x, w_ih, w_hh, w_hr, gates, h_prev, c_prev, tanh_c, h_raw = ctx.saved_tensors
         n, hidden = tanh_c.shape
         h2, h3 = 2 * hidden, 3 * hidden
         dgates = xp.empty_like(gates)
@@ -138,11 +141,15 @@ class LSTMLayer(Function):
                 dw_hr, None, None)
 
 
+@functools.lru_cache(maxsize=64)
 def _gate_affine(hidden, dtype):
     """Per gate column (order i f g o): the factor that turns tanh(a / 2) into sigmoid(a)
-    (0.5 for i, f, o; 1 for g, which stays tanh(a)), and the shift (0.5; 0)."""
+    (0.5 for i, f, o; 1 for g, which stays tanh(a)), and the shift (0.5; 0). Read-only,
+    shared between calls."""
     half = xp.full((4, hidden), 0.5, dtype)
     half[2] = 1
     shift = xp.full((4, hidden), 0.5, dtype)
     shift[2] = 0
-    return half.reshape(-1), shift.reshape(-1)
+    half, shift = half.reshape(-1), shift.reshape(-1)
+    half.flags.writeable = shift.flags.writeable = False
+    return half, shift

@@ -11,7 +11,7 @@ dx = dG W_ih.
 """
 from ..._backend import xp
 from ...autograd.function import Function
-from .schedule import sum_rows
+from .schedule import step_weight, sum_rows
 
 
 class RNNLayer(Function):
@@ -27,7 +27,7 @@ class RNNLayer(Function):
             out += b_ih + b_hh
         h = h0.copy()
         h_prev = xp.empty_like(out) if keep else None
-        w_hh_t = xp.ascontiguousarray(w_hh.T)     # (H, G): BLAS's fast layout
+        w_hh_t = step_weight(w_hh, schedule)     # (H, G)
         for start, b in schedule:
             rows = slice(start, start + b)
             g = out[rows]
@@ -41,15 +41,16 @@ class RNNLayer(Function):
                 xp.tanh(g, out=g)
             hs[...] = g
         if keep:
-            ctx.save_for_backward(x, w_ih, w_hh, out)   # out: backward reads the states
-            ctx.buffers = (h_prev,)
+            # backward reads the states from `out`, so the caller gets a copy it may change in
+            # place (as PyTorch allows); the engine frees what is saved after backward
+            ctx.save_for_backward(x, w_ih, w_hh, out, h_prev)
             ctx.schedule, ctx.relu, ctx.has_bias = schedule, relu, b_ih is not None
+            return out.copy(), h
         return out, h
 
     @staticmethod
     def backward(ctx, g_out, g_h):
-        x, w_ih, w_hh, out = ctx.saved_tensors
-        (h_prev,) = ctx.buffers
+        x, w_ih, w_hh, out, h_prev = ctx.saved_tensors
         dgates = xp.empty_like(out)
         dh = g_h.copy()
         for start, b in reversed(ctx.schedule):
