@@ -67,8 +67,8 @@ def test_attention_shaped_scores_and_tensor_method(name):
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 @pytest.mark.parametrize("bad", [None, "overflow", "masked"])
 def test_several_row_blocks_with_a_bad_row_in_the_last(name, bad):
-    # 2*4*96 rows of 96: more than one block of 2**16 elements; the last row decides late
-    x = scores((2, 4, 96, 96), "float32")
+    # 2*4*128 rows of 160: more than one block of 2**17 elements; the last row decides late
+    x = scores((2, 4, 128, 160), "float32")
     if bad == "overflow":
         x[-1, -1, -1, 0] = 120.0
     elif bad == "masked":
