@@ -19,10 +19,16 @@ def _compare(fname, np_op, input, other, out):
         raise TypeError(f"{fname}() received an invalid combination of arguments - got "
                         f"(Tensor, {type(other).__name__})")
     a, b = promote(input, other)
+    if a._data.dtype.kind == "c" and fname in _ORDERINGS:   # complex numbers have no order
+        name = "ComplexFloat" if a._data.dtype.itemsize == 8 else "ComplexDouble"
+        raise NotImplementedError(f'"{fname}_cpu" not implemented for \'{name}\'')
     if isinstance(b, Tensor):
         _check_shapes(a, b)
         b = b._data
     return _out(_make(np_op(a._data, b)), out)
+
+
+_ORDERINGS = ("lt", "le", "gt", "ge")
 
 
 def _check_shapes(a, b):

@@ -12,7 +12,8 @@ from .._tensor import Tensor, _make, Size, check_device
 
 
 def _resolve_dtype(dtype):
-    """Accept glasstorch dtypes, the Python types float/int/bool, and NumPy dtypes."""
+    """Accept glasstorch dtypes and the Python types float/int/bool, as PyTorch does (a
+    string, a NumPy dtype or a tensor type is refused)."""
     if dtype is None or isinstance(dtype, _backend.dtype):
         return dtype
     if dtype is float:
@@ -21,12 +22,9 @@ def _resolve_dtype(dtype):
         return _backend.int64
     if dtype is bool:
         return _backend.bool_
-    if hasattr(dtype, "dtype") and isinstance(dtype.dtype, _backend.dtype):  # FloatTensor
-        return dtype.dtype
-    try:
-        return from_numpy_dtype(xp.dtype(dtype))
-    except TypeError:
-        raise TypeError(f"dtype must be a glasstorch dtype, got {dtype!r}") from None
+    kind = type(dtype)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    raise TypeError(f"argument 'dtype' must be torch.dtype, not {name}")
 
 
 def _is_sequence(x):
@@ -110,7 +108,28 @@ def _nested_to_array(data, dtype):
         raise ValueError("Overflow when unpacking long long: an integer does not fit in int64")
     values = [x._data.reshape(()) if isinstance(x, Tensor) else x for x in level]
     arr = xp.array(values, dtype=inferred.np).reshape(shape)
-    return arr if target is inferred else arr.astype(target.np)
+    if target is inferred:
+        return arr
+    if target.kind == 1 and inferred.kind > 0:
+        _check_integer_range(arr, target)
+    if target.kind == 2 and inferred.kind == 3:
+        raise TypeError("must be real number, not complex")
+    return arr.astype(target.np)
+
+
+def _check_integer_range(arr, target):
+    """PyTorch refuses numbers outside an integer dtype's range instead of wrapping them:
+    floats (and nan) must lie within [min, max]; integers too, except that an unsigned dtype
+    takes negative integers down to -max (as two's complement wraps them: -1 -> 255)."""
+    if arr.dtype.kind == "c":
+        raise TypeError("'complex' object cannot be interpreted as an integer")
+    info = xp.iinfo(target.np)
+    low = info.min if arr.dtype.kind == "f" or info.min < 0 else -info.max
+    with xp.errstate(invalid="ignore"):
+        inside = (arr >= low) & (arr <= info.max)
+    if not inside.all():
+        raise RuntimeError(f"value cannot be converted to type {target.np.name} without "
+                           f"overflow")
 
 
 def to_array(data, dtype=None, copy=True):
@@ -225,6 +244,8 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     dtype = _resolve_dtype(dtype) or _backend.scalar_dtype(fill_value)
+    if dtype.kind == 1 and not isinstance(fill_value, bool):
+        _check_integer_range(xp.asarray(fill_value), dtype)
     return _finish(xp.full(_size((size,)), fill_value, dtype.np), requires_grad, device, out)
 
 

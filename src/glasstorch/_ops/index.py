@@ -10,6 +10,7 @@ repeated indices (`_backend.scatter_add`).
 Backwards that receive Tensors (create_graph=True) call the ops of this file on them, so
 gather <-> scatter_add, x[i] <-> its scatter, index_select <-> index_add stay differentiable.
 """
+import math
 import operator
 
 from .. import _backend
@@ -972,15 +973,53 @@ def _value_arg(op, value):
                     f"{type(value).__name__}")
 
 
+_CPP_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+              "int64": "int64_t", "float16": "c10::Half", "float32": "float",
+              "float64": "double"}
+
+
 def _fill_value(value, dtype):
-    """A fill value as a 0-d array of `dtype` (floats truncate into ints, as in PyTorch)."""
-    return xp.asarray(_data(value)).astype(dtype)
+    """A fill value as a 0-d array of `dtype` (floats truncate into ints, as in PyTorch).
+    As PyTorch, a number the dtype cannot hold is refused: a complex number with an imaginary
+    part, nan or a value beyond the range for an integer dtype, a finite value beyond the
+    largest float; an unsigned dtype takes integers down to -max (they wrap: -1 -> 255)."""
+    number = _data(value)
+    if dtype.kind != "b" and not isinstance(number, ndarray):
+        _check_fits(number, dtype)
+    return xp.asarray(number).astype(dtype)
+
+
+def _check_fits(number, dtype):
+    if dtype.kind == "c":
+        part_max = xp.finfo(dtype).max
+        fits = all(not math.isfinite(part) or abs(part) <= part_max
+                   for part in (complex(number).real, complex(number).imag))
+        if not fits:
+            raise RuntimeError(f"value cannot be converted to type c10::complex<"
+                               f"{'float' if dtype.itemsize == 8 else 'double'}> without overflow")
+        return
+    fits = True
+    if isinstance(number, complex):
+        fits, number = number.imag == 0, number.real
+    if dtype.kind in "iu":
+        info = xp.iinfo(dtype)
+        integral = isinstance(number, (int, xp.integer))
+        low = -info.max if integral and info.min == 0 else info.min
+        fits = fits and (low <= number <= info.max)        # False for nan
+    elif math.isfinite(number):
+        fits = fits and abs(number) <= xp.finfo(dtype).max
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type "
+                           f"{_CPP_NAMES.get(dtype.name, dtype.name)} without overflow")
 
 
 def index_fill(input, dim, index, value):
     """out = input with every slice input[..., index[i], ...] (along dim) set to value.
     `value` is a number or a 0-d tensor."""
     value = _value_arg("index_fill_", value)
+    if isinstance(value, complex) and input._data.dtype.kind != "c":
+        raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not "
+                           "supported")
     array = _vector_index(index, "index_fill_")
     dim = wrap_dim(dim, input._data.ndim)
     size = input._data.shape[dim] if input._data.ndim else 1

@@ -244,6 +244,22 @@ class AddMatmul(Function):
         return gc, ga, gb
 
 
+def _integral_scalars(tensor, *scalars):
+    """beta and alpha as PyTorch converts them for integer operands: truncated toward zero
+    (a complex value with an imaginary part cannot be converted)."""
+    if tensor._data.dtype.kind not in "iub":
+        return scalars
+    converted = []
+    for value in scalars:
+        if isinstance(value, complex):
+            if value.imag:
+                raise RuntimeError(f"value cannot be converted to type "
+                                   f"{tensor._data.dtype.name}_t without overflow")
+            value = value.real
+        converted.append(int(value))
+    return converted
+
+
 def _addmm_common(input, m1, m2, beta, alpha, out, name):
     """Shared checks of addmm/addmv/baddbmm (shapes of m1, m2 already checked)."""
     if input._data.dtype != m1._data.dtype:
@@ -259,6 +275,7 @@ def _addmm_common(input, m1, m2, beta, alpha, out, name):
         raise RuntimeError(f"The expanded size of the tensor ({shape[-1]}) must match the "
                            f"existing size ({input.shape[-1] if input.ndim else 1}): target "
                            f"sizes {list(shape)}, tensor sizes {list(input.shape)}")
+    beta, alpha = _integral_scalars(m1, beta, alpha)
     return _out(node_name(AddMatmul.apply(input, m1, m2, beta, alpha), name), out)
 
 
@@ -309,6 +326,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"batch1 and batch2 shapes cannot be multiplied: "
                            f"{list(batch1.shape)} and {list(batch2.shape)}")
     _check_same_dtype(batch1, batch2)
+    beta, alpha = _integral_scalars(batch1, beta, alpha)
     from .elementwise import add, mul
     product = einsum("bij,bjk->ik", batch1, batch2)
     if alpha != 1:

@@ -1084,12 +1084,13 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 class Quantile(Function):
     """out = sorted[lo] + w * (sorted[hi] - sorted[lo]) at rank q * (n - 1) along `axis`
     (all elements when axis is None); output dims: (q, *reduced shape)
-    grad: dx = g * (1 - w) at the element ranked lo, g * w at the one ranked hi"""
+    grad: dx = g * (1 - w) at the element ranked lo, g * w at the one ranked hi;
+          dq = sum g * (sorted[hi] - sorted[lo]) * (n - 1)  (linear only: w = rank - lo)"""
 
     _node_name = "SqueezeBackward4"   # PyTorch's quantile ends with an in-place squeeze_
 
     @staticmethod
-    def forward(ctx, x, q, axis, keepdim, interpolation, ignore_nan):
+    def forward(ctx, x, q, axis, keepdim, interpolation, ignore_nan, q_grad=False):
         ctx.shape, ctx.axis, ctx.keepdim, ctx.q_shape = x.shape, axis, keepdim, q.shape
         moved = x.reshape(-1) if axis is None else xp.moveaxis(x, axis, -1)
         ctx.order = _sorted_order(moved, -1)
@@ -1103,6 +1104,8 @@ class Quantile(Function):
         rank = q * (count - 1)          # in x's dtype, as PyTorch computes it
         if ignore_nan:
             rank = xp.maximum(rank, 0)  # all-nan slices: any rank, the value is nan anyway
+        else:                           # a nan in the slice: PyTorch ranks it (sorted last),
+            rank = xp.where(xp.isnan(srt[..., -1:]), rank.dtype.type(n - 1), rank)  # grad too
         lo, hi = xp.floor(rank), xp.ceil(rank)
         w = rank - lo                   # linear: the fractional part of the rank
         if interpolation == "midpoint":
@@ -1125,6 +1128,16 @@ class Quantile(Function):
         if not ignore_nan:
             out = xp.where(xp.isnan(srt[..., -1:]), xp.nan, out)  # a nan anywhere -> nan
         ctx.lo, ctx.hi, ctx.w = lo, hi, w
+        if q_grad:
+            # d out / d q through the weight; PyTorch's rank is constant where it is rounded
+            # (lower, higher, nearest), replaced (a nan in quantile's slice, nanquantile's
+            # all-nan slice) or the weight is fixed (midpoint)
+            slope = (above - below) * (count - 1) if interpolation == "linear" else 0 * w
+            if not ignore_nan:
+                slope = xp.where(xp.isnan(srt[..., -1:]), 0, slope)
+            else:
+                slope = xp.where(q * (count - 1) < 0, 0, slope)
+            ctx.q_slope = slope
         out = xp.moveaxis(out, -1, 0)                           # (Q, ...)
         axes = None if axis is None else (axis,)
         out = out.reshape((len(q),) + _reduced_shape(x.shape, axes, keepdim))
@@ -1136,14 +1149,19 @@ class Quantile(Function):
         moved_shape = ctx.order.shape
         g = g.reshape((-1,) + moved_shape[:-1])                 # (Q, ...) without keepdim 1s
         g = xp.moveaxis(g, 0, -1)                               # (..., Q)
+        gq = None
+        if ctx.needs_input_grad[1]:
+            gq = (g * ctx.q_slope).reshape(-1, g.shape[-1]).sum(0).reshape(ctx.q_shape)
+        if not ctx.needs_input_grad[0]:
+            return None, gq
         grad_sorted = xp.zeros(moved_shape, g.dtype)
         _scatter_last(grad_sorted, ctx.lo, g * (1 - ctx.w))
         _scatter_last(grad_sorted, ctx.hi, g * ctx.w)
         grad_moved = xp.empty_like(grad_sorted)
         xp.put_along_axis(grad_moved, ctx.order, grad_sorted, axis=-1)  # undo the sort
         if axis is None:
-            return grad_moved.reshape(shape)
-        return xp.moveaxis(grad_moved, -1, axis)
+            return grad_moved.reshape(shape), gq
+        return xp.moveaxis(grad_moved, -1, axis), gq
 
 
 def _scatter_last(out, index, values):
@@ -1182,8 +1200,9 @@ def _quantile(name, ignore_nan, input, q, dim, keepdim, interpolation, axis, kee
     a = None if dim is None or x.ndim == 0 else _one_dim(name, input, dim)
     if dim is not None and x.ndim == 0:
         wrap_dim(_as_int(name, dim), 0)  # still reject an out-of-range dim
-    return Quantile.apply(input, q_array, a, _keep(keepdim, keepdims), interpolation,
-                          ignore_nan)
+    return Quantile.apply(input, q if isinstance(q, Tensor) else q_array, a,
+                          _keep(keepdim, keepdims), interpolation, ignore_nan,
+                          isinstance(q, Tensor) and q.requires_grad)
 
 
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", axis=None,

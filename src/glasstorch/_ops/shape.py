@@ -653,6 +653,10 @@ def narrow(input, dim, start, length):
     if not shape:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     dim = wrap_dim(dim, len(shape))
+    if isinstance(start, Tensor) and (start._data.ndim or start._data.dtype.kind not in "iu"):
+        raise RuntimeError("start must be an 0-dim integral Tensor.")
+    if isinstance(start, bool):
+        raise TypeError("narrow(): argument 'start' must be int, not bool")
     start, length, n = _int(start), _int(length), shape[dim]
     if length < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
