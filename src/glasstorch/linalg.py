@@ -150,6 +150,10 @@ class SingularValueNorm(Function):
         U, S, Vh = xp.linalg.svd(Am, full_matrices=False)
         if ord == "nuc":
             out = S.sum(-1)
+        elif S.shape[-1] == 0:          # an empty matrix: its largest singular value is 0
+            if ord == -2:
+                raise IndexError("amin(): Expected reduction dim -1 to have non-zero size.")
+            out = xp.zeros(S.shape[:-1], S.dtype)
         else:
             pick = 0 if ord == 2 else -1        # singular values come sorted, largest first
             out = S[..., pick]
@@ -177,7 +181,13 @@ class MaxAbsSumNorm(Function):
     @staticmethod
     def forward(ctx, A, sum_axis, pick_axis, largest, keepdim):
         sums = xp.abs(A).sum(axis=sum_axis, keepdims=True)
-        out = (sums.max if largest else sums.min)(axis=pick_axis, keepdims=True)
+        if A.shape[pick_axis] == 0:     # nothing to pick from: the max of sums >= 0 is 0
+            if not largest:
+                dim = pick_axis - (sum_axis < pick_axis)
+                raise IndexError(f"amin(): Expected reduction dim {dim} to have non-zero size.")
+            out = xp.zeros(sums.shape[:pick_axis] + (1,) + sums.shape[pick_axis + 1:], A.dtype)
+        else:
+            out = (sums.max if largest else sums.min)(axis=pick_axis, keepdims=True)
         ctx.save_for_backward(A, sums, out)
         ctx.pick_axis, ctx.shape = pick_axis, out.shape
         return out if keepdim else out.reshape(_reduced_shape(A.shape, (sum_axis, pick_axis)))
@@ -231,21 +241,6 @@ def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
         return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype, out=out)
     raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D "
                        f"or 2D. Got {A.ndim}D.")
-
-
-def torch_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    """torch.norm / Tensor.norm (the older API): 'fro' and numbers give vector norms over `dim`
-    (all elements by default), 'nuc' the nuclear norm of matrices."""
-    if isinstance(dim, int):
-        dim = (dim,)
-    if p == "nuc":
-        return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim,
-                           dtype=dtype, out=out)
-    if p == "fro" or p is None:
-        p = 2
-    elif isinstance(p, str):
-        raise RuntimeError(f"norm(): p must be a number, 'fro' or 'nuc', got '{p}'")
-    return vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -415,6 +415,9 @@ class Addcdiv(Function):
 def floor_divide(input, other, *, out=None):
     """input // other, rounded toward -inf (Python's convention); integer dtypes stay integer.
     Integer division by zero raises, as in PyTorch."""
+    if not isinstance(input, Tensor):
+        from .elementwise import first_number_as_tensor
+        input = first_number_as_tensor(input, other)
     a, b = _integer_division_operands(input, other, "div_floor")
     return _out(FloorDivide.apply(a, b), out)
 

@@ -721,9 +721,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if p is None:
         p = "fro"
     if isinstance(p, str):
-        if p == "nuc":
-            raise RuntimeError("norm(): the nuclear norm (p='nuc') is not supported by "
-                               "glasstorch")
+        if p == "nuc":          # as PyTorch: matrix_norm over dim (default: every dim)
+            from ..linalg import matrix_norm
+            dims = tuple(range(input._data.ndim)) if dim is None else \
+                ((dim,) if isinstance(dim, int) else tuple(dim))
+            return matrix_norm(input, "nuc", dims, keepdim, out=out)
         if p != "fro":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         if isinstance(dim, (tuple, list)) and len(dim) > 2:
