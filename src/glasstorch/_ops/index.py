@@ -468,11 +468,14 @@ def _data(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-def _int_index(index, op, allow_int32=True):
-    """The NumPy array of an index tensor, with `op`'s dtype error for non-integer ones."""
+def _int_index(index, op, allow_int32=True, empty_any_dtype=False):
+    """The NumPy array of an index tensor, with `op`'s dtype error for non-integer ones
+    (gather and the scatters, as PyTorch, take an empty index of any dtype)."""
     if not isinstance(index, (Tensor, ndarray)):
         raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
     array = _data(index)
+    if empty_any_dtype and array.size == 0:
+        return array.astype(xp.int64)
     if array.dtype == xp.int64 or (allow_int32 and array.dtype == xp.int32):
         return array
     if allow_int32:
@@ -575,7 +578,7 @@ def gather(input, dim, index, *, sparse_grad=False):
 
     Shapes: index has input's number of dims and is no larger than input except along dim;
     out has index's shape."""
-    array = _int_index(index, "gather")
+    array = _int_index(index, "gather", empty_any_dtype=True)
     dim = _check_gather_args(input._data, array, dim)
     return Gather.apply(input, array, dim)
 
@@ -638,7 +641,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     reduce='add' / 'multiply' combine instead of overwrite (as scatter_reduce sum / prod)."""
     if src is None:
         src = value
-    array = _int_index(index, "scatter")
+    array = _int_index(index, "scatter", empty_any_dtype=True)
     if reduce is not None:
         if reduce not in ("add", "multiply"):
             raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
@@ -682,7 +685,7 @@ class ScatterAdd(Function):
 
 def scatter_add(input, dim, index, src):
     """out = input with out[i][index[i][j]] += src[i][j] for dim=1; repeated indices add up."""
-    array = _int_index(index, "scatter")
+    array = _int_index(index, "scatter", empty_any_dtype=True)
     _scatter_src("scatter", input, src)
     dim = _check_gather_args(input._data, array, dim, src._data)
     if array.size == 0:
@@ -796,7 +799,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
                            f"{reduce}")
-    array = _int_index(index, "scatter")
+    array = _int_index(index, "scatter", empty_any_dtype=True)
     _scatter_src("scatter", input, src)
     dim = _check_gather_args(input._data, array, dim, src._data)
     if array.size == 0:

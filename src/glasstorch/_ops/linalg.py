@@ -72,7 +72,8 @@ def _matmul_grads(g, a, b, need_a, need_b):
             # Batched input times one matrix (a linear layer on (N, L, K) data): fold the
             # batch into the rows and do one big matmul instead of a batch of small ones + sum.
             k, m = a2.shape[-1], g.shape[-1]
-            gb = _t(a2.reshape((-1, k))) @ g.reshape((-1, m))
+            rows = math.prod(a2.shape[:-1])    # (not -1: a zero-size k or m leaves it unknown)
+            gb = _t(a2.reshape((rows, k))) @ g.reshape((rows, m))
         else:
             gb = sum_to_shape(_t(a2) @ g, tuple(b2.shape))
         gb = gb.reshape(b.shape) if b_vec else gb
@@ -336,6 +337,26 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     return _out(node_name(product, "AddbmmBackward0"), out)
 
 
+def _addbmm_in_place(input, batch1, batch2, *, beta=1, alpha=1):
+    from .inplace import make_inplace
+    return make_inplace(addbmm)(input, batch1, batch2, beta=beta, alpha=alpha)
+
+
+def addbmm_(input, batch1, batch2, *, beta=1, alpha=1):
+    """In-place addbmm. As PyTorch's legacy kernel, input need only broadcast to the (n, m)
+    result: it is then resized to (n, m) (and so cannot require grad)."""
+    shape = (batch1.shape[1], batch2.shape[2]) if batch1.ndim == 3 and batch2.ndim == 3 else None
+    if shape is None or tuple(input.shape) == shape:
+        return _addbmm_in_place(input, batch1, batch2, beta=beta, alpha=alpha)
+    from .inplace import check_inplace_allowed, write_into
+    input.expand(shape)                 # PyTorch's error when input does not broadcast
+    if input.requires_grad:
+        check_inplace_allowed(input)
+    result = addbmm(input, batch1, batch2, beta=beta, alpha=alpha)
+    input._data = xp.empty(shape, input._data.dtype)         # the resize
+    return write_into(input, result)
+
+
 # ---------------------------------------------------------------------------------------------
 # einsum and the contractions built on it
 # ---------------------------------------------------------------------------------------------
@@ -541,6 +562,8 @@ def tensordot(a, b, dims=2, out=None):
     la = list(_LETTERS[:a.ndim])
     lb = list(_LETTERS[a.ndim:a.ndim + b.ndim])
     for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db] and 1 in (a.shape[da], b.shape[db]):
+            continue    # a size-1 side broadcasts, as PyTorch: each side sums its own labels
         if a.shape[da] != b.shape[db]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size "
                                f"{a.shape[da]} in dim {da} and second has size {b.shape[db]} in "

@@ -484,8 +484,9 @@ def expand(self, *sizes, size=None):
         raise RuntimeError(f"expand({self.type()}{{{list(shape)}}}, size={list(sizes)}): the "
                            f"number of sizes provided ({len(sizes)}) must be greater or equal to "
                            f"the number of dimensions in the tensor ({len(shape)})")
-    target = []
-    for i, s in enumerate(sizes):
+    target = list(sizes)
+    for i in reversed(range(len(sizes))):      # from the last dim, as PyTorch reports
+        s = sizes[i]
         if i < n_new:
             if s < 0:
                 raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
@@ -499,7 +500,7 @@ def expand(self, *sizes, size=None):
                     f"The expanded size of the tensor ({s}) must match the existing size "
                     f"({current}) at non-singleton dimension {i}.  Target sizes: "
                     f"{list(sizes)}.  Tensor sizes: {list(shape)}")
-        target.append(s)
+        target[i] = s
     return _view_of(Expand.apply(self, shape=tuple(target)), self)
 
 

@@ -5,6 +5,8 @@ NaN sorts as the largest value (last ascending, first descending), as in both Py
 NumPy. Only the values of sort and topk carry gradient: each value's gradient goes back to the
 position it came from.
 """
+import math
+
 from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make
@@ -265,8 +267,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                            f"the first N-1 dimensions of boundaries tensor and input value "
                            f"tensor must match, but we got boundaries tensor {list(seq.shape)} "
                            f"and input value tensor {list(values.shape)}")
-    out = _batched_searchsorted(seq.reshape(-1, seq.shape[-1]),
-                                values.reshape(-1, values.shape[-1]), right)
+    rows = math.prod(seq.shape[:-1])      # (not -1: an empty last dim leaves it unknown)
+    out = _batched_searchsorted(seq.reshape(rows, seq.shape[-1]),
+                                values.reshape(rows, values.shape[-1]), right)
     return _make(out.reshape(values.shape).astype(out_dtype, copy=False))
 
 
