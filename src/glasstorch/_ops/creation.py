@@ -51,8 +51,8 @@ def _leaf_dtype(item):
         return _backend.get_default_dtype()
     if isinstance(item, numbers.Complex):
         return _backend.default_complex()
-    if isinstance(item, str):
-        raise TypeError("new(): invalid data type 'str'")
+    if isinstance(item, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
     raise RuntimeError(f"Could not infer dtype of {type(item).__name__}")
 
 
@@ -69,6 +69,8 @@ def _nested_to_array(data, dtype):
         if not len(probe):
             break
         probe = probe[0]
+    if shape and isinstance(probe, str) and probe:   # PyTorch reads it as one more dim
+        raise ValueError("too many dimensions 'str'")
     level = [data]
     for depth, n in enumerate(shape):
         items = []

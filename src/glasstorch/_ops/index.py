@@ -101,6 +101,8 @@ def _index_item(item):
         array = xp.asarray([a._data if isinstance(a, Tensor) else a for a in item])
         if array.size == 0:
             array = array.astype(xp.int64)
+    elif isinstance(item, (str, bytes)):    # PyTorch tries to build an index tensor of it
+        raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
     else:
         raise IndexError(_INVALID.format(type(item).__name__))
     kind = array.dtype
