@@ -36,16 +36,6 @@ def wrap_dims(dim, ndim):
     return axes
 
 
-def as_tensor_arg(x):
-    """Tensors pass through; numbers and arrays become constant tensors (default dtype rules)."""
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, ndarray):
-        return _make(x)
-    from .creation import tensor
-    return tensor(x)
-
-
 def promote(a, b):
     """Cast Tensor operands of a binary op to PyTorch's result dtype, after checking that their
     shapes broadcast. Python numbers stay numbers (NumPy treats them as weak, matching PyTorch
