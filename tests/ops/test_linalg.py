@@ -441,12 +441,15 @@ def test_cholesky_gradient():
                                                 upper=True), [s(3, 3)])
 
 
-def test_forward_only_backward_raises():
-    x = gt.tensor(s(3, 3), requires_grad=True)
+def test_svd_backward_is_once_differentiable():
+    """svd has a backward now (tests/ops/test_decomposition_grads.py); differentiating that
+    backward again raises rather than answering wrongly."""
+    x = gt.tensor(s(3, 3).astype("float64"), requires_grad=True)
     S = gt.linalg.svd(x).S
     assert S.requires_grad
-    with pytest.raises(RuntimeError, match="svd"):
-        S.sum().backward()
+    (gx,) = gt.autograd.grad(S.sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="LinalgSvdBackward0 has no double backward"):
+        gx.sum().backward()
 
 
 LINALG_ERRORS = [
