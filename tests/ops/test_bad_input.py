@@ -153,3 +153,35 @@ def test_group_norm_zero_channels_or_batch(shape, groups):
                                           ((2, 4, 3), -2)], ids=str)
 def test_group_norm_bad_groups(shape, groups):
     check_error(lambda t: t.nn.functional.group_norm(t.ones(shape), groups))
+
+
+ORDER_OPS = {
+    "maximum": lambda t, a: t.maximum(a, a), "minimum": lambda t, a: t.minimum(a, a),
+    "fmax": lambda t, a: t.fmax(a, a), "fmin": lambda t, a: t.fmin(a, a),
+    "clamp": lambda t, a: t.clamp(a, 0), "clamp_min": lambda t, a: a.clamp_min(0),
+    "clamp_max": lambda t, a: a.clamp_max(0), "sort": lambda t, a: t.sort(a)[0],
+    "argsort": lambda t, a: t.argsort(a), "msort": lambda t, a: t.msort(a),
+    "max": lambda t, a: a.max(), "max_dim": lambda t, a: a.max(0)[0],
+    "max_other": lambda t, a: t.max(a, a), "min": lambda t, a: a.min(),
+    "min_dim": lambda t, a: a.min(0), "amax": lambda t, a: a.amax(),
+    "amin": lambda t, a: a.amin(), "aminmax": lambda t, a: t.aminmax(a)[0],
+    "argmax": lambda t, a: a.argmax(), "argmin": lambda t, a: a.argmin(0),
+    "topk": lambda t, a: a.topk(1)[0], "kthvalue": lambda t, a: a.kthvalue(1)[0],
+    "median": lambda t, a: a.median(), "nanmedian": lambda t, a: a.nanmedian(),
+    "cummax": lambda t, a: a.cummax(0)[0], "cummin": lambda t, a: a.cummin(0)[0],
+    "sign": lambda t, a: a.sign(), "floor": lambda t, a: a.floor(),
+    "ceil": lambda t, a: a.ceil(), "trunc": lambda t, a: a.trunc(),
+    "relu": lambda t, a: t.relu(a), "F.relu": lambda t, a: t.nn.functional.relu(a),
+    "unique": lambda t, a: t.unique(a), "heaviside": lambda t, a: t.heaviside(a, a),
+}
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("name", list(ORDER_OPS))
+def test_ops_needing_an_order_refuse_complex(name, dtype):
+    def run(t):
+        return ORDER_OPS[name](t, t.tensor([1 + 1j, 2 - 1j], dtype=getattr(t, dtype)))
+    error = check_error(run)
+    with pytest.raises(type(error)) as theirs:
+        run(torch)
+    assert str(error) == str(theirs.value)

@@ -150,3 +150,37 @@ def test_expand_error_names_the_last_mismatch(shape, size):
     with pytest.raises(RuntimeError) as ours:
         gt.ones(shape).expand(size)
     assert str(ours.value) == str(theirs.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# already as PyTorch when issue 6 was checked; kept so they stay so
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape,training", [((0, 3), False), ((0, 3, 2), True), ((0, 3), True),
+                                            ((2, 3, 0), True)], ids=str)
+def test_batch_norm_zero_size(shape, training):
+    def run(t):
+        mean, var = t.zeros(3), t.ones(3)
+        x = t.ones(shape, requires_grad=True)
+        w, b = t.ones(3, requires_grad=True), t.zeros(3, requires_grad=True)
+        y = t.nn.functional.batch_norm(x, mean, var, w, b, training=training)
+        y.sum().backward()
+        return y, mean, var, x.grad
+    _same_call(lambda t: run(t)[0])
+    _same_call(lambda t: run(t)[3])
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (0, 0), (2, 0, 0), (2, 0, 3)], ids=str)
+def test_matrix_rank_and_inf_norms_of_empty_input(shape):
+    _same_call(lambda t: t.linalg.matrix_rank(t.ones(shape)))
+    _same_call(lambda t: t.linalg.vector_norm(t.ones(shape), float("inf")))
+    _same_call(lambda t: t.linalg.norm(t.ones(shape).flatten(), float("inf")))
+
+
+def test_batch_norm_state_without_num_batches_tracked_loads():
+    results = []
+    for lib in (torch, gt):
+        module = lib.nn.BatchNorm1d(3)
+        state = {k: v for k, v in module.state_dict().items() if k != "num_batches_tracked"}
+        results.append((str(module.load_state_dict(state)).replace("glasstorch", "torch"),
+                        int(module.num_batches_tracked)))
+    assert results[0] == results[1]

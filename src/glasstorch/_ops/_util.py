@@ -138,3 +138,11 @@ def node_name(out, name):
     if fn is not None:
         graph.rename(fn, name)      # its class takes the name too (tools print the class name)
     return out
+
+
+def refuse_complex(input, error, message):
+    """Complex numbers have no order: PyTorch's ops that need one refuse complex input (the
+    message may name the dtype as {name}: ComplexFloat, ComplexDouble)."""
+    if isinstance(input, Tensor) and input._data.dtype.kind == "c":
+        name = "ComplexFloat" if input._data.dtype.itemsize == 8 else "ComplexDouble"
+        raise error(message.format(name=name))

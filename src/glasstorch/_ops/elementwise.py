@@ -12,7 +12,7 @@ from .. import _backend
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd.function import Function
-from ._util import sum_to_shape, promote, float_input, node_name, where as _where
+from ._util import sum_to_shape, promote, float_input, node_name, where as _where, refuse_complex
 
 
 def _is_tensor(x):
@@ -910,6 +910,9 @@ def abs(input, *, out=None):
 
 def sign(input, *, out=None):
     """-1, 0 or +1 by sign (bool input is returned as is); gradient zero."""
+    refuse_complex(input, NotImplementedError,
+                   "Unlike NumPy, torch.sign is not intended to support complex numbers. "
+                   "Please use torch.sgn instead.")
     if _tensor_arg(input, "sign")._data.dtype.kind == "b":
         return _out(_make(input._data.copy()), out)
     return _out(Sign.apply(input), out)
@@ -1047,6 +1050,7 @@ def sigmoid(input, *, out=None):
 
 def relu(input):
     """max(input, 0), keeping the dtype; gradient 0 at 0."""
+    refuse_complex(input, NotImplementedError, "clamp is not supported for complex types")
     if _tensor_arg(input, "relu")._data.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(input)

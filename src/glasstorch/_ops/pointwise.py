@@ -10,6 +10,7 @@ from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd.function import Function
 from ._util import sum_to_shape, promote, cast, check_broadcast, node_name, where as _where
+from ._util import refuse_complex
 from .elementwise import _out, _shape, _raw, _exp, _tensor_arg
 
 
@@ -463,16 +464,19 @@ def _kind(x):
 
 def floor(input, *, out=None):
     """Round down to an integer value (integer dtypes are returned unchanged)."""
+    refuse_complex(input, NotImplementedError, 'floor is not supported for complex inputs')
     return _out(_round_with(Floor, input, xp.floor, "floor_vml"), out)
 
 
 def ceil(input, *, out=None):
     """Round up to an integer value."""
+    refuse_complex(input, NotImplementedError, 'ceil is not supported for complex inputs')
     return _out(_round_with(Ceil, input, xp.ceil, "ceil_vml"), out)
 
 
 def trunc(input, *, out=None):
     """Round toward zero."""
+    refuse_complex(input, NotImplementedError, 'trunc is not supported for complex inputs')
     return _out(_round_with(Trunc, input, xp.trunc, "trunc_vml"), out)
 
 
@@ -518,6 +522,7 @@ _LEGACY = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "i
 def clamp(input, min=None, max=None, *, out=None):
     """Limit input to [min, max] elementwise. min/max are numbers or tensors (not a mix) and
     take part in type promotion (an int tensor clamped at 0.5 becomes float)."""
+    refuse_complex(input, NotImplementedError, 'clamp is not supported for complex types')
     _tensor_arg(input, "clamp")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -533,6 +538,7 @@ def clamp(input, min=None, max=None, *, out=None):
 
 def clamp_min(input, min, *, out=None):
     """max(input, min) elementwise (gradient to input where input >= min)."""
+    refuse_complex(input, NotImplementedError, 'clamp is not supported for complex types')
     result = _clamp(ClampMin, _tensor_arg(input, "clamp_min"), min, None)
     if isinstance(min, Tensor):
         node_name(result, "ClampMinBackward1")
@@ -541,6 +547,7 @@ def clamp_min(input, min, *, out=None):
 
 def clamp_max(input, max, *, out=None):
     """min(input, max) elementwise (gradient to input where input <= max)."""
+    refuse_complex(input, NotImplementedError, 'clamp is not supported for complex types')
     result = _clamp(ClampMax, _tensor_arg(input, "clamp_max"), None, max)
     if isinstance(max, Tensor):
         node_name(result, "ClampMaxBackward1")
@@ -561,24 +568,28 @@ _PLAIN = (float, int, type(None))
 
 def maximum(input, other, *, out=None):
     """Elementwise max of two tensors (nan wins); ties split the gradient half/half."""
+    refuse_complex(input, RuntimeError, 'maximum not implemented for complex tensors.')
     a, b = promote(_tensor_arg(input, "maximum"), _tensor_arg(other, "maximum", "other"))
     return _out(Maximum.apply(a, b), out)
 
 
 def minimum(input, other, *, out=None):
     """Elementwise min of two tensors (nan wins); ties split the gradient half/half."""
+    refuse_complex(input, RuntimeError, 'minimum not implemented for complex tensors.')
     a, b = promote(_tensor_arg(input, "minimum"), _tensor_arg(other, "minimum", "other"))
     return _out(Minimum.apply(a, b), out)
 
 
 def fmax(input, other, *, out=None):
     """Elementwise max that ignores nan (nan only where both are nan)."""
+    refuse_complex(input, RuntimeError, 'fmax not implemented for complex tensors.')
     a, b = promote(_tensor_arg(input, "fmax"), _tensor_arg(other, "fmax", "other"))
     return _out(Fmax.apply(a, b), out)
 
 
 def fmin(input, other, *, out=None):
     """Elementwise min that ignores nan (nan only where both are nan)."""
+    refuse_complex(input, RuntimeError, 'fmin not implemented for complex tensors.')
     a, b = promote(_tensor_arg(input, "fmin"), _tensor_arg(other, "fmin", "other"))
     return _out(Fmin.apply(a, b), out)
 
@@ -772,6 +783,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
 def heaviside(input, values, *, out=None):
     """The step function: 0 where input < 0, `values` where input == 0, 1 where input > 0
     (values broadcast against input and must have its dtype). No gradient, as in PyTorch."""
+    refuse_complex(input, RuntimeError, 'heaviside is not yet implemented for complex tensors.')
     x = _tensor_arg(input, "heaviside")._data
     v = _tensor_arg(values, "heaviside", "values")._data
     if x.dtype != v.dtype:

@@ -18,7 +18,7 @@ from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make, _LEGACY_NAMES
 from ..autograd.function import Function
-from ._util import wrap_dims, wrap_dim, float_input, node_name
+from ._util import wrap_dims, wrap_dim, float_input, node_name, refuse_complex
 
 
 # ---------------------------------------------------------------------------------------------
@@ -444,12 +444,22 @@ def _max_min(name, largest, input, dim, keepdim, other, axis, keepdims, out):
 def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
     """max(input) -> largest element (0-d); max(input, dim, keepdim=False) ->
     (values, indices) along dim; max(input, other) -> elementwise maximum."""
+    if other is not None or isinstance(dim, Tensor):
+        refuse_complex(input, RuntimeError, "maximum not implemented for complex tensors.")
+    elif dim is not None or axis is not None:
+        refuse_complex(input, RuntimeError, "max(): does not support complex input")
+    refuse_complex(input, NotImplementedError, '"max_all" not implemented for \'{name}\'')
     return _max_min("max", True, input, dim, keepdim, other, axis, keepdims, out)
 
 
 def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
     """min(input) -> smallest element (0-d); min(input, dim, keepdim=False) ->
     (values, indices) along dim; min(input, other) -> elementwise minimum."""
+    if other is not None or isinstance(dim, Tensor):
+        refuse_complex(input, RuntimeError, "minimum not implemented for complex tensors.")
+    elif dim is not None or axis is not None:
+        refuse_complex(input, RuntimeError, "min(): does not support complex input")
+    refuse_complex(input, NotImplementedError, '"min_all" not implemented for \'{name}\'')
     return _max_min("min", False, input, dim, keepdim, other, axis, keepdims, out)
 
 
@@ -462,16 +472,19 @@ def _amax_amin(name, largest, input, dim, keepdim, axis, keepdims, out):
 
 def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
     """Largest value over `dim` (int or tuple; all dims by default). Ties share the gradient."""
+    refuse_complex(input, NotImplementedError, '"max_values_cpu" not implemented for \'{name}\'')
     return _amax_amin("amax", True, input, dim, keepdim, axis, keepdims, out)
 
 
 def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
     """Smallest value over `dim` (int or tuple; all dims by default). Ties share the gradient."""
+    refuse_complex(input, NotImplementedError, '"min_values_cpu" not implemented for \'{name}\'')
     return _amax_amin("amin", False, input, dim, keepdim, axis, keepdims, out)
 
 
 def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
     """(min, max) over one `dim` or all elements, as return_types.aminmax."""
+    refuse_complex(input, NotImplementedError, '"aminmax_cpu" not implemented for \'{name}\'')
     _check_tensor("aminmax", input)
     if dim is None and axis is None:
         if input._data.size == 0:
@@ -514,12 +527,14 @@ def _argmax_argmin(name, largest, input, dim, keepdim):
 
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the (first) largest element: flat index without dim, else along `dim`."""
+    refuse_complex(input, RuntimeError, 'argmax(): does not support complex input')
     return _argmax_argmin("argmax", True, input, dim if axis is None else axis,
                           _keep(keepdim, keepdims))
 
 
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the (first) smallest element: flat index without dim, else along `dim`."""
+    refuse_complex(input, RuntimeError, 'argmin(): does not support complex input')
     return _argmax_argmin("argmin", False, input, dim if axis is None else axis,
                           _keep(keepdim, keepdims))
 
@@ -909,11 +924,13 @@ def _cummax_cummin(name, largest, input, dim, axis):
 
 def cummax(input, dim=None, *, axis=None):
     """(values, indices): running maximum along `dim` and where each came from."""
+    refuse_complex(input, NotImplementedError, '"cummax_cpu" not implemented for \'{name}\'')
     return _cummax_cummin("cummax", True, input, dim, axis)
 
 
 def cummin(input, dim=None, *, axis=None):
     """(values, indices): running minimum along `dim` and where each came from."""
+    refuse_complex(input, NotImplementedError, '"cummin_cpu" not implemented for \'{name}\'')
     return _cummax_cummin("cummin", False, input, dim, axis)
 
 
@@ -1025,11 +1042,13 @@ def _median(name, ignore_nan, input, dim, keepdim, axis, keepdims):
 def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """median(input) -> lower median of all elements (0-d); median(input, dim) ->
     (values, indices) along dim. A nan in a slice makes its median nan."""
+    refuse_complex(input, NotImplementedError, '"median_cpu" not implemented for \'{name}\'')
     return _median("median", False, input, dim, keepdim, axis, keepdims)
 
 
 def nanmedian(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Like median, ignoring nans (nan only where a slice is all nan)."""
+    refuse_complex(input, NotImplementedError, '"median_cpu" not implemented for \'{name}\'')
     return _median("nanmedian", True, input, dim, keepdim, axis, keepdims)
 
 
@@ -1067,6 +1086,7 @@ def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     """(values, indices): the k-th smallest element (k counts from 1) along `dim`."""
+    refuse_complex(input, NotImplementedError, '"kthvalue_cpu" not implemented for \'{name}\'')
     _check_tensor("kthvalue", input)
     k = _as_int("kthvalue", k, "k")
     d = dim if axis is None else axis
