@@ -1050,9 +1050,11 @@ def sigmoid(input, *, out=None):
 
 def relu(input):
     """max(input, 0), keeping the dtype; gradient 0 at 0."""
-    refuse_complex(input, NotImplementedError, "clamp is not supported for complex types")
-    if _tensor_arg(input, "relu")._data.dtype.kind == "b":
-        raise RuntimeError("Boolean inputs not supported for relu")
+    kind = _tensor_arg(input, "relu")._data.dtype.kind
+    if kind in "bc":
+        if kind == "b":
+            raise RuntimeError("Boolean inputs not supported for relu")
+        raise NotImplementedError("clamp is not supported for complex types")
     return Relu.apply(input)
 
 
