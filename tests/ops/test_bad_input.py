@@ -185,3 +185,50 @@ def test_ops_needing_an_order_refuse_complex(name, dtype):
     with pytest.raises(type(error)) as theirs:
         run(torch)
     assert str(error) == str(theirs.value)
+
+
+FILL_FAMILY = {
+    "fill_": lambda t, v: t.zeros(2, dtype=t.uint8).fill_(v),
+    "full_like": lambda t, v: t.full_like(t.zeros(2, dtype=t.uint8), v),
+    "new_full": lambda t, v: t.zeros(2, dtype=t.uint8).new_full((2,), v),
+    "full": lambda t, v: t.full((2,), v, dtype=t.uint8),
+    "scalar_tensor": lambda t, v: t.scalar_tensor(v, dtype=t.uint8),
+    "setitem": lambda t, v: _set_first(t.zeros(2, dtype=t.uint8), v),
+    "where": lambda t, v: t.where(t.tensor([True, False]), t.zeros(2, dtype=t.uint8), v),
+    "clamp": lambda t, v: t.zeros(2, dtype=t.uint8).clamp(0, v),
+}
+
+
+def _set_first(x, value):
+    x[0] = value
+    return x
+
+
+@pytest.mark.parametrize("name", list(FILL_FAMILY))
+@pytest.mark.parametrize("value", [300, -256, 255.5, float("nan")], ids=str)
+def test_fill_family_refuses_numbers_the_dtype_cannot_hold(name, value):
+    if name in ("where", "clamp") and isinstance(value, float):
+        value = 300                     # (a float there promotes the result to float)
+    check_error(lambda t: FILL_FAMILY[name](t, value), match="without overflow")
+
+
+@pytest.mark.parametrize("name", list(FILL_FAMILY))
+@pytest.mark.parametrize("value", [-1, 255, 3.7, True], ids=str)
+def test_fill_family_in_range_as_pytorch(name, value):
+    assert_same(FILL_FAMILY[name](gt, value), FILL_FAMILY[name](torch, value))
+
+
+@pytest.mark.parametrize("call", [
+    lambda t: t.full((2,), 70000.0, dtype=t.float16),
+    lambda t: t.zeros(2, dtype=t.float16).fill_(1e6),
+    lambda t: t.zeros(2, dtype=t.float16).clamp(max=1e6),
+    lambda t: t.zeros(2).clamp(max=1e39),
+    lambda t: t.zeros(2, dtype=t.int32).fill_(float("nan"))],
+    ids=["full_f16", "fill_f16", "clamp_f16", "clamp_f32", "fill_nan_int"])
+def test_float_and_nan_overflow(call):
+    check_error(call, match="without overflow")
+
+
+def test_fill_with_a_tensor_wraps_as_pytorch():
+    assert_same(gt.zeros(2, dtype=gt.uint8).fill_(gt.tensor(300)),
+                torch.zeros(2, dtype=torch.uint8).fill_(torch.tensor(300)))

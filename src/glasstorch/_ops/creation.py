@@ -9,6 +9,7 @@ import warnings
 from .. import _backend
 from .._backend import xp, ndarray, from_numpy_dtype
 from .._tensor import Tensor, _make, Size, check_device
+from ._util import check_fits
 
 
 def _resolve_dtype(dtype):
@@ -246,8 +247,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     dtype = _resolve_dtype(dtype) or _backend.scalar_dtype(fill_value)
-    if dtype.kind == 1 and not isinstance(fill_value, bool):
-        _check_integer_range(xp.asarray(fill_value), dtype)
+    fill_value = check_fits(fill_value, dtype.np)
     return _finish(xp.full(_size((size,)), fill_value, dtype.np), requires_grad, device, out)
 
 
@@ -276,6 +276,7 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """A tensor filled with fill_value, with input's shape (and dtype unless `dtype` is given)."""
+    fill_value = check_fits(fill_value, _like_dtype(input, dtype))
     return _finish(xp.full(input._data.shape, fill_value, _like_dtype(input, dtype)),
                    requires_grad, device)
 
@@ -476,7 +477,8 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
     if not isinstance(size, (tuple, list, Size)):
         raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{type(size).__name__}")
-    return _finish(xp.full(_size((size,)), _number(fill_value), _like_dtype(self, dtype)),
+    fill_value = check_fits(_number(fill_value), _like_dtype(self, dtype))
+    return _finish(xp.full(_size((size,)), fill_value, _like_dtype(self, dtype)),
                    requires_grad, device)
 
 
@@ -509,6 +511,7 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=Fals
         raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not "
                         f"{type(s).__name__}")
     dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
+    s = check_fits(s, dtype.np)
     return _finish(xp.asarray(s, dtype=dtype.np), requires_grad, device)
 
 

@@ -10,7 +10,6 @@ repeated indices (`_backend.scatter_add`).
 Backwards that receive Tensors (create_graph=True) call the ops of this file on them, so
 gather <-> scatter_add, x[i] <-> its scatter, index_select <-> index_add stay differentiable.
 """
-import math
 import operator
 
 from .. import _backend
@@ -18,7 +17,7 @@ from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ._util import sum_to_shape, wrap_dim, node_name
+from ._util import sum_to_shape, wrap_dim, node_name, check_fits
 from .convert import clone
 from .inplace import check_inplace_allowed, _cap
 
@@ -415,6 +414,8 @@ def setitem(self, index, value):
     # as in PyTorch, a list or NumPy array is not accepted here: wrap it in a tensor first
     if not isinstance(value, (Tensor, int, float, complex, bool, xp.generic)):
         raise TypeError(f"can't assign a {type(value).__name__} to a {_type_name(self)}")
+    if not isinstance(value, Tensor):
+        value = check_fits(value, self._data.dtype)
     if plan.advanced is not None and isinstance(value, Tensor) and \
             value._data.dtype != self._data.dtype and not _masked_fill_case(index, value):
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
@@ -978,44 +979,10 @@ def _value_arg(op, value):
                     f"{type(value).__name__}")
 
 
-_CPP_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-              "int64": "int64_t", "float16": "c10::Half", "float32": "float",
-              "float64": "double"}
-
-
 def _fill_value(value, dtype):
-    """A fill value as a 0-d array of `dtype` (floats truncate into ints, as in PyTorch).
-    As PyTorch, a number the dtype cannot hold is refused: a complex number with an imaginary
-    part, nan or a value beyond the range for an integer dtype, a finite value beyond the
-    largest float; an unsigned dtype takes integers down to -max (they wrap: -1 -> 255)."""
-    number = _data(value)
-    if dtype.kind != "b" and not isinstance(number, ndarray):
-        _check_fits(number, dtype)
-    return xp.asarray(number).astype(dtype)
-
-
-def _check_fits(number, dtype):
-    if dtype.kind == "c":
-        part_max = xp.finfo(dtype).max
-        fits = all(not math.isfinite(part) or abs(part) <= part_max
-                   for part in (complex(number).real, complex(number).imag))
-        if not fits:
-            raise RuntimeError(f"value cannot be converted to type c10::complex<"
-                               f"{'float' if dtype.itemsize == 8 else 'double'}> without overflow")
-        return
-    fits = True
-    if isinstance(number, complex):
-        fits, number = number.imag == 0, number.real
-    if dtype.kind in "iu":
-        info = xp.iinfo(dtype)
-        integral = isinstance(number, (int, xp.integer))
-        low = -info.max if integral and info.min == 0 else info.min
-        fits = fits and (low <= number <= info.max)        # False for nan
-    elif math.isfinite(number):
-        fits = fits and abs(number) <= xp.finfo(dtype).max
-    if not fits:
-        raise RuntimeError(f"value cannot be converted to type "
-                           f"{_CPP_NAMES.get(dtype.name, dtype.name)} without overflow")
+    """A fill value as a 0-d array of `dtype` (floats truncate into ints, as in PyTorch; a
+    number the dtype cannot hold is refused, see check_fits)."""
+    return xp.asarray(check_fits(_data(value), dtype)).astype(dtype)
 
 
 def index_fill(input, dim, index, value):

@@ -10,7 +10,7 @@ from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd.function import Function
 from ._util import sum_to_shape, promote, cast, check_broadcast, node_name, where as _where
-from ._util import refuse_complex
+from ._util import refuse_complex, check_fits
 from .elementwise import _out, _shape, _raw, _exp, _tensor_arg
 
 
@@ -557,7 +557,12 @@ def clamp_max(input, max, *, out=None):
 def _clamp(cls, input, lo, hi):
     # fast path: a float tensor with number bounds needs no promotion (NumPy keeps the
     # Python numbers weak, so the float dtype is kept)
-    if input._data.dtype.kind == "f" and type(lo) in _PLAIN and type(hi) in _PLAIN:
+    kind = input._data.dtype.kind
+    for bound in (lo, hi):      # a number of the tensor's category must fit its dtype
+        if type(bound) is int and kind in "iu" or type(bound) in (int, float) and kind == "f" \
+                and not -65504 <= bound <= 65504:          # (float16's range: no check)
+            check_fits(bound, input._data.dtype)
+    if kind == "f" and type(lo) in _PLAIN and type(hi) in _PLAIN:
         return cls.apply(input, lo, hi)
     x, lo, hi = _promote_all(input, lo, hi)
     return cls.apply(x, lo, hi)
@@ -610,6 +615,8 @@ def where(condition, input=None, other=None, *, out=None):
     shapes = [t._data.shape for t in (condition, input, other) if isinstance(t, Tensor)]
     check_broadcast(*shapes)
     target = _backend.result_type(input, other)
+    for value in (input, other):
+        check_fits(value, target.np)
     a, b = cast(input, target), cast(other, target)
     return _out(Where.apply(condition._data.astype(bool, copy=False), a, b, target.np), out)
 
