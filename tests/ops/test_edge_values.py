@@ -142,3 +142,69 @@ def test_logspace_float64_close():
     expected = torch.logspace(4.59, -0.505, 86, base=2.0, dtype=torch.float64)
     assert_same(gt.logspace(4.59, -0.505, 86, base=2.0, dtype=gt.float64), expected,
                 rtol=1e-15, atol=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# quantile / nanquantile: the gradient reaches a tensor q (and, with a nan in quantile's slice,
+# flows to the nan as PyTorch's)
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("kwargs", [{"dim": 1}, {"dim": 0, "keepdim": True}, {}], ids=str)
+def test_quantile_gradient_to_q(name, interpolation, kwargs):
+    x = np.array([[1.0, 4.0, 3.0, NAN, 5.0], [2.0, 0.5, 7.0, 3.0, 1.0]], "float32")
+    q = np.array([0.3, 0.0, 0.7, 1.0], "float32")
+    fn = getattr
+    check(lambda t, a, b: fn(t, name)(a, b, interpolation=interpolation, **kwargs), [x, q])
+    check(lambda t, a, b: fn(t, name)(a, b[2], interpolation=interpolation, **kwargs), [x, q])
+    check(lambda t, a, b: fn(t, name)(a, b, interpolation=interpolation, **kwargs), [x[1:], q])
+
+
+def test_quantile_gradcheck_q():
+    x = np.array([[1.0, 4.0, 3.0, 2.5, 5.0], [2.0, 0.5, 7.0, 3.5, 1.5]])
+    q = np.array([0.3, 0.55, 0.9])
+    gradcheck_fn(lambda t, a, b: t.quantile(a, b, dim=1), [x, q])
+    gradcheck_fn(lambda t, a, b: t.nanquantile(a, b[1]), [x, q])
+
+
+# ---------------------------------------------------------------------------------------------
+# the add-and-multiply family on integer tensors: alpha and beta truncate, the dtype stays
+# ---------------------------------------------------------------------------------------------
+MATMUL_ADDS = [
+    ("addmm", lambda t, i, beta, alpha: t.addmm(i((2, 2)), i((2, 3)), i((3, 2)), beta=beta,
+                                                alpha=alpha)),
+    ("addmv", lambda t, i, beta, alpha: t.addmv(i((2,)), i((2, 3)), i((3,)), beta=beta,
+                                                alpha=alpha)),
+    ("baddbmm", lambda t, i, beta, alpha: t.baddbmm(i((2, 2, 2)), i((2, 2, 3)), i((2, 3, 2)),
+                                                    beta=beta, alpha=alpha)),
+    ("addbmm", lambda t, i, beta, alpha: t.addbmm(i((2, 2)), i((2, 2, 3)), i((2, 3, 2)),
+                                                  beta=beta, alpha=alpha)),
+]
+
+
+@pytest.mark.parametrize("name,fn", MATMUL_ADDS, ids=[m[0] for m in MATMUL_ADDS])
+@pytest.mark.parametrize("beta,alpha", [(0.5, 2.0), (0.7, 1.3), (1.5, 2.5), (-1.7, -2.5),
+                                        (2, 3), (1, 1), (0, 1)], ids=str)
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8"])
+def test_matmul_adds_on_integers(name, fn, beta, alpha, dtype):
+    if dtype == "uint8" and min(beta, alpha) < 0:
+        beta, alpha = -beta, -alpha
+    rng = np.random.default_rng(0)
+
+    def run(t):
+        return fn(t, lambda shape: t.tensor(rng.integers(0, 4, shape).astype(dtype)), beta,
+                  alpha)
+    state = rng.bit_generator.state
+    expected = run(torch)
+    rng.bit_generator.state = state
+    assert_same(run(gt), expected)
+
+
+@pytest.mark.parametrize("name,fn", MATMUL_ADDS, ids=[m[0] for m in MATMUL_ADDS])
+def test_matmul_adds_complex_scale_on_integers(name, fn):
+    def run(t):
+        return fn(t, lambda shape: t.ones(shape, dtype=t.int64), 1 + 1j, 1)
+    with pytest.raises(RuntimeError, match="without overflow"):
+        run(torch)
+    with pytest.raises(RuntimeError, match="without overflow"):
+        run(gt)

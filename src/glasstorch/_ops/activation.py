@@ -298,6 +298,8 @@ class Silu(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
+        if x.dtype.kind == "c":         # PyTorch's complex kernel (forward only)
+            return x / (1 + xp.exp(-x))
         return _arr(x * stable_sigmoid(x))
 
     @staticmethod
@@ -795,6 +797,9 @@ def gelu(input, approximate="none"):
 def silu(input, inplace=False):
     """input * sigmoid(input) (also called swish)."""
     _floating(_tensor(input, "silu"), "silu_cpu")
+    if input._data.dtype.kind == "c" and input.requires_grad and grad_mode.enabled:
+        raise RuntimeError("silu does not support automatic differentiation for outputs with "
+                           "complex dtype.")
     return _apply(Silu, input, inplace)
 
 

@@ -48,15 +48,29 @@ class Clone(Function):
 
 def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
        memory_format=None):
-    """Cast to a dtype and/or move to a device: to(dtype), to(device), to(device, dtype),
-    to(other_tensor). Returns self when nothing changes and copy is False."""
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, (str, _device_cls)) or isinstance(a, int) and not isinstance(a, bool):
-            device = a
+    """Cast to a dtype and/or move to a device, in PyTorch's three positional forms:
+    to(dtype, non_blocking, copy), to(device, dtype, non_blocking, copy) and
+    to(other_tensor, non_blocking, copy). Returns self when nothing changes and copy is False."""
+    args = list(args)
+    if args:
+        first = args.pop(0)
+        if isinstance(first, Tensor):
+            dtype = first.dtype
+        elif isinstance(first, (str, _device_cls)) or isinstance(first, int) and \
+                not isinstance(first, bool):
+            device = first
+            if args and not isinstance(args[0], bool):
+                dtype = args.pop(0)
         else:
-            dtype = a
+            dtype = first
+    if len(args) > 2 or not all(isinstance(flag, bool) for flag in args):
+        raise TypeError(f"to() received an invalid combination of arguments - got "
+                        f"{len(args)} extra positional arguments {args}; expected "
+                        f"(non_blocking, copy) as bools")
+    if len(args) == 2:
+        non_blocking, copy = args
+    elif args:
+        non_blocking = args[0]
     check_device(device)
     dtype = _resolve_dtype(dtype)
     if dtype is None or dtype.np == self._data.dtype:

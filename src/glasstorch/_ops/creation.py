@@ -9,10 +9,12 @@ import warnings
 from .. import _backend
 from .._backend import xp, ndarray, from_numpy_dtype
 from .._tensor import Tensor, _make, Size, check_device
+from ._util import check_fits
 
 
 def _resolve_dtype(dtype):
-    """Accept glasstorch dtypes, the Python types float/int/bool, and NumPy dtypes."""
+    """Accept glasstorch dtypes and the Python types float/int/bool, as PyTorch does (a
+    string, a NumPy dtype or a tensor type is refused)."""
     if dtype is None or isinstance(dtype, _backend.dtype):
         return dtype
     if dtype is float:
@@ -21,12 +23,9 @@ def _resolve_dtype(dtype):
         return _backend.int64
     if dtype is bool:
         return _backend.bool_
-    if hasattr(dtype, "dtype") and isinstance(dtype.dtype, _backend.dtype):  # FloatTensor
-        return dtype.dtype
-    try:
-        return from_numpy_dtype(xp.dtype(dtype))
-    except TypeError:
-        raise TypeError(f"dtype must be a glasstorch dtype, got {dtype!r}") from None
+    kind = type(dtype)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    raise TypeError(f"argument 'dtype' must be torch.dtype, not {name}")
 
 
 def _is_sequence(x):
@@ -53,8 +52,8 @@ def _leaf_dtype(item):
         return _backend.get_default_dtype()
     if isinstance(item, numbers.Complex):
         return _backend.default_complex()
-    if isinstance(item, str):
-        raise TypeError("new(): invalid data type 'str'")
+    if isinstance(item, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
     raise RuntimeError(f"Could not infer dtype of {type(item).__name__}")
 
 
@@ -71,6 +70,8 @@ def _nested_to_array(data, dtype):
         if not len(probe):
             break
         probe = probe[0]
+    if shape and isinstance(probe, str) and probe:   # PyTorch reads it as one more dim
+        raise ValueError("too many dimensions 'str'")
     level = [data]
     for depth, n in enumerate(shape):
         items = []
@@ -112,6 +113,10 @@ def _nested_to_array(data, dtype):
     if target is inferred and target is not _backend.float16:   # one rounding, straight in
         return xp.array(values, dtype=target.np).reshape(shape)
     arr = xp.array(values, dtype=_exact_dtype(inferred).np).reshape(shape)
+    if target.kind == 1 and inferred.kind > 0:
+        _check_integer_range(arr, target)
+    if target.kind == 2 and inferred.kind == 3:
+        raise TypeError("must be real number, not complex")
     return as_dtype(arr, target)
 
 
@@ -134,6 +139,21 @@ def as_dtype(arr, dtype):
     if dtype.np == xp.float16 and arr.dtype.kind in "fiu" and arr.dtype.itemsize > 4:
         arr = arr.astype(xp.float32)
     return arr.astype(dtype.np)
+
+
+def _check_integer_range(arr, target):
+    """PyTorch refuses numbers outside an integer dtype's range instead of wrapping them:
+    floats (and nan) must lie within [min, max]; integers too, except that an unsigned dtype
+    takes negative integers down to -max (as two's complement wraps them: -1 -> 255)."""
+    if arr.dtype.kind == "c":
+        raise TypeError("'complex' object cannot be interpreted as an integer")
+    info = xp.iinfo(target.np)
+    low = info.min if arr.dtype.kind == "f" or info.min < 0 else -info.max
+    with xp.errstate(invalid="ignore"):
+        inside = (arr >= low) & (arr <= info.max)
+    if not inside.all():
+        raise RuntimeError(f"value cannot be converted to type {target.np.name} without "
+                           f"overflow")
 
 
 def to_array(data, dtype=None, copy=True):
@@ -248,6 +268,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     dtype = _resolve_dtype(dtype) or _backend.scalar_dtype(fill_value)
+    fill_value = check_fits(fill_value, dtype.np)
     return _finish(xp.full(_size((size,)), _fill(fill_value, dtype.np), dtype.np),
                    requires_grad, device, out)
 
@@ -286,6 +307,7 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
               memory_format=None):
     """A tensor filled with fill_value, with input's shape (and dtype unless `dtype` is given)."""
     np_dtype = _like_dtype(input, dtype)
+    fill_value = check_fits(fill_value, np_dtype)
     return _finish(xp.full(input._data.shape, _fill(fill_value, np_dtype), np_dtype),
                    requires_grad, device)
 
@@ -507,7 +529,8 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
         raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{type(size).__name__}")
     np_dtype = _like_dtype(self, dtype)
-    return _finish(xp.full(_size((size,)), _fill(_number(fill_value), np_dtype), np_dtype),
+    fill_value = check_fits(_number(fill_value), np_dtype)
+    return _finish(xp.full(_size((size,)), _fill(fill_value, np_dtype), np_dtype),
                    requires_grad, device)
 
 
@@ -540,6 +563,7 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=Fals
         raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not "
                         f"{type(s).__name__}")
     dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
+    s = check_fits(s, dtype.np)
     return _finish(xp.asarray(_fill(s, dtype.np), dtype=dtype.np), requires_grad, device)
 
 

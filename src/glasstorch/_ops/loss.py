@@ -937,6 +937,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
     (swap: use d(positive, negative) when it is smaller). Shapes: (N, D) or (D,)."""
     from .nn_basic import pairwise_distance
     reduction = _reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     dims = (anchor.dim(), positive.dim(), negative.dim())
     if not (dims[0] == dims[1] == dims[2]):
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have "

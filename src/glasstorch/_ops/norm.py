@@ -390,6 +390,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
                            f"{input.dim()}")
     shape = input.shape
+    if num_groups < 0:          # (0 divides by zero below, as in PyTorch's Python check)
+        raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
     _verify_batch_size([shape[0] * shape[1] // num_groups, num_groups] + list(shape[2:]))
     _check_input(input, "GroupNormKernelImpl")
     channels = shape[1]
@@ -415,6 +417,9 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     Shapes: input (*, *normalized_shape) -> same; weight normalized_shape."""
     normalized_shape = tuple(int(s) for s in normalized_shape)
     _check_input(input, "rms_norm")
+    if not normalized_shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
     nd, x = len(normalized_shape), input._data
     if x.ndim < nd or x.shape[x.ndim - nd:] != normalized_shape:
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "

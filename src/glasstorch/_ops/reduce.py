@@ -18,7 +18,7 @@ from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make, _LEGACY_NAMES
 from ..autograd.function import Function, Output
-from ._util import wrap_dims, wrap_dim, float_input, node_name
+from ._util import wrap_dims, wrap_dim, float_input, node_name, refuse_complex
 from ._summation import accumulator, pairwise_sum, pairwise_mean, running_sum, running_product
 
 
@@ -444,12 +444,22 @@ def _max_min(name, largest, input, dim, keepdim, other, axis, keepdims, out):
 def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
     """max(input) -> largest element (0-d); max(input, dim, keepdim=False) ->
     (values, indices) along dim; max(input, other) -> elementwise maximum."""
+    if other is not None or isinstance(dim, Tensor):
+        refuse_complex(input, RuntimeError, "maximum not implemented for complex tensors.")
+    elif dim is not None or axis is not None:
+        refuse_complex(input, RuntimeError, "max(): does not support complex input")
+    refuse_complex(input, NotImplementedError, '"max_all" not implemented for \'{name}\'')
     return _max_min("max", True, input, dim, keepdim, other, axis, keepdims, out)
 
 
 def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
     """min(input) -> smallest element (0-d); min(input, dim, keepdim=False) ->
     (values, indices) along dim; min(input, other) -> elementwise minimum."""
+    if other is not None or isinstance(dim, Tensor):
+        refuse_complex(input, RuntimeError, "minimum not implemented for complex tensors.")
+    elif dim is not None or axis is not None:
+        refuse_complex(input, RuntimeError, "min(): does not support complex input")
+    refuse_complex(input, NotImplementedError, '"min_all" not implemented for \'{name}\'')
     return _max_min("min", False, input, dim, keepdim, other, axis, keepdims, out)
 
 
@@ -462,16 +472,19 @@ def _amax_amin(name, largest, input, dim, keepdim, axis, keepdims, out):
 
 def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
     """Largest value over `dim` (int or tuple; all dims by default). Ties share the gradient."""
+    refuse_complex(input, NotImplementedError, '"max_values_cpu" not implemented for \'{name}\'')
     return _amax_amin("amax", True, input, dim, keepdim, axis, keepdims, out)
 
 
 def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
     """Smallest value over `dim` (int or tuple; all dims by default). Ties share the gradient."""
+    refuse_complex(input, NotImplementedError, '"min_values_cpu" not implemented for \'{name}\'')
     return _amax_amin("amin", False, input, dim, keepdim, axis, keepdims, out)
 
 
 def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
     """(min, max) over one `dim` or all elements, as return_types.aminmax."""
+    refuse_complex(input, NotImplementedError, '"aminmax_cpu" not implemented for \'{name}\'')
     _check_tensor("aminmax", input)
     if dim is None and axis is None:
         if input._data.size == 0:
@@ -514,12 +527,14 @@ def _argmax_argmin(name, largest, input, dim, keepdim):
 
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the (first) largest element: flat index without dim, else along `dim`."""
+    refuse_complex(input, RuntimeError, 'argmax(): does not support complex input')
     return _argmax_argmin("argmax", True, input, dim if axis is None else axis,
                           _keep(keepdim, keepdims))
 
 
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the (first) smallest element: flat index without dim, else along `dim`."""
+    refuse_complex(input, RuntimeError, 'argmin(): does not support complex input')
     return _argmax_argmin("argmin", False, input, dim if axis is None else axis,
                           _keep(keepdim, keepdims))
 
@@ -738,9 +753,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if p is None:
         p = "fro"
     if isinstance(p, str):
-        if p == "nuc":
-            raise RuntimeError("norm(): the nuclear norm (p='nuc') is not supported by "
-                               "glasstorch")
+        if p == "nuc":          # as PyTorch: matrix_norm over dim (default: every dim)
+            from ..linalg import matrix_norm
+            dims = tuple(range(input._data.ndim)) if dim is None else \
+                ((dim,) if isinstance(dim, int) else tuple(dim))
+            return matrix_norm(input, "nuc", dims, keepdim, out=out)
         if p != "fro":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         if isinstance(dim, (tuple, list)) and len(dim) > 2:
@@ -934,11 +951,13 @@ def _cummax_cummin(name, largest, input, dim, axis):
 
 def cummax(input, dim=None, *, axis=None):
     """(values, indices): running maximum along `dim` and where each came from."""
+    refuse_complex(input, NotImplementedError, '"cummax_cpu" not implemented for \'{name}\'')
     return _cummax_cummin("cummax", True, input, dim, axis)
 
 
 def cummin(input, dim=None, *, axis=None):
     """(values, indices): running minimum along `dim` and where each came from."""
+    refuse_complex(input, NotImplementedError, '"cummin_cpu" not implemented for \'{name}\'')
     return _cummax_cummin("cummin", False, input, dim, axis)
 
 
@@ -1050,11 +1069,13 @@ def _median(name, ignore_nan, input, dim, keepdim, axis, keepdims):
 def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """median(input) -> lower median of all elements (0-d); median(input, dim) ->
     (values, indices) along dim. A nan in a slice makes its median nan."""
+    refuse_complex(input, NotImplementedError, '"median_cpu" not implemented for \'{name}\'')
     return _median("median", False, input, dim, keepdim, axis, keepdims)
 
 
 def nanmedian(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Like median, ignoring nans (nan only where a slice is all nan)."""
+    refuse_complex(input, NotImplementedError, '"median_cpu" not implemented for \'{name}\'')
     return _median("nanmedian", True, input, dim, keepdim, axis, keepdims)
 
 
@@ -1092,6 +1113,7 @@ def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     """(values, indices): the k-th smallest element (k counts from 1) along `dim`."""
+    refuse_complex(input, NotImplementedError, '"kthvalue_cpu" not implemented for \'{name}\'')
     _check_tensor("kthvalue", input)
     k = _as_int("kthvalue", k, "k")
     d = dim if axis is None else axis
@@ -1111,12 +1133,13 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 class Quantile(Function):
     """out = sorted[lo] + w * (sorted[hi] - sorted[lo]) at rank q * (n - 1) along `axis`
     (all elements when axis is None); output dims: (q, *reduced shape)
-    grad: dx = g * (1 - w) at the element ranked lo, g * w at the one ranked hi"""
+    grad: dx = g * (1 - w) at the element ranked lo, g * w at the one ranked hi;
+          dq = sum g * (sorted[hi] - sorted[lo]) * (n - 1)  (linear only: w = rank - lo)"""
 
     _node_name = "SqueezeBackward4"   # PyTorch's quantile ends with an in-place squeeze_
 
     @staticmethod
-    def forward(ctx, x, q, axis, keepdim, interpolation, ignore_nan):
+    def forward(ctx, x, q, axis, keepdim, interpolation, ignore_nan, q_grad=False):
         ctx.shape, ctx.axis, ctx.keepdim, ctx.q_shape = x.shape, axis, keepdim, q.shape
         moved = x.reshape(-1) if axis is None else xp.moveaxis(x, axis, -1)
         ctx.order = _sorted_order(moved, -1)
@@ -1130,6 +1153,8 @@ class Quantile(Function):
         rank = q * (count - 1)          # in x's dtype, as PyTorch computes it
         if ignore_nan:
             rank = xp.maximum(rank, 0)  # all-nan slices: any rank, the value is nan anyway
+        else:                           # a nan in the slice: PyTorch ranks it (sorted last),
+            rank = xp.where(xp.isnan(srt[..., -1:]), rank.dtype.type(n - 1), rank)  # grad too
         lo, hi = xp.floor(rank), xp.ceil(rank)
         w = rank - lo                   # linear: the fractional part of the rank
         if interpolation == "midpoint":
@@ -1152,6 +1177,16 @@ class Quantile(Function):
         if not ignore_nan:
             out = xp.where(xp.isnan(srt[..., -1:]), xp.nan, out)  # a nan anywhere -> nan
         ctx.lo, ctx.hi, ctx.w = lo, hi, w
+        if q_grad:
+            # d out / d q through the weight; PyTorch's rank is constant where it is rounded
+            # (lower, higher, nearest), replaced (a nan in quantile's slice, nanquantile's
+            # all-nan slice) or the weight is fixed (midpoint)
+            slope = (above - below) * (count - 1) if interpolation == "linear" else 0 * w
+            if not ignore_nan:
+                slope = xp.where(xp.isnan(srt[..., -1:]), 0, slope)
+            else:
+                slope = xp.where(q * (count - 1) < 0, 0, slope)
+            ctx.q_slope = slope
         out = xp.moveaxis(out, -1, 0)                           # (Q, ...)
         axes = None if axis is None else (axis,)
         out = out.reshape((len(q),) + _reduced_shape(x.shape, axes, keepdim))
@@ -1163,14 +1198,19 @@ class Quantile(Function):
         moved_shape = ctx.order.shape
         g = g.reshape((-1,) + moved_shape[:-1])                 # (Q, ...) without keepdim 1s
         g = xp.moveaxis(g, 0, -1)                               # (..., Q)
+        gq = None
+        if ctx.needs_input_grad[1]:
+            gq = (g * ctx.q_slope).reshape(-1, g.shape[-1]).sum(0).reshape(ctx.q_shape)
+        if not ctx.needs_input_grad[0]:
+            return None, gq
         grad_sorted = xp.zeros(moved_shape, g.dtype)
         _scatter_last(grad_sorted, ctx.lo, g * (1 - ctx.w))
         _scatter_last(grad_sorted, ctx.hi, g * ctx.w)
         grad_moved = xp.empty_like(grad_sorted)
         xp.put_along_axis(grad_moved, ctx.order, grad_sorted, axis=-1)  # undo the sort
         if axis is None:
-            return grad_moved.reshape(shape)
-        return xp.moveaxis(grad_moved, -1, axis)
+            return grad_moved.reshape(shape), gq
+        return xp.moveaxis(grad_moved, -1, axis), gq
 
 
 def _scatter_last(out, index, values):
@@ -1209,8 +1249,9 @@ def _quantile(name, ignore_nan, input, q, dim, keepdim, interpolation, axis, kee
     a = None if dim is None or x.ndim == 0 else _one_dim(name, input, dim)
     if dim is not None and x.ndim == 0:
         wrap_dim(_as_int(name, dim), 0)  # still reject an out-of-range dim
-    return Quantile.apply(input, q_array, a, _keep(keepdim, keepdims), interpolation,
-                          ignore_nan)
+    return Quantile.apply(input, q if isinstance(q, Tensor) else q_array, a,
+                          _keep(keepdim, keepdims), interpolation, ignore_nan,
+                          isinstance(q, Tensor) and q.requires_grad)
 
 
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", axis=None,

@@ -200,7 +200,7 @@ def _node_hooks(node, node_grads):
             if g is None:
                 continue
             for hook in hooks:
-                new = hook(g if isinstance(g, Tensor) else _make(g))
+                new = _checked(hook, hook(g if isinstance(g, Tensor) else _make(g)), g)
                 if new is not None:
                     g = new if isinstance(g, Tensor) else new._data
             node_grads[nr] = g
@@ -212,6 +212,21 @@ def _node_hooks(node, node_grads):
                 value = g if isinstance(g, Tensor) else _make(g.copy())
                 t._grad = value if t._grad is None else _make(t._grad._data + value._data)
     return node_grads
+
+
+def _checked(hook, new, g):
+    """A tensor hook's replacement gradient must keep the gradient's shape and dtype (PyTorch's
+    messages; otherwise the engine would fail later with a NumPy broadcasting error)."""
+    if new is None:
+        return None
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if tuple(new.shape) != tuple(g.shape):
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    old = g if isinstance(g, Tensor) else _make(g)
+    if new.dtype != old.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {old.type()} got "
+                           f"{new.type()})")
+    return new
 
 
 def _call_backward(node, node_grads, create_graph):
@@ -278,7 +293,7 @@ def _accumulate_leaves(leaf_grads, capture, only, create_graph, roots):
             continue
         if leaf._extra is not None:
             for hook in leaf._extra.get("hooks", ()):
-                new = hook(g if isinstance(g, Tensor) else _make(g))
+                new = _checked(hook, hook(g if isinstance(g, Tensor) else _make(g)), g)
                 if new is not None:
                     g = new if create_graph else new._data
         if capture is not None:

@@ -387,6 +387,7 @@ class UserFunction(Function):
         ctx = object.__new__(cls._node_class)
         ctx.next = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
         ctx.needs_input_grad = tuple(edge is not None for edge in ctx.next)
+        ctx._input_shapes = tuple(a._data.shape if isinstance(a, Tensor) else None for a in args)
         ctx._seq = next(_sequence)
         ctx._dirty = ()
         with grad_mode.no_grad():
@@ -446,9 +447,12 @@ class UserFunction(Function):
             result = cls.backward(ctx, *grads)
         if not isinstance(result, tuple):
             result = (result,)
+        if len(result) > len(ctx.next) and all(r is None for r in result[len(ctx.next):]):
+            result = result[:len(ctx.next)]     # extra Nones are allowed, as in PyTorch
         if len(result) != len(ctx.next):
-            raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number "
+            raise RuntimeError(f"function {ctx.name()} returned an incorrect number "
                                f"of gradients (expected {len(ctx.next)}, got {len(result)})")
+        result = _fit_user_grads(cls, ctx, result)
         if create_graph:
             return result
         return tuple(r._data if isinstance(r, Tensor) else r for r in result)
@@ -463,6 +467,29 @@ class UserFunction(Function):
         raise NotImplementedError("You must implement either the backward or vjp method for "
                                   "your custom autograd.Function to use it with backward mode "
                                   "AD.")
+
+
+def _fit_user_grads(cls, ctx, result):
+    """A custom backward's gradient must broadcast to its input's shape (then it is summed
+    down to it, as PyTorch does); otherwise PyTorch's error naming both shapes."""
+    fitted = []
+    for i, (edge, grad) in enumerate(zip(ctx.next, result)):
+        if edge is not None and grad is not None:
+            shape = ctx._input_shapes[i]
+            got = tuple(grad.shape) if hasattr(grad, "shape") else ()
+            if got != tuple(shape):
+                try:
+                    fits = xp.broadcast_shapes(shape, got) == got
+                except ValueError:
+                    fits = False
+                if not fits:
+                    raise RuntimeError(f"Function {ctx.name()} returned an invalid "
+                                       f"gradient at index {i} - got {list(got)} but expected "
+                                       f"shape compatible with {list(shape)}")
+                grad = (grad if isinstance(grad, Tensor) else _make(xp.asarray(grad))
+                        ).sum_to_size(*shape)
+        fitted.append(grad)
+    return tuple(fitted)
 
 
 def once_differentiable(fn):
