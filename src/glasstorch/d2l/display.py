@@ -127,9 +127,19 @@ def save_png(fig, stem=None):
     os.replace(partial, path)
     if first:
         _png_figures.append(fig)
-        print(f"[glasstorch.d2l] no display: the plot is saved to {path} "
-              f"(rewritten as it changes)", file=sys.stderr)
+        _say(f"[glasstorch.d2l] no display: the plot is saved to {path} "
+             f"(rewritten as it changes)")
     return path
+
+
+def _say(message):
+    """Print to stderr on a line of its own, also while a tqdm bar is drawn there."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        print(message, file=sys.stderr)
+    else:
+        tqdm.write(message, file=sys.stderr)
 
 
 @atexit.register
