@@ -148,3 +148,18 @@ def test_headless_script_gets_its_png(tmp_path):
     image = pixels(str(path))
     assert image.shape[2] in (3, 4) and image.std() > 0.05      # a drawn picture, not blank
     assert "2/2" in result.stderr      # the epoch bar
+
+
+def test_jupyter_is_detected_from_the_ipython_kernel():
+    """A terminal IPython is not Jupyter; a shell with a kernel (ipykernel's) is."""
+    from IPython.core.interactiveshell import InteractiveShell
+    d2l.set_plot_output(None)
+    shell = InteractiveShell.instance()
+    try:
+        assert not display.in_jupyter()
+        shell.kernel = object()
+        assert display.in_jupyter() and d2l.plot_output() == "jupyter"
+    finally:
+        del shell.kernel
+        InteractiveShell.clear_instance()
+    assert not display.in_jupyter()
