@@ -98,12 +98,22 @@ def test_window_mode_shows_and_redraws(monkeypatch):
     from matplotlib.figure import Figure
     shown = []
     monkeypatch.setattr(Figure, "show", lambda self, *a, **k: shown.append(self))
+    monkeypatch.setattr(display, "_window_figures", [])
     d2l.set_plot_output("window")
     board = d2l.ProgressBoard(xlabel='x')
     board.draw(0, 1.0, 'a')
     board.draw(1, 2.0, 'a')
     assert shown == [board.fig]      # opened once, then redrawn in place
     np.testing.assert_array_equal(board.fig.axes[0].lines[0].get_ydata(), [1.0, 2.0])
+    # at exit the script waits for its open windows (the book's code never calls plt.show)
+    waited = []
+    monkeypatch.setattr(plt, "show", lambda *a, **k: waited.append(True))
+    assert display._window_figures == [board.fig]
+    display._keep_windows_open_at_exit()
+    assert waited == [True]
+    plt.close(board.fig)
+    display._keep_windows_open_at_exit()
+    assert waited == [True]
 
 
 def test_mode_detection_and_settings(monkeypatch):

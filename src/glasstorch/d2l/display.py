@@ -95,10 +95,14 @@ def _update_jupyter(fig):
         handle.update(fig)
 
 
+_window_figures = []     # figures opened in windows; kept open when the script ends
+
+
 def _update_window(fig):
     if not getattr(fig, "_glasstorch_shown", False):
         fig.show()
         fig._glasstorch_shown = True
+        _window_figures.append(fig)
     fig.canvas.draw_idle()
     fig.canvas.start_event_loop(0.001)     # lets the GUI toolkit paint now
 
@@ -140,6 +144,17 @@ def _say(message):
         print(message, file=sys.stderr)
     else:
         tqdm.write(message, file=sys.stderr)
+
+
+@atexit.register
+def _keep_windows_open_at_exit():
+    """A script's windows would vanish the moment it ends (the book's code never calls
+    plt.show()): if any is still open, wait until the learner closes them."""
+    import matplotlib.pyplot as plt
+    open_numbers = set(plt.get_fignums())
+    if any(getattr(fig, "number", None) in open_numbers for fig in _window_figures):
+        _say("[glasstorch.d2l] close the plot windows to end the program")
+        plt.show()
 
 
 @atexit.register
