@@ -22,18 +22,27 @@ def saved_lines(text):
     return [line for line in text.splitlines() if "the plot is saved to" in line]
 
 
-def test_progress_board_png_is_written_and_rewritten(tmp_path, capsys):
+def test_progress_board_png_is_written_and_rewritten(tmp_path, capsys, monkeypatch):
     d2l.set_plot_output("png", str(tmp_path))
     board = d2l.ProgressBoard(xlabel='epoch', ylabel='loss')
     board.draw(0, 1.0, 'train_loss')
     path = str(tmp_path / "progress_board.png")
     first = pixels(path)
     assert first.ndim == 3 and first.shape[0] > 100
-    for x in range(1, 6):
-        board.draw(x, 1.0 / (x + 1), 'train_loss')
-        board.draw(x, 1.2 / (x + 1), 'val_loss')
+    # points arriving faster than PNG_INTERVAL: held back, then written by flush (or exit)
+    monkeypatch.setattr(display, "PNG_INTERVAL", 3600)
+    board.draw(1, 0.5, 'train_loss')
+    assert np.array_equal(pixels(path), first)
+    display.flush(board.fig)
+    second = pixels(path)
+    assert not np.array_equal(second, first)
+    # points slower than PNG_INTERVAL: each one rewrites the file
+    monkeypatch.setattr(display, "PNG_INTERVAL", 0)
+    board.draw(2, 0.25, 'train_loss')
+    third = pixels(path)
+    board.draw(2, 0.75, 'val_loss')
     later = pixels(path)
-    assert first.shape != later.shape or not np.array_equal(first, later)
+    assert not np.array_equal(third, second) and not np.array_equal(later, third)
     err = capsys.readouterr().err
     assert saved_lines(err) == [f"[glasstorch.d2l] no display: the plot is saved to {path} "
                                 f"(rewritten as it changes)"]
@@ -44,6 +53,20 @@ def test_progress_board_png_is_written_and_rewritten(tmp_path, capsys):
     other.draw(0, 0.0, 'a')
     assert os.path.exists(tmp_path / "progress_board_2.png")
     assert len(saved_lines(capsys.readouterr().err)) == 1
+
+
+def test_trainer_writes_the_final_curves(tmp_path, monkeypatch):
+    """However fast the epochs, the PNG shows every point when fit returns."""
+    d2l.set_plot_output("png", str(tmp_path))
+    monkeypatch.setattr(display, "PNG_INTERVAL", 3600)
+    data = d2l.SyntheticRegressionData(w=d2l.tensor([2, -3.4]), b=4.2, num_train=64,
+                                       num_val=32)
+    model = d2l.LinearRegressionScratch(2, lr=0.03)
+    d2l.Trainer(max_epochs=3).fit(model, data)
+    written = pixels(str(tmp_path / "progress_board.png"))
+    display.save_png(model.board.fig)      # what the complete figure looks like
+    np.testing.assert_array_equal(pixels(str(tmp_path / "progress_board.png")), written)
+    assert len(model.board.data['val_loss']) == 3
 
 
 def test_plot_animator_and_images_write_their_own_files(tmp_path, capsys):

@@ -26,8 +26,11 @@ TOLERANCES = {
     "ch4_softmax_regression.py": {
         "scratch val acc": 0.12, "scratch val loss": 0.15,
         "concise val acc": 0.08, "concise val loss": 0.15},
+    # after 3 epochs the from-scratch MLP (weights N(0, 0.01^2)) has only just left chance
+    # level (loss 2.17 against 2.30): its loss agrees run to run within 0.01, while its argmax
+    # accuracy swings between 0.4 and 0.8 under PyTorch itself, so the loss is what is compared
     "ch5_mlp.py": {
-        "scratch val acc": 0.2, "scratch val loss": 0.1,
+        "scratch val acc": 0.5, "scratch val loss": 0.05,
         "concise val acc": 0.08, "concise val loss": 0.15},
 }
 
