@@ -6,7 +6,8 @@
     'window'   a script with a GUI matplotlib backend (a display exists): the figure opens in
                a window that is redrawn as points arrive
     'png'      headless (matplotlib's backend is Agg, PDF ...): every figure is written to a
-               PNG file, rewritten whenever it changes and once more at exit; each file's path
+               PNG file, rewritten as it changes (live figures at most every PNG_INTERVAL s,
+               and once more when Trainer.fit ends and at exit); each file's path
                is printed to stderr once
     'none'     nothing is shown or written (the figures are still drawn)
 
@@ -17,8 +18,13 @@ current directory unless a directory is given.
 import atexit
 import os
 import sys
+import time
 
 MODES = ("jupyter", "window", "png", "none")
+
+# a live figure's PNG is rewritten at most this often (seconds): rendering a PNG takes tens of
+# milliseconds, which points arriving faster would spend on pictures nobody sees in between
+PNG_INTERVAL = 0.5
 
 # matplotlib backends that cannot open a window
 _NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
@@ -80,6 +86,16 @@ def show(fig, live):
     elif mode == "window":
         _update_window(fig)
     elif mode == "png":
+        if live and time.monotonic() - getattr(fig, "_glasstorch_saved_at", -PNG_INTERVAL) \
+                < PNG_INTERVAL:
+            fig._glasstorch_stale = True      # written by the next update, flush() or exit
+        else:
+            save_png(fig)
+
+
+def flush(fig):
+    """Write `fig`'s PNG now if an update was held back (Trainer.fit calls it at its end)."""
+    if getattr(fig, "_glasstorch_stale", False):
         save_png(fig)
 
 
@@ -95,10 +111,14 @@ def _update_jupyter(fig):
         handle.update(fig)
 
 
+_window_figures = []     # figures opened in windows; kept open when the script ends
+
+
 def _update_window(fig):
     if not getattr(fig, "_glasstorch_shown", False):
         fig.show()
         fig._glasstorch_shown = True
+        _window_figures.append(fig)
     fig.canvas.draw_idle()
     fig.canvas.start_event_loop(0.001)     # lets the GUI toolkit paint now
 
@@ -125,11 +145,34 @@ def save_png(fig, stem=None):
     partial = path + ".partial"
     fig.savefig(partial, format="png", bbox_inches="tight")
     os.replace(partial, path)
+    fig._glasstorch_saved_at = time.monotonic()
+    fig._glasstorch_stale = False
     if first:
         _png_figures.append(fig)
-        print(f"[glasstorch.d2l] no display: the plot is saved to {path} "
-              f"(rewritten as it changes)", file=sys.stderr)
+        _say(f"[glasstorch.d2l] no display: the plot is saved to {path} "
+             f"(rewritten as it changes)")
     return path
+
+
+def _say(message):
+    """Print to stderr on a line of its own, also while a tqdm bar is drawn there."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        print(message, file=sys.stderr)
+    else:
+        tqdm.write(message, file=sys.stderr)
+
+
+@atexit.register
+def _keep_windows_open_at_exit():
+    """A script's windows would vanish the moment it ends (the book's code never calls
+    plt.show()): if any is still open, wait until the learner closes them."""
+    import matplotlib.pyplot as plt
+    open_numbers = set(plt.get_fignums())
+    if any(getattr(fig, "number", None) in open_numbers for fig in _window_figures):
+        _say("[glasstorch.d2l] close the plot windows to end the program")
+        plt.show()
 
 
 @atexit.register

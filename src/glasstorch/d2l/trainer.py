@@ -2,6 +2,7 @@
 progress bar over the epochs."""
 import glasstorch
 
+from . import display
 from .devices import gpu, num_gpus
 from .hyperparameters import HyperParameters
 
@@ -49,6 +50,8 @@ class Trainer(HyperParameters):
                 bar.update(1)
         if bar is not None:
             bar.close()
+        if getattr(model.board, "fig", None) is not None:
+            display.flush(model.board.fig)      # the final curves, if an update was held back
 
     def fit_epoch(self):
         """One pass over the training batches, then over the validation batches. Only the
