@@ -188,4 +188,6 @@ def check_fits(number, dtype):
                            f"{_CPP_NAMES.get(dtype.name, dtype.name)} without overflow")
     if isinstance(number, int) and number < 0 and dtype.kind == "u":
         number += 1 << (8 * dtype.itemsize)                 # two's complement wrap
+    if dtype == xp.float16:     # PyTorch makes a half from a float: c10::Half(float(number))
+        return xp.float32(number).astype(dtype)
     return xp.asarray(number).astype(dtype)[()]
