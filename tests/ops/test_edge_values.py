@@ -208,3 +208,12 @@ def test_matmul_adds_complex_scale_on_integers(name, fn):
         run(torch)
     with pytest.raises(RuntimeError, match="without overflow"):
         run(gt)
+
+
+@pytest.mark.parametrize("make", [lambda t: t.arange(3, dtype=t.bool),
+                                  lambda t: t.linspace(0, 1, 3, dtype=t.bool),
+                                  lambda t: t.logspace(0, 1, 3, dtype=t.bool)],
+                         ids=["arange", "linspace", "logspace"])
+def test_ranges_refuse_bool(make):
+    from tests.oracle.harness import check_error
+    check_error(make, match="not implemented for 'Bool'")

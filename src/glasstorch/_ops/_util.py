@@ -161,6 +161,10 @@ def check_fits(number, dtype):
     integer dtype, a finite value beyond the largest float; an unsigned dtype takes integers
     down to -max (they wrap: -1 -> 255). Bools hold anything. Returns the number as a NumPy
     scalar of `dtype` (tensors and arrays are returned as they are)."""
+    kind = type(number)
+    if kind is int and 0 <= number <= 127 or \
+            (kind is float or kind is int) and dtype.kind == "f" and -65504.0 <= number <= 65504.0:
+        return number                   # fits every dtype it can be written to: the fast path
     if isinstance(number, (ndarray, Tensor)):
         return number
     if dtype.kind == "b":

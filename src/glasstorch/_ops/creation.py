@@ -338,6 +338,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     _check_range(start, end, step)
     all_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
     dtype = _resolve_dtype(dtype) or (_backend.int64 if all_int else _backend.get_default_dtype())
+    _no_bool("arange", dtype)
     n = max(math.ceil((end - start) / step), 0)
     if dtype.kind < 2:
         # integer output, as PyTorch's kernel: start and step truncated to int64 first, values
@@ -425,6 +426,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     start, end = _number(start), _number(end)
     steps = _check_steps(steps)
     dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
+    _no_bool("linspace", dtype)
     if dtype.kind < 2 or dtype == _backend.float64:
         return _finish(_linspace_double(start, end, steps, dtype), requires_grad, device, out)
     ftype = dtype.np.type
@@ -435,6 +437,11 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     if steps == 1:
         arr[:] = float(lo)
     return _finish(arr.astype(dtype.np), requires_grad, device, out)
+
+
+def _no_bool(name, dtype):
+    if dtype == _backend.bool_:
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
 
 
 def _linspace_double(start, end, steps, dtype):
@@ -461,6 +468,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     """`steps` values base ** linspace(start, end, steps) (default float dtype)."""
     steps = _check_steps(steps)
     dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
+    _no_bool("logspace", dtype)
     start, end = _number(start), _number(end)
     if dtype.kind < 2 or dtype == _backend.float64:
         # as PyTorch's kernel: an integer dtype truncates start and end first; exponents

@@ -796,7 +796,7 @@ def first_number_as_tensor(input, other):
 
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, broadcast, with PyTorch's type promotion."""
-    if not isinstance(input, Tensor):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = first_number_as_tensor(input, other)
     a, b = promote(input, other)
     if alpha != 1 or alpha is True:
@@ -808,7 +808,7 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other, broadcast. Bool operands are refused, as in PyTorch."""
-    if not isinstance(input, Tensor):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = first_number_as_tensor(input, other)
     if _is_bool(input) or _is_bool(other):
         if _is_bool(input) and _is_bool(other):
@@ -834,7 +834,7 @@ def rsub(input, other, *, alpha=1):
 
 def mul(input, other, *, out=None):
     """input * other, broadcast (bool * bool is logical and, as in PyTorch)."""
-    if not isinstance(input, Tensor):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = first_number_as_tensor(input, other)
     a, b = promote(input, other)
     result = Mul.apply(a, b)
@@ -844,7 +844,7 @@ def mul(input, other, *, out=None):
 def div(input, other, *, rounding_mode=None, out=None):
     """input / other. True division always gives floats (int / int -> default float dtype);
     rounding_mode='trunc' or 'floor' rounds the quotient and keeps integer dtypes."""
-    if not isinstance(input, Tensor):
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = first_number_as_tensor(input, other)
     if rounding_mode is not None:
         if rounding_mode in ("trunc", "floor"):
