@@ -13,8 +13,9 @@ import warnings
 from . import return_types
 from ._backend import xp
 from ._tensor import Tensor
-from .autograd.function import Function
+from .autograd.function import Function, Output
 from ._ops._util import sum_to_shape, wrap_dims, node_name
+from ._ops._summation import accumulator, pairwise_sum
 from ._ops.linalg import matmul, linalg_cross as cross, _cap, _t
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "pinv",
@@ -74,10 +75,11 @@ class VectorNorm(Function):
     @staticmethod
     def forward(ctx, x, ord, axes, keepdim):
         a = xp.abs(x)
+        wide = a.astype(accumulator(a.dtype), copy=False)   # half: sum in float32, as torch
         if ord == 2:
-            out = xp.sqrt(xp.sum(a * a, axis=axes, keepdims=True))
+            out = xp.sqrt(pairwise_sum(wide * wide, axes, keepdims=True))
         elif ord == 1:
-            out = xp.sum(a, axis=axes, keepdims=True)
+            out = pairwise_sum(wide, axes, keepdims=True)
         elif ord == math.inf:
             out = xp.max(a, axis=axes, keepdims=True)
         elif ord == -math.inf:
@@ -85,9 +87,9 @@ class VectorNorm(Function):
         elif ord == 0:
             out = xp.sum(a != 0, axis=axes, keepdims=True).astype(a.dtype)
         else:
-            out = xp.sum(a ** ord, axis=axes, keepdims=True) ** (1.0 / ord)
+            out = pairwise_sum(wide ** ord, axes, keepdims=True) ** (1.0 / ord)
         out = out.astype(a.dtype, copy=False)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         ctx.ord, ctx.axes, ctx.keepdim = ord, axes, keepdim
         return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
 
@@ -153,6 +155,10 @@ class SingularValueNorm(Function):
         U, S, Vh = xp.linalg.svd(Am, full_matrices=False)
         if ord == "nuc":
             out = S.sum(-1)
+        elif S.shape[-1] == 0:          # an empty matrix: its largest singular value is 0
+            if ord == -2:
+                raise IndexError("amin(): Expected reduction dim -1 to have non-zero size.")
+            out = xp.zeros(S.shape[:-1], S.dtype)
         else:
             pick = 0 if ord == 2 else -1        # singular values come sorted, largest first
             out = S[..., pick]
@@ -180,8 +186,14 @@ class MaxAbsSumNorm(Function):
     @staticmethod
     def forward(ctx, A, sum_axis, pick_axis, largest, keepdim):
         sums = xp.abs(A).sum(axis=sum_axis, keepdims=True)
-        out = (sums.max if largest else sums.min)(axis=pick_axis, keepdims=True)
-        ctx.save_for_backward(A, sums, out)
+        if A.shape[pick_axis] == 0:     # nothing to pick from: the max of sums >= 0 is 0
+            if not largest:
+                dim = pick_axis - (sum_axis < pick_axis)
+                raise IndexError(f"amin(): Expected reduction dim {dim} to have non-zero size.")
+            out = xp.zeros(sums.shape[:pick_axis] + (1,) + sums.shape[pick_axis + 1:], A.dtype)
+        else:
+            out = (sums.max if largest else sums.min)(axis=pick_axis, keepdims=True)
+        ctx.save_for_backward(A, sums, Output(out))
         ctx.pick_axis, ctx.shape = pick_axis, out.shape
         return out if keepdim else out.reshape(_reduced_shape(A.shape, (sum_axis, pick_axis)))
 
@@ -236,21 +248,6 @@ def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
                        f"or 2D. Got {A.ndim}D.")
 
 
-def torch_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    """torch.norm / Tensor.norm (the older API): 'fro' and numbers give vector norms over `dim`
-    (all elements by default), 'nuc' the nuclear norm of matrices."""
-    if isinstance(dim, int):
-        dim = (dim,)
-    if p == "nuc":
-        return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim,
-                           dtype=dtype, out=out)
-    if p == "fro" or p is None:
-        p = 2
-    elif isinstance(p, str):
-        raise RuntimeError(f"norm(): p must be a number, 'fro' or 'nuc', got '{p}'")
-    return vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
-
-
 # ---------------------------------------------------------------------------------------------
 # inverse, determinant, solve
 # ---------------------------------------------------------------------------------------------
@@ -269,7 +266,7 @@ class Inv(Function):
         except xp.linalg.LinAlgError:
             raise _LinAlgError("linalg.inv: The diagonal element is zero, the inversion could "
                                "not be completed because the input matrix is singular.") from None
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -385,7 +382,7 @@ class Solve(Function):
         except xp.linalg.LinAlgError:
             raise _LinAlgError("torch.linalg.solve: The solver failed because the input matrix "
                                "is singular.") from None
-        ctx.save_for_backward(A, X)
+        ctx.save_for_backward(A, Output(X))     # (X, a view of the output)
         ctx.vector, ctx.left, ctx.b_shape = vector, left, B.shape
         X = X[..., 0] if vector else X
         return X if left else X.swapaxes(-1, -2)
@@ -446,7 +443,7 @@ class Eigh(Function):
     @staticmethod
     def forward(ctx, A, uplo):
         L, V = xp.linalg.eigh(A, UPLO=uplo)
-        ctx.save_for_backward(L, V)
+        ctx.save_for_backward(Output(L, 0), Output(V, 1))
         return L, V
 
     @staticmethod
@@ -508,7 +505,7 @@ class Eig(Function):
         complex_dtype = (xp.ones((), A.dtype) * 1j).dtype
         L, V = xp.linalg.eig(A)
         L, V = L.astype(complex_dtype, copy=False), V.astype(complex_dtype, copy=False)
-        ctx.save_for_backward(L, V)
+        ctx.save_for_backward(Output(L, 0), Output(V, 1))
         ctx.real_input = A.dtype.kind == "f"
         return L, V
 
@@ -565,7 +562,7 @@ class Svd(Function):
     def forward(ctx, A, full_matrices):
         U, S, Vh = xp.linalg.svd(A, full_matrices=full_matrices)
         S = S.astype(A.real.dtype, copy=False)
-        ctx.save_for_backward(U, S, Vh)    # the outputs themselves: in-place writes are caught
+        ctx.save_for_backward(Output(U, 0), Output(S, 1), Output(Vh, 2))
         return U, S, Vh
 
     @staticmethod
@@ -666,7 +663,7 @@ class Qr(Function):
         if mode == "r":
             return xp.zeros((0,), dtype=A.dtype), xp.linalg.qr(A, mode="r")
         Q, R = xp.linalg.qr(A, mode=mode)
-        ctx.save_for_backward(A, Q, R)
+        ctx.save_for_backward(A, Output(Q, 0), Output(R, 1))
         return Q, R
 
     @staticmethod
@@ -713,15 +710,17 @@ class Cholesky(Function):
         except xp.linalg.LinAlgError:
             raise _LinAlgError("linalg.cholesky: The factorization could not be completed "
                                "because the input is not positive-definite.") from None
-        ctx.save_for_backward(L)
         ctx.upper = upper
-        return xp.ascontiguousarray(L.swapaxes(-1, -2)) if upper else L
+        if upper:
+            L = xp.ascontiguousarray(L.swapaxes(-1, -2))
+        ctx.save_for_backward(Output(L))    # the factor returned: L, or U = L^T when upper
+        return L
 
     @staticmethod
     def backward(ctx, g):
         (L,) = ctx.saved_tensors
         if ctx.upper:
-            g = g.swapaxes(-1, -2)
+            L, g = L.swapaxes(-1, -2), g.swapaxes(-1, -2)
         phi = xp.tril(L.swapaxes(-1, -2) @ g)
         n = L.shape[-1]
         phi[..., range(n), range(n)] *= 0.5
@@ -770,7 +769,7 @@ class Pinv(Function):
         with xp.errstate(divide="ignore"):
             s_inv = xp.where(keep, 1 / xp.where(keep, S, 1), 0).astype(A.dtype)
         P = (_h(Vh) * s_inv[..., None, :]) @ _h(U)
-        ctx.save_for_backward(A, P)
+        ctx.save_for_backward(A, Output(P))
         return P
 
     @staticmethod
