@@ -148,3 +148,21 @@ def node_name(out, name):
     if fn is not None:
         graph.rename(fn, name)      # its class takes the name too (tools print the class name)
     return out
+
+
+def conj_if_complex(x):
+    """conj(x) for a complex array, Tensor or number; `x` itself otherwise (free on the real
+    path). PyTorch's gradients of complex inputs follow the conjugate Wirtinger convention:
+    for a holomorphic f, dz = g * conj(f'(z)); for out = a * b, da = g * conj(b). A Tensor (a
+    differentiable backward under create_graph=True) is conjugated by the differentiable op."""
+    if isinstance(x, Tensor):
+        if x._data.dtype.kind != "c":
+            return x
+        from .complex import conj
+        return conj(x)
+    if isinstance(x, complex):
+        return x.conjugate()
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and dtype.kind == "c":
+        return x.conj()
+    return x

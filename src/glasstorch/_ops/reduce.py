@@ -18,7 +18,7 @@ from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make, _LEGACY_NAMES
 from ..autograd.function import Function
-from ._util import wrap_dims, wrap_dim, float_input, node_name
+from ._util import wrap_dims, wrap_dim, float_input, node_name, conj_if_complex
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,7 +284,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=N
 # ---------------------------------------------------------------------------------------------
 class Prod(Function):
     """out = product of x over `axis` (every element when axis is None)
-    grad: dx = g * (product of the other elements); = g * out / x when x has no zeros"""
+    grad: dx = g * (product of the other elements); = g * out / x when x has no zeros
+          (complex x: conjugated products, PyTorch's convention)"""
 
     @staticmethod
     def forward(ctx, x, axis, keepdim, np_dtype):
@@ -295,7 +296,7 @@ class Prod(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx.saved_tensors
+        x, out = (conj_if_complex(t) for t in ctx.saved_tensors)
         axes = None if ctx.axis is None else (ctx.axis,)
         g = _unreduce(g, x.shape, axes, ctx.keepdim)
         if xp.all(x != 0):
@@ -806,7 +807,8 @@ class Cumsum(Function):
 
 class Cumprod(Function):
     """out_i = x_0 * … * x_i along `axis`
-    grad: dx_k = sum_{j>=k} g_j * out_j / x_k, computed without dividing by zeros"""
+    grad: dx_k = sum_{j>=k} g_j * out_j / x_k, computed without dividing by zeros
+          (complex x: out and x conjugated)"""
 
     @staticmethod
     def forward(ctx, x, axis, np_dtype):
@@ -818,7 +820,7 @@ class Cumprod(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx.saved_tensors
+        x, out = (conj_if_complex(t) for t in ctx.saved_tensors)
         a = ctx.axis
         if x.ndim == 0:
             return g
