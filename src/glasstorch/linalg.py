@@ -14,7 +14,7 @@ from . import return_types
 from ._backend import xp
 from ._tensor import Tensor
 from .autograd.function import Function
-from ._ops._util import sum_to_shape, wrap_dims, node_name
+from ._ops._util import sum_to_shape, wrap_dims, node_name, conj_if_complex
 from ._ops.linalg import matmul, linalg_cross as cross, _cap, _t
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "pinv",
@@ -253,7 +253,7 @@ def torch_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
 # ---------------------------------------------------------------------------------------------
 class Inv(Function):
     """out = A^-1
-    grad: dA = -out^T g out^T"""
+    grad: dA = -out^H g out^H   (H: conjugate transpose; ^T for real A)"""
 
     _node_name = "LinalgInvExBackward0"   # PyTorch's node for this op
 
@@ -272,7 +272,7 @@ class Inv(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        out_t = _t(out)
+        out_t = _t(conj_if_complex(out))
         return -(out_t @ g @ out_t)
 
 
@@ -285,7 +285,8 @@ def inv(A, *, out=None):
 class Det(Function):
     """out = det(A)
     grad: dA = g * adj(A)^T, computed from the SVD A = U S Vh as det(U) det(Vh) U diag(c) Vh
-          with c_i = prod_{j != i} s_j (valid for singular A too, unlike det(A) A^-T)"""
+          with c_i = prod_{j != i} s_j (valid for singular A too, unlike det(A) A^-T);
+          complex A: g * conj(adj(A)^T) = conj(det(U) det(Vh)) U diag(c) Vh"""
 
     _node_name = "LinalgDetBackward0"   # PyTorch's node for this op
 
@@ -304,7 +305,7 @@ class Det(Function):
         ones = xp.ones(S.shape[:-1] + (1,), dtype=S.dtype)
         prefix = xp.cumprod(xp.concatenate([ones, S[..., :-1]], -1), -1)
         suffix = xp.cumprod(xp.concatenate([ones, S[..., :0:-1]], -1), -1)[..., ::-1]
-        sign = xp.linalg.det(U) * xp.linalg.det(Vh)
+        sign = conj_if_complex(xp.linalg.det(U) * xp.linalg.det(Vh))
         cofactor = (U * (prefix * suffix)[..., None, :]) @ Vh
         return (cofactor * (sign * g)[..., None, None]).astype(A.dtype, copy=False)
 
@@ -317,21 +318,27 @@ def det(A, *, out=None):
 
 class Slogdet(Function):
     """(sign, logabsdet) = sign and log|det(A)|
-    grad: dA = g_logabsdet * A^-T   (sign has no gradient)"""
+    grad: dA = g_logabsdet * A^-T   (real sign has no gradient). Complex A: log det(A) =
+          logabsdet + i angle(sign), so dA = (g_logabsdet - i Im(conj(g_sign) sign)) A^-H"""
 
     _node_name = "LinalgSlogdetBackward0"   # PyTorch's node for this op
 
     @staticmethod
     def forward(ctx, A):
         sign, logabs = xp.linalg.slogdet(A)
-        sign, logabs = sign.astype(A.dtype, copy=False), logabs.astype(A.dtype, copy=False)
+        # logabsdet is real: float64 for complex128 A, as in PyTorch
+        sign, logabs = sign.astype(A.dtype, copy=False), logabs.astype(A.real.dtype, copy=False)
         ctx.save_for_backward(A)
+        ctx.sign = sign if sign.dtype.kind == "c" else None
         return sign, logabs     # sign requires grad as in PyTorch, but its gradient is zero
 
     @staticmethod
     def backward(ctx, g_sign, g_logabs):
         (A,) = ctx.saved_tensors
-        return _t(xp.linalg.inv(A)) * g_logabs[..., None, None]
+        if ctx.sign is None:
+            return _t(xp.linalg.inv(A)) * g_logabs[..., None, None]
+        g_log_det = g_logabs - 1j * (xp.conj(g_sign) * ctx.sign).imag
+        return _t(xp.conj(xp.linalg.inv(A))) * g_log_det[..., None, None]
 
 
 def slogdet(A, *, out=None):
@@ -353,7 +360,8 @@ def logdet(input):
 
 class Solve(Function):
     """X = A^-1 B   (B a batch of matrices; vectors get a trailing axis first)
-    grad: dB = A^-T g,  dA = -dB X^T   (summed over broadcast batch dims)"""
+    grad: dB = A^-H g,  dA = -dB X^H   (summed over broadcast batch dims; H: conjugate
+          transpose, ^T for real operands)"""
 
     _node_name = "LinalgSolveExBackward0"   # PyTorch's node for this op
 
@@ -375,7 +383,7 @@ class Solve(Function):
 
     @staticmethod
     def backward(ctx, g):
-        A, X = ctx.saved_tensors
+        A, X = (conj_if_complex(t) for t in ctx.saved_tensors)
         need_a, need_b = ctx.needs_input_grad[:2]
         if not ctx.left:
             g = g.swapaxes(-1, -2)
@@ -404,6 +412,9 @@ def solve(A, B, *, left=True, out=None):
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
     n = A.shape[-1]
     k_dim = B.shape[-1] if vector else (B.shape[-2] if left else B.shape[-1])
+    if vector and not left:     # PyTorch reads B as a column (n, 1): X A = B cannot hold
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"XA = B ({_shape(A.shape)} and {_shape(tuple(B.shape) + (1,))})")
     if B.ndim < 1 or k_dim != n:
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
                            f"{'AX = B' if left else 'XA = B'} ({_shape(A.shape)} and "
@@ -656,7 +667,7 @@ def _check_square_shape(A, name):
 
 class MatrixPower(Function):
     """out = A^n (n >= 0; A^0 = I), by repeated squaring
-    grad: dA = sum_{k<n} (A^k)^T g (A^(n-1-k))^T"""
+    grad: dA = sum_{k<n} (A^k)^H g (A^(n-1-k))^H   (H: conjugate transpose)"""
 
     _node_name = "LinalgMatrixPowerBackward0"
 
@@ -675,7 +686,7 @@ class MatrixPower(Function):
         powers = [xp.broadcast_to(xp.eye(A.shape[-1], dtype=A.dtype), A.shape)]
         for _ in range(n - 1):
             powers.append(powers[-1] @ A)
-        A_t = [_t(P) for P in powers]
+        A_t = [_t(conj_if_complex(P)) for P in powers]
         dA = sum(A_t[k] @ g @ A_t[n - 1 - k] for k in range(n))
         return dA, None
 

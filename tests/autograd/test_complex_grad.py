@@ -33,7 +33,8 @@ def _compare(fn, *arrays, atol=1e-9):
     ours = [gt.tensor(a, requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     out_g, out_t = fn(gt, *ours), fn(torch, *theirs)
-    np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), atol=atol,
+    assert out_g.dtype == getattr(gt, str(out_t.dtype).split('.')[-1])
+    np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().resolve_conj().numpy(), atol=atol,
                                rtol=1e-7)
     wr = RNG.standard_normal(tuple(out_t.shape))
     wi = RNG.standard_normal(tuple(out_t.shape))
@@ -42,7 +43,8 @@ def _compare(fn, *arrays, atol=1e-9):
     for g, t in zip(ours, theirs):
         assert g.grad is not None
         assert g.grad.dtype == gt.complex128
-        np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), atol=atol, rtol=1e-7)
+        np.testing.assert_allclose(g.grad.numpy(), t.grad.resolve_conj().numpy(), atol=atol,
+                                   rtol=1e-7)
 
 
 UNARY = {
@@ -131,6 +133,33 @@ def test_addmm_and_linear_grad_matches_torch():
     _compare(lambda L, x, w, bias: L.nn.functional.linear(x, w, bias), x, w, bias)
 
 
+_SQUARE = _cplx(3, 3) + 2 * np.eye(3)
+LINALG = {
+    "inv": lambda L, A: L.linalg.inv(A),
+    "det": lambda L, A: L.linalg.det(A).reshape(1),
+    "slogdet_logabs": lambda L, A: L.linalg.slogdet(A)[1].reshape(1),
+    "slogdet_sign_and_logabs": lambda L, A: L.linalg.slogdet(A)[0] * L.linalg.slogdet(A)[1],
+    "logdet": lambda L, A: L.logdet(A).reshape(1),
+    "solve": lambda L, A: L.linalg.solve(A, A[:, :2] * 2j + 1),
+    "solve_right": lambda L, A: L.linalg.solve(A, A[:2].exp(), left=False),
+    "matrix_power": lambda L, A: L.linalg.matrix_power(A, 3),
+    "matrix_power_negative": lambda L, A: L.linalg.matrix_power(A, -2),
+    "matrix_exp": lambda L, A: L.linalg.matrix_exp(A * 0.3),
+    "trace": lambda L, A: L.trace(A * A).reshape(1),
+    "kron": lambda L, A: L.kron(A, A[:2, :2]),
+    "cross": lambda L, A: L.linalg.cross(A, A.exp()),
+    "tensordot": lambda L, A: L.tensordot(A, A.sin(), dims=1),
+    "baddbmm_complex_scalars": lambda L, A: L.baddbmm(A[None], A[None], A.cos()[None],
+                                                      beta=1 - 1j, alpha=0.5 + 1j),
+    "add_complex_alpha": lambda L, A: L.add(A, A * A, alpha=2 + 1j),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_linalg_grad_matches_torch(name):
+    _compare(LINALG[name], _SQUARE)
+
+
 def test_real_input_of_complex_op_gets_real_grad():
     """A float leaf multiplied by a complex tensor gets Re(conj(w) g), as in torch."""
     x, w = RNG.standard_normal(4), _cplx(4)
@@ -169,3 +198,12 @@ def test_gradcheck_complex_as_real_map(name):
     x = gt.tensor(RNG.standard_normal(4) * 0.6 + 0.3, dtype=gt.float64, requires_grad=True)
     y = gt.tensor(RNG.standard_normal(4) * 0.6, dtype=gt.float64, requires_grad=True)
     assert gradcheck(_as_real_map(GRADCHECK_OPS[name]), (x, y))
+
+
+def test_solve_right_with_vector_raises_like_torch():
+    A, b = np.eye(3) * 2.0, np.ones(3)
+    with pytest.raises(RuntimeError) as theirs:
+        torch.linalg.solve(torch.tensor(A), torch.tensor(b), left=False)
+    with pytest.raises(RuntimeError) as ours:
+        gt.linalg.solve(gt.tensor(A), gt.tensor(b), left=False)
+    assert str(ours.value) == str(theirs.value)

@@ -23,6 +23,8 @@ class ToDtype(Function):
             return None, None
         if isinstance(g, Tensor):
             return g.to(_backend.from_numpy_dtype(ctx.in_dtype)), None
+        if g.dtype.kind == "c" and ctx.in_dtype.kind != "c":
+            g = g.real      # a real input of a complex result: Re(g), as in PyTorch
         return g.astype(ctx.in_dtype, copy=False), None
 
 
