@@ -86,6 +86,14 @@ UNARY = {
     "cumsum": lambda L, z: (z * z).cumsum(dim=1),
     "cumprod": lambda L, z: z.cumprod(dim=1),
     "transpose_mul": lambda L, z: z.t() * z.t().exp(),
+    "sgn": lambda L, z: L.sgn(z) * z.exp(),
+    "logsumexp": lambda L, z: L.logsumexp(z, dim=1),
+    "lerp_number": lambda L, z: L.lerp(z, z * z, 0.3),
+    "lerp_complex_weight": lambda L, z: L.lerp(z[0], z[1].exp(), z[2]),
+    "addcmul": lambda L, z: L.addcmul(z[0], z[1], z[2], value=0.5 - 2j),
+    "addcdiv": lambda L, z: L.addcdiv(z[0], z[1], z[2], value=0.5 - 2j),
+    "where": lambda L, z: L.where(L.tensor([True, False, True, False]), z, z * z),
+    "index_select_exp": lambda L, z: z.index_select(1, L.tensor([0, 0, 3])).exp(),
 }
 
 
@@ -207,3 +215,28 @@ def test_solve_right_with_vector_raises_like_torch():
     with pytest.raises(RuntimeError) as ours:
         gt.linalg.solve(gt.tensor(A), gt.tensor(b), left=False)
     assert str(ours.value) == str(theirs.value)
+
+
+def test_sgn_zero_and_sign_of_complex_raise_like_torch():
+    z = np.array([0j, 3 + 4j])
+    ours, theirs = gt.tensor(z, requires_grad=True), torch.tensor(z, requires_grad=True)
+    np.testing.assert_allclose(gt.sgn(ours).detach().numpy(), torch.sgn(theirs).detach().numpy())
+    (gt.real(gt.sgn(ours)) * 2 + gt.imag(gt.sgn(ours))).sum().backward()
+    (torch.real(torch.sgn(theirs)) * 2 + torch.imag(torch.sgn(theirs))).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-12)
+    with pytest.raises(NotImplementedError, match="torch.sgn"):
+        gt.sign(gt.tensor(z))
+    with pytest.raises(NotImplementedError):
+        torch.sign(torch.tensor(z))
+
+
+def test_abs_double_backward_complex_matches_torch():
+    """|z|'s gradient z/|z| depends on z: create_graph must differentiate it again."""
+    z, v = _cplx(4), _cplx(4)
+    grads = []
+    for L in (gt, torch):
+        x = L.tensor(z, requires_grad=True)
+        (g,) = L.autograd.grad((x.abs() ** 3).sum(), x, create_graph=True)
+        (L.real(g * L.tensor(v)).sum()).backward()
+        grads.append(x.grad.detach().numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10)

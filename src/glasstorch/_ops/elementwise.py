@@ -239,18 +239,45 @@ class Neg(Function):
 
 class Abs(Function):
     """out = |x|
-    grad: dx = g * sign(x)           (0 at x == 0, PyTorch's choice)"""
+    grad: dx = g * sign(x)           (0 at x == 0, PyTorch's choice; complex x: g * x / |x|)"""
 
     differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x):
-        ctx.sign = xp.sign(x)
+        if x.dtype.kind == "c":   # x / |x| depends on x: keep x for a differentiable sgn(x)
+            ctx.save_for_backward(x)
+            ctx.sign = None
+        else:
+            ctx.sign = xp.sign(x)
         return xp.abs(x)
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.sign is None:
+            (x,) = ctx.saved_tensors
+            return g * (sgn(x) if isinstance(x, Tensor) else xp.sign(x))
         return g * ctx.sign
+
+
+class Sgn(Function):
+    """out = x / |x| for complex x (0 at x == 0)
+    grad: dx = (g - out * Re(g * conj(out))) / |x|   (the part of g along the unit circle at
+          out, scaled by 1/|x|; 0 at x == 0)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = xp.sign(x)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        size = xp.abs(x)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            dx = (g - out * (g * xp.conj(out)).real) / size
+        return xp.where(size == 0, 0, dx).astype(x.dtype, copy=False)
 
 
 class Sign(Function):
@@ -904,13 +931,19 @@ def abs(input, *, out=None):
 
 def sign(input, *, out=None):
     """-1, 0 or +1 by sign (bool input is returned as is); gradient zero."""
-    if _tensor_arg(input, "sign")._data.dtype.kind == "b":
+    kind = _tensor_arg(input, "sign")._data.dtype.kind
+    if kind == "b":
         return _out(_make(input._data.copy()), out)
+    if kind == "c":
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
+                                  "numbers. Please use torch.sgn instead.")
     return _out(Sign.apply(input), out)
 
 
 def sgn(input, *, out=None):
-    """sign(input) for real tensors (PyTorch's sgn extends sign to complex numbers)."""
+    """sign(input) for real tensors; x / |x| (0 at 0) for complex ones."""
+    if _tensor_arg(input, "sgn")._data.dtype.kind == "c":
+        return _out(Sgn.apply(input), out)
     return _out(node_name(sign(input), "SgnBackward0"), out)
 
 

@@ -742,7 +742,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
 
 class LogSumExp(Function):
     """out = m + log(sum exp(x - m)) over `axes`, m = max x   (the shift avoids overflow)
-    grad: dx = g * exp(x - out)   (= g * softmax(x))"""
+    grad: dx = g * exp(x - out)   (= g * softmax(x); conjugated for complex x)"""
 
     differentiable_backward = True
     _node_name = "LogsumexpBackward0"   # PyTorch's spelling
@@ -768,7 +768,7 @@ class LogSumExp(Function):
         shape, axes, keepdim = x.shape, ctx.axes, ctx.keepdim
         shifted = x - _unreduce(out, shape, axes, keepdim)
         softmax = shifted.exp() if isinstance(shifted, Tensor) else xp.exp(shifted)
-        return _unreduce(g, shape, axes, keepdim) * softmax
+        return _unreduce(g, shape, axes, keepdim) * conj_if_complex(softmax)
 
 
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
