@@ -240,3 +240,37 @@ def test_abs_double_backward_complex_matches_torch():
         (L.real(g * L.tensor(v)).sum()).backward()
         grads.append(x.grad.detach().numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10)
+
+
+DOUBLE = ["exp", "log", "sqrt", "rsqrt", "reciprocal", "square", "sin", "cos", "tan", "tanh",
+          "sinh", "cosh", "asin", "atan", "asinh", "acosh", "atanh", "sigmoid", "expm1", "log1p",
+          "pow_float", "pow_complex_number", "rpow", "div_number", "mean",
+          "logsumexp", "lerp_complex_weight", "addcmul", "addcdiv", "transpose_mul"]
+DOUBLE_BINARY = ["mul", "div", "pow", "matmul", "mm", "bmm", "mv"]
+
+
+def _double_backward(fn, arrays, w, v):
+    """x.grad of Re(sum(v * d/dx Re(sum(w * f(x))))), through create_graph=True."""
+    results = []
+    for L in (gt, torch):
+        xs = [L.tensor(a, requires_grad=True) for a in arrays]
+        out = fn(L, *xs)
+        grads = L.autograd.grad(L.real(out * L.tensor(w)).sum(), xs, create_graph=True)
+        sum(L.real(g * L.tensor(v)).sum() for g in grads).backward()
+        results.append([x.grad.detach().resolve_conj().numpy() for x in xs])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", DOUBLE)
+def test_double_backward_matches_torch(name):
+    z = _cplx(3, 4)
+    shape = tuple(UNARY[name](torch, torch.tensor(z)).shape)
+    _double_backward(UNARY[name], [z], _cplx(*shape), _cplx(3, 4))
+
+
+@pytest.mark.parametrize("name", DOUBLE_BINARY)
+def test_double_backward_binary_matches_torch(name):
+    a, b = _cplx(3, 4), _cplx(3, 4)
+    shape = tuple(BINARY[name](torch, torch.tensor(a), torch.tensor(b)).shape)
+    _double_backward(BINARY[name], [a, b], _cplx(*shape), _cplx(3, 4))
