@@ -445,7 +445,8 @@ class _ForwardOnly(Function):
 
 class Eigh(Function):
     """(L, V) with A = V diag(L) V^T for symmetric A (ascending eigenvalues)
-    grad: dA = V (diag(gL) + skew(V^T gV) / E) V^T,  E_ij = L_j - L_i, skew(M) = (M - M^T)/2"""
+    grad: dA = V (diag(gL) + skew(V^T gV) / E) V^T,  E_ij = L_j - L_i, skew(M) = (M - M^T)/2
+          (Hermitian complex A: V^H in place of V^T, and M - M^H)"""
 
     _node_name = "LinalgEighBackward0"   # PyTorch's node for this op
 
@@ -458,14 +459,14 @@ class Eigh(Function):
     @staticmethod
     def backward(ctx, gL, gV):
         L, V = ctx.saved_tensors
-        Vt = V.swapaxes(-1, -2)
+        Vt = conj_if_complex(V.swapaxes(-1, -2))
         inner = xp.zeros(V.shape, dtype=V.dtype)
         if gV is not None:
             M = Vt @ gV
             E = L[..., None, :] - L[..., :, None]
             n = L.shape[-1]
             E[..., range(n), range(n)] = 1       # the skew part is 0 on the diagonal anyway
-            inner = (M - M.swapaxes(-1, -2)) / 2 / E
+            inner = (M - conj_if_complex(M.swapaxes(-1, -2))) / 2 / E
         if gL is not None:
             inner = inner + gL[..., None, :] * xp.eye(L.shape[-1], dtype=L.dtype)
         return V @ inner @ Vt, None
@@ -550,7 +551,9 @@ def qr(A, mode="reduced", *, out=None):
 class Cholesky(Function):
     """L with A = L L^T (lower; U = L^T with upper=True) for positive-definite A
     grad: dA = sym(L^-T phi(L^T gL) L^-1), phi = lower triangle with its diagonal halved,
-          sym(X) = (X + X^T) / 2"""
+          sym(X) = (X + X^T) / 2
+    Complex Hermitian A = L L^H (U = L^H): dA = L^-H (P + tril(P, -1)^H) / 2 L^-1 with
+          P = tril(L^H gL), PyTorch's form (the two agree for real A)"""
 
     _node_name = "LinalgCholeskyExBackward0"   # PyTorch's node for this op
 
@@ -563,13 +566,19 @@ class Cholesky(Function):
                                "because the input is not positive-definite.") from None
         ctx.save_for_backward(L)
         ctx.upper = upper
-        return xp.ascontiguousarray(L.swapaxes(-1, -2)) if upper else L
+        return xp.ascontiguousarray(conj_if_complex(L.swapaxes(-1, -2))) if upper else L
 
     @staticmethod
     def backward(ctx, g):
         (L,) = ctx.saved_tensors
         if ctx.upper:
-            g = g.swapaxes(-1, -2)
+            g = conj_if_complex(g.swapaxes(-1, -2))
+        if L.dtype.kind == "c":
+            Lh = xp.conj(L.swapaxes(-1, -2))
+            P = xp.tril(Lh @ g)
+            X = (P + xp.conj(xp.tril(P, -1).swapaxes(-1, -2))) / 2
+            L_inv = xp.linalg.inv(L)
+            return xp.conj(L_inv.swapaxes(-1, -2)) @ X @ L_inv, None
         phi = xp.tril(L.swapaxes(-1, -2) @ g)
         n = L.shape[-1]
         phi[..., range(n), range(n)] *= 0.5

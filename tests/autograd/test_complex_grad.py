@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import glasstorch as gt
+import glasstorch.nn.functional  # noqa: F401  (gt.nn.functional in the op tables)
 from glasstorch.autograd import gradcheck
 
 RNG = np.random.default_rng(7)
@@ -94,6 +95,8 @@ UNARY = {
     "addcdiv": lambda L, z: L.addcdiv(z[0], z[1], z[2], value=0.5 - 2j),
     "where": lambda L, z: L.where(L.tensor([True, False, True, False]), z, z * z),
     "index_select_exp": lambda L, z: z.index_select(1, L.tensor([0, 0, 3])).exp(),
+    "tanhshrink": lambda L, z: L.nn.functional.tanhshrink(z),
+    "softsign": lambda L, z: L.nn.functional.softsign(z),
 }
 
 
@@ -160,6 +163,11 @@ LINALG = {
     "baddbmm_complex_scalars": lambda L, A: L.baddbmm(A[None], A[None], A.cos()[None],
                                                       beta=1 - 1j, alpha=0.5 + 1j),
     "add_complex_alpha": lambda L, A: L.add(A, A * A, alpha=2 + 1j),
+    "eigvalsh": lambda L, A: L.linalg.eigvalsh(A + A.mH),
+    "eigh_vector_moduli": lambda L, A: L.linalg.eigh(A + A.mH)[1].abs(),
+    "cholesky": lambda L, A: L.linalg.cholesky(A @ A.mH + L.eye(3, dtype=A.dtype)),
+    "cholesky_upper": lambda L, A: L.linalg.cholesky(A @ A.mH + L.eye(3, dtype=A.dtype),
+                                                     upper=True),
 }
 
 
@@ -245,7 +253,8 @@ def test_abs_double_backward_complex_matches_torch():
 DOUBLE = ["exp", "log", "sqrt", "rsqrt", "reciprocal", "square", "sin", "cos", "tan", "tanh",
           "sinh", "cosh", "asin", "atan", "asinh", "acosh", "atanh", "sigmoid", "expm1", "log1p",
           "pow_float", "pow_complex_number", "rpow", "div_number", "mean",
-          "logsumexp", "lerp_complex_weight", "addcmul", "addcdiv", "transpose_mul"]
+          "logsumexp", "lerp_complex_weight", "addcmul", "addcdiv", "transpose_mul", "tanhshrink",
+          "softsign", "abs"]
 DOUBLE_BINARY = ["mul", "div", "pow", "matmul", "mm", "bmm", "mv"]
 
 
