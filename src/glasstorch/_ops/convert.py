@@ -21,11 +21,15 @@ class ToDtype(Function):
     def backward(ctx, g):
         if ctx.in_dtype.kind not in "fc":
             return None, None
+        if _raw_dtype(g).kind == "c" and ctx.in_dtype.kind != "c":
+            g = g.real      # a real input of a complex result: Re(g), as in PyTorch
         if isinstance(g, Tensor):
             return g.to(_backend.from_numpy_dtype(ctx.in_dtype)), None
-        if g.dtype.kind == "c" and ctx.in_dtype.kind != "c":
-            g = g.real      # a real input of a complex result: Re(g), as in PyTorch
         return g.astype(ctx.in_dtype, copy=False), None
+
+
+def _raw_dtype(g):
+    return g._data.dtype if isinstance(g, Tensor) else g.dtype
 
 
 class Clone(Function):
