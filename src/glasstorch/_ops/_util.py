@@ -1,4 +1,6 @@
 """Small helpers shared by the op families: broadcast undo, dim handling, dtype promotion."""
+import math
+
 from .. import _backend
 from .._backend import xp, ndarray, check_broadcast
 from .._tensor import Tensor, _make, _wrap_dim
@@ -34,16 +36,6 @@ def wrap_dims(dim, ndim):
     if len(set(axes)) != len(axes):
         raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
     return axes
-
-
-def as_tensor_arg(x):
-    """Tensors pass through; numbers and arrays become constant tensors (default dtype rules)."""
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, ndarray):
-        return _make(x)
-    from .creation import tensor
-    return tensor(x)
 
 
 def promote(a, b):
@@ -155,6 +147,8 @@ def conj_if_complex(x):
     path). PyTorch's gradients of complex inputs follow the conjugate Wirtinger convention:
     for a holomorphic f, dz = g * conj(f'(z)); for out = a * b, da = g * conj(b). A Tensor (a
     differentiable backward under create_graph=True) is conjugated by the differentiable op."""
+    if type(x) is ndarray:          # the common case first: one type check on the real path
+        return x.conj() if x.dtype.kind == "c" else x
     if isinstance(x, Tensor):
         if x._data.dtype.kind != "c":
             return x
@@ -166,3 +160,58 @@ def conj_if_complex(x):
     if dtype is not None and dtype.kind == "c":
         return x.conj()
     return x
+
+
+def refuse_complex(input, error, message):
+    """Complex numbers have no order: PyTorch's ops that need one refuse complex input (the
+    message may name the dtype as {name}: ComplexFloat, ComplexDouble)."""
+    if isinstance(input, Tensor) and input._data.dtype.kind == "c":
+        name = "ComplexFloat" if input._data.dtype.itemsize == 8 else "ComplexDouble"
+        raise error(message.format(name=name))
+
+
+_CPP_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+              "int64": "int64_t", "float16": "c10::Half", "float32": "float",
+              "float64": "double"}
+
+
+def check_fits(number, dtype):
+    """PyTorch refuses a number that `dtype` (a NumPy dtype) cannot hold instead of wrapping
+    it: a complex number with an imaginary part, nan or a value beyond the range for an
+    integer dtype, a finite value beyond the largest float; an unsigned dtype takes integers
+    down to -max (they wrap: -1 -> 255). Bools hold anything. Returns the number as a NumPy
+    scalar of `dtype` (tensors and arrays are returned as they are)."""
+    kind = type(number)
+    if kind is int and 0 <= number <= 127 or \
+            (kind is float or kind is int) and dtype.kind == "f" and -65504.0 <= number <= 65504.0:
+        return number                   # fits every dtype it can be written to: the fast path
+    if isinstance(number, (ndarray, Tensor)):
+        return number
+    if dtype.kind == "b":
+        return xp.asarray(number).astype(dtype)[()]
+    if dtype.kind == "c":
+        part_max = xp.finfo(dtype).max
+        fits = all(not math.isfinite(part) or abs(part) <= part_max
+                   for part in (complex(number).real, complex(number).imag))
+        if not fits:
+            raise RuntimeError(f"value cannot be converted to type c10::complex<"
+                               f"{'float' if dtype.itemsize == 8 else 'double'}> without overflow")
+        return xp.asarray(number).astype(dtype)[()]
+    fits = True
+    if isinstance(number, complex):
+        fits, number = number.imag == 0, number.real
+    if dtype.kind in "iu":
+        info = xp.iinfo(dtype)
+        integral = isinstance(number, (int, xp.integer))
+        low = -info.max if integral and info.min == 0 else info.min
+        fits = fits and (low <= number <= info.max)        # False for nan
+    elif math.isfinite(number):
+        fits = fits and abs(number) <= xp.finfo(dtype).max
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type "
+                           f"{_CPP_NAMES.get(dtype.name, dtype.name)} without overflow")
+    if isinstance(number, int) and number < 0 and dtype.kind == "u":
+        number += 1 << (8 * dtype.itemsize)                 # two's complement wrap
+    if dtype == xp.float16:     # PyTorch makes a half from a float: c10::Half(float(number))
+        return xp.float32(number).astype(dtype)
+    return xp.asarray(number).astype(dtype)[()]
