@@ -14,7 +14,7 @@ from . import return_types
 from ._backend import xp
 from ._tensor import Tensor
 from .autograd.function import Function, Output
-from ._ops._util import sum_to_shape, wrap_dims, node_name
+from ._ops._util import sum_to_shape, wrap_dims, node_name, conj_if_complex
 from ._ops._summation import accumulator, pairwise_sum
 from ._ops.linalg import matmul, linalg_cross as cross, _cap, _t
 
@@ -253,7 +253,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
 # ---------------------------------------------------------------------------------------------
 class Inv(Function):
     """out = A^-1
-    grad: dA = -out^T g out^T"""
+    grad: dA = -out^H g out^H   (H: conjugate transpose; ^T for real A)"""
 
     _node_name = "LinalgInvExBackward0"   # PyTorch's node for this op
 
@@ -272,7 +272,7 @@ class Inv(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        out_t = _t(out)
+        out_t = _t(conj_if_complex(out))
         return -(out_t @ g @ out_t)
 
 
@@ -285,7 +285,8 @@ def inv(A, *, out=None):
 class Det(Function):
     """out = det(A)
     grad: dA = g * adj(A)^T, computed from the SVD A = U S Vh as det(U) det(Vh) U diag(c) Vh
-          with c_i = prod_{j != i} s_j (valid for singular A too, unlike det(A) A^-T)"""
+          with c_i = prod_{j != i} s_j (valid for singular A too, unlike det(A) A^-T);
+          complex A: g * conj(adj(A)^T) = conj(det(U) det(Vh)) U diag(c) Vh"""
 
     _node_name = "LinalgDetBackward0"   # PyTorch's node for this op
 
@@ -304,7 +305,7 @@ class Det(Function):
         ones = xp.ones(S.shape[:-1] + (1,), dtype=S.dtype)
         prefix = xp.cumprod(xp.concatenate([ones, S[..., :-1]], -1), -1)
         suffix = xp.cumprod(xp.concatenate([ones, S[..., :0:-1]], -1), -1)[..., ::-1]
-        sign = xp.linalg.det(U) * xp.linalg.det(Vh)
+        sign = conj_if_complex(xp.linalg.det(U) * xp.linalg.det(Vh))
         cofactor = (U * (prefix * suffix)[..., None, :]) @ Vh
         return (cofactor * (sign * g)[..., None, None]).astype(A.dtype, copy=False)
 
@@ -317,21 +318,27 @@ def det(A, *, out=None):
 
 class Slogdet(Function):
     """(sign, logabsdet) = sign and log|det(A)|
-    grad: dA = g_logabsdet * A^-T   (sign has no gradient)"""
+    grad: dA = g_logabsdet * A^-T   (real sign has no gradient). Complex A: log det(A) =
+          logabsdet + i angle(sign), so dA = (g_logabsdet - i Im(conj(g_sign) sign)) A^-H"""
 
     _node_name = "LinalgSlogdetBackward0"   # PyTorch's node for this op
 
     @staticmethod
     def forward(ctx, A):
         sign, logabs = xp.linalg.slogdet(A)
-        sign, logabs = sign.astype(A.dtype, copy=False), logabs.astype(A.dtype, copy=False)
+        # logabsdet is real: float64 for complex128 A, as in PyTorch
+        sign, logabs = sign.astype(A.dtype, copy=False), logabs.astype(A.real.dtype, copy=False)
         ctx.save_for_backward(A)
+        ctx.sign = sign if sign.dtype.kind == "c" else None
         return sign, logabs     # sign requires grad as in PyTorch, but its gradient is zero
 
     @staticmethod
     def backward(ctx, g_sign, g_logabs):
         (A,) = ctx.saved_tensors
-        return _inv_t_or_inf(A) * g_logabs[..., None, None]
+        if ctx.sign is None:
+            return _inv_t_or_inf(A) * g_logabs[..., None, None]
+        g_log_det = g_logabs - 1j * (xp.conj(g_sign) * ctx.sign).imag
+        return _t(xp.conj(xp.linalg.inv(A))) * g_log_det[..., None, None]
 
 
 def _inv_t_or_inf(A):
@@ -367,7 +374,8 @@ def logdet(input):
 
 class Solve(Function):
     """X = A^-1 B   (B a batch of matrices; vectors get a trailing axis first)
-    grad: dB = A^-T g,  dA = -dB X^T   (summed over broadcast batch dims)"""
+    grad: dB = A^-H g,  dA = -dB X^H   (summed over broadcast batch dims; H: conjugate
+          transpose, ^T for real operands)"""
 
     _node_name = "LinalgSolveExBackward0"   # PyTorch's node for this op
 
@@ -389,7 +397,7 @@ class Solve(Function):
 
     @staticmethod
     def backward(ctx, g):
-        A, X = ctx.saved_tensors
+        A, X = (conj_if_complex(t) for t in ctx.saved_tensors)
         need_a, need_b = ctx.needs_input_grad[:2]
         if not ctx.left:
             g = g.swapaxes(-1, -2)
@@ -418,6 +426,9 @@ def solve(A, B, *, left=True, out=None):
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
     n = A.shape[-1]
     k_dim = B.shape[-1] if vector else (B.shape[-2] if left else B.shape[-1])
+    if vector and not left:     # PyTorch reads B as a column (n, 1): X A = B cannot hold
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"XA = B ({_shape(A.shape)} and {_shape(tuple(B.shape) + (1,))})")
     if B.ndim < 1 or k_dim != n:
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
                            f"{'AX = B' if left else 'XA = B'} ({_shape(A.shape)} and "
@@ -436,7 +447,8 @@ def _shape(shape):
 # ---------------------------------------------------------------------------------------------
 class Eigh(Function):
     """(L, V) with A = V diag(L) V^T for symmetric A (ascending eigenvalues)
-    grad: dA = V (diag(gL) + skew(V^T gV) / E) V^T,  E_ij = L_j - L_i, skew(M) = (M - M^T)/2"""
+    grad: dA = V (diag(gL) + skew(V^T gV) / E) V^T,  E_ij = L_j - L_i, skew(M) = (M - M^T)/2
+          (Hermitian complex A: V^H in place of V^T, and M - M^H)"""
 
     _node_name = "LinalgEighBackward0"   # PyTorch's node for this op
 
@@ -449,14 +461,14 @@ class Eigh(Function):
     @staticmethod
     def backward(ctx, gL, gV):
         L, V = ctx.saved_tensors
-        Vt = V.swapaxes(-1, -2)
+        Vt = conj_if_complex(V.swapaxes(-1, -2))
         inner = xp.zeros(V.shape, dtype=V.dtype)
         if gV is not None:
             M = Vt @ gV
             E = L[..., None, :] - L[..., :, None]
             n = L.shape[-1]
             E[..., range(n), range(n)] = 1       # the skew part is 0 on the diagonal anyway
-            inner = (M - M.swapaxes(-1, -2)) / 2 / E
+            inner = (M - conj_if_complex(M.swapaxes(-1, -2))) / 2 / E
         if gL is not None:
             inner = inner + gL[..., None, :] * xp.eye(L.shape[-1], dtype=L.dtype)
         return V @ inner @ Vt, None
@@ -699,7 +711,9 @@ def qr(A, mode="reduced", *, out=None):
 class Cholesky(Function):
     """L with A = L L^T (lower; U = L^T with upper=True) for positive-definite A
     grad: dA = sym(L^-T phi(L^T gL) L^-1), phi = lower triangle with its diagonal halved,
-          sym(X) = (X + X^T) / 2"""
+          sym(X) = (X + X^T) / 2
+    Complex Hermitian A = L L^H (U = L^H): dA = L^-H (P + tril(P, -1)^H) / 2 L^-1 with
+          P = tril(L^H gL), PyTorch's form (the two agree for real A)"""
 
     _node_name = "LinalgCholeskyExBackward0"   # PyTorch's node for this op
 
@@ -712,15 +726,21 @@ class Cholesky(Function):
                                "because the input is not positive-definite.") from None
         ctx.upper = upper
         if upper:
-            L = xp.ascontiguousarray(L.swapaxes(-1, -2))
-        ctx.save_for_backward(Output(L))    # the factor returned: L, or U = L^T when upper
+            L = xp.ascontiguousarray(conj_if_complex(L.swapaxes(-1, -2)))
+        ctx.save_for_backward(Output(L))    # the factor returned: L, or U = L^H when upper
         return L
 
     @staticmethod
     def backward(ctx, g):
         (L,) = ctx.saved_tensors
         if ctx.upper:
-            L, g = L.swapaxes(-1, -2), g.swapaxes(-1, -2)
+            L, g = conj_if_complex(L.swapaxes(-1, -2)), conj_if_complex(g.swapaxes(-1, -2))
+        if L.dtype.kind == "c":
+            Lh = xp.conj(L.swapaxes(-1, -2))
+            P = xp.tril(Lh @ g)
+            X = (P + xp.conj(xp.tril(P, -1).swapaxes(-1, -2))) / 2
+            L_inv = xp.linalg.inv(L)
+            return xp.conj(L_inv.swapaxes(-1, -2)) @ X @ L_inv, None
         phi = xp.tril(L.swapaxes(-1, -2) @ g)
         n = L.shape[-1]
         phi[..., range(n), range(n)] *= 0.5
@@ -881,7 +901,7 @@ def _check_square_shape(A, name):
 
 class MatrixPower(Function):
     """out = A^n (n >= 0; A^0 = I), by repeated squaring
-    grad: dA = sum_{k<n} (A^k)^T g (A^(n-1-k))^T"""
+    grad: dA = sum_{k<n} (A^k)^H g (A^(n-1-k))^H   (H: conjugate transpose)"""
 
     _node_name = "LinalgMatrixPowerBackward0"
 
@@ -900,7 +920,7 @@ class MatrixPower(Function):
         powers = [xp.broadcast_to(xp.eye(A.shape[-1], dtype=A.dtype), A.shape)]
         for _ in range(n - 1):
             powers.append(powers[-1] @ A)
-        A_t = [_t(P) for P in powers]
+        A_t = [_t(conj_if_complex(P)) for P in powers]
         dA = sum(A_t[k] @ g @ A_t[n - 1 - k] for k in range(n))
         return dA, None
 

@@ -138,6 +138,10 @@ SAMPLES = {
     "convert.ToDtype": S(lambda L, x: x.to(L.float32).to(L.float64) ** 2, X,
                          eps=1e-3, atol=1e-3, rtol=1e-3),
     "convert.Clone": S(lambda L, x: x.clone() ** 2, X),
+    # complex (real inputs and outputs, complex in between)
+    "complex.Real": S(lambda L, x: L.real((x * (1 + 2j)) ** 2 * x.exp()), X),
+    "complex.Imag": S(lambda L, x: L.imag((x * (1 + 2j)) ** 2 * x.exp()), X),
+    "complex.Conj": S(lambda L, x: L.real(L.conj((x * (1 + 2j)) ** 2) * (x * (2 - 1j)) ** 2), X),
     # elementwise
     "elementwise.Add": S(lambda L, a, b: L.add(a, b, alpha=2.0) ** 2, X, U(3)),
     "elementwise.Sub": S(lambda L, a, b: L.sub(a, b, alpha=0.5) ** 2, X, U(3)),

@@ -142,6 +142,26 @@ def node_name(out, name):
     return out
 
 
+def conj_if_complex(x):
+    """conj(x) for a complex array, Tensor or number; `x` itself otherwise (free on the real
+    path). PyTorch's gradients of complex inputs follow the conjugate Wirtinger convention:
+    for a holomorphic f, dz = g * conj(f'(z)); for out = a * b, da = g * conj(b). A Tensor (a
+    differentiable backward under create_graph=True) is conjugated by the differentiable op."""
+    if type(x) is ndarray:          # the common case first: one type check on the real path
+        return x.conj() if x.dtype.kind == "c" else x
+    if isinstance(x, Tensor):
+        if x._data.dtype.kind != "c":
+            return x
+        from .complex import conj
+        return conj(x)
+    if isinstance(x, complex):
+        return x.conjugate()
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and dtype.kind == "c":
+        return x.conj()
+    return x
+
+
 def refuse_complex(input, error, message):
     """Complex numbers have no order: PyTorch's ops that need one refuse complex input (the
     message may name the dtype as {name}: ComplexFloat, ComplexDouble)."""

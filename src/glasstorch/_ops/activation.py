@@ -16,7 +16,7 @@ from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
 from . import elementwise
-from ._util import wrap_dim, node_name, where as _where
+from ._util import wrap_dim, node_name, where as _where, conj_if_complex
 from .elementwise import stable_sigmoid, _arr, _raw, _special
 from .inplace import check_inplace_allowed, write_into, snapshot, _cap
 
@@ -364,9 +364,14 @@ class LogSigmoid(Function):
         return g * _sigmoid(-x)
 
 
+def _is_complex(x):
+    return _raw(x).dtype.kind == "c"
+
+
 class Softsign(Function):
     """out = x / (1 + |x|)
-    grad: dx = g / (1 + |x|)**2"""
+    grad: dx = g / (1 + |x|)**2
+          complex x (not holomorphic): dx = g / d - Re(conj(g) x) / d**2 * x / |x|, d = 1 + |x|"""
 
     differentiable_backward = True
     _node_name = "DivBackward0"   # PyTorch's softsign is composite, ending in the division
@@ -380,12 +385,16 @@ class Softsign(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         d = 1 + abs(x)
+        if _is_complex(x):
+            along = (conj_if_complex(g) * x).real * x.sgn() if isinstance(x, Tensor) else \
+                (xp.conj(g) * x).real * xp.sign(x)
+            return g / d - along / (d * d)
         return g / (d * d)
 
 
 class Tanhshrink(Function):
     """out = x - tanh(x)
-    grad: dx = g * tanh(x)**2"""
+    grad: dx = g * tanh(x)**2   (conjugated for complex x)"""
 
     differentiable_backward = True
     _node_name = "SubBackward0"   # PyTorch's tanhshrink is x - tanh(x)
@@ -399,7 +408,7 @@ class Tanhshrink(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         t = _tanh(x)
-        return g * t * t
+        return g * conj_if_complex(t * t)
 
 
 class Glu(Function):

@@ -15,7 +15,8 @@ import math
 from .. import _backend
 from .._backend import xp
 from ..autograd.function import Function, Output
-from ._util import sum_to_shape
+from .._tensor import Tensor
+from ._util import sum_to_shape, conj_if_complex
 from .elementwise import _tensor_arg, _out
 from .shape import _view_of
 
@@ -40,12 +41,16 @@ class Real(Function):
     """out = Re(z)   (a view of z's memory)
     grad: dz = g + 0i"""
 
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, z):
         return z.real
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):   # create_graph=True: a differentiable cast
+            return g.to(_backend.from_numpy_dtype(_complex_of(g._data.dtype)))
         return g.astype(_complex_of(g.dtype))
 
 
@@ -53,12 +58,16 @@ class Imag(Function):
     """out = Im(z)   (a view of z's memory)
     grad: dz = i g"""
 
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, z):
         return z.imag
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):   # create_graph=True: differentiable cast and product
+            return g.to(_backend.from_numpy_dtype(_complex_of(g._data.dtype))) * 1j
         return g * xp.asarray(1j, _complex_of(g.dtype))
 
 
@@ -66,13 +75,15 @@ class Conj(Function):
     """out = conj(z) = x - iy   (an eager copy; PyTorch's is a lazy view)
     grad: dz = conj(g)"""
 
+    differentiable_backward = True
+
     @staticmethod
     def forward(ctx, z):
         return xp.conj(z)
 
     @staticmethod
     def backward(ctx, g):
-        return xp.conj(g)
+        return conj_if_complex(g)
 
 
 class ViewAsReal(Function):

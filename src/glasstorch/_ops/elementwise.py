@@ -3,7 +3,12 @@
 Binary ops broadcast like PyTorch and promote dtypes by PyTorch's rules (`_util.promote`);
 their backward sums the gradient back to each input's shape (`sum_to_shape`). Backwards marked
 `differentiable_backward` use only operators and methods that Tensors also have, so
-`create_graph=True` can differentiate them again. Rounding, clamping, `where`, `lerp` and the
+`create_graph=True` can differentiate them again.
+
+Complex inputs follow PyTorch's (conjugate Wirtinger) convention: the gradient of a real loss
+with respect to z = x + iy is dL/dx + i dL/dy, so a holomorphic f's backward is g * conj(f'(z))
+and a product's is g * conj(other operand). `_conj` (`conj_if_complex`) conjugates only complex
+values, so the real path pays one type check. The docstrings below give the real formulas. Rounding, clamping, `where`, `lerp` and the
 integer-style divisions live in `pointwise.py`; comparisons in `comparison.py`.
 """
 import math
@@ -13,6 +18,7 @@ from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output
 from ._util import sum_to_shape, promote, float_input, node_name, where as _where, refuse_complex
+from ._util import conj_if_complex as _conj
 
 
 def _is_tensor(x):
@@ -100,7 +106,7 @@ class Add(Function):
         ga = sum_to_shape(g, sa) if need_a else None
         if not need_b:
             return ga, None
-        return ga, sum_to_shape(g if ctx.alpha == 1 else g * ctx.alpha, sb)
+        return ga, sum_to_shape(g if ctx.alpha == 1 else g * _conj(ctx.alpha), sb)
 
 
 class Sub(Function):
@@ -124,12 +130,12 @@ class Sub(Function):
         ga = sum_to_shape(g, sa) if need_a else None
         if not need_b:
             return ga, None
-        return ga, sum_to_shape(-g if ctx.alpha == 1 else g * -ctx.alpha, sb)
+        return ga, sum_to_shape(-g if ctx.alpha == 1 else g * -_conj(ctx.alpha), sb)
 
 
 class Mul(Function):
     """out = a * b
-    grad: da = g * b,  db = g * a"""
+    grad: da = g * conj(b),  db = g * conj(a)   (conj: PyTorch's convention for complex)"""
 
     differentiable_backward = True
 
@@ -144,8 +150,8 @@ class Mul(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         sa, sb = ctx.shapes
-        return (sum_to_shape(g * b, sa) if need_a else None,
-                sum_to_shape(g * a, sb) if need_b else None)
+        return (sum_to_shape(g * _conj(b), sa) if need_a else None,
+                sum_to_shape(g * _conj(a), sb) if need_b else None)
 
 
 def _keep_for_product(a, b):
@@ -161,7 +167,7 @@ def _keep_for_product(a, b):
 
 class Div(Function):
     """out = a / b
-    grad: da = g / b,  db = -g * a / b**2"""
+    grad: da = g / conj(b),  db = -g * conj(a / b**2)"""
 
     differentiable_backward = True
 
@@ -177,8 +183,8 @@ class Div(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         sa, sb = ctx.shapes
-        return (sum_to_shape(g / b, sa) if need_a else None,
-                sum_to_shape(-g * a / (b * b), sb) if need_b else None)
+        return (sum_to_shape(g / _conj(b), sa) if need_a else None,
+                sum_to_shape(-g * _conj(a / (b * b)), sb) if need_b else None)
 
 
 class Pow(Function):
@@ -202,13 +208,13 @@ class Pow(Function):
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:
-            ga = g * b * a ** (b - 1)
+            ga = g * _conj(b * a ** (b - 1))
             b_is_zero = _raw(b) == 0
             if xp.any(b_is_zero):
                 ga = _where(b_is_zero, 0.0, ga)
             ga = sum_to_shape(ga, _shape(a))
         if need_b:
-            gb = g * out * (_log_number(a) if isinstance(a, (int, float)) else _log(a))
+            gb = g * _conj(out * (_log_number(a) if isinstance(a, (int, float)) else _log(a)))
             zero_base = xp.logical_and(_raw(a) == 0, _raw(b) >= 0)
             if xp.any(zero_base):
                 gb = _where(zero_base, 0.0, gb)
@@ -233,18 +239,45 @@ class Neg(Function):
 
 class Abs(Function):
     """out = |x|
-    grad: dx = g * sign(x)           (0 at x == 0, PyTorch's choice)"""
+    grad: dx = g * sign(x)           (0 at x == 0, PyTorch's choice; complex x: g * x / |x|)"""
 
     differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x):
-        ctx.sign = xp.sign(x)
+        if x.dtype.kind == "c":   # x / |x| depends on x: keep x for a differentiable sgn(x)
+            ctx.save_for_backward(x)
+            ctx.sign = None
+        else:
+            ctx.sign = xp.sign(x)
         return xp.abs(x)
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.sign is None:
+            (x,) = ctx.saved_tensors
+            return g * (sgn(x) if isinstance(x, Tensor) else xp.sign(x))
         return g * ctx.sign
+
+
+class Sgn(Function):
+    """out = x / |x| for complex x (0 at x == 0)
+    grad: dx = (g - out * Re(g * conj(out))) / |x|   (the part of g along the unit circle at
+          out, scaled by 1/|x|; 0 at x == 0)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = xp.sign(x)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        size = xp.abs(x)
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            dx = (g - out * (g * xp.conj(out)).real) / size
+        return xp.where(size == 0, 0, dx).astype(x.dtype, copy=False)
 
 
 class Sign(Function):
@@ -281,7 +314,7 @@ class Exp(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * out
+        return g * _conj(out)
 
 
 _SMALL = 4096
@@ -312,7 +345,7 @@ class Exp2(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * out * math.log(2.0)
+        return g * _conj(out) * math.log(2.0)
 
 
 class Expm1(Function):
@@ -330,7 +363,7 @@ class Expm1(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (out + 1)
+        return g * _conj(out + 1)
 
 
 class Log(Function):
@@ -347,7 +380,7 @@ class Log(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g / x
+        return g / _conj(x)
 
 
 class Log2(Function):
@@ -364,7 +397,7 @@ class Log2(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g / (x * math.log(2.0))
+        return g / (_conj(x) * math.log(2.0))
 
 
 class Log10(Function):
@@ -381,7 +414,7 @@ class Log10(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g / (x * math.log(10.0))
+        return g / (_conj(x) * math.log(10.0))
 
 
 class Log1p(Function):
@@ -399,7 +432,7 @@ class Log1p(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g / (x + 1)
+        return g / _conj(x + 1)
 
 
 class Sqrt(Function):
@@ -417,7 +450,7 @@ class Sqrt(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g / (out * 2)
+        return g / _conj(out * 2)
 
 
 class Rsqrt(Function):
@@ -435,7 +468,7 @@ class Rsqrt(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (out * out * out) * -0.5
+        return g * _conj(out * out * out) * -0.5
 
 
 class Reciprocal(Function):
@@ -453,7 +486,7 @@ class Reciprocal(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return -g * (out * out)
+        return -g * _conj(out * out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -473,7 +506,7 @@ class Sin(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * _cos(x)
+        return g * _conj(_cos(x))
 
 
 class Cos(Function):
@@ -490,7 +523,7 @@ class Cos(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return -g * _sin(x)
+        return -g * _conj(_sin(x))
 
 
 class Tan(Function):
@@ -508,7 +541,7 @@ class Tan(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (out * out + 1)
+        return g * _conj(out * out + 1)
 
 
 class Asin(Function):
@@ -525,7 +558,7 @@ class Asin(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (1 - x * x) ** -0.5
+        return g * _conj((1 - x * x) ** -0.5)
 
 
 class Acos(Function):
@@ -542,7 +575,7 @@ class Acos(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return -g * (1 - x * x) ** -0.5
+        return -g * _conj((1 - x * x) ** -0.5)
 
 
 class Atan(Function):
@@ -559,7 +592,7 @@ class Atan(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g / (x * x + 1)
+        return g / _conj(x * x + 1)
 
 
 class Atan2(Function):
@@ -596,7 +629,7 @@ class Sinh(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * _cosh(x)
+        return g * _conj(_cosh(x))
 
 
 class Cosh(Function):
@@ -613,7 +646,7 @@ class Cosh(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * _sinh(x)
+        return g * _conj(_sinh(x))
 
 
 class Tanh(Function):
@@ -631,7 +664,7 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (1 - out * out)
+        return g * _conj(1 - out * out)
 
 
 class Asinh(Function):
@@ -648,12 +681,13 @@ class Asinh(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (x * x + 1) ** -0.5
+        return g * _conj((x * x + 1) ** -0.5)
 
 
 class Acosh(Function):
     """out = arccosh(x)
-    grad: dx = g / sqrt(x**2 - 1)"""
+    grad: dx = g / sqrt(x**2 - 1)   (complex x: g / conj(sqrt(x - 1) sqrt(x + 1)), the branch
+          of the principal arccosh; sqrt(x**2 - 1) has the wrong sign on half the plane)"""
 
     differentiable_backward = True
 
@@ -665,6 +699,8 @@ class Acosh(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
+        if _raw(x).dtype.kind == "c":
+            return g / _conj((x - 1) ** 0.5 * (x + 1) ** 0.5)
         return g * (x * x - 1) ** -0.5
 
 
@@ -682,7 +718,7 @@ class Atanh(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g / (1 - x * x)
+        return g / _conj(1 - x * x)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -703,11 +739,14 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * out * (1 - out)
+        return g * _conj(out * (1 - out))
 
 
 def stable_sigmoid(x):
-    """1 / (1 + exp(-x)), computed without overflow (one ufunc call: `_backend.expit`)."""
+    """1 / (1 + exp(-x)), computed without overflow (one ufunc call: `_backend.expit`).
+    expit has no complex loop: a complex x takes the plain formula, as PyTorch does."""
+    if x.dtype.kind == "c":
+        return _arr(1 / (1 + xp.exp(-x)))
     out = _arr(_backend.expit(x))
     return out if out.dtype == x.dtype else out.astype(x.dtype)  # expit has no float16 loop
 
@@ -919,7 +958,9 @@ def sign(input, *, out=None):
 
 
 def sgn(input, *, out=None):
-    """sign(input) for real tensors (PyTorch's sgn extends sign to complex numbers)."""
+    """sign(input) for real tensors; x / |x| (0 at 0) for complex ones."""
+    if _tensor_arg(input, "sgn")._data.dtype.kind == "c":
+        return _out(Sgn.apply(input), out)
     return _out(node_name(sign(input), "SgnBackward0"), out)
 
 

@@ -11,7 +11,7 @@ from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import Function, Output
 from .. import _backend
-from ._util import sum_to_shape, cast, check_broadcast, wrap_dim, node_name
+from ._util import sum_to_shape, cast, check_broadcast, wrap_dim, node_name, conj_if_complex
 
 # PyTorch's C++ names for dtypes, used in its "same dtype" messages
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
@@ -82,7 +82,8 @@ def _matmul_grads(g, a, b, need_a, need_b):
 
 class Matmul(Function):
     """out = a @ b   (1-d operands are promoted to matrices and the added axis removed)
-    grad: da = g @ b^T,  db = a^T @ g   (summed over broadcast batch dims)"""
+    grad: da = g @ b^H,  db = a^H @ g   (summed over broadcast batch dims; H: conjugate
+          transpose, the plain transpose for real operands)"""
 
     differentiable_backward = True
     elementwise_broadcast = False   # batch dims only: matmul() words the error itself
@@ -96,7 +97,7 @@ class Matmul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return _matmul_grads(g, a, b, *ctx.needs_input_grad)
+        return _matmul_grads(g, conj_if_complex(a), conj_if_complex(b), *ctx.needs_input_grad)
 
     def name(self):
         # worked out only when asked (printing), not on every product
@@ -221,7 +222,8 @@ def vdot(input, other, *, out=None):
 # ---------------------------------------------------------------------------------------------
 class AddMatmul(Function):
     """out = beta * c + alpha * (a @ b)    (c broadcasts to the product's shape)
-    grad: dc = beta * g,  da = alpha * g @ b^T,  db = alpha * a^T @ g"""
+    grad: dc = beta * g,  da = alpha * g @ b^H,  db = alpha * a^H @ g   (complex: conj(alpha),
+          conj(beta) too)"""
 
     differentiable_backward = True
 
@@ -240,8 +242,10 @@ class AddMatmul(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_c, need_a, need_b = ctx.needs_input_grad[:3]
-        gc = sum_to_shape(g * ctx.beta, tuple(ctx.c_shape)) if need_c else None
-        ga, gb = _matmul_grads(g * ctx.alpha if ctx.alpha != 1 else g, a, b, need_a, need_b)
+        beta, alpha = conj_if_complex(ctx.beta), conj_if_complex(ctx.alpha)
+        gc = sum_to_shape(g * beta, tuple(ctx.c_shape)) if need_c else None
+        ga, gb = _matmul_grads(g * alpha if alpha != 1 else g, conj_if_complex(a),
+                               conj_if_complex(b), need_a, need_b)
         return gc, ga, gb
 
 
@@ -378,7 +382,7 @@ class Einsum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        operands = ctx.saved_tensors
+        operands = tuple(conj_if_complex(x) for x in ctx.saved_tensors)   # conj(x): complex
         grads = []
         for i, need in enumerate(ctx.needs_input_grad):
             grads.append(_einsum_grad(g, i, operands, ctx.inputs, ctx.output) if need else None)
@@ -596,7 +600,7 @@ class Kron(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b = (conj_if_complex(x) for x in ctx.saved_tensors)
         need_a, need_b = ctx.needs_input_grad
         g = g.reshape(tuple(s for pair in zip(a.shape, b.shape) for s in pair))
         ga = gb = None
@@ -643,7 +647,7 @@ def trace(input):
 
 class Cross(Function):
     """out = a x b along `axis` (3-vectors)
-    grad: da = b x g,  db = g x a"""
+    grad: da = conj(b) x g,  db = g x conj(a)"""
 
     _node_name = "LinalgCrossBackward0"   # torch.cross runs linalg.cross
 
@@ -655,7 +659,7 @@ class Cross(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b = (conj_if_complex(x) for x in ctx.saved_tensors)
         need_a, need_b = ctx.needs_input_grad[:2]
         ga = sum_to_shape(xp.cross(b, g, axis=ctx.axis), a.shape) if need_a else None
         gb = sum_to_shape(xp.cross(g, a, axis=ctx.axis), b.shape) if need_b else None

@@ -16,7 +16,7 @@ from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
 from ..autograd.graph import graph_node
-from ._util import sum_to_shape, check_broadcast, node_name
+from ._util import sum_to_shape, check_broadcast, node_name, conj_if_complex
 from .inplace import check_inplace_allowed, write_into, snapshot, _cap
 
 
@@ -60,7 +60,7 @@ class Linear(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, weight = ctx.saved_tensors
+        x, weight = (conj_if_complex(t) for t in ctx.saved_tensors)   # conj: complex only
         need_x, need_w, need_b = (ctx.needs_input_grad + (False,))[:3]
         n_out, n_in = weight.shape
         g2 = g if g.ndim == 2 else g.reshape(math.prod(g.shape[:-1]), n_out)

@@ -11,6 +11,7 @@ from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output
 from ._util import sum_to_shape, promote, cast, check_broadcast, node_name, where as _where
 from ._util import refuse_complex, check_fits
+from ._util import conj_if_complex as _conj
 from .elementwise import _out, _shape, _raw, _exp, _tensor_arg
 
 
@@ -324,7 +325,8 @@ class Where(Function):
 class Lerp(Function):
     """out = start + w * (end - start)   (computed as end - (end - start) * (1 - w) for
     w >= 0.5, as PyTorch does, so that w == 1 gives exactly `end`)
-    grad: dstart = g * (1 - w),  dend = g * w,  dw = g * (end - start)"""
+    grad: dstart = g * (1 - w),  dend = g * w,  dw = g * (end - start)   (each factor
+          conjugated for complex operands, PyTorch's convention)"""
 
     differentiable_backward = True
 
@@ -338,9 +340,9 @@ class Lerp(Function):
     def backward(ctx, g):
         start, end, w = ctx.saved_tensors
         need_start, need_end, need_w = ctx.needs_input_grad
-        return (sum_to_shape(g * (1 - w), _shape(start)) if need_start else None,
-                sum_to_shape(g * w, _shape(end)) if need_end else None,
-                sum_to_shape(g * (end - start), _shape(w)) if need_w else None)
+        return (sum_to_shape(g * _conj(1 - w), _shape(start)) if need_start else None,
+                sum_to_shape(g * _conj(w), _shape(end)) if need_end else None,
+                sum_to_shape(g * _conj(end - start), _shape(w)) if need_w else None)
 
 
 class Logaddexp(Function):
@@ -364,7 +366,7 @@ class Logaddexp(Function):
 
 class Addcmul(Function):
     """out = x + value * t1 * t2
-    grad: dx = g,  dt1 = g * value * t2,  dt2 = g * value * t1"""
+    grad: dx = g,  dt1 = g * value * t2,  dt2 = g * value * t1   (complex: conjugated)"""
 
     differentiable_backward = True
 
@@ -379,16 +381,17 @@ class Addcmul(Function):
     def backward(ctx, g):
         x, t1, t2 = ctx.saved_tensors
         need_x, need_1, need_2, _ = ctx.needs_input_grad
-        gv = g if ctx.value == 1 else g * ctx.value
+        gv = g if ctx.value == 1 else g * _conj(ctx.value)
         return (sum_to_shape(g, _shape(x)) if need_x else None,
-                sum_to_shape(gv * t2, _shape(t1)) if need_1 else None,
-                sum_to_shape(gv * t1, _shape(t2)) if need_2 else None,
+                sum_to_shape(gv * _conj(t2), _shape(t1)) if need_1 else None,
+                sum_to_shape(gv * _conj(t1), _shape(t2)) if need_2 else None,
                 None)
 
 
 class Addcdiv(Function):
     """out = x + value * t1 / t2
-    grad: dx = g,  dt1 = g * value / t2,  dt2 = -g * value * t1 / t2**2"""
+    grad: dx = g,  dt1 = g * value / t2,  dt2 = -g * value * t1 / t2**2   (complex:
+          conjugated)"""
 
     differentiable_backward = True
 
@@ -403,10 +406,10 @@ class Addcdiv(Function):
     def backward(ctx, g):
         x, t1, t2 = ctx.saved_tensors
         need_x, need_1, need_2, _ = ctx.needs_input_grad
-        gv = (g if ctx.value == 1 else g * ctx.value) / t2
+        gv = (g if ctx.value == 1 else g * _conj(ctx.value)) / _conj(t2)
         return (sum_to_shape(g, _shape(x)) if need_x else None,
                 sum_to_shape(gv, _shape(t1)) if need_1 else None,
-                sum_to_shape(-gv * t1 / t2, _shape(t2)) if need_2 else None,
+                sum_to_shape(-gv * _conj(t1 / t2), _shape(t2)) if need_2 else None,
                 None)
 
 
@@ -628,11 +631,11 @@ def tensor_where(self, condition, other):
 
 def lerp(input, end, weight, *, out=None):
     """input + weight * (end - input); weight is a number or a tensor. input, end (and a
-    tensor weight with dims) must share one float dtype, as in PyTorch."""
+    tensor weight with dims) must share one float or complex dtype, as in PyTorch."""
     _tensor_arg(input, "lerp")
     _tensor_arg(end, "lerp", "end")
     name = input._data.dtype.name
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fc":
         raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{_LEGACY[name]}'")
     for label, v in (("end", end), ("weight", weight)):
         if isinstance(v, Tensor) and v._data.dtype != input._data.dtype and (
@@ -651,7 +654,8 @@ def lerp(input, end, weight, *, out=None):
 
 _C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int",
             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool"}
+            "bool": "bool", "complex64": "c10::complex<float>",
+            "complex128": "c10::complex<double>"}
 
 
 def logaddexp(input, other, *, out=None):

@@ -18,7 +18,7 @@ from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make, _LEGACY_NAMES
 from ..autograd.function import Function, Output
-from ._util import wrap_dims, wrap_dim, float_input, node_name, refuse_complex
+from ._util import wrap_dims, wrap_dim, float_input, node_name, refuse_complex, conj_if_complex
 from ._summation import accumulator, pairwise_sum, pairwise_mean, running_sum, running_product
 
 
@@ -283,7 +283,8 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=N
 # ---------------------------------------------------------------------------------------------
 class Prod(Function):
     """out = product of x over `axis` (every element when axis is None)
-    grad: dx = g * (product of the other elements); = g * out / x when x has no zeros"""
+    grad: dx = g * (product of the other elements); = g * out / x when x has no zeros
+          (complex x: conjugated products, PyTorch's convention)"""
 
     @staticmethod
     def forward(ctx, x, axis, keepdim, np_dtype):
@@ -294,7 +295,7 @@ class Prod(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx.saved_tensors
+        x, out = (conj_if_complex(t) for t in ctx.saved_tensors)
         axes = None if ctx.axis is None else (ctx.axis,)
         g = _unreduce(g, x.shape, axes, ctx.keepdim)
         if xp.all(x != 0):
@@ -775,7 +776,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
 
 class LogSumExp(Function):
     """out = m + log(sum exp(x - m)) over `axes`, m = max x   (the shift avoids overflow)
-    grad: dx = g * exp(x - out)   (= g * softmax(x))"""
+    grad: dx = g * exp(x - out)   (= g * softmax(x); conjugated for complex x)"""
 
     differentiable_backward = True
     _node_name = "LogsumexpBackward0"   # PyTorch's spelling
@@ -803,7 +804,7 @@ class LogSumExp(Function):
         shape, axes, keepdim = x.shape, ctx.axes, ctx.keepdim
         shifted = x - _unreduce(out, shape, axes, keepdim)
         softmax = shifted.exp() if isinstance(shifted, Tensor) else xp.exp(shifted)
-        return _unreduce(g, shape, axes, keepdim) * softmax
+        return _unreduce(g, shape, axes, keepdim) * conj_if_complex(softmax)
 
 
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
@@ -844,7 +845,8 @@ class Cumsum(Function):
 
 class Cumprod(Function):
     """out_i = x_0 * … * x_i along `axis`
-    grad: dx_k = sum_{j>=k} g_j * out_j / x_k, computed without dividing by zeros"""
+    grad: dx_k = sum_{j>=k} g_j * out_j / x_k, computed without dividing by zeros
+          (complex x: out and x conjugated)"""
 
     @staticmethod
     def forward(ctx, x, axis, np_dtype):
@@ -860,7 +862,7 @@ class Cumprod(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx.saved_tensors
+        x, out = (conj_if_complex(t) for t in ctx.saved_tensors)
         a = ctx.axis
         if x.ndim == 0:
             return g
