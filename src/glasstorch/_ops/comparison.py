@@ -7,8 +7,8 @@ float32, as PyTorch does.
 """
 from .._backend import xp
 from .._tensor import Tensor, _make
-from ._util import promote, check_broadcast
-from .elementwise import _out, _tensor_arg
+from ._util import promote, check_broadcast, write_out
+from .elementwise import _tensor_arg
 from .pointwise import _LEGACY
 
 
@@ -22,7 +22,7 @@ def _compare(fname, np_op, input, other, out):
     if isinstance(b, Tensor):
         _check_shapes(a, b)
         b = b._data
-    return _out(_make(np_op(a._data, b)), out)
+    return write_out(_make(np_op(a._data, b)), out)
 
 
 def _check_shapes(a, b):
@@ -72,7 +72,7 @@ def _logical(fname, np_op, input, other, out):
     _tensor_arg(other, fname, "other")
     if input._data.shape != other._data.shape:
         check_broadcast(input._data.shape, other._data.shape)
-    return _out(_make(np_op(input._data, other._data)), out)
+    return write_out(_make(np_op(input._data, other._data)), out)
 
 
 def logical_and(input, other, *, out=None):
@@ -92,7 +92,7 @@ def logical_xor(input, other, *, out=None):
 
 def logical_not(input, *, out=None):
     """input == 0 -> bool tensor."""
-    return _out(_make(xp.logical_not(_tensor_arg(input, "logical_not")._data)), out)
+    return write_out(_make(xp.logical_not(_tensor_arg(input, "logical_not")._data)), out)
 
 
 def _bitwise(kernel, np_op, input, other, out):
@@ -103,7 +103,7 @@ def _bitwise(kernel, np_op, input, other, out):
             raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{name}'")
     if isinstance(b, Tensor):
         _check_shapes(a, b)
-    return _out(_make(np_op(_data(a), _data(b))), out)
+    return write_out(_make(np_op(_data(a), _data(b))), out)
 
 
 def _data(x):
@@ -131,7 +131,7 @@ def bitwise_not(input, *, out=None):
     if data.dtype.kind not in "iub":
         raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for "
                                   f"'{_LEGACY[data.dtype.name]}'")
-    return _out(_make(xp.invert(data)), out)
+    return write_out(_make(xp.invert(data)), out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,20 +163,20 @@ def isfinite(input):
 
 def isposinf(input, *, out=None):
     """True where input is +inf."""
-    return _out(_float_test("isposinf", lambda x: x == xp.inf, False, input), out)
+    return write_out(_float_test("isposinf", lambda x: x == xp.inf, False, input), out)
 
 
 def isneginf(input, *, out=None):
     """True where input is -inf."""
-    return _out(_float_test("isneginf", lambda x: x == -xp.inf, False, input), out)
+    return write_out(_float_test("isneginf", lambda x: x == -xp.inf, False, input), out)
 
 
 def signbit(input, *, out=None):
     """True where the sign bit is set (also for -0.0 and negative nan)."""
     data = _tensor_arg(input, "signbit")._data
     if data.dtype.kind == "f":
-        return _out(_make(xp.signbit(data)), out)
-    return _out(_make(data < 0), out)
+        return write_out(_make(xp.signbit(data)), out)
+    return write_out(_make(data < 0), out)
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):

@@ -186,9 +186,8 @@ def _size(size):
 def _finish(arr, requires_grad, device, out=None):
     check_device(device)
     if out is not None:
-        from .inplace import write_into
-        out._data = xp.empty(arr.shape, out._data.dtype) if out.shape != arr.shape else out._data
-        return write_into(out, _make(arr))
+        from ._util import write_out
+        return write_out(_make(arr), out)
     t = _make(arr)
     if requires_grad:
         t.requires_grad_(True)

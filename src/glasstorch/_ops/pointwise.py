@@ -9,8 +9,9 @@ from .. import _backend
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd.function import Function
-from ._util import sum_to_shape, promote, cast, check_broadcast, node_name, where as _where
-from .elementwise import _out, _shape, _raw, _exp, _tensor_arg
+from ._util import (sum_to_shape, promote, cast, check_broadcast, node_name, write_out, write_outs,
+                    where as _where)
+from .elementwise import _shape, _raw, _exp, _tensor_arg
 
 
 # ---------------------------------------------------------------------------------------------
@@ -416,7 +417,7 @@ def floor_divide(input, other, *, out=None):
     """input // other, rounded toward -inf (Python's convention); integer dtypes stay integer.
     Integer division by zero raises, as in PyTorch."""
     a, b = _integer_division_operands(input, other, "div_floor")
-    return _out(FloorDivide.apply(a, b), out)
+    return write_out(FloorDivide.apply(a, b), out)
 
 
 def div_rounded(input, other, rounding_mode):
@@ -429,14 +430,14 @@ def div_rounded(input, other, rounding_mode):
 def remainder(input, other, *, out=None):
     """input % other with the sign of other (Python's convention), for ints and floats."""
     a, b = _integer_division_operands(input, other, "remainder")
-    return _out(Remainder.apply(a, b), out)
+    return write_out(Remainder.apply(a, b), out)
 
 
 def fmod(input, other, *, out=None):
     """C-style remainder: input - other * trunc(input / other), with the sign of input."""
     _tensor_arg(input, "fmod")
     a, b = _integer_division_operands(input, other, "fmod")
-    return _out(Fmod.apply(a, b), out)
+    return write_out(Fmod.apply(a, b), out)
 
 
 def _integer_division_operands(input, other, kernel):
@@ -460,23 +461,23 @@ def _kind(x):
 
 def floor(input, *, out=None):
     """Round down to an integer value (integer dtypes are returned unchanged)."""
-    return _out(_round_with(Floor, input, xp.floor, "floor_vml"), out)
+    return write_out(_round_with(Floor, input, xp.floor, "floor_vml"), out)
 
 
 def ceil(input, *, out=None):
     """Round up to an integer value."""
-    return _out(_round_with(Ceil, input, xp.ceil, "ceil_vml"), out)
+    return write_out(_round_with(Ceil, input, xp.ceil, "ceil_vml"), out)
 
 
 def trunc(input, *, out=None):
     """Round toward zero."""
-    return _out(_round_with(Trunc, input, xp.trunc, "trunc_vml"), out)
+    return write_out(_round_with(Trunc, input, xp.trunc, "trunc_vml"), out)
 
 
 def round(input, *, decimals=0, out=None):
     """Round half to even, at `decimals` places after the point (negative: before it)."""
     if decimals == 0:
-        return _out(_round_with(Round, input, xp.rint, "round_vml"), out)
+        return write_out(_round_with(Round, input, xp.rint, "round_vml"), out)
     if _tensor_arg(input, "round")._data.dtype.kind != "f":
         raise NotImplementedError(f"\"round_cpu\" not implemented for "
                                   f"'{_LEGACY[input._data.dtype.name]}'")
@@ -487,7 +488,7 @@ def round(input, *, decimals=0, out=None):
     else:
         scale = 10.0 ** -decimals
         result = Round.apply(input, lambda x: xp.rint(x / scale) * scale)
-    return _out(node_name(result, "RoundBackward1"), out)
+    return write_out(node_name(result, "RoundBackward1"), out)
 
 
 def _round_with(cls, input, fn, kernel):
@@ -505,7 +506,7 @@ def frac(input, *, out=None):
     if kind != "f":
         raise NotImplementedError(f"\"frac_cpu\" not implemented for "
                                   f"'{_LEGACY[input._data.dtype.name]}'")
-    return _out(Frac.apply(input), out)
+    return write_out(Frac.apply(input), out)
 
 
 _LEGACY = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
@@ -525,7 +526,7 @@ def clamp(input, min=None, max=None, *, out=None):
     # PyTorch names the overloads: ClampBackward0 for tensor bounds, ClampBackward1 for numbers
     result = node_name(_clamp(Clamp, input, min, max),
                        "ClampBackward0" if tensors[0] else "ClampBackward1")
-    return _out(result, out)
+    return write_out(result, out)
 
 
 def clamp_min(input, min, *, out=None):
@@ -533,7 +534,7 @@ def clamp_min(input, min, *, out=None):
     result = _clamp(ClampMin, _tensor_arg(input, "clamp_min"), min, None)
     if isinstance(min, Tensor):
         node_name(result, "ClampMinBackward1")
-    return _out(result, out)
+    return write_out(result, out)
 
 
 def clamp_max(input, max, *, out=None):
@@ -541,7 +542,7 @@ def clamp_max(input, max, *, out=None):
     result = _clamp(ClampMax, _tensor_arg(input, "clamp_max"), None, max)
     if isinstance(max, Tensor):
         node_name(result, "ClampMaxBackward1")
-    return _out(result, out)
+    return write_out(result, out)
 
 
 def _clamp(cls, input, lo, hi):
@@ -559,25 +560,25 @@ _PLAIN = (float, int, type(None))
 def maximum(input, other, *, out=None):
     """Elementwise max of two tensors (nan wins); ties split the gradient half/half."""
     a, b = promote(_tensor_arg(input, "maximum"), _tensor_arg(other, "maximum", "other"))
-    return _out(Maximum.apply(a, b), out)
+    return write_out(Maximum.apply(a, b), out)
 
 
 def minimum(input, other, *, out=None):
     """Elementwise min of two tensors (nan wins); ties split the gradient half/half."""
     a, b = promote(_tensor_arg(input, "minimum"), _tensor_arg(other, "minimum", "other"))
-    return _out(Minimum.apply(a, b), out)
+    return write_out(Minimum.apply(a, b), out)
 
 
 def fmax(input, other, *, out=None):
     """Elementwise max that ignores nan (nan only where both are nan)."""
     a, b = promote(_tensor_arg(input, "fmax"), _tensor_arg(other, "fmax", "other"))
-    return _out(Fmax.apply(a, b), out)
+    return write_out(Fmax.apply(a, b), out)
 
 
 def fmin(input, other, *, out=None):
     """Elementwise min that ignores nan (nan only where both are nan)."""
     a, b = promote(_tensor_arg(input, "fmin"), _tensor_arg(other, "fmin", "other"))
-    return _out(Fmin.apply(a, b), out)
+    return write_out(Fmin.apply(a, b), out)
 
 
 def where(condition, input=None, other=None, *, out=None):
@@ -597,7 +598,7 @@ def where(condition, input=None, other=None, *, out=None):
     check_broadcast(*shapes)
     target = _backend.result_type(input, other)
     a, b = cast(input, target), cast(other, target)
-    return _out(Where.apply(condition._data.astype(bool, copy=False), a, b, target.np), out)
+    return write_out(Where.apply(condition._data.astype(bool, copy=False), a, b, target.np), out)
 
 
 def tensor_where(self, condition, other):
@@ -625,7 +626,7 @@ def lerp(input, end, weight, *, out=None):
     else:
         weight = xp.asarray(weight, dtype=input._data.dtype)  # a 0-d array: no grad, no upcast
         result = Lerp.apply(input, end, weight)
-    return _out(result, out)
+    return write_out(result, out)
 
 
 _C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int",
@@ -639,7 +640,7 @@ def logaddexp(input, other, *, out=None):
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"logaddexp_cpu\" not implemented for "
                                   f"'{_LEGACY[a._data.dtype.name]}'")
-    return _out(Logaddexp.apply(a, b), out)
+    return write_out(Logaddexp.apply(a, b), out)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
@@ -647,7 +648,7 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     x, t1, t2 = _promote_all(input, tensor1, tensor2)
     if x._data.dtype.kind in "iub" and isinstance(value, float):
         value = int(value)  # PyTorch casts the scalar to the integer result type
-    return _out(Addcmul.apply(x, t1, t2, value), out)
+    return write_out(Addcmul.apply(x, t1, t2, value), out)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
@@ -662,7 +663,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
             "float inputs. The future addcdiv behavior is just the latter implementation: "
             "(input + value * tensor1 / tensor2), for all dtypes.")
     x, t1, t2 = _promote_all(input, tensor1, tensor2)
-    return _out(Addcdiv.apply(x, t1, t2, value), out)
+    return write_out(Addcdiv.apply(x, t1, t2, value), out)
 
 
 def _promote_all(*operands):
@@ -754,16 +755,16 @@ def logaddexp2(input, other, *, out=None):
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"logaddexp2_cpu\" not implemented for "
                                   f"'{_LEGACY[a._data.dtype.name]}'")
-    return _out(Logaddexp2.apply(a, b), out)
+    return write_out(Logaddexp2.apply(a, b), out)
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """input with nan -> `nan`, +inf -> `posinf`, -inf -> `neginf` (by default the largest and
     lowest finite values of input's dtype). Integer and bool inputs come back as a copy."""
     if _tensor_arg(input, "nan_to_num")._data.dtype.kind not in "fc":
-        return _out(_make(input._data.copy()), out)
+        return write_out(_make(input._data.copy()), out)
     nan = 0.0 if nan is None else nan
-    return _out(NanToNum.apply(input, nan, posinf, neginf), out)
+    return write_out(NanToNum.apply(input, nan, posinf, neginf), out)
 
 
 def heaviside(input, values, *, out=None):
@@ -775,7 +776,7 @@ def heaviside(input, values, *, out=None):
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     check_broadcast(x.shape, v.shape)
     result = xp.where(x == 0, v, (x > 0).astype(x.dtype, copy=False)).astype(x.dtype, copy=False)
-    return _out(_make(result), out)
+    return write_out(_make(result), out)
 
 
 def _integer_pair(fname, input, other):
@@ -790,13 +791,13 @@ def _integer_pair(fname, input, other):
 def gcd(input, other, *, out=None):
     """Greatest common divisor, elementwise (integer tensors; gcd(0, 0) = 0)."""
     a, b = _integer_pair("gcd", input, other)
-    return _out(_make(xp.gcd(a, b)), out)
+    return write_out(_make(xp.gcd(a, b)), out)
 
 
 def lcm(input, other, *, out=None):
     """Least common multiple, elementwise, non-negative (integer tensors; 0 if either is 0)."""
     a, b = _integer_pair("lcm", input, other)
-    return _out(_make(xp.lcm(a, b)), out)
+    return write_out(_make(xp.lcm(a, b)), out)
 
 
 def nextafter(input, other, *, out=None):
@@ -805,7 +806,7 @@ def nextafter(input, other, *, out=None):
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"nextafter_cpu\" not implemented for "
                                   f"'{_LEGACY[a._data.dtype.name]}'")
-    return _out(Nextafter.apply(a, b), out)
+    return write_out(Nextafter.apply(a, b), out)
 
 
 def frexp(input, *, out=None):
@@ -815,6 +816,4 @@ def frexp(input, *, out=None):
     if _tensor_arg(input, "frexp")._data.dtype.kind != "f":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     mantissa, exponent = Frexp.apply(input)
-    if out is not None:
-        mantissa, exponent = _out(mantissa, out[0]), _out(exponent, out[1])
-    return return_types.frexp(mantissa, exponent)
+    return write_outs(return_types.frexp(mantissa, exponent), out)

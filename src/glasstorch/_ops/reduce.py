@@ -18,7 +18,7 @@ from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make, _LEGACY_NAMES
 from ..autograd.function import Function
-from ._util import wrap_dims, wrap_dim, float_input, node_name
+from ._util import wrap_dims, wrap_dim, float_input, node_name, write_out, write_outs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,12 +131,6 @@ def _check_nonempty(name, x, axes):
             raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
 
 
-def _out(result, out):
-    """Honour the `out=` argument: write `result` into `out` (resizing it like PyTorch)."""
-    if out is None:
-        return result
-    from .inplace import write_into
-    return write_into(out, result)
 
 
 def _int_accumulator(input, dtype):
@@ -236,7 +230,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None,
     result = Sum.apply(input, axes, _keep(keepdim, keepdims), acc)
     if _dim_overload(dim, axis, keepdim, keepdims):
         node_name(result, "SumBackward1")
-    return _out(result, out)
+    return write_out(result, out)
 
 
 def _dim_overload(dim, axis, keepdim, keepdims):
@@ -251,8 +245,8 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=No
     axes = _dims("nansum", input, dim, axis)
     input, acc = _int_accumulator(input, dtype)
     if input._data.dtype.kind not in "fc":  # integers have no nans
-        return _out(Sum.apply(input, axes, _keep(keepdim, keepdims), acc), out)
-    return _out(NanSum.apply(input, axes, _keep(keepdim, keepdims), False), out)
+        return write_out(Sum.apply(input, axes, _keep(keepdim, keepdims), acc), out)
+    return write_out(NanSum.apply(input, axes, _keep(keepdim, keepdims), False), out)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
@@ -266,7 +260,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     result = Mean.apply(input, axes, _keep(keepdim, keepdims))
     if _dim_overload(dim, axis, keepdim, keepdims):
         node_name(result, "MeanBackward1")
-    return _out(result, out)
+    return write_out(result, out)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
@@ -276,7 +270,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=N
     if dtype is not None:
         input = input.to(dtype)
     _need_float("nanmean", input)
-    return _out(NanSum.apply(input, axes, _keep(keepdim, keepdims), True), out)
+    return write_out(NanSum.apply(input, axes, _keep(keepdim, keepdims), True), out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,7 +331,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     result = Prod.apply(input, reduced, _keep(keepdim, keepdims), acc)
     if _dim_overload(dim, axis, keepdim, keepdims):
         node_name(result, "ProdBackward1")
-    return _out(result, out)
+    return write_out(result, out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -431,14 +425,14 @@ def _max_min(name, largest, input, dim, keepdim, other, axis, keepdims, out):
     if dim is None and axis is None:
         _check_nonempty(name, input._data, None)
         result = Amax.apply(input, None, False, largest)
-        return _out(node_name(result, "MaxBackward1" if largest else "MinBackward1"), out)
+        return write_out(node_name(result, "MaxBackward1" if largest else "MinBackward1"), out)
     a = _one_dim(name, input, dim, axis)
     if input._data.ndim:
         _check_nonempty(name, input._data, (a,))
     kind = return_types.max if largest else return_types.min
     index = _arg_extreme(input._data, a, largest)
-    return _values_indices(kind, input, index, a, _keep(keepdim, keepdims),
-                           "MaxBackward0" if largest else "MinBackward0")
+    return write_outs(_values_indices(kind, input, index, a, _keep(keepdim, keepdims),
+                                      "MaxBackward0" if largest else "MinBackward0"), out)
 
 
 def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
@@ -457,7 +451,7 @@ def _amax_amin(name, largest, input, dim, keepdim, axis, keepdims, out):
     _check_tensor(name, input)
     axes = _dims(name, input, dim if axis is None else axis)
     _check_nonempty(name, input._data, axes)
-    return _out(Amax.apply(input, axes, _keep(keepdim, keepdims), largest), out)
+    return write_out(Amax.apply(input, axes, _keep(keepdim, keepdims), largest), out)
 
 
 def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
@@ -613,14 +607,14 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
         keepdims=None, out=None):
     """Variance over `dim` with Bessel's `correction` (1 by default; unbiased=False means 0)."""
     axes, c = _variance_args("var", input, dim, unbiased, correction, axis)
-    return _out(Var.apply(input, axes, c, _keep(keepdim, keepdims)), out)
+    return write_out(Var.apply(input, axes, c, _keep(keepdim, keepdims)), out)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
         keepdims=None, out=None):
     """Standard deviation over `dim`: sqrt(var) with the same `correction`/`unbiased` rules."""
     axes, c = _variance_args("std", input, dim, unbiased, correction, axis)
-    return _out(Std.apply(input, axes, c, _keep(keepdim, keepdims)), out)
+    return write_out(Std.apply(input, axes, c, _keep(keepdim, keepdims)), out)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
@@ -732,11 +726,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         p = 2
     axes = _dims("norm", input, dim)
     if p == 2:
-        return _out(Norm2.apply(input, axes, keepdim), out)
+        return write_out(Norm2.apply(input, axes, keepdim), out)
     if p in (float("inf"), float("-inf")) and input._data.size == 0:
         raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
                            "because the operation does not have an identity")
-    return _out(NormP.apply(input, float(p), axes, keepdim), out)
+    return write_out(NormP.apply(input, float(p), axes, keepdim), out)
 
 
 class LogSumExp(Function):
@@ -777,7 +771,7 @@ def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=N
     if dim is None and axis is None:
         raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     axes = _dims("logsumexp", input, dim, axis)
-    return _out(LogSumExp.apply(float_input(input), axes, _keep(keepdim, keepdims)), out)
+    return write_out(LogSumExp.apply(float_input(input), axes, _keep(keepdim, keepdims)), out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -848,13 +842,13 @@ def _scan_args(name, input, dim, axis, dtype):
 def cumsum(input, dim=None, *, dtype=None, axis=None, out=None):
     """Running sum along `dim`; same shape as input. Bool/integer inputs give int64."""
     input, a, acc = _scan_args("cumsum", input, dim, axis, dtype)
-    return _out(Cumsum.apply(input, a, acc), out)
+    return write_out(Cumsum.apply(input, a, acc), out)
 
 
 def cumprod(input, dim=None, *, dtype=None, axis=None, out=None):
     """Running product along `dim`; same shape as input. Bool/integer inputs give int64."""
     input, a, acc = _scan_args("cumprod", input, dim, axis, dtype)
-    return _out(Cumprod.apply(input, a, acc), out)
+    return write_out(Cumprod.apply(input, a, acc), out)
 
 
 class Cummax(Function):
@@ -925,7 +919,7 @@ def _logical(name, reducer, input, dim, keepdim, axis, keepdims, out):
     result = reducer(x, axis=axes, keepdims=_keep(keepdim, keepdims))
     # uint8 input gives a uint8 result in PyTorch (kept for backward compatibility)
     result = xp.asarray(result, dtype=xp.uint8 if x.dtype == xp.uint8 else xp.bool_)
-    return _out(_make(result), out)
+    return write_out(_make(result), out)
 
 
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
@@ -1190,14 +1184,14 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", axis=
              keepdims=None, out=None):
     """The q-th quantiles along `dim` (of all elements by default), interpolating between
     the two nearest ranks. q: a float or a 1-D tensor (which adds a leading dim of len(q))."""
-    return _out(_quantile("quantile", False, input, q, dim, keepdim, interpolation, axis,
+    return write_out(_quantile("quantile", False, input, q, dim, keepdim, interpolation, axis,
                           keepdims), out)
 
 
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", axis=None,
                 keepdims=None, out=None):
     """Like quantile, ignoring nans (nan only where a slice is all nan)."""
-    return _out(_quantile("nanquantile", True, input, q, dim, keepdim, interpolation, axis,
+    return write_out(_quantile("nanquantile", True, input, q, dim, keepdim, interpolation, axis,
                           keepdims), out)
 
 
@@ -1300,7 +1294,7 @@ def logcumsumexp(input, dim, *, out=None):
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
                                   f"'{_type_name(input._data)}'")
     a = _one_dim("logcumsumexp", input, dim)
-    return _out(LogCumSumExp.apply(input, a), out)
+    return write_out(LogCumSumExp.apply(input, a), out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1338,7 +1332,7 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     others = tuple(i for i in range(ndim) if i != a)
     norms = linalg.vector_norm(input, p, others, keepdim=True)
     factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
-    return _out(node_name(input * factor, "RenormBackward0"), out)
+    return write_out(node_name(input * factor, "RenormBackward0"), out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1370,7 +1364,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     if lo > hi:
         raise RuntimeError("torch.histc: max must be larger than min")
     counts, _ = xp.histogram(x, bins=bins, range=(lo, hi))
-    return _out(_make(counts.astype(x.dtype)), out)
+    return write_out(_make(counts.astype(x.dtype)), out)
 
 
 def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
@@ -1391,9 +1385,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
     w = None if weight is None else weight._data.reshape(-1)
     hist, edges = xp.histogram(x, bins=edges, range=range, weights=w, density=density)
     result = return_types.histogram(_make(hist.astype(x.dtype)), _make(edges.astype(x.dtype)))
-    if out is not None:
-        result = return_types.histogram(_out(result[0], out[0]), _out(result[1], out[1]))
-    return result
+    return write_outs(result, out)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from .. import _backend
 from .._backend import xp
 from .._tensor import Tensor, Size, _make
 from ..autograd.function import Function
-from ._util import sum_to_shape, wrap_dim, wrap_dims, node_name
+from ._util import sum_to_shape, wrap_dim, wrap_dims, node_name, write_out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -826,11 +826,6 @@ def _common_dtype(tensors):
     return [t if t._data.dtype == dt.np else t.to(dt) for t in tensors]
 
 
-def _out(result, out):
-    if out is None:
-        return result
-    from .inplace import write_into
-    return write_into(out, result)
 
 
 def cat(tensors, dim=0, *, axis=None, out=None):
@@ -860,7 +855,7 @@ def cat(tensors, dim=0, *, axis=None, out=None):
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. "
                                    f"Expected size {a} but got size {b} for tensor number {i} "
                                    "in the list.")
-    return _out(Cat.apply(*_common_dtype(tensors), dim=dim), out)
+    return write_out(Cat.apply(*_common_dtype(tensors), dim=dim), out)
 
 
 concat = cat
@@ -878,7 +873,7 @@ def stack(tensors, dim=0, *, out=None):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(ref)} at entry 0 and {list(t._data.shape)} at entry {i}")
     dim = wrap_dim(dim, len(ref) + 1)
-    return _out(Stack.apply(*_common_dtype(tensors), dim=dim), out)
+    return write_out(Stack.apply(*_common_dtype(tensors), dim=dim), out)
 
 
 def _nonempty(tensors, name):
@@ -1212,14 +1207,14 @@ def tril(input, diagonal=0, *, out=None):
     """Lower triangle of the last two dims (on and below diagonal `diagonal`); rest zero."""
     if input._data.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return _out(Tril.apply(input, k=_int(diagonal)), out)
+    return write_out(Tril.apply(input, k=_int(diagonal)), out)
 
 
 def triu(input, diagonal=0, *, out=None):
     """Upper triangle of the last two dims (on and above diagonal `diagonal`); rest zero."""
     if input._data.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return _out(Triu.apply(input, k=_int(diagonal)), out)
+    return write_out(Triu.apply(input, k=_int(diagonal)), out)
 
 
 # ---------------------------------------------------------------------------------------------
