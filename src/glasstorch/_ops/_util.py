@@ -161,13 +161,15 @@ _RESIZE_WARNING = (
     "t.resize_(0).")
 
 
-def write_out(result, out, *, same_dtype=False):
+def write_out(result, out, *, same_dtype=False, differentiable=True, warn_resize=True):
     """Honour `out=`: copy `result` into the Tensor `out` and return `out` itself (PyTorch's rule).
     - out of another shape is resized to result's shape (a UserWarning if it had elements);
     - result is cast to out's dtype when PyTorch allows that cast (no float -> int, no
       complex -> real, nothing -> bool), else RuntimeError; `same_dtype` ops allow no cast;
     - with grad mode on, neither the inputs (seen as `result` requiring grad) nor `out` may
-      require grad: out= is not differentiable;
+      require grad: out= is not differentiable (ops with no gradient, such as comparisons,
+      pass differentiable=False and skip this check);
+    - creation ops (zeros, arange ...) resize without the warning: warn_resize=False;
     - out's version counter is bumped. `out=None` returns result unchanged."""
     if out is None:
         return result
@@ -177,7 +179,7 @@ def write_out(result, out, *, same_dtype=False):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
     if not isinstance(result, Tensor):
         result = _make(xp.asarray(result))
-    if grad_mode.enabled and (result._requires_grad or out._requires_grad):
+    if differentiable and grad_mode.enabled and (result._requires_grad or out._requires_grad):
         raise RuntimeError("functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
     src, dst = result.dtype, out.dtype
@@ -187,7 +189,7 @@ def write_out(result, out, *, same_dtype=False):
         raise RuntimeError(f"result type {_cap(src)} can't be cast to the desired output type "
                            f"{_cap(dst)}")
     if out._data.shape != result._data.shape:
-        _resize(out, result._data.shape)
+        _resize(out, result._data.shape, warn_resize)
     if not out._data.flags.writeable:
         raise RuntimeError(_OVERLAP_MESSAGE)
     out._data[...] = result._data
@@ -195,7 +197,7 @@ def write_out(result, out, *, same_dtype=False):
     return out
 
 
-def write_outs(results, outs):
+def write_outs(results, outs, *, same_dtype=False):
     """`out=` for ops returning several tensors (max(dim), frexp, histogram ...): `outs` is a
     tuple of Tensors, one per result; each is written by `write_out`. Returns the outs, in the
     type of `results` (a named tuple keeps its type)."""
@@ -204,17 +206,17 @@ def write_outs(results, outs):
     if not isinstance(outs, (tuple, list)) or len(outs) != len(results):
         raise TypeError(f"out must be a tuple of {len(results)} Tensors, got "
                         f"{type(outs).__name__}")
-    written = [write_out(r, o) for r, o in zip(results, outs)]
+    written = [write_out(r, o, same_dtype=same_dtype) for r, o in zip(results, outs)]
     return type(results)(*written) if hasattr(results, "_fields") else tuple(written)
 
 
-def _resize(out, shape):
+def _resize(out, shape, warn):
     """Give `out` the contiguous shape `shape` in place (PyTorch's resize of an out tensor).
     A view keeps sharing its base's memory from its first element on, when the base is
     contiguous and large enough; otherwise we cannot mirror PyTorch's storage and raise."""
     import math
     import warnings
-    if out._data.size:
+    if warn and out._data.size:
         warnings.warn(_RESIZE_WARNING.format(old=list(out._data.shape), new=list(shape)),
                       UserWarning, stacklevel=4)
     numel = math.prod(shape)

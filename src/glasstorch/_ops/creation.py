@@ -187,11 +187,17 @@ def _finish(arr, requires_grad, device, out=None):
     check_device(device)
     if out is not None:
         from ._util import write_out
-        return write_out(_make(arr), out)
+        # without a dtype, creation ops make out's dtype (arange(5, out=long_tensor))
+        return write_out(_make(arr.astype(out._data.dtype, copy=False)), out, warn_resize=False)
     t = _make(arr)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _out_dtype(out):
+    """Creation ops given out= and no dtype make out's dtype (arange(5, out=double_tensor))."""
+    return None if out is None else _resolve_dtype(out.dtype)
 
 
 def _np_dtype(dtype):
@@ -281,7 +287,12 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         start, end = 0, start
     _check_range(start, end, step)
     all_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
-    dtype = _resolve_dtype(dtype) or (_backend.int64 if all_int else _backend.get_default_dtype())
+    dtype = _resolve_dtype(dtype) or _out_dtype(out) or (
+        _backend.int64 if all_int else _backend.get_default_dtype())
+    if dtype.kind == 0:
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
+    if dtype.kind == 1 and int(step) == 0:   # an integer dtype truncates the step (ValueError
+        raise ValueError("step must be nonzero")   # in PyTorch, unlike a zero step given)
     n = max(math.ceil((end - start) / step), 0)
     if all_int and dtype.kind == 1:
         arr = xp.arange(start, start + n * step, step, dtype=dtype.np)[:n]
@@ -299,7 +310,7 @@ def range_(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         start, end = 0, start
     _check_range(start, end, step)
     n = int(math.floor((end - start) / step)) + 1
-    dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
+    dtype = _resolve_dtype(dtype) or _out_dtype(out) or _backend.get_default_dtype()
     arr = (start + xp.arange(n, dtype=xp.float64) * step).astype(dtype.np)
     return _finish(arr, requires_grad, device, out)
 
@@ -322,7 +333,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     with a single rounding (PyTorch uses fused multiply-add; double precision stands in)."""
     start, end = _number(start), _number(end)
     steps = _check_steps(steps)
-    dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
+    dtype = _resolve_dtype(dtype) or _out_dtype(out) or _backend.get_default_dtype()
     if dtype.kind != 2:
         # integer outputs: compute in double, then truncate toward zero
         arr = xp.trunc(xp.linspace(start, end, steps, dtype=xp.float64))
@@ -341,7 +352,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
              requires_grad=False):
     """`steps` values base ** linspace(start, end, steps) (default float dtype)."""
     steps = _check_steps(steps)
-    dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
+    dtype = _resolve_dtype(dtype) or _out_dtype(out) or _backend.get_default_dtype()
     exponents = xp.linspace(_number(start), _number(end), steps, dtype=xp.float64)
     arr = xp.power(float(base), exponents)
     return _finish(arr.astype(dtype.np), requires_grad, device, out)

@@ -880,14 +880,14 @@ def neg(input, *, out=None):
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
                            "you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
-    return write_out(Neg.apply(input), out)
+    return write_out(Neg.apply(input), out, same_dtype=True)
 
 
 def abs(input, *, out=None):
     """|input|, keeping integer dtypes."""
     if _tensor_arg(input, "abs")._data.dtype.kind == "b":
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
-    return write_out(Abs.apply(input), out)
+    return write_out(Abs.apply(input), out, same_dtype=True)
 
 
 def sign(input, *, out=None):
@@ -1212,7 +1212,7 @@ def float_power(input, exponent, *, out=None):
     wide = _backend.complex128 if is_complex else _backend.float64
     a, b = (v.to(wide) if isinstance(v, Tensor) else (complex(v) if is_complex else float(v))
             for v in (input, exponent))
-    return write_out(Pow.apply(a, b), out)
+    return write_out(Pow.apply(a, b), out, same_dtype=True)
 
 
 def float_power_(self, exponent):

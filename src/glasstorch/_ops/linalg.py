@@ -138,7 +138,7 @@ def matmul(input, other, *, out=None):
     except (ValueError, RuntimeError):
         _check_matmul_shapes(input, other)   # PyTorch's message for the shapes at fault
         raise
-    return write_out(result, out)
+    return write_out(result, out, same_dtype=True)
 
 
 # PyTorch's matmul dispatches on the operands' dims; its last node names the product
@@ -259,7 +259,8 @@ def _addmm_common(input, m1, m2, beta, alpha, out, name):
         raise RuntimeError(f"The expanded size of the tensor ({shape[-1]}) must match the "
                            f"existing size ({input.shape[-1] if input.ndim else 1}): target "
                            f"sizes {list(shape)}, tensor sizes {list(input.shape)}")
-    return write_out(node_name(AddMatmul.apply(input, m1, m2, beta, alpha), name), out)
+    return write_out(node_name(AddMatmul.apply(input, m1, m2, beta, alpha), name),
+                     out, same_dtype=True)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
@@ -315,7 +316,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         product = mul(product, alpha)
     if beta != 0:
         product = add(product, input if beta == 1 else mul(input, beta))
-    return write_out(node_name(product, "AddbmmBackward0"), out)
+    return write_out(node_name(product, "AddbmmBackward0"), out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -492,12 +493,13 @@ def inner(input, other, *, out=None):
     a, b = _promote(input, other)
     if a.ndim == 0 or b.ndim == 0:
         from .elementwise import mul
-        return write_out(mul(a, b), out)
+        return write_out(mul(a, b), out, same_dtype=True)
     if a.shape[-1] != b.shape[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
                            f"got shapes {list(a.shape)} and {list(b.shape)}")
     la, lb = _LETTERS[:a.ndim - 1], _LETTERS[a.ndim - 1:a.ndim + b.ndim - 2]
-    return write_out(Einsum.apply(a, b, inputs=(la + "z", lb + "z"), output=la + lb), out)
+    return write_out(Einsum.apply(a, b, inputs=(la + "z", lb + "z"), output=la + lb),
+                     out, same_dtype=True)
 
 
 def tensordot(a, b, dims=2, out=None):
@@ -645,12 +647,12 @@ def cross(input, other, dim=None, *, out=None):
             raise RuntimeError(f"no dimension of size 3 in input: shapes {list(input.shape)} "
                                f"and {list(other.shape)}")
         dim = sizes[0]
-    return write_out(_cross(input, other, dim, "linalg.cross"), out)
+    return write_out(_cross(input, other, dim, "linalg.cross"), out, same_dtype=True)
 
 
 def linalg_cross(input, other, *, dim=-1, out=None):
     """Cross product of 3-vectors along `dim` (default -1), broadcasting the other dims."""
-    return write_out(_cross(input, other, dim, "linalg.cross"), out)
+    return write_out(_cross(input, other, dim, "linalg.cross"), out, same_dtype=True)
 
 
 

@@ -461,23 +461,23 @@ def _kind(x):
 
 def floor(input, *, out=None):
     """Round down to an integer value (integer dtypes are returned unchanged)."""
-    return write_out(_round_with(Floor, input, xp.floor, "floor_vml"), out)
+    return write_out(_round_with(Floor, input, xp.floor, "floor_vml"), out, same_dtype=True)
 
 
 def ceil(input, *, out=None):
     """Round up to an integer value."""
-    return write_out(_round_with(Ceil, input, xp.ceil, "ceil_vml"), out)
+    return write_out(_round_with(Ceil, input, xp.ceil, "ceil_vml"), out, same_dtype=True)
 
 
 def trunc(input, *, out=None):
     """Round toward zero."""
-    return write_out(_round_with(Trunc, input, xp.trunc, "trunc_vml"), out)
+    return write_out(_round_with(Trunc, input, xp.trunc, "trunc_vml"), out, same_dtype=True)
 
 
 def round(input, *, decimals=0, out=None):
     """Round half to even, at `decimals` places after the point (negative: before it)."""
     if decimals == 0:
-        return write_out(_round_with(Round, input, xp.rint, "round_vml"), out)
+        return write_out(_round_with(Round, input, xp.rint, "round_vml"), out, same_dtype=True)
     if _tensor_arg(input, "round")._data.dtype.kind != "f":
         raise NotImplementedError(f"\"round_cpu\" not implemented for "
                                   f"'{_LEGACY[input._data.dtype.name]}'")
@@ -488,7 +488,7 @@ def round(input, *, decimals=0, out=None):
     else:
         scale = 10.0 ** -decimals
         result = Round.apply(input, lambda x: xp.rint(x / scale) * scale)
-    return write_out(node_name(result, "RoundBackward1"), out)
+    return write_out(node_name(result, "RoundBackward1"), out, same_dtype=True)
 
 
 def _round_with(cls, input, fn, kernel):
@@ -526,7 +526,7 @@ def clamp(input, min=None, max=None, *, out=None):
     # PyTorch names the overloads: ClampBackward0 for tensor bounds, ClampBackward1 for numbers
     result = node_name(_clamp(Clamp, input, min, max),
                        "ClampBackward0" if tensors[0] else "ClampBackward1")
-    return write_out(result, out)
+    return write_out(result, out, same_dtype=True)
 
 
 def clamp_min(input, min, *, out=None):
@@ -534,7 +534,7 @@ def clamp_min(input, min, *, out=None):
     result = _clamp(ClampMin, _tensor_arg(input, "clamp_min"), min, None)
     if isinstance(min, Tensor):
         node_name(result, "ClampMinBackward1")
-    return write_out(result, out)
+    return write_out(result, out, same_dtype=True)
 
 
 def clamp_max(input, max, *, out=None):
@@ -542,7 +542,7 @@ def clamp_max(input, max, *, out=None):
     result = _clamp(ClampMax, _tensor_arg(input, "clamp_max"), None, max)
     if isinstance(max, Tensor):
         node_name(result, "ClampMaxBackward1")
-    return write_out(result, out)
+    return write_out(result, out, same_dtype=True)
 
 
 def _clamp(cls, input, lo, hi):
@@ -598,7 +598,8 @@ def where(condition, input=None, other=None, *, out=None):
     check_broadcast(*shapes)
     target = _backend.result_type(input, other)
     a, b = cast(input, target), cast(other, target)
-    return write_out(Where.apply(condition._data.astype(bool, copy=False), a, b, target.np), out)
+    return write_out(Where.apply(condition._data.astype(bool, copy=False), a, b, target.np),
+                     out, same_dtype=True)
 
 
 def tensor_where(self, condition, other):
@@ -762,9 +763,9 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """input with nan -> `nan`, +inf -> `posinf`, -inf -> `neginf` (by default the largest and
     lowest finite values of input's dtype). Integer and bool inputs come back as a copy."""
     if _tensor_arg(input, "nan_to_num")._data.dtype.kind not in "fc":
-        return write_out(_make(input._data.copy()), out)
+        return write_out(_make(input._data.copy()), out, same_dtype=True)
     nan = 0.0 if nan is None else nan
-    return write_out(NanToNum.apply(input, nan, posinf, neginf), out)
+    return write_out(NanToNum.apply(input, nan, posinf, neginf), out, same_dtype=True)
 
 
 def heaviside(input, values, *, out=None):
@@ -816,4 +817,4 @@ def frexp(input, *, out=None):
     if _tensor_arg(input, "frexp")._data.dtype.kind != "f":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     mantissa, exponent = Frexp.apply(input)
-    return write_outs(return_types.frexp(mantissa, exponent), out)
+    return write_outs(return_types.frexp(mantissa, exponent), out, same_dtype=True)

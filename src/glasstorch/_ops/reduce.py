@@ -133,6 +133,11 @@ def _check_nonempty(name, x, axes):
 
 
 
+def _dtype_from_out(dtype, out):
+    """sum, prod, cumsum and cumprod given out= and no dtype compute in out's dtype (PyTorch)."""
+    return out.dtype if dtype is None and isinstance(out, Tensor) else dtype
+
+
 def _int_accumulator(input, dtype):
     """PyTorch sums and multiplies bool and integer tensors in int64 unless told a dtype.
     With a dtype the input is cast first (PyTorch's documented order), which keeps autograd."""
@@ -225,6 +230,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None,
     """Sum over `dim` (int, tuple, or None for all). Shapes: (*) -> reduced dims dropped
     (kept as size 1 with keepdim). Bool/integer inputs give int64."""
     _check_tensor("sum", input)
+    dtype = _dtype_from_out(dtype, out)
     axes = _dims("sum", input, dim, axis)
     input, acc = _int_accumulator(input, dtype)
     result = Sum.apply(input, axes, _keep(keepdim, keepdims), acc)
@@ -242,6 +248,7 @@ def _dim_overload(dim, axis, keepdim, keepdims):
 def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Sum over `dim`, treating nan as zero."""
     _check_tensor("nansum", input)
+    dtype = _dtype_from_out(dtype, out)
     axes = _dims("nansum", input, dim, axis)
     input, acc = _int_accumulator(input, dtype)
     if input._data.dtype.kind not in "fc":  # integers have no nans
@@ -321,6 +328,7 @@ def _exclusive_cumprod(x, axis):
 def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Product over one `dim` (or all elements). Bool/integer inputs give int64."""
     _check_tensor("prod", input)
+    dtype = _dtype_from_out(dtype, out)
     if dim is None and axis is None:
         reduced = None
     else:
@@ -425,14 +433,16 @@ def _max_min(name, largest, input, dim, keepdim, other, axis, keepdims, out):
     if dim is None and axis is None:
         _check_nonempty(name, input._data, None)
         result = Amax.apply(input, None, False, largest)
-        return write_out(node_name(result, "MaxBackward1" if largest else "MinBackward1"), out)
+        return write_out(node_name(result, "MaxBackward1" if largest else "MinBackward1"),
+                         out, same_dtype=True)
     a = _one_dim(name, input, dim, axis)
     if input._data.ndim:
         _check_nonempty(name, input._data, (a,))
     kind = return_types.max if largest else return_types.min
     index = _arg_extreme(input._data, a, largest)
-    return write_outs(_values_indices(kind, input, index, a, _keep(keepdim, keepdims),
-                                      "MaxBackward0" if largest else "MinBackward0"), out)
+    result = _values_indices(kind, input, index, a, _keep(keepdim, keepdims),
+                             "MaxBackward0" if largest else "MinBackward0")
+    return write_outs(result, out, same_dtype=True)
 
 
 def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
@@ -451,7 +461,8 @@ def _amax_amin(name, largest, input, dim, keepdim, axis, keepdims, out):
     _check_tensor(name, input)
     axes = _dims(name, input, dim if axis is None else axis)
     _check_nonempty(name, input._data, axes)
-    return write_out(Amax.apply(input, axes, _keep(keepdim, keepdims), largest), out)
+    return write_out(Amax.apply(input, axes, _keep(keepdim, keepdims), largest),
+                     out, same_dtype=True)
 
 
 def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
@@ -726,11 +737,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         p = 2
     axes = _dims("norm", input, dim)
     if p == 2:
-        return write_out(Norm2.apply(input, axes, keepdim), out)
+        return write_out(Norm2.apply(input, axes, keepdim), out, same_dtype=True)
     if p in (float("inf"), float("-inf")) and input._data.size == 0:
         raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
                            "because the operation does not have an identity")
-    return write_out(NormP.apply(input, float(p), axes, keepdim), out)
+    return write_out(NormP.apply(input, float(p), axes, keepdim), out, same_dtype=True)
 
 
 class LogSumExp(Function):
@@ -841,13 +852,13 @@ def _scan_args(name, input, dim, axis, dtype):
 
 def cumsum(input, dim=None, *, dtype=None, axis=None, out=None):
     """Running sum along `dim`; same shape as input. Bool/integer inputs give int64."""
-    input, a, acc = _scan_args("cumsum", input, dim, axis, dtype)
+    input, a, acc = _scan_args("cumsum", input, dim, axis, _dtype_from_out(dtype, out))
     return write_out(Cumsum.apply(input, a, acc), out)
 
 
 def cumprod(input, dim=None, *, dtype=None, axis=None, out=None):
     """Running product along `dim`; same shape as input. Bool/integer inputs give int64."""
-    input, a, acc = _scan_args("cumprod", input, dim, axis, dtype)
+    input, a, acc = _scan_args("cumprod", input, dim, axis, _dtype_from_out(dtype, out))
     return write_out(Cumprod.apply(input, a, acc), out)
 
 
@@ -919,7 +930,7 @@ def _logical(name, reducer, input, dim, keepdim, axis, keepdims, out):
     result = reducer(x, axis=axes, keepdims=_keep(keepdim, keepdims))
     # uint8 input gives a uint8 result in PyTorch (kept for backward compatibility)
     result = xp.asarray(result, dtype=xp.uint8 if x.dtype == xp.uint8 else xp.bool_)
-    return write_out(_make(result), out)
+    return write_out(_make(result), out, same_dtype=True, differentiable=False)
 
 
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
