@@ -204,15 +204,16 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     wrap_dims(dim, A.ndim)                          # range and repeated-dim checks
     axes = tuple(d % A.ndim for d in dim)           # in the user's order (row dim, col dim)
     if ord == "fro":
-        return write_out(vector_norm(A, 2, axes, keepdim), out, same_dtype=True)
+        return write_out(vector_norm(A, 2, axes, keepdim), out, same_dtype=True, composite=True)
     if ord in ("nuc", 2, -2):
-        return write_out(SingularValueNorm.apply(A, ord, axes, keepdim), out, same_dtype=True)
+        return write_out(SingularValueNorm.apply(A, ord, axes, keepdim),
+                         out, same_dtype=True, composite=True)
     if ord in (1, -1):
         return write_out(MaxAbsSumNorm.apply(A, axes[0], axes[1], ord > 0, keepdim),
-                         out, same_dtype=True)
+                         out, same_dtype=True, composite=True)
     if ord in (math.inf, -math.inf):
         return write_out(MaxAbsSumNorm.apply(A, axes[1], axes[0], ord > 0, keepdim),
-                         out, same_dtype=True)
+                         out, same_dtype=True, composite=True)
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
@@ -615,7 +616,7 @@ class Pinv(_ForwardOnly):
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """Moore-Penrose pseudo-inverse of A (*, m, n) -> (*, n, m), via the SVD. Forward only."""
     _check_float(A, "pinv")
-    return write_out(Pinv.apply(A, atol, rtol), out, same_dtype=True)
+    return write_out(Pinv.apply(A, atol, rtol), out)
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None):

@@ -70,6 +70,30 @@ OPS = {
     "logaddexp": (lambda L, a, x, out: L.logaddexp(a, x, out=out), "ax"),
     "xlogy": (lambda L, x, y, out: L.xlogy(x, y, out=out), "xy"),
     "float_power": (lambda L, x, y, out: L.float_power(x, y, out=out), "xy"),
+    "floor_divide": (lambda L, x, y, out: L.floor_divide(x, y, out=out), "xy"),
+    "remainder": (lambda L, a, y, out: L.remainder(a, y, out=out), "ay"),
+    "fmin": (lambda L, a, r, out: L.fmin(a, r, out=out), "ar"),
+    "copysign": (lambda L, x, a, out: L.copysign(x, a, out=out), "xa"),
+    "nextafter": (lambda L, x, y, out: L.nextafter(x, y, out=out), "xy"),
+    "heaviside": (lambda L, a, r, out: L.heaviside(a, r, out=out), "ar"),
+    "gcd": (lambda L, i, j, out: L.gcd(i, j, out=out), "ij"),
+    "sgn": (lambda L, a, out: L.sgn(a, out=out), "a"),
+    "frac": (lambda L, a, out: L.frac(a, out=out), "a"),
+    "rsqrt": (lambda L, x, out: L.rsqrt(x, out=out), "x"),
+    "expm1": (lambda L, a, out: L.expm1(a, out=out), "a"),
+    "reciprocal_int": (lambda L, j, out: L.reciprocal(j, out=out), "j"),
+    "sqrt_int": (lambda L, j, out: L.sqrt(j, out=out), "j"),
+    "digamma": (lambda L, x, out: L.digamma(x, out=out), "x"),
+    "polygamma": (lambda L, x, out: L.polygamma(1, x, out=out), "x"),
+    "logit": (lambda L, r, out: L.logit(r.abs(), 0.1, out=out), "r"),
+    "i0": (lambda L, a, out: L.i0(a, out=out), "a"),
+    "sinc": (lambda L, a, out: L.sinc(a, out=out), "a"),
+    "clamp_min": (lambda L, a, out: L.clamp_min(a, 0.1, out=out), "a"),
+    "addcdiv": (lambda L, a, x, y, out: L.addcdiv(a, x, y, value=2, out=out), "axy"),
+    "rad2deg": (lambda L, a, out: L.rad2deg(a, out=out), "a"),
+    "angle": (lambda L, a, out: L.angle(a, out=out), "a"),
+    "complex": (lambda L, a, r, out: L.complex(a, r, out=out), "ar"),
+    "polar": (lambda L, x, a, out: L.polar(x, a, out=out), "xa"),
     # comparisons and logical / bitwise
     "eq": (lambda L, a, r, out: L.eq(a, r, out=out), "ar"),
     "lt": (lambda L, a, r, out: L.lt(a, r, out=out), "ar"),
@@ -91,6 +115,14 @@ OPS = {
     "norm": (lambda L, a, out: L.norm(a, 2, 1, out=out), "a"),
     "vector_norm": (lambda L, a, out: L.linalg.vector_norm(a, 2, 1, out=out), "a"),
     "max_other": (lambda L, a, r, out: L.max(a, r, out=out), "ar"),
+    "nansum": (lambda L, a, out: L.nansum(a, 1, out=out), "a"),
+    "nanmean": (lambda L, a, out: L.nanmean(a, 1, out=out), "a"),
+    "logcumsumexp": (lambda L, a, out: L.logcumsumexp(a, 1, out=out), "a"),
+    "renorm": (lambda L, a, out: L.renorm(a, 2, 0, 1.0, out=out), "a"),
+    "histc": (lambda L, a, out: L.histc(a, 5, -2, 2, out=out), "a"),
+    "sum_int": (lambda L, i, out: L.sum(i, 0, out=out), "i"),
+    "cumsum_int": (lambda L, i, out: L.cumsum(i, 0, out=out), "i"),
+    "std_var": (lambda L, a, out: L.std(a, 1, out=out), "a"),
     # matrix products
     "matmul": (lambda L, a, b, out: L.matmul(a, b, out=out), "ab"),
     "mm": (lambda L, a, b, out: L.mm(a, b, out=out), "ab"),
@@ -100,6 +132,18 @@ OPS = {
     "dot": (lambda L, v, w, out: L.dot(v, w, out=out), "vw"),
     "outer": (lambda L, v, w, out: L.outer(v, w, out=out), "vw"),
     "kron": (lambda L, v, w, out: L.kron(v, w, out=out), "vw"),
+    "addmv": (lambda L, c, b, w, out: L.addmv(c[0], b.T, w, beta=0.5, out=out), "cbw"),
+    "baddbmm": (lambda L, p, q, out: L.baddbmm(p @ q, p, q, alpha=2, out=out), "pq"),
+    "addbmm": (lambda L, p, q, out: L.addbmm((p @ q)[0], p, q, beta=0.5, out=out), "pq"),
+    "vdot": (lambda L, v, w, out: L.vdot(v, w, out=out), "vw"),
+    "inner": (lambda L, a, r, out: L.inner(a, r, out=out), "ar"),
+    "tensordot": (lambda L, a, b, out: L.tensordot(a, b, 1, out=out), "ab"),
+    "matrix_power": (lambda L, s, out: L.linalg.matrix_power(s, 3, out=out), "s"),
+    "cholesky": (lambda L, s, out: L.linalg.cholesky(s @ s.T, out=out), "s"),
+    "solve": (lambda L, s, out: L.linalg.solve(s, s[:, :2], out=out), "s"),
+    "pinv": (lambda L, s, out: L.linalg.pinv(s, out=out), "s"),
+    "multi_dot": (lambda L, s, out: L.linalg.multi_dot([s, s, s], out=out), "s"),
+    "matrix_norm": (lambda L, s, out: L.linalg.matrix_norm(s, out=out), "s"),
     "inv": (lambda L, s, out: L.linalg.inv(s, out=out), "s"),
     "det": (lambda L, s, out: L.linalg.det(s, out=out), "s"),
     "eigvalsh": (lambda L, s, out: L.linalg.eigvalsh(s, out=out), "s"),
@@ -108,6 +152,10 @@ OPS = {
     "cat": (lambda L, a, r, out: L.cat([a, r], 1, out=out), "ar"),
     "stack": (lambda L, a, r, out: L.stack([a, r], 0, out=out), "ar"),
     "vstack": (lambda L, a, r, out: L.vstack([a, r], out=out), "ar"),
+    "hstack": (lambda L, a, r, out: L.hstack([a, r], out=out), "ar"),
+    "dstack": (lambda L, a, r, out: L.dstack([a, r], out=out), "ar"),
+    "column_stack": (lambda L, v, w, out: L.column_stack([v, w], out=out), "vw"),
+    "triu": (lambda L, a, out: L.triu(a, 1, out=out), "a"),
     "tril": (lambda L, a, out: L.tril(a, out=out), "a"),
     "cross": (lambda L, p, out: L.linalg.cross(p[:, :, :3], p[:, :, 1:], out=out), "p"),
     # creation
@@ -126,10 +174,16 @@ TUPLE_OPS = {
     "max_dim": (lambda L, a, out: L.max(a, 1, out=out), "a"),
     "min_dim": (lambda L, a, out: L.min(a, 0, keepdim=True, out=out), "a"),
     "frexp": (lambda L, a, out: L.frexp(a, out=out), "a"),
+    "histogram": (lambda L, a, out: L.histogram(a, 4, out=out), "a"),
     "slogdet": (lambda L, s, out: L.linalg.slogdet(s, out=out), "s"),
 }
 
-COLUMN_MAJOR = {OPS["inv"][0]}
+COLUMN_MAJOR = {OPS[name][0] for name in ("inv", "cholesky", "solve")}
+
+# known differences, kept visible: PyTorch refuses these dtypes inside the kernel
+# (NotImplementedError "nansum_cpu"/"cumsum_out_cpu" not implemented for 'Long'/'Bool')
+KNOWN = {("nansum", "refused_dtype"), ("nanmean", "refused_dtype"),
+         ("cumsum_int", "refused_dtype")}
 
 CASES = ["right", "wrong_shape", "empty", "wider_dtype", "refused_dtype", "view",
          "view_resized", "out_requires_grad", "input_requires_grad", "no_grad"]
@@ -148,12 +202,12 @@ def _inputs(L, names, grad):
 
 def _wider(dtype, L):
     return {"bool": L.int64, "int32": L.int64, "int64": L.float32, "float32": L.float64,
-            "float64": L.complex128}[str(dtype).split(".")[-1]]
+            "float64": L.complex128, "complex64": L.complex128}[str(dtype).split(".")[-1]]
 
 
 def _refused(dtype, L):
     return {"bool": None, "int32": L.bool, "int64": L.bool, "float32": L.int64,
-            "float64": L.int64}[str(dtype).split(".")[-1]]
+            "float64": L.int64, "complex64": L.float32}[str(dtype).split(".")[-1]]
 
 
 def _make_out(L, case, shape, dtype):
@@ -246,7 +300,9 @@ def _check(call, names, case, as_tuple):
 
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("name", list(OPS))
-def test_out_matches_torch(name, case):
+def test_out_matches_torch(name, case, request):
+    if (name, case) in KNOWN:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="known difference"))
     call, names = OPS[name]
     _check(call, names, case, as_tuple=False)
 

@@ -161,14 +161,17 @@ _RESIZE_WARNING = (
     "t.resize_(0).")
 
 
-def write_out(result, out, *, same_dtype=False, differentiable=True, warn_resize=True):
+def write_out(result, out, *, same_dtype=False, differentiable=True, composite=False,
+              warn_resize=True):
     """Honour `out=`: copy `result` into the Tensor `out` and return `out` itself (PyTorch's rule).
     - out of another shape is resized to result's shape (a UserWarning if it had elements);
     - result is cast to out's dtype when PyTorch allows that cast (no float -> int, no
       complex -> real, nothing -> bool), else RuntimeError; `same_dtype` ops allow no cast;
     - with grad mode on, neither the inputs (seen as `result` requiring grad) nor `out` may
       require grad: out= is not differentiable (ops with no gradient, such as comparisons,
-      pass differentiable=False and skip this check);
+      pass differentiable=False and skip this check; composite ops, which PyTorch builds
+      from other ops (inner, tensordot, matrix_norm, floor_divide), refuse only an `out`
+      that requires grad: composite=True);
     - creation ops (zeros, arange ...) resize without the warning: warn_resize=False;
     - out's version counter is bumped. `out=None` returns result unchanged."""
     if out is None:
@@ -179,7 +182,8 @@ def write_out(result, out, *, same_dtype=False, differentiable=True, warn_resize
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
     if not isinstance(result, Tensor):
         result = _make(xp.asarray(result))
-    if differentiable and grad_mode.enabled and (result._requires_grad or out._requires_grad):
+    grad_args = out._requires_grad or (result._requires_grad and not composite)
+    if differentiable and grad_mode.enabled and grad_args:
         raise RuntimeError("functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
     src, dst = result.dtype, out.dtype

@@ -261,13 +261,13 @@ def polar(abs, angle, *, out=None):
     """abs * (cos(angle) + i sin(angle)), broadcast; float32 -> complex64, float64 ->
     complex128 (both inputs of the same float dtype)."""
     _float_pair("polar", abs, angle, "abs", "angle")
-    return write_out(Polar.apply(abs, angle), out)
+    return write_out(Polar.apply(abs, angle), out, same_dtype=True)
 
 
 def complex(real, imag, *, out=None):
     """real + i imag, broadcast; both inputs of the same float dtype."""
     _float_pair("complex", real, imag, "real", "imag")
-    return write_out(Complex.apply(real, imag), out)
+    return write_out(Complex.apply(real, imag), out, same_dtype=True)
 
 
 def view_as_real(input):

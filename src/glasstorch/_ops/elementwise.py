@@ -899,7 +899,7 @@ def sign(input, *, out=None):
 
 def sgn(input, *, out=None):
     """sign(input) for real tensors (PyTorch's sgn extends sign to complex numbers)."""
-    return write_out(node_name(sign(input), "SgnBackward0"), out)
+    return write_out(node_name(sign(input), "SgnBackward0"), out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -316,7 +316,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         product = mul(product, alpha)
     if beta != 0:
         product = add(product, input if beta == 1 else mul(input, beta))
-    return write_out(node_name(product, "AddbmmBackward0"), out, same_dtype=True)
+    return write_out(node_name(product, "AddbmmBackward0"), out, same_dtype=True, warn_resize=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,13 +493,13 @@ def inner(input, other, *, out=None):
     a, b = _promote(input, other)
     if a.ndim == 0 or b.ndim == 0:
         from .elementwise import mul
-        return write_out(mul(a, b), out, same_dtype=True)
+        return write_out(mul(a, b), out, same_dtype=True, composite=True)
     if a.shape[-1] != b.shape[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
                            f"got shapes {list(a.shape)} and {list(b.shape)}")
     la, lb = _LETTERS[:a.ndim - 1], _LETTERS[a.ndim - 1:a.ndim + b.ndim - 2]
     return write_out(Einsum.apply(a, b, inputs=(la + "z", lb + "z"), output=la + lb),
-                     out, same_dtype=True)
+                     out, same_dtype=True, composite=True)
 
 
 def tensordot(a, b, dims=2, out=None):
@@ -533,7 +533,8 @@ def tensordot(a, b, dims=2, out=None):
     output = "".join(la[i] for i in range(a.ndim) if i not in dims_a) + \
         "".join(lb[i] for i in range(b.ndim) if i not in dims_b)
     result = Einsum.apply(a, b, inputs=("".join(la), "".join(lb)), output=output)
-    return write_out(node_name(result, "ViewBackward0"), out)   # PyTorch's mm, then a reshape
+    return write_out(node_name(result, "ViewBackward0"),
+                     out, same_dtype=True, composite=True)   # PyTorch's mm, then a reshape
 
 
 class Kron(Function):

@@ -417,7 +417,7 @@ def floor_divide(input, other, *, out=None):
     """input // other, rounded toward -inf (Python's convention); integer dtypes stay integer.
     Integer division by zero raises, as in PyTorch."""
     a, b = _integer_division_operands(input, other, "div_floor")
-    return write_out(FloorDivide.apply(a, b), out)
+    return write_out(FloorDivide.apply(a, b), out, composite=True)
 
 
 def div_rounded(input, other, rounding_mode):
@@ -506,7 +506,7 @@ def frac(input, *, out=None):
     if kind != "f":
         raise NotImplementedError(f"\"frac_cpu\" not implemented for "
                                   f"'{_LEGACY[input._data.dtype.name]}'")
-    return write_out(Frac.apply(input), out)
+    return write_out(Frac.apply(input), out, same_dtype=True)
 
 
 _LEGACY = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
@@ -777,7 +777,7 @@ def heaviside(input, values, *, out=None):
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     check_broadcast(x.shape, v.shape)
     result = xp.where(x == 0, v, (x > 0).astype(x.dtype, copy=False)).astype(x.dtype, copy=False)
-    return write_out(_make(result), out)
+    return write_out(_make(result), out, same_dtype=True)
 
 
 def _integer_pair(fname, input, other):

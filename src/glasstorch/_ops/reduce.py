@@ -1305,7 +1305,7 @@ def logcumsumexp(input, dim, *, out=None):
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
                                   f"'{_type_name(input._data)}'")
     a = _one_dim("logcumsumexp", input, dim)
-    return write_out(LogCumSumExp.apply(input, a), out)
+    return write_out(LogCumSumExp.apply(input, a), out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1343,7 +1343,7 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     others = tuple(i for i in range(ndim) if i != a)
     norms = linalg.vector_norm(input, p, others, keepdim=True)
     factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
-    return write_out(node_name(input * factor, "RenormBackward0"), out)
+    return write_out(node_name(input * factor, "RenormBackward0"), out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1375,7 +1375,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     if lo > hi:
         raise RuntimeError("torch.histc: max must be larger than min")
     counts, _ = xp.histogram(x, bins=bins, range=(lo, hi))
-    return write_out(_make(counts.astype(x.dtype)), out)
+    return write_out(_make(counts.astype(x.dtype)), out, same_dtype=True, differentiable=False)
 
 
 def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
@@ -1396,7 +1396,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
     w = None if weight is None else weight._data.reshape(-1)
     hist, edges = xp.histogram(x, bins=edges, range=range, weights=w, density=density)
     result = return_types.histogram(_make(hist.astype(x.dtype)), _make(edges.astype(x.dtype)))
-    return write_outs(result, out)
+    return write_outs(result, out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------
