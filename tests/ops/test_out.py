@@ -324,3 +324,24 @@ def test_resize_warning_text():
 def test_out_must_be_a_tensor():
     with pytest.raises(TypeError):
         glasstorch.add(glasstorch.ones(3), 1, out=[0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (1, 5), (5,), (1, 1), (0,), (2, 2)])
+def test_addbmm_inplace_legacy_resize(shape):
+    """x.addbmm_ resizes an x that only broadcasts to the result (PyTorch's legacy rule)."""
+    b1, b2 = RNG.standard_normal((2, 3, 4)), RNG.standard_normal((2, 4, 5))
+    x = RNG.standard_normal(shape)
+    results = []
+    for L in (torch, glasstorch):
+        t = L.tensor(x)
+        try:
+            r = t.addbmm_(L.tensor(b1), L.tensor(b2), beta=0.5)
+            results.append((r is t, tuple(t.shape), t.numpy().copy()))
+        except RuntimeError:
+            results.append(RuntimeError)
+    expected, got = results
+    if expected is RuntimeError:
+        assert got is RuntimeError
+        return
+    assert got[:2] == expected[:2]
+    np.testing.assert_allclose(got[2], expected[2], rtol=1e-12)

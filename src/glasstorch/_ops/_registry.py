@@ -314,7 +314,8 @@ OPS = [
     ("addmm", linalg.addmm, "fmi"),
     ("addmv", linalg.addmv, "fmi"),
     ("baddbmm", linalg.baddbmm, "fmi"),
-    ("addbmm", linalg.addbmm, "fmi"),
+    ("addbmm", linalg.addbmm, "fm"),
+    ("addbmm_", linalg.addbmm_, "m"),   # legacy resize of self
     ("einsum", linalg.einsum, "f"),
     ("outer", linalg.outer, "fm"),
     ("ger", linalg.outer, "fm"),

@@ -12,6 +12,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from .. import _backend
 from ._util import sum_to_shape, cast, check_broadcast, wrap_dim, node_name, write_out
+from .inplace import make_inplace
 
 # PyTorch's C++ names for dtypes, used in its "same dtype" messages
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
@@ -316,7 +317,28 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         product = mul(product, alpha)
     if beta != 0:
         product = add(product, input if beta == 1 else mul(input, beta))
-    return write_out(node_name(product, "AddbmmBackward0"), out, same_dtype=True, warn_resize=False)
+    return write_out(node_name(product, "AddbmmBackward0"), out, same_dtype=True,
+                     warn_resize=False)   # PyTorch's legacy addbmm resizes silently
+
+
+_addbmm_in_place = make_inplace(addbmm)
+
+
+def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+    """In-place addbmm. PyTorch's legacy rule: self need only broadcast to the result (n, m)
+    (a (1, m) or (m,) self), and is then resized to (n, m) holding its broadcast values."""
+    shape = (batch1.shape[1], batch2.shape[2]) if batch1.ndim == 3 and batch2.ndim == 3 else None
+    if shape is not None and self.shape != shape and not self._requires_grad \
+            and self._base is None and _broadcasts_to(self.shape, shape):
+        self._data = xp.broadcast_to(self._data, shape).copy()
+    return _addbmm_in_place(self, batch1, batch2, beta=beta, alpha=alpha)
+
+
+def _broadcasts_to(shape, target):
+    try:
+        return xp.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
 
 
 # ---------------------------------------------------------------------------------------------
