@@ -174,6 +174,12 @@ TUPLE_OPS = {
     "max_dim": (lambda L, a, out: L.max(a, 1, out=out), "a"),
     "min_dim": (lambda L, a, out: L.min(a, 0, keepdim=True, out=out), "a"),
     "frexp": (lambda L, a, out: L.frexp(a, out=out), "a"),
+    "sort": (lambda L, a, out: L.sort(a, 1, descending=True, out=out), "a"),
+    "topk": (lambda L, a, out: L.topk(a, 2, 1, out=out), "a"),
+    "kthvalue": (lambda L, a, out: L.kthvalue(a, 2, 0, out=out), "a"),
+    "mode": (lambda L, i, out: L.mode(i, 1, out=out), "i"),
+    "aminmax": (lambda L, a, out: L.aminmax(a, dim=1, out=out), "a"),
+    "cummax": (lambda L, a, out: L.cummax(a, 1, out=out), "a"),
     "histogram": (lambda L, a, out: L.histogram(a, 4, out=out), "a"),
     "slogdet": (lambda L, s, out: L.linalg.slogdet(s, out=out), "s"),
 }

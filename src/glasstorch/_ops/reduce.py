@@ -475,7 +475,7 @@ def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
     return _amax_amin("amin", False, input, dim, keepdim, axis, keepdims, out)
 
 
-def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
+def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None, out=None):
     """(min, max) over one `dim` or all elements, as return_types.aminmax."""
     _check_tensor("aminmax", input)
     if dim is None and axis is None:
@@ -490,8 +490,9 @@ def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
                              "size.")
     keep = _keep(keepdim, keepdims)
     # two nodes here, one (AminmaxBackward0) in PyTorch: both carry its name
-    return return_types.aminmax(node_name(Amax.apply(input, axes, keep, False), _AMINMAX),
-                                node_name(Amax.apply(input, axes, keep, True), _AMINMAX))
+    result = return_types.aminmax(node_name(Amax.apply(input, axes, keep, False), _AMINMAX),
+                                  node_name(Amax.apply(input, axes, keep, True), _AMINMAX))
+    return write_outs(result, out, same_dtype=True)
 
 
 _AMINMAX = "AminmaxBackward0"
@@ -910,14 +911,14 @@ def _cummax_cummin(name, largest, input, dim, axis):
     return kind(values, index)
 
 
-def cummax(input, dim=None, *, axis=None):
+def cummax(input, dim=None, *, axis=None, out=None):
     """(values, indices): running maximum along `dim` and where each came from."""
-    return _cummax_cummin("cummax", True, input, dim, axis)
+    return write_outs(_cummax_cummin("cummax", True, input, dim, axis), out, same_dtype=True)
 
 
-def cummin(input, dim=None, *, axis=None):
+def cummin(input, dim=None, *, axis=None, out=None):
     """(values, indices): running minimum along `dim` and where each came from."""
-    return _cummax_cummin("cummin", False, input, dim, axis)
+    return write_outs(_cummax_cummin("cummin", False, input, dim, axis), out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1057,18 +1058,19 @@ def _mode_index(x, axis):
     return index.reshape(_reduced_shape(x.shape, (axis,), False))
 
 
-def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
+def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=None):
     """(values, indices): the most frequent value along `dim` (the smallest on ties)."""
     _check_tensor("mode", input)
     a = _one_dim("mode", input, dim if axis is None else axis)
     if input._data.ndim:
         _check_nonempty("mode", input._data, (a,))
     index = _mode_index(input._data, a)
-    return _values_indices(return_types.mode, input, index, a, _keep(keepdim, keepdims),
-                           "ModeBackward0")
+    result = _values_indices(return_types.mode, input, index, a, _keep(keepdim, keepdims),
+                             "ModeBackward0")
+    return write_outs(result, out, same_dtype=True)
 
 
-def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
+def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=None):
     """(values, indices): the k-th smallest element (k counts from 1) along `dim`."""
     _check_tensor("kthvalue", input)
     k = _as_int("kthvalue", k, "k")
@@ -1079,8 +1081,9 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     index = _pick_sorted(_sorted_order(x, a), k - 1, a) if x.ndim else xp.zeros((), xp.int64)
-    return _values_indices(return_types.kthvalue, input, index, a, _keep(keepdim, keepdims),
-                           "KthvalueBackward0")
+    result = _values_indices(return_types.kthvalue, input, index, a, _keep(keepdim, keepdims),
+                             "KthvalueBackward0")
+    return write_outs(result, out, same_dtype=True)
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")

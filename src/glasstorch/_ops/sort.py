@@ -9,7 +9,7 @@ from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make
 from ..autograd.function import Function
-from ._util import wrap_dim
+from ._util import wrap_dim, write_outs
 
 
 def _argsort(x, axis, descending):
@@ -52,12 +52,12 @@ def _put_back(g, indices, dim, shape):
     return dx
 
 
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     """(values, indices): input sorted along dim. The sort is always stable (equal elements
     keep their order), so stable=True costs nothing extra."""
     dim = wrap_dim(dim, input._data.ndim)
     values, indices = Sort.apply(input, dim, descending)
-    return return_types.sort(values, indices)
+    return write_outs(return_types.sort(values, indices), out, same_dtype=True)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -109,7 +109,7 @@ class TopK(Function):
         return _put_back(g, ctx.indices, ctx.dim, ctx.shape)
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):
+def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """(values, indices) of the k largest elements along dim (smallest with largest=False),
     in sorted order (also when sorted=False: any order is allowed there)."""
     x = input._data
@@ -120,7 +120,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
     values, indices = TopK.apply(input, k, dim, largest)
-    return return_types.topk(values, indices)
+    return write_outs(return_types.topk(values, indices), out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------
