@@ -351,3 +351,21 @@ def test_addbmm_inplace_legacy_resize(shape):
         return
     assert got[:2] == expected[:2]
     np.testing.assert_allclose(got[2], expected[2], rtol=1e-12)
+
+
+@pytest.mark.parametrize("out_dtype", ["float32", "float64", "int64"])
+@pytest.mark.parametrize("op", ["rand", "randn", "randint", "randperm"])
+def test_random_ops_fill_out(op, out_dtype):
+    """Random creation ops draw in out's dtype (no value comparison: the streams differ)."""
+    calls = {"rand": lambda L, o: L.rand(2, 3, out=o), "randn": lambda L, o: L.randn(4, out=o),
+             "randint": lambda L, o: L.randint(0, 5, (3,), out=o),
+             "randperm": lambda L, o: L.randperm(5, out=o)}
+    seen = []
+    for L in (torch, glasstorch):
+        out = L.zeros(7, dtype=getattr(L, out_dtype))
+        try:
+            result = calls[op](L, out)
+            seen.append((result is out, tuple(out.shape), str(out.dtype)))
+        except Exception as e:   # compared by type with torch
+            seen.append(type(e))
+    assert seen[1] == seen[0]

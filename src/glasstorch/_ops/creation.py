@@ -187,8 +187,7 @@ def _finish(arr, requires_grad, device, out=None):
     check_device(device)
     if out is not None:
         from ._util import write_out
-        # without a dtype, creation ops make out's dtype (arange(5, out=long_tensor))
-        return write_out(_make(arr.astype(out._data.dtype, copy=False)), out, warn_resize=False)
+        return write_out(_make(arr), out, warn_resize=False)
     t = _make(arr)
     if requires_grad:
         t.requires_grad_(True)
@@ -200,28 +199,28 @@ def _out_dtype(out):
     return None if out is None else _resolve_dtype(out.dtype)
 
 
-def _np_dtype(dtype):
-    return (_resolve_dtype(dtype) or _backend.get_default_dtype()).np
+def _np_dtype(dtype, out=None):
+    return (_resolve_dtype(dtype) or _out_dtype(out) or _backend.get_default_dtype()).np
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           **kwargs):
     """A tensor of zeros: zeros(2, 3), zeros((2, 3)) or zeros(size=(2, 3))."""
     size = _size(size or (kwargs.pop("size", ()),))
-    return _finish(xp.zeros(size, _np_dtype(dtype)), requires_grad, device, out)
+    return _finish(xp.zeros(size, _np_dtype(dtype, out)), requires_grad, device, out)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kwargs):
     """A tensor of ones: ones(2, 3), ones((2, 3)) or ones(size=(2, 3))."""
     size = _size(size or (kwargs.pop("size", ()),))
-    return _finish(xp.ones(size, _np_dtype(dtype)), requires_grad, device, out)
+    return _finish(xp.ones(size, _np_dtype(dtype, out)), requires_grad, device, out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None, **kwargs):
     """An uninitialised tensor (its values are whatever the memory held)."""
     size = _size(size or (kwargs.pop("size", ()),))
-    return _finish(xp.empty(size, _np_dtype(dtype)), requires_grad, device, out)
+    return _finish(xp.empty(size, _np_dtype(dtype, out)), requires_grad, device, out)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
@@ -229,7 +228,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     """A tensor of `size` filled with `fill_value`; dtype inferred from the value like PyTorch."""
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    dtype = _resolve_dtype(dtype) or _backend.scalar_dtype(fill_value)
+    dtype = _resolve_dtype(dtype) or _out_dtype(out) or _backend.scalar_dtype(fill_value)
     return _finish(xp.full(_size((size,)), fill_value, dtype.np), requires_grad, device, out)
 
 
@@ -364,7 +363,7 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
         m = n
     if n < 0 or m < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {min(n, m)}")
-    return _finish(xp.eye(n, m, dtype=_np_dtype(dtype)), requires_grad, device, out)
+    return _finish(xp.eye(n, m, dtype=_np_dtype(dtype, out)), requires_grad, device, out)
 
 
 # ---------------------------------------------------------------------------------------------
