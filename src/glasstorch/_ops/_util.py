@@ -1,4 +1,8 @@
-"""Small helpers shared by the op families: broadcast undo, dim handling, dtype promotion."""
+"""Small helpers shared by the op families: broadcast undo, dim handling, dtype promotion, and
+the one writer of `out=` arguments (write_out, write_outs)."""
+import math
+import warnings
+
 from .. import _backend
 from .._backend import xp, ndarray, check_broadcast
 from .._tensor import Tensor, _make, _wrap_dim
@@ -218,8 +222,6 @@ def _resize(out, shape, warn):
     """Give `out` the contiguous shape `shape` in place (PyTorch's resize of an out tensor).
     A view keeps sharing its base's memory from its first element on, when the base is
     contiguous and large enough; otherwise we cannot mirror PyTorch's storage and raise."""
-    import math
-    import warnings
     if warn and out._data.size:
         warnings.warn(_RESIZE_WARNING.format(old=list(out._data.shape), new=list(shape)),
                       UserWarning, stacklevel=4)
