@@ -23,6 +23,9 @@ $(VENV)/.installed-test: $(VENV)/.installed-core
 	$(if $(GRAPHVIZ),,apt-get install -y -q graphviz >/dev/null || \
 	    (apt-get update -q >/dev/null && apt-get install -y -q graphviz >/dev/null))
 	$(BIN)/pip install -q $(FIND_LINKS) --build-constraint build-constraints.txt -e ".[test]"
+	# the real d2l package is an oracle of glasstorch.d2l; its pinned dependencies (old numpy,
+	# pandas, jupyter ...) are not wanted, so it is installed alone
+	$(BIN)/pip install -q --no-deps d2l==1.0.3
 	touch $@
 
 $(VENV)/.installed-demo: $(VENV)/.installed-core

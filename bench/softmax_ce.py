@@ -79,7 +79,9 @@ def main():
     for shape in CLASSIFIER_SHAPES:
         compare(f"cross_entropy {shape} fwd+bwd", cross_entropy_fwd_bwd(shape), repeats=9)
     for shape in CLASSIFIER_SHAPES + ATTENTION_SHAPES:
-        compare(f"softmax {shape} fwd+bwd", activation_fwd_bwd("softmax", shape), repeats=9)
+        target = 1.2 if shape == (4, 8, 128, 128) else None     # issue 8's bar
+        compare(f"softmax {shape} fwd+bwd", activation_fwd_bwd("softmax", shape), repeats=9,
+                target=target)
     for shape in CLASSIFIER_SHAPES + ATTENTION_SHAPES:
         compare(f"log_softmax {shape} fwd+bwd", activation_fwd_bwd("log_softmax", shape),
                 repeats=9)

@@ -30,3 +30,13 @@ def test_digits_dnn_reaches_the_bar_and_torch_loads_its_checkpoint(tmp_path):
     for key, value in checkpoint["model"].items():
         np.testing.assert_array_equal(value.numpy(), ours["model"][key].numpy())
     assert checkpoint["optimizer"]["param_groups"][0]["lr"] == pytest.approx(5e-4)
+
+
+def test_digits_cnn_reaches_98_percent(capsys):
+    pytest.importorskip("sklearn")
+    from glasstorch.demo import digits_cnn
+    accuracy = digits_cnn.main(epochs=4)
+    assert accuracy >= 0.98
+    out = capsys.readouterr().out
+    assert "Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))" in out
+    assert "test accuracy" in out

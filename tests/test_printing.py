@@ -250,7 +250,7 @@ def test_parameter_prints_parameter_containing():
 
 
 def test_nn_parameter_prints_parameter_containing():
-    nn = pytest.importorskip("glasstorch.nn")
+    nn = gt.nn
     data = _normal((2, 3))
     for requires_grad in (True, False):
         theirs = torch.nn.Parameter(torch.tensor(data), requires_grad=requires_grad)

@@ -41,6 +41,7 @@ from . import nn, cuda  # noqa: E402
 from . import utils  # noqa: E402  (datasets, samplers, DataLoader; needs the ops bound above)
 from .serialization import save, load  # noqa: E402  (torch.save / torch.load, zip format)
 from . import backends, jit, version  # noqa: E402  (probed by libraries: no CUDA, no TorchScript)
+from . import hub  # noqa: E402  (torch.hub: the pretrained-checkpoint cache)
 
 
 def load_ipython_extension(ipython):

@@ -309,10 +309,3 @@ def broadcast_to(x, shape):
 def sliding_windows(x, window_shape, axis):
     """A read-only strided view of all windows of `window_shape` along `axis` (no copy)."""
     return xp.lib.stride_tricks.sliding_window_view(x, window_shape, axis=axis)
-
-
-def array_module(device):
-    """Array module that stores tensors on `device` ('cpu' -> numpy)."""
-    if device == "cpu":
-        return xp
-    raise RuntimeError(f"Device '{device}' is not available: glasstorch has no CUDA support here")

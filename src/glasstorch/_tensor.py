@@ -5,6 +5,8 @@ of its base's array, so writes through either are seen by both, and both share o
 counter. Operators and most methods are attached by the table in `_ops/_registry.py`; this file
 holds only what is about the tensor itself.
 """
+import warnings
+
 from . import _backend
 from ._backend import xp, ndarray, from_numpy_dtype
 
@@ -104,6 +106,14 @@ def _make(data, requires_grad=False, grad_fn=None, output_nr=0, cls=None):
     t._grad = None
     t._extra = None
     return t
+
+
+_NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
 
 
 class Tensor:
@@ -215,7 +225,10 @@ class Tensor:
 
     @property
     def grad(self):
-        return self._grad
+        grad = self._grad
+        if grad is None and self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return grad
 
     @grad.setter
     def grad(self, value):

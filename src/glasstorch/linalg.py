@@ -2,9 +2,8 @@
 
 All functions work on batches: a matrix argument has shape (*, m, n) and the leading dims are
 batch dims. Gradients: norm, vector_norm, matrix_norm, inv, det, slogdet (logabsdet), solve,
-eigh and cholesky have backward formulas; pinv, svd and qr are forward-only here (their
-outputs carry a graph node whose backward raises a RuntimeError saying so); matrix_rank is an
-integer and has no gradient.
+eigh, cholesky, svd/svdvals, qr and pinv have backward formulas (real matrices; the svd, qr
+and pinv ones once differentiable); matrix_rank is an integer and has no gradient.
 LAPACK failures (singular or non-positive-definite input) raise `LinAlgError`, a RuntimeError,
 as in PyTorch.
 """
@@ -13,8 +12,9 @@ import math
 from . import return_types
 from ._backend import xp
 from ._tensor import Tensor
-from .autograd.function import Function
+from .autograd.function import Function, Output
 from ._ops._util import sum_to_shape, wrap_dims, node_name, write_out, write_outs
+from ._ops._summation import accumulator, pairwise_sum
 from ._ops.linalg import matmul, linalg_cross as cross, _cap, _t
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "pinv",
@@ -71,10 +71,11 @@ class VectorNorm(Function):
     @staticmethod
     def forward(ctx, x, ord, axes, keepdim):
         a = xp.abs(x)
+        wide = a.astype(accumulator(a.dtype), copy=False)   # half: sum in float32, as torch
         if ord == 2:
-            out = xp.sqrt(xp.sum(a * a, axis=axes, keepdims=True))
+            out = xp.sqrt(pairwise_sum(wide * wide, axes, keepdims=True))
         elif ord == 1:
-            out = xp.sum(a, axis=axes, keepdims=True)
+            out = pairwise_sum(wide, axes, keepdims=True)
         elif ord == math.inf:
             out = xp.max(a, axis=axes, keepdims=True)
         elif ord == -math.inf:
@@ -82,9 +83,9 @@ class VectorNorm(Function):
         elif ord == 0:
             out = xp.sum(a != 0, axis=axes, keepdims=True).astype(a.dtype)
         else:
-            out = xp.sum(a ** ord, axis=axes, keepdims=True) ** (1.0 / ord)
+            out = pairwise_sum(wide ** ord, axes, keepdims=True) ** (1.0 / ord)
         out = out.astype(a.dtype, copy=False)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         ctx.ord, ctx.axes, ctx.keepdim = ord, axes, keepdim
         return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
 
@@ -150,6 +151,10 @@ class SingularValueNorm(Function):
         U, S, Vh = xp.linalg.svd(Am, full_matrices=False)
         if ord == "nuc":
             out = S.sum(-1)
+        elif S.shape[-1] == 0:          # an empty matrix: its largest singular value is 0
+            if ord == -2:
+                raise IndexError("amin(): Expected reduction dim -1 to have non-zero size.")
+            out = xp.zeros(S.shape[:-1], S.dtype)
         else:
             pick = 0 if ord == 2 else -1        # singular values come sorted, largest first
             out = S[..., pick]
@@ -177,8 +182,14 @@ class MaxAbsSumNorm(Function):
     @staticmethod
     def forward(ctx, A, sum_axis, pick_axis, largest, keepdim):
         sums = xp.abs(A).sum(axis=sum_axis, keepdims=True)
-        out = (sums.max if largest else sums.min)(axis=pick_axis, keepdims=True)
-        ctx.save_for_backward(A, sums, out)
+        if A.shape[pick_axis] == 0:     # nothing to pick from: the max of sums >= 0 is 0
+            if not largest:
+                dim = pick_axis - (sum_axis < pick_axis)
+                raise IndexError(f"amin(): Expected reduction dim {dim} to have non-zero size.")
+            out = xp.zeros(sums.shape[:pick_axis] + (1,) + sums.shape[pick_axis + 1:], A.dtype)
+        else:
+            out = (sums.max if largest else sums.min)(axis=pick_axis, keepdims=True)
+        ctx.save_for_backward(A, sums, Output(out))
         ctx.pick_axis, ctx.shape = pick_axis, out.shape
         return out if keepdim else out.reshape(_reduced_shape(A.shape, (sum_axis, pick_axis)))
 
@@ -236,21 +247,6 @@ def norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
                        f"or 2D. Got {A.ndim}D.")
 
 
-def torch_norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    """torch.norm / Tensor.norm (the older API): 'fro' and numbers give vector norms over `dim`
-    (all elements by default), 'nuc' the nuclear norm of matrices."""
-    if isinstance(dim, int):
-        dim = (dim,)
-    if p == "nuc":
-        return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim,
-                           dtype=dtype, out=out)
-    if p == "fro" or p is None:
-        p = 2
-    elif isinstance(p, str):
-        raise RuntimeError(f"norm(): p must be a number, 'fro' or 'nuc', got '{p}'")
-    return vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
-
-
 # ---------------------------------------------------------------------------------------------
 # inverse, determinant, solve
 # ---------------------------------------------------------------------------------------------
@@ -269,7 +265,7 @@ class Inv(Function):
         except xp.linalg.LinAlgError:
             raise _LinAlgError("linalg.inv: The diagonal element is zero, the inversion could "
                                "not be completed because the input matrix is singular.") from None
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -371,7 +367,7 @@ class Solve(Function):
         except xp.linalg.LinAlgError:
             raise _LinAlgError("torch.linalg.solve: The solver failed because the input matrix "
                                "is singular.") from None
-        ctx.save_for_backward(A, X)
+        ctx.save_for_backward(A, Output(X))     # (X, a view of the output)
         ctx.vector, ctx.left, ctx.b_shape = vector, left, B.shape
         X = X[..., 0] if vector else X
         return X if left else X.swapaxes(-1, -2)
@@ -423,18 +419,6 @@ def _shape(shape):
 # ---------------------------------------------------------------------------------------------
 # decompositions
 # ---------------------------------------------------------------------------------------------
-class _ForwardOnly(Function):
-    """Base of the ops whose derivative glasstorch does not implement: the outputs stay in the
-    graph (so requires_grad is as in PyTorch) but backward through them raises."""
-
-    op_name = ""
-
-    @staticmethod
-    def backward(ctx, *grads):
-        raise RuntimeError(f"the derivative of linalg.{ctx.op_name} is not implemented in "
-                           f"glasstorch (it is forward-only here)")
-
-
 class Eigh(Function):
     """(L, V) with A = V diag(L) V^T for symmetric A (ascending eigenvalues)
     grad: dA = V (diag(gL) + skew(V^T gV) / E) V^T,  E_ij = L_j - L_i, skew(M) = (M - M^T)/2"""
@@ -444,7 +428,7 @@ class Eigh(Function):
     @staticmethod
     def forward(ctx, A, uplo):
         L, V = xp.linalg.eigh(A, UPLO=uplo)
-        ctx.save_for_backward(L, V)
+        ctx.save_for_backward(Output(L, 0), Output(V, 1))
         return L, V
 
     @staticmethod
@@ -477,21 +461,57 @@ def eigvalsh(A, UPLO="L", *, out=None):
     return write_out(eigh(A, UPLO).eigenvalues, out, same_dtype=True)
 
 
-class Svd(_ForwardOnly):
-    """(U, S, Vh) with A = U diag(S) Vh, singular values descending (forward only)"""
+class Svd(Function):
+    """(U, S, Vh) with A = U diag(S) Vh, singular values descending
+    grad (k = min(m, n) leading columns of U and rows of Vh; real A, distinct singular values):
+        F = (skew(U^T gU) S + S skew(Vh gVh^T)) / E + diag(gS),  E_ij = S_j^2 - S_i^2,
+        skew(M) = M - M^T;  dA = U F Vh, plus (I - U U^T) gU S^-1 Vh when m > n,
+        plus U S^-1 gVh (I - Vh^T Vh) when m < n  (only gS: dA = U diag(gS) Vh)"""
 
     _node_name = "LinalgSvdBackward0"   # PyTorch's node for this op
 
-    op_name = "svd"
-
     @staticmethod
     def forward(ctx, A, full_matrices):
-        return tuple(xp.linalg.svd(A, full_matrices=full_matrices))
+        U, S, Vh = xp.linalg.svd(A, full_matrices=full_matrices)
+        ctx.factors = (U, S, Vh)        # (outputs: kept on ctx, read once by backward)
+        return U, S, Vh
+
+    @staticmethod
+    def backward(ctx, gU, gS, gVh):
+        U, S, Vh = ctx.factors
+        if xp.iscomplexobj(U):
+            raise RuntimeError("the derivative of linalg.svd of complex matrices is not "
+                               "implemented in glasstorch")
+        k = S.shape[-1]
+        U, Vh, gU, gVh = U[..., :k], Vh[..., :k, :], gU[..., :k], gVh[..., :k, :]
+        m, n = U.shape[-2], Vh.shape[-1]
+        has_u, has_v = bool(xp.any(gU)), bool(xp.any(gVh))   # unused outputs come as zeros
+        if not (has_u or has_v):
+            return (U * gS[..., None, :]) @ Vh, None
+        S2 = S * S
+        E = S2[..., None, :] - S2[..., :, None]
+        E[..., range(k), range(k)] = 1                      # the diagonal is 0 / 1 below
+        F = xp.zeros(U.shape[:-2] + (k, k), U.dtype)
+        if has_u:
+            UtgU = _t(U) @ gU
+            F += (UtgU - _t(UtgU)) * S[..., None, :]
+        if has_v:
+            VhgV = Vh @ _t(gVh)
+            F += S[..., :, None] * (VhgV - _t(VhgV))
+        F = F / E
+        F[..., range(k), range(k)] = gS
+        if m > n and has_u:       # the part of gU outside U's column space
+            gU_Sinv = gU / S[..., None, :]
+            return (U @ F + gU_Sinv - U @ (_t(U) @ gU_Sinv)) @ Vh, None
+        if m < n and has_v:       # the part of gVh outside Vh's row space
+            Sinv_gVh = gVh / S[..., :, None]
+            return U @ (F @ Vh + Sinv_gVh - (Sinv_gVh @ _t(Vh)) @ Vh), None
+        return U @ F @ Vh, None
 
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
     """A (*, m, n) = U (*, m, m) diag(S) (*, min(m, n)) Vh (*, n, n) (U (*, m, k) and Vh
-    (*, k, n) with k = min(m, n) when full_matrices=False). Forward only here."""
+    (*, k, n) with k = min(m, n) when full_matrices=False)."""
     _check_float(A, "svd")
     if A.ndim < 2:
         raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
@@ -499,7 +519,7 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
 
 
 def svdvals(A, *, driver=None, out=None):
-    """The singular values of A (*, m, n), descending -> (*, min(m, n)). Forward only here."""
+    """The singular values of A (*, m, n), descending -> (*, min(m, n))."""
     _check_float(A, "svdvals")
     return write_out(Svd.apply(A, False)[1], out, same_dtype=True)
 
@@ -515,23 +535,58 @@ def torch_svd(input, some=True, compute_uv=True, *, out=None):
     return write_outs(svd_result(U, S, V), out, same_dtype=True)
 
 
-class Qr(_ForwardOnly):
-    """(Q, R) with A = Q R, Q orthonormal columns, R upper triangular (forward only)"""
+class Qr(Function):
+    """(Q, R) with A = Q R, Q orthonormal columns, R upper triangular
+    grad (real A, full column rank): for m >= n, M = R gR^T - gQ^T Q,
+        dA = (gQ + Q copyltu(M)) R^-T,  copyltu(M) = tril(M) + tril(M, -1)^T;
+        for m < n, A = [X | Y], R = [U | V]: dY = Q gV and dX as above with U, gU and
+        gQ + Y gV^T in place of R, gR and gQ"""
 
     _node_name = "LinalgQrBackward0"   # PyTorch's node for this op
-
-    op_name = "qr"
 
     @staticmethod
     def forward(ctx, A, mode):
         if mode == "r":
-            return xp.zeros((0,), dtype=A.dtype), xp.linalg.qr(A, mode="r")
-        return tuple(xp.linalg.qr(A, mode=mode))
+            Q, R = xp.zeros((0,), dtype=A.dtype), xp.linalg.qr(A, mode="r")
+        else:
+            Q, R = xp.linalg.qr(A, mode=mode)
+        ctx.factors, ctx.mode, ctx.A_shape = (Q, R), mode, A.shape
+        return Q, R
+
+    @staticmethod
+    def backward(ctx, gQ, gR):
+        Q, R = ctx.factors
+        m, n = ctx.A_shape[-2:]
+        if ctx.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
+                               "when mode='r'. Please use linalg.qr(A, mode='reduced') if you "
+                               "are going to differentiate through linalg.qr.")
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when "
+                               "mode='complete' and nrows > ncols.")
+        if xp.iscomplexobj(Q):
+            raise RuntimeError("the derivative of linalg.qr of complex matrices is not "
+                               "implemented in glasstorch")
+        if m >= n:
+            return _qr_square_backward(Q, R, gQ, gR), None
+        U, V, gU, gV = R[..., :m], R[..., m:], gR[..., :m], gR[..., m:]
+        Y = Q @ V                                           # the columns beyond the m-th
+        gX = _qr_square_backward(Q, U, gQ + Y @ _t(gV), gU)
+        return xp.concatenate([gX, Q @ gV], axis=-1), None
+
+
+def _qr_square_backward(Q, R, gQ, gR):
+    """dA for A = Q R with R square (n, n): (gQ + Q copyltu(R gR^T - gQ^T Q)) R^-T."""
+    M = R @ _t(gR) - _t(gQ) @ Q
+    lower = xp.tril(M)
+    sym = lower + _t(xp.tril(M, -1))
+    B = gQ + Q @ sym
+    return _t(xp.linalg.solve(R, _t(B)))                 # B R^-T
 
 
 def qr(A, mode="reduced", *, out=None):
     """QR decomposition of A (*, m, n): mode 'reduced' (Q (*, m, k), R (*, k, n), k =
-    min(m, n)), 'complete' (Q (*, m, m)) or 'r' (empty Q). Forward only here."""
+    min(m, n)), 'complete' (Q (*, m, m)) or 'r' (empty Q)."""
     _check_float(A, "qr")
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
@@ -553,15 +608,17 @@ class Cholesky(Function):
         except xp.linalg.LinAlgError:
             raise _LinAlgError("linalg.cholesky: The factorization could not be completed "
                                "because the input is not positive-definite.") from None
-        ctx.save_for_backward(L)
         ctx.upper = upper
-        return xp.ascontiguousarray(L.swapaxes(-1, -2)) if upper else L
+        if upper:
+            L = xp.ascontiguousarray(L.swapaxes(-1, -2))
+        ctx.save_for_backward(Output(L))    # the factor returned: L, or U = L^T when upper
+        return L
 
     @staticmethod
     def backward(ctx, g):
         (L,) = ctx.saved_tensors
         if ctx.upper:
-            g = g.swapaxes(-1, -2)
+            L, g = L.swapaxes(-1, -2), g.swapaxes(-1, -2)
         phi = xp.tril(L.swapaxes(-1, -2) @ g)
         n = L.shape[-1]
         phi[..., range(n), range(n)] *= 0.5
@@ -597,12 +654,12 @@ def _cutoff(S, A_shape, atol, rtol):
     return xp.maximum(0.0 if atol is None else atol, rtol * smax)
 
 
-class Pinv(_ForwardOnly):
-    """A^+ = V diag(1/s for s above the cutoff, else 0) U^T (forward only)"""
+class Pinv(Function):
+    """A^+ = V diag(1/s for s above the cutoff, else 0) U^T
+    grad (rank constant near A): dA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A),
+          P = A^+"""
 
     _node_name = "LinalgPinvBackward0"   # PyTorch's node for this op
-
-    op_name = "pinv"
 
     @staticmethod
     def forward(ctx, A, atol, rtol):
@@ -610,11 +667,24 @@ class Pinv(_ForwardOnly):
         keep = S > _cutoff(S, A.shape, atol, rtol)
         with xp.errstate(divide="ignore"):
             s_inv = xp.where(keep, 1 / xp.where(keep, S, 1), 0).astype(A.dtype)
-        return (Vh.swapaxes(-1, -2) * s_inv[..., None, :]) @ U.swapaxes(-1, -2)
+        P = (Vh.swapaxes(-1, -2) * s_inv[..., None, :]) @ U.swapaxes(-1, -2)
+        ctx.save_for_backward(A)
+        ctx.pinv = P
+        return P
+
+    @staticmethod
+    def backward(ctx, g):
+        (A,) = ctx.saved_tensors
+        P = ctx.pinv
+        Pt, gt = _t(P), _t(g)
+        outside_columns = gt - A @ (P @ gt)                 # (I - A P) G^T
+        outside_rows = gt - (gt @ P) @ A                    # G^T (I - P A)
+        return (-(Pt @ g @ Pt) + outside_columns @ (P @ Pt) + (Pt @ P) @ outside_rows,
+                None, None)
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
-    """Moore-Penrose pseudo-inverse of A (*, m, n) -> (*, n, m), via the SVD. Forward only."""
+    """Moore-Penrose pseudo-inverse of A (*, m, n) -> (*, n, m), via the SVD."""
     _check_float(A, "pinv")
     return write_out(Pinv.apply(A, atol, rtol), out)
 

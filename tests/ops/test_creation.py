@@ -482,3 +482,17 @@ LEGACY_ERRORS = [
 @pytest.mark.parametrize("name,fn", LEGACY_ERRORS)
 def test_legacy_errors(name, fn):
     check_error(fn)
+
+
+@pytest.mark.parametrize("start,end,step", [(-8.0, 8.0, 0.1), (0, 1, 0.01), (-5.5, 1.0, 0.1),
+                                            (0.1, 7.3, 0.37), (-1, 1, 0.013), (0, 100, 0.7)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_arange_float_values_bit_exact(start, end, step, dtype):
+    """Every value equals PyTorch's to the last bit: d2l's activation plots take
+    arange(-8, 8, 0.1), whose 81st value is +4.4e-16 in PyTorch (not 0), so relu's
+    gradient there is 1."""
+    import torch
+    ours = gt.arange(start, end, step, dtype=getattr(gt, dtype)).numpy()
+    theirs = torch.arange(start, end, step, dtype=getattr(torch, dtype)).numpy()
+    assert ours.shape == theirs.shape
+    np.testing.assert_array_equal(ours, theirs)

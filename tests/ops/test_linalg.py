@@ -157,11 +157,29 @@ def test_products_gradcheck(name, fn, inputs):
     gradcheck_fn(fn, inputs)
 
 
+def _run_node_backward(node, upstream):
+    """The node's own backward on an upstream array, as the engine runs it (its saved arrays
+    are readable only while a backward pass runs)."""
+    from glasstorch.autograd import function
+    function._backward_running += 1
+    try:
+        return node.backward(node, upstream)
+    finally:
+        function._backward_running -= 1
+
+
 def test_matmul_grad_skips_inputs_without_grad():
-    a = gt.tensor(s(4, 2, 3), requires_grad=True)
-    w = gt.tensor(s(3, 5))
-    (a @ w).sum().backward()
-    assert w.grad is None and a.grad.shape == (4, 2, 3)
+    """The node's backward computes no gradient for the input that needs none (the data
+    matrix is the expensive half), and the other one matches PyTorch's."""
+    a, w = s(4, 2, 3), s(3, 5)
+    out = gt.tensor(a, requires_grad=True) @ gt.tensor(w)
+    upstream = s(4, 2, 5)
+    node = out.grad_fn
+    grad_a, grad_w = _run_node_backward(node, upstream)
+    assert grad_w is None
+    expected = torch.tensor(a, requires_grad=True)
+    (expected @ torch.tensor(w)).backward(torch.tensor(upstream))
+    np.testing.assert_allclose(grad_a, expected.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_matmul_double_backward():
@@ -423,12 +441,15 @@ def test_cholesky_gradient():
                                                 upper=True), [s(3, 3)])
 
 
-def test_forward_only_backward_raises():
-    x = gt.tensor(s(3, 3), requires_grad=True)
+def test_svd_backward_is_once_differentiable():
+    """svd has a backward now (tests/ops/test_decomposition_grads.py); differentiating that
+    backward again raises rather than answering wrongly."""
+    x = gt.tensor(s(3, 3).astype("float64"), requires_grad=True)
     S = gt.linalg.svd(x).S
     assert S.requires_grad
-    with pytest.raises(RuntimeError, match="svd"):
-        S.sum().backward()
+    (gx,) = gt.autograd.grad(S.sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="LinalgSvdBackward0 has no double backward"):
+        gx.sum().backward()
 
 
 LINALG_ERRORS = [

@@ -128,8 +128,6 @@ def test_default_collate_size_mismatch_message_names_entries():
 
 
 def test_default_collate_keeps_graph_for_tensors_requiring_grad():
-    if not hasattr(gt, "stack"):
-        pytest.skip("glasstorch.stack not available yet")
     a = gt.tensor([1.0, 2.0], requires_grad=True)
     b = gt.tensor([3.0, 4.0], requires_grad=True)
     out = gud.default_collate([a, b])
@@ -327,8 +325,6 @@ def test_tensor_dataset_size_mismatch():
 
 
 def test_tensor_dataset_items():
-    if not hasattr(gt.Tensor, "__getitem__"):
-        pytest.skip("Tensor indexing not available yet")
     x, y = arr(5, 3), np.arange(5)
     ours = gud.TensorDataset(gt.tensor(x), gt.tensor(y))
     theirs = tud.TensorDataset(torch.tensor(x), torch.tensor(y))

@@ -13,6 +13,7 @@ from .inplace import make_inplace
 from . import meta, special, nn_aliases
 from . import complex as complex_ops
 from . import pool_aliases
+from . import conv
 
 OPS = [
     # ---------------------------------------------------------------- elementwise arithmetic
@@ -315,7 +316,7 @@ OPS = [
     ("addmv", linalg.addmv, "fmi"),
     ("baddbmm", linalg.baddbmm, "fmi"),
     ("addbmm", linalg.addbmm, "fm"),
-    ("addbmm_", linalg.addbmm_, "m"),   # legacy resize of self
+    ("addbmm_", linalg.addbmm_, "m"),          # legacy: resizes a broadcastable input
     ("einsum", linalg.einsum, "f"),
     ("outer", linalg.outer, "fm"),
     ("ger", linalg.outer, "fm"),
@@ -447,6 +448,14 @@ OPS = [
     ("__le__", operators.le, "m"),
     ("__gt__", operators.gt, "m"),
     ("__ge__", operators.ge, "m"),
+    ("bitwise_left_shift", comparison.bitwise_left_shift, "fmi"),
+    ("bitwise_right_shift", comparison.bitwise_right_shift, "fmi"),
+    ("__lshift__", comparison.bitwise_left_shift, "m"),
+    ("__rlshift__", operators.rlshift, "m"),
+    ("__ilshift__", operators.ilshift, "m"),
+    ("__rshift__", comparison.bitwise_right_shift, "m"),
+    ("__rrshift__", operators.rrshift, "m"),
+    ("__irshift__", operators.irshift, "m"),
     # ---------------------------------------------------------------- nn ops
     ("softmax", activation.softmax, "fm"),
     ("log_softmax", activation.log_softmax, "fm"),
@@ -606,6 +615,13 @@ OPS = [
     ("grid_sampler_2d", pool_aliases.grid_sampler_2d, "f"),
     ("grid_sampler_3d", pool_aliases.grid_sampler_3d, "f"),
     ("affine_grid_generator", pool_aliases.affine_grid_generator, "f"),
+    # ---------------------------------------------------------------- convolution
+    ("conv1d", conv.conv1d, "f"),
+    ("conv2d", conv.conv2d, "f"),
+    ("conv3d", conv.conv3d, "f"),
+    ("conv_transpose1d", conv.conv_transpose1d, "f"),
+    ("conv_transpose2d", conv.conv_transpose2d, "f"),
+    ("conv_transpose3d", conv.conv_transpose3d, "f"),
 ]
 
 

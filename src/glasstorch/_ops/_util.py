@@ -40,16 +40,6 @@ def wrap_dims(dim, ndim):
     return axes
 
 
-def as_tensor_arg(x):
-    """Tensors pass through; numbers and arrays become constant tensors (default dtype rules)."""
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, ndarray):
-        return _make(x)
-    from .creation import tensor
-    return tensor(x)
-
-
 def promote(a, b):
     """Cast Tensor operands of a binary op to PyTorch's result dtype, after checking that their
     shapes broadcast. Python numbers stay numbers (NumPy treats them as weak, matching PyTorch
@@ -241,3 +231,58 @@ def _resize(out, shape, warn):
                            f"{list(shape)} inside the memory of its base of shape "
                            f"{list(base._data.shape)}")
     out._data = flat[start:start + numel].reshape(shape)
+
+
+def refuse_complex(input, error, message):
+    """Complex numbers have no order: PyTorch's ops that need one refuse complex input (the
+    message may name the dtype as {name}: ComplexFloat, ComplexDouble)."""
+    if isinstance(input, Tensor) and input._data.dtype.kind == "c":
+        name = "ComplexFloat" if input._data.dtype.itemsize == 8 else "ComplexDouble"
+        raise error(message.format(name=name))
+
+
+_CPP_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+              "int64": "int64_t", "float16": "c10::Half", "float32": "float",
+              "float64": "double"}
+
+
+def check_fits(number, dtype):
+    """PyTorch refuses a number that `dtype` (a NumPy dtype) cannot hold instead of wrapping
+    it: a complex number with an imaginary part, nan or a value beyond the range for an
+    integer dtype, a finite value beyond the largest float; an unsigned dtype takes integers
+    down to -max (they wrap: -1 -> 255). Bools hold anything. Returns the number as a NumPy
+    scalar of `dtype` (tensors and arrays are returned as they are)."""
+    kind = type(number)
+    if kind is int and 0 <= number <= 127 or \
+            (kind is float or kind is int) and dtype.kind == "f" and -65504.0 <= number <= 65504.0:
+        return number                   # fits every dtype it can be written to: the fast path
+    if isinstance(number, (ndarray, Tensor)):
+        return number
+    if dtype.kind == "b":
+        return xp.asarray(number).astype(dtype)[()]
+    if dtype.kind == "c":
+        part_max = xp.finfo(dtype).max
+        fits = all(not math.isfinite(part) or abs(part) <= part_max
+                   for part in (complex(number).real, complex(number).imag))
+        if not fits:
+            raise RuntimeError(f"value cannot be converted to type c10::complex<"
+                               f"{'float' if dtype.itemsize == 8 else 'double'}> without overflow")
+        return xp.asarray(number).astype(dtype)[()]
+    fits = True
+    if isinstance(number, complex):
+        fits, number = number.imag == 0, number.real
+    if dtype.kind in "iu":
+        info = xp.iinfo(dtype)
+        integral = isinstance(number, (int, xp.integer))
+        low = -info.max if integral and info.min == 0 else info.min
+        fits = fits and (low <= number <= info.max)        # False for nan
+    elif math.isfinite(number):
+        fits = fits and abs(number) <= xp.finfo(dtype).max
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type "
+                           f"{_CPP_NAMES.get(dtype.name, dtype.name)} without overflow")
+    if isinstance(number, int) and number < 0 and dtype.kind == "u":
+        number += 1 << (8 * dtype.itemsize)                 # two's complement wrap
+    if dtype == xp.float16:     # PyTorch makes a half from a float: c10::Half(float(number))
+        return xp.float32(number).astype(dtype)
+    return xp.asarray(number).astype(dtype)[()]

@@ -14,7 +14,7 @@ from .. import _backend
 from .._backend import xp, rng_of
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from . import elementwise
 from ._util import wrap_dim, node_name, where as _where
 from .elementwise import stable_sigmoid, _arr, _raw, _special
@@ -85,6 +85,13 @@ class LeakyRelu(Function):
         return _where(_raw(x) > 0, g, g * ctx.slope)
 
 
+def _per_channel(weight, ndim):
+    """prelu's weight (C,) viewed as (C, 1, 1, ...) to line up with dim 1 of x (or a scalar)."""
+    if _raw(weight).size > 1:
+        return weight.reshape(tuple(weight.shape) + (1,) * (ndim - 2))
+    return weight.reshape(())
+
+
 class Prelu(Function):
     """out = x if x > 0 else w * x     (w: one slope per channel, channels on dim 1)
     grad: dx = g if x > 0 else w * g,  dw = sum of g * x where x <= 0 (over all but dim 1)"""
@@ -94,16 +101,14 @@ class Prelu(Function):
 
     @staticmethod
     def forward(ctx, x, weight):
-        # weight (C,) is viewed as (C, 1, 1, ...) so it lines up with dim 1 of x
-        w = weight.reshape(weight.shape + (1,) * (x.ndim - 2)) if weight.size > 1 else \
-            weight.reshape(())
-        ctx.save_for_backward(x, w)
+        ctx.save_for_backward(x, weight)    # the input itself, so double backward reaches it
         ctx.weight_shape = weight.shape
-        return _arr(xp.where(x > 0, x, w * x))
+        return _arr(xp.where(x > 0, x, _per_channel(weight, x.ndim) * x))
 
     @staticmethod
     def backward(ctx, g):
-        x, w = ctx.saved_tensors
+        x, weight = ctx.saved_tensors
+        w = _per_channel(weight, _raw(x).ndim)
         positive = _raw(x) > 0
         need_x, need_w = ctx.needs_input_grad
         gx = _where(positive, g, g * w) if need_x else None
@@ -134,8 +139,8 @@ class RreluWithNoise(Function):
 
 
 class Threshold(Function):
-    """out = x if x > threshold else value
-    grad: dx = g where x > threshold, else 0"""
+    """out = value if x <= threshold else x   (NaN stays NaN, as PyTorch)
+    grad: dx = 0 where x <= threshold, else g"""
 
     differentiable_backward = True
 
@@ -143,17 +148,17 @@ class Threshold(Function):
     def forward(ctx, x, threshold, value):
         ctx.save_for_backward(x)
         ctx.threshold = threshold
-        return _same_dtype(_arr(xp.where(x > threshold, x, value)), x)
+        return _same_dtype(_arr(xp.where(x <= threshold, value, x)), x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (_raw(x) > ctx.threshold)
+        return g * ~(_raw(x) <= ctx.threshold)
 
 
 class Hardshrink(Function):
-    """out = x if |x| > lambd else 0
-    grad: dx = g where |x| > lambd, else 0"""
+    """out = 0 if -lambd <= x <= lambd else x   (NaN stays NaN, as PyTorch)
+    grad: dx = 0 where -lambd <= x <= lambd, else g"""
 
     differentiable_backward = True
 
@@ -161,17 +166,17 @@ class Hardshrink(Function):
     def forward(ctx, x, lambd):
         ctx.save_for_backward(x)
         ctx.lambd = lambd
-        return _arr(xp.where(xp.abs(x) > lambd, x, 0)).astype(x.dtype, copy=False)
+        return _arr(xp.where(xp.abs(x) <= lambd, 0, x)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (xp.abs(_raw(x)) > ctx.lambd)
+        return g * ~(xp.abs(_raw(x)) <= ctx.lambd)
 
 
 class Softshrink(Function):
-    """out = x - lambd if x > lambd, x + lambd if x < -lambd, else 0
-    grad: dx = g where |x| > lambd, else 0"""
+    """out = x - lambd if x > lambd, x + lambd if x < -lambd, else 0 * x (NaN stays NaN)
+    grad: dx = 0 where -lambd <= x <= lambd, else g"""
 
     differentiable_backward = True
 
@@ -179,13 +184,13 @@ class Softshrink(Function):
     def forward(ctx, x, lambd):
         ctx.save_for_backward(x)
         ctx.lambd = lambd
-        return _arr(xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, 0))
+        return _arr(xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0))
                     ).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (xp.abs(_raw(x)) > ctx.lambd)
+        return g * ~(xp.abs(_raw(x)) <= ctx.lambd)
 
 
 class Hardsigmoid(Function):
@@ -293,6 +298,8 @@ class Silu(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
+        if x.dtype.kind == "c":         # PyTorch's complex kernel (forward only)
+            return x / (1 + xp.exp(-x))
         return _arr(x * stable_sigmoid(x))
 
     @staticmethod
@@ -454,6 +461,93 @@ def _minus_max(x, dim):
     return (rows - row_max[:, None]).reshape(x.shape)
 
 
+# Along the last dim the max shift is skipped when it is not needed: exp runs on x directly
+# and the row sums (one GEMV) tell whether that was safe: every sum finite (nothing overflowed)
+# and at least exp(-T), T = log(float max) / 2 (44 in float32), so each row holds a value near
+# or above -T and any value that underflowed is a negligible share of its row (below exp(-40)
+# relative). This saves the max reduction and the subtraction, two of the op's four passes.
+# Otherwise (large values, rows of -inf, NaN) the shifted form runs on x again. The passes run
+# block by block of rows (~512 KB of float32 each), so a block's exp is still in the core's
+# cache when it is summed and scaled.
+_EXP_LIMIT = {dtype: math.log(xp.finfo(dtype).max) / 2 for dtype in _BLAS_FLOATS}
+_BLOCK_ELEMENTS = 1 << 17
+
+
+def _row_blocks(rows):
+    """Slices cutting the (rows, C) matrix into blocks of about _BLOCK_ELEMENTS elements."""
+    step = max(1, _BLOCK_ELEMENTS // rows.shape[1])
+    return [slice(i, i + step) for i in range(0, rows.shape[0], step)]
+
+
+def _unshifted_was_safe(sums):
+    """Whether every row sum of the unshifted exp is finite and at least exp(-T) (see above)."""
+    # (both comparisons are False for NaN)
+    return sums.min() >= math.exp(-_EXP_LIMIT[sums.dtype]) and sums.max() < xp.inf
+
+
+def _softmax_unshifted(x, dim):
+    """softmax(x) along the last axis without the max shift: a fresh array, or None when `dim`
+    is not the last axis (or the dtype not float32/64) or the shift is needed."""
+    rows = _last_dim_rows(x, dim)
+    if rows is None:
+        return None
+    out = xp.empty(x.shape, x.dtype)
+    out_rows = out.reshape(rows.shape)
+    sums = xp.empty((rows.shape[0], 1), x.dtype)
+    ones = xp.ones((rows.shape[1], 1), x.dtype)
+    with xp.errstate(over="ignore", divide="ignore", invalid="ignore"):   # checked below
+        for block in _row_blocks(rows):
+            e = out_rows[block]
+            xp.exp(rows[block], out=e)
+            e *= 1 / xp.matmul(e, ones, out=sums[block])
+    return out if _unshifted_was_safe(sums) else None
+
+
+def _log_softmax_unshifted(x, dim):
+    """(x - log(sum(exp(x))), exp(x), sum(exp(x)) as (..., 1)) along the last axis without the
+    max shift, or None (as _softmax_unshifted)."""
+    rows = _last_dim_rows(x, dim)
+    if rows is None:
+        return None
+    out, e = xp.empty(x.shape, x.dtype), xp.empty(x.shape, x.dtype)
+    sumexp = xp.empty(x.shape[:-1] + (1,), x.dtype)
+    out_rows, e_rows, sum_rows = out.reshape(rows.shape), e.reshape(rows.shape), \
+        sumexp.reshape(-1, 1)
+    ones = xp.ones((rows.shape[1], 1), x.dtype)
+    with xp.errstate(over="ignore", divide="ignore", invalid="ignore"):   # checked below
+        for block in _row_blocks(rows):
+            e_block = e_rows[block]
+            xp.exp(rows[block], out=e_block)
+            sums = xp.matmul(e_block, ones, out=sum_rows[block])
+            xp.subtract(rows[block], xp.log(sums), out=out_rows[block])
+    return (out, e, sumexp) if _unshifted_was_safe(sumexp) else None
+
+
+def _row_dots(a, b):
+    """sum(a * b) along the last axis of two (rows, C) matrices, without the product array:
+    NumPy's vecdot (2.0 and later), else einsum (about 1.5x slower)."""
+    if hasattr(xp, "vecdot"):
+        return xp.vecdot(a, b)
+    return xp.einsum("ij,ij->i", a, b)
+
+
+def _softmax_grad_rows(g, out, dim):
+    """out * (g - rowsum(g * out)) along the last axis, block by block (one row-dot pass);
+    None when `dim` is not the last axis or g's dtype differs from out's."""
+    g_rows = _last_dim_rows(g, dim)
+    if g_rows is None or g_rows.dtype != out.dtype:
+        return None
+    out_rows = out.reshape(g_rows.shape)
+    gx = xp.empty_like(out)   # the result owns its memory: it can become .grad as is
+    gx_rows = gx.reshape(g_rows.shape)
+    for block in _row_blocks(g_rows):
+        g_block, out_block, gx_block = g_rows[block], out_rows[block], gx_rows[block]
+        dots = _row_dots(g_block, out_block)
+        xp.subtract(g_block, dots[:, None], out=gx_block)
+        gx_block *= out_block
+    return gx
+
+
 class Softmax(Function):
     """out = exp(x - max) / sum(exp(x - max))        along dim
     grad: dx = out * (g - sum(g * out))             (saves the output)"""
@@ -466,10 +560,12 @@ class Softmax(Function):
         if x.size == 0:
             out = x.copy()
         else:
-            out = _minus_max(x, dim)
-            xp.exp(out, out=out)
-            out /= _sum_along(out, dim)
-        ctx.save_for_backward(out)
+            out = _softmax_unshifted(x, dim)
+            if out is None:
+                out = _minus_max(x, dim)
+                xp.exp(out, out=out)
+                out /= _sum_along(out, dim)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -478,6 +574,9 @@ class Softmax(Function):
         if isinstance(g, Tensor):  # create_graph=True: the same formula, recorded on Tensors
             gy = g * out
             return gy - out * gy.sum(axis=ctx.dim, keepdims=True)
+        gx = _softmax_grad_rows(g, out, ctx.dim)
+        if gx is not None:
+            return gx
         gx = _arr(g * out)  # _arr: a 0-d input's product is a NumPy scalar
         xp.subtract(g, _sum_along(gx, ctx.dim), out=gx)
         gx *= out
@@ -495,15 +594,19 @@ class LogSoftmax(Function):
         ctx.dim = dim
         if x.size == 0:
             out = x.copy()
-            ctx.save_for_backward(out, None, None)
+            ctx.save_for_backward(Output(out), None, None)
             return out
-        out = _minus_max(x, dim)
-        e = xp.exp(out)
-        sumexp = _sum_along(e, dim)
-        out -= xp.log(sumexp)
+        unshifted = _log_softmax_unshifted(x, dim)
+        if unshifted is not None:
+            out, e, sumexp = unshifted
+        else:
+            out = _minus_max(x, dim)
+            e = xp.exp(out)
+            sumexp = _sum_along(e, dim)
+            out -= xp.log(sumexp)
         # backward needs softmax = exp(out) = e / sumexp: keeping e spares it a pass of exp.
         # out is saved too, so writing into the output in place is caught as in PyTorch.
-        ctx.save_for_backward(out, e, sumexp)
+        ctx.save_for_backward(Output(out), e, sumexp)
         return out
 
     @staticmethod
@@ -511,6 +614,17 @@ class LogSoftmax(Function):
         out, e, sumexp = ctx.saved_tensors
         if isinstance(g, Tensor) or e is None:  # create_graph (Tensors), or empty input
             return g - _exp(out) * g.sum(axis=ctx.dim, keepdims=True)
+        g_rows = _last_dim_rows(g, ctx.dim)
+        if g_rows is not None and g_rows.dtype == e.dtype:   # block by block (see above)
+            gx = xp.empty_like(e)
+            gx_rows, e_rows = gx.reshape(g_rows.shape), e.reshape(g_rows.shape)
+            sum_rows = sumexp.reshape(-1, 1)
+            ones = xp.ones((g_rows.shape[1], 1), e.dtype)
+            for block in _row_blocks(g_rows):
+                g_block, gx_block = g_rows[block], gx_rows[block]
+                xp.multiply(e_rows[block], (g_block @ ones) / sum_rows[block], out=gx_block)
+                xp.subtract(g_block, gx_block, out=gx_block)
+            return gx
         gx = _arr(e * (_sum_along(g, ctx.dim) / sumexp))
         xp.subtract(g, gx, out=gx)
         return gx
@@ -683,6 +797,9 @@ def gelu(input, approximate="none"):
 def silu(input, inplace=False):
     """input * sigmoid(input) (also called swish)."""
     _floating(_tensor(input, "silu"), "silu_cpu")
+    if input._data.dtype.kind == "c" and input.requires_grad and grad_mode.enabled:
+        raise RuntimeError("silu does not support automatic differentiation for outputs with "
+                           "complex dtype.")
     return _apply(Silu, input, inplace)
 
 

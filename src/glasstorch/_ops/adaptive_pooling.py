@@ -15,7 +15,7 @@ import math
 
 from .._backend import xp, rng_of
 from .._tensor import Tensor
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from .pooling import FLOAT_DTYPES, check_dtype, ScatterFlat, _scatter_flat, _ints, flat_planes
 from .separable import Resample, Taps
 
@@ -202,18 +202,20 @@ class AdaptiveMax(Function):
         ctx._node_name = node_name
         n = len(indices)
         lead = x.shape[:-n]
-        ctx.flat_indices = flat_planes(flat, lead)
-        ctx.x_shape = x.shape
+        ctx.save_for_backward(Output(flat, 1))      # writing into the indices must raise
+        ctx.lead, ctx.x_shape = lead, x.shape
         ctx.mark_non_differentiable(flat)
         return out, flat
 
     @staticmethod
     def backward(ctx, g, g_indices=None):
+        (flat,) = ctx.saved_tensors
+        lead = ctx.lead
+        flat_indices = flat_planes(flat, lead)
         if isinstance(g, Tensor):
-            return ScatterFlat.apply(g, ctx.flat_indices, ctx.x_shape)
-        lead = ctx.flat_indices.shape[:-1]
+            return ScatterFlat.apply(g, flat_indices, ctx.x_shape)
         size = math.prod(ctx.x_shape[len(lead):])
-        summed = _scatter_flat(flat_planes(g, lead), ctx.flat_indices, size, True)
+        summed = _scatter_flat(flat_planes(g, lead), flat_indices, size, True)
         return summed.reshape(ctx.x_shape)
 
 

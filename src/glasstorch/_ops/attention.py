@@ -23,7 +23,7 @@ from .. import _backend
 from .._backend import xp
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from ._util import sum_to_shape, node_name
 from .nn_basic import linear, pad, _keep, _c_name
 from .inplace import _cap
@@ -121,7 +121,8 @@ class ScaledDotProductAttention(Function):
             weights *= drop
         out = weights @ v
         if for_backward:
-            ctx.save_for_backward(q_scaled, k, v, probs, weights)
+            ctx.save_for_backward(q_scaled, k, v, probs,
+                                  Output(weights, 1) if return_weights else weights)
             ctx.scale, ctx.drop = scale, drop
             ctx.bias_shape = None if bias is None else bias.shape
             ctx.bias_dtype = None if bias is None else bias.dtype

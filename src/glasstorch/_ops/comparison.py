@@ -19,10 +19,16 @@ def _compare(fname, np_op, input, other, out):
         raise TypeError(f"{fname}() received an invalid combination of arguments - got "
                         f"(Tensor, {type(other).__name__})")
     a, b = promote(input, other)
+    if a._data.dtype.kind == "c" and fname in _ORDERINGS:   # complex numbers have no order
+        name = "ComplexFloat" if a._data.dtype.itemsize == 8 else "ComplexDouble"
+        raise NotImplementedError(f'"{fname}_cpu" not implemented for \'{name}\'')
     if isinstance(b, Tensor):
         _check_shapes(a, b)
         b = b._data
     return write_out(_make(np_op(a._data, b)), out, differentiable=False)
+
+
+_ORDERINGS = ("lt", "le", "gt", "ge")
 
 
 def _check_shapes(a, b):
@@ -124,6 +130,41 @@ def bitwise_or(input, other, *, out=None):
 def bitwise_xor(input, other, *, out=None):
     """input ^ other for integer and bool tensors."""
     return _bitwise("bitwise_xor", xp.bitwise_xor, input, other, out)
+
+
+def _shift(kernel, left, input, other, out):
+    """Shifts of integer tensors as PyTorch's kernels: a shift by a negative count or by at
+    least the bit width gives 0 to the left, and to the right the sign (0 or -1; 0 unsigned);
+    a left shift wraps like the C++ unsigned shift."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        _tensor_arg(input, "bitwise_left_shift" if left else "bitwise_right_shift")
+    a, b = promote(input, other)
+    dtype = (a if isinstance(a, Tensor) else b)._data.dtype
+    if dtype.kind not in "iu":
+        raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{_LEGACY[dtype.name]}'")
+    if isinstance(b, Tensor):
+        _check_shapes(a, b)
+    x, count = (xp.asarray(_data(v)).astype(dtype, copy=False) for v in (a, b))
+    bits = dtype.itemsize * 8
+    signed_count = count.astype(f"int{bits}", copy=False)      # as the kernel reads it
+    outside = (signed_count < 0) | (count >= bits)
+    safe = xp.where(outside, 0, count).astype(dtype, copy=False)
+    if left:
+        result = xp.where(outside, 0, xp.left_shift(x, safe))
+    else:
+        fill = xp.right_shift(x, bits - 1) if dtype.kind == "i" else xp.zeros_like(x)
+        result = xp.where(outside, fill, xp.right_shift(x, safe))
+    return write_out(_make(result.astype(dtype, copy=False)), out, differentiable=False)
+
+
+def bitwise_left_shift(input, other, *, out=None):
+    """input << other for integer tensors (input * 2**other, wrapping)."""
+    return _shift("lshift", True, input, other, out)
+
+
+def bitwise_right_shift(input, other, *, out=None):
+    """input >> other for integer tensors (an arithmetic shift: the sign is kept)."""
+    return _shift("rshift", False, input, other, out)
 
 
 def bitwise_not(input, *, out=None):

@@ -14,7 +14,7 @@ import math
 
 from .. import _backend
 from .._backend import xp
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from ._util import sum_to_shape, write_out
 from .elementwise import _tensor_arg
 from .shape import _view_of
@@ -129,7 +129,7 @@ class Polar(Function):
         unit = xp.empty(t.shape, _complex_of(t.dtype))
         unit.real, unit.imag = xp.cos(t), xp.sin(t)
         out = r * unit
-        ctx.save_for_backward(unit, out)
+        ctx.save_for_backward(unit, Output(out))
         ctx.shapes = (r.shape, t.shape)
         return out
 

@@ -2,7 +2,7 @@
 from .. import _backend
 from .._tensor import Tensor, _make, check_device, device as _device_cls
 from ..autograd.function import Function
-from .creation import _resolve_dtype
+from .creation import _resolve_dtype, as_dtype
 
 
 class ToDtype(Function):
@@ -15,12 +15,17 @@ class ToDtype(Function):
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.in_dtype = x.dtype
+        if np_dtype == _backend.float16.np:   # double -> half rounds via float32, as torch
+            return as_dtype(x, _backend.float16)
         return x.astype(np_dtype)
 
     @staticmethod
     def backward(ctx, g):
         if ctx.in_dtype.kind not in "fc":
             return None, None
+        complex_g = g.dtype.is_complex if isinstance(g, Tensor) else g.dtype.kind == "c"
+        if complex_g and ctx.in_dtype.kind == "f":
+            g = g.real      # complex back to real: the real part (as PyTorch), not a warning
         if isinstance(g, Tensor):
             return g.to(_backend.from_numpy_dtype(ctx.in_dtype)), None
         return g.astype(ctx.in_dtype, copy=False), None
@@ -43,15 +48,29 @@ class Clone(Function):
 
 def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
        memory_format=None):
-    """Cast to a dtype and/or move to a device: to(dtype), to(device), to(device, dtype),
-    to(other_tensor). Returns self when nothing changes and copy is False."""
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, (str, _device_cls)) or isinstance(a, int) and not isinstance(a, bool):
-            device = a
+    """Cast to a dtype and/or move to a device, in PyTorch's three positional forms:
+    to(dtype, non_blocking, copy), to(device, dtype, non_blocking, copy) and
+    to(other_tensor, non_blocking, copy). Returns self when nothing changes and copy is False."""
+    args = list(args)
+    if args:
+        first = args.pop(0)
+        if isinstance(first, Tensor):
+            dtype = first.dtype
+        elif isinstance(first, (str, _device_cls)) or isinstance(first, int) and \
+                not isinstance(first, bool):
+            device = first
+            if args and not isinstance(args[0], bool):
+                dtype = args.pop(0)
         else:
-            dtype = a
+            dtype = first
+    if len(args) > 2 or not all(isinstance(flag, bool) for flag in args):
+        raise TypeError(f"to() received an invalid combination of arguments - got "
+                        f"{len(args)} extra positional arguments {args}; expected "
+                        f"(non_blocking, copy) as bools")
+    if len(args) == 2:
+        non_blocking, copy = args
+    elif args:
+        non_blocking = args[0]
     check_device(device)
     dtype = _resolve_dtype(dtype)
     if dtype is None or dtype.np == self._data.dtype:

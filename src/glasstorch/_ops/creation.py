@@ -9,10 +9,12 @@ import warnings
 from .. import _backend
 from .._backend import xp, ndarray, from_numpy_dtype
 from .._tensor import Tensor, _make, Size, check_device
+from ._util import check_fits
 
 
 def _resolve_dtype(dtype):
-    """Accept glasstorch dtypes, the Python types float/int/bool, and NumPy dtypes."""
+    """Accept glasstorch dtypes and the Python types float/int/bool, as PyTorch does (a
+    string, a NumPy dtype or a tensor type is refused)."""
     if dtype is None or isinstance(dtype, _backend.dtype):
         return dtype
     if dtype is float:
@@ -21,12 +23,9 @@ def _resolve_dtype(dtype):
         return _backend.int64
     if dtype is bool:
         return _backend.bool_
-    if hasattr(dtype, "dtype") and isinstance(dtype.dtype, _backend.dtype):  # FloatTensor
-        return dtype.dtype
-    try:
-        return from_numpy_dtype(xp.dtype(dtype))
-    except TypeError:
-        raise TypeError(f"dtype must be a glasstorch dtype, got {dtype!r}") from None
+    kind = type(dtype)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    raise TypeError(f"argument 'dtype' must be torch.dtype, not {name}")
 
 
 def _is_sequence(x):
@@ -53,8 +52,8 @@ def _leaf_dtype(item):
         return _backend.get_default_dtype()
     if isinstance(item, numbers.Complex):
         return _backend.default_complex()
-    if isinstance(item, str):
-        raise TypeError("new(): invalid data type 'str'")
+    if isinstance(item, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
     raise RuntimeError(f"Could not infer dtype of {type(item).__name__}")
 
 
@@ -71,6 +70,8 @@ def _nested_to_array(data, dtype):
         if not len(probe):
             break
         probe = probe[0]
+    if shape and isinstance(probe, str) and probe:   # PyTorch reads it as one more dim
+        raise ValueError("too many dimensions 'str'")
     level = [data]
     for depth, n in enumerate(shape):
         items = []
@@ -109,8 +110,50 @@ def _nested_to_array(data, dtype):
     if big_int and target.kind < 2:
         raise ValueError("Overflow when unpacking long long: an integer does not fit in int64")
     values = [x._data.reshape(()) if isinstance(x, Tensor) else x for x in level]
-    arr = xp.array(values, dtype=inferred.np).reshape(shape)
-    return arr if target is inferred else arr.astype(target.np)
+    if target is inferred and target is not _backend.float16:   # one rounding, straight in
+        return xp.array(values, dtype=target.np).reshape(shape)
+    arr = xp.array(values, dtype=_exact_dtype(inferred).np).reshape(shape)
+    if target.kind == 1 and inferred.kind > 0:
+        _check_integer_range(arr, target)
+    if target.kind == 2 and inferred.kind == 3:
+        raise TypeError("must be real number, not complex")
+    return as_dtype(arr, target)
+
+
+def _exact_dtype(dtype):
+    """A dtype that holds every Python number of `dtype`'s kind exactly: Python floats are
+    doubles, so floating data is read in as float64 (complex as complex128) and rounded once
+    to the target, never through float32 (tensor([0.1], dtype=float64) is exactly 0.1)."""
+    if dtype.kind == 2:
+        return _backend.float64
+    if dtype.kind == 3:
+        return _backend.complex128
+    return dtype
+
+
+def as_dtype(arr, dtype):
+    """arr converted to `dtype` with PyTorch's rounding: a half is made from a float32
+    (c10::Half(float)), so wider values are rounded to float32 first, then to half."""
+    if arr.dtype == dtype.np:
+        return arr
+    if dtype.np == xp.float16 and arr.dtype.kind in "fiu" and arr.dtype.itemsize > 4:
+        arr = arr.astype(xp.float32)
+    return arr.astype(dtype.np)
+
+
+def _check_integer_range(arr, target):
+    """PyTorch refuses numbers outside an integer dtype's range instead of wrapping them:
+    floats (and nan) must lie within [min, max]; integers too, except that an unsigned dtype
+    takes negative integers down to -max (as two's complement wraps them: -1 -> 255)."""
+    if arr.dtype.kind == "c":
+        raise TypeError("'complex' object cannot be interpreted as an integer")
+    info = xp.iinfo(target.np)
+    low = info.min if arr.dtype.kind == "f" or info.min < 0 else -info.max
+    with xp.errstate(invalid="ignore"):
+        inside = (arr >= low) & (arr <= info.max)
+    if not inside.all():
+        raise RuntimeError(f"value cannot be converted to type {target.np.name} without "
+                           f"overflow")
 
 
 def to_array(data, dtype=None, copy=True):
@@ -127,7 +170,7 @@ def to_array(data, dtype=None, copy=True):
     else:
         return _nested_to_array(data, dtype)
     if dtype is not None and arr.dtype != dtype.np:
-        return arr.astype(dtype.np)
+        return as_dtype(arr, dtype)
     return arr.copy() if copy else arr
 
 
@@ -229,7 +272,17 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     dtype = _resolve_dtype(dtype) or _out_dtype(out) or _backend.scalar_dtype(fill_value)
-    return _finish(xp.full(_size((size,)), fill_value, dtype.np), requires_grad, device, out)
+    fill_value = check_fits(fill_value, dtype.np)
+    return _finish(xp.full(_size((size,)), _fill(fill_value, dtype.np), dtype.np),
+                   requires_grad, device, out)
+
+
+def _fill(value, np_dtype):
+    """A Python number as PyTorch stores it in a tensor of `np_dtype`: for half, rounded to
+    float32 first (see as_dtype); unchanged otherwise (NumPy rounds a double once)."""
+    if np_dtype == xp.float16 and isinstance(value, (float, int)) and not isinstance(value, bool):
+        return xp.float32(value)
+    return value
 
 
 def _like_dtype(input, dtype):
@@ -257,7 +310,9 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """A tensor filled with fill_value, with input's shape (and dtype unless `dtype` is given)."""
-    return _finish(xp.full(input._data.shape, fill_value, _like_dtype(input, dtype)),
+    np_dtype = _like_dtype(input, dtype)
+    fill_value = check_fits(fill_value, np_dtype)
+    return _finish(xp.full(input._data.shape, _fill(fill_value, np_dtype), np_dtype),
                    requires_grad, device)
 
 
@@ -288,17 +343,60 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     all_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
     dtype = _resolve_dtype(dtype) or _out_dtype(out) or (
         _backend.int64 if all_int else _backend.get_default_dtype())
-    if dtype.kind == 0:
-        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
-    if dtype.kind == 1 and int(step) == 0:   # an integer dtype truncates the step (ValueError
-        raise ValueError("step must be nonzero")   # in PyTorch, unlike a zero step given)
+    _no_bool("arange", dtype)
     n = max(math.ceil((end - start) / step), 0)
-    if all_int and dtype.kind == 1:
-        arr = xp.arange(start, start + n * step, step, dtype=dtype.np)[:n]
+    if dtype.kind < 2:
+        # integer output, as PyTorch's kernel: start and step truncated to int64 first, values
+        # start + i * step; for int64 the length also comes from the truncated bounds
+        start, end, step = int(start), int(end), int(step)
+        if dtype == _backend.int64 and not all_int:
+            if step == 0:
+                raise ValueError("step must be nonzero")
+            span = end - start + step - (1 if step > 0 else -1)
+            n = max(abs(span) // abs(step) * (1 if (span >= 0) == (step > 0) else -1), 0)
+        arr = (start + xp.arange(n, dtype=xp.int64) * step).astype(dtype.np)
+    elif dtype.np in (xp.float32, xp.float64):
+        arr = _arange_like_pytorch(start, step, n, dtype.np)
     else:
-        # values start + i * step in double, then cast (one rounding, like PyTorch)
+        # values start + i * step in double, then cast (one rounding)
         arr = (start + xp.arange(n, dtype=xp.float64) * step).astype(dtype.np)
     return _finish(arr, requires_grad, device, out)
+
+
+def _fma(a, b, c):
+    """a * b + c rounded once, as the fused multiply-add of PyTorch's compiled kernels, on
+    float64 arrays: the product's rounding error is recovered exactly (Veltkamp/Dekker split)
+    and the sum's by TwoSum, and both are added back."""
+    split = 134217729.0      # 2**27 + 1
+    p = a * b
+    a_big = a * split
+    a_hi = a_big - (a_big - a)
+    a_lo = a - a_hi
+    b_big = b * split
+    b_hi = b_big - (b_big - b)
+    b_lo = b - b_hi
+    product_error = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    s = p + c
+    c_part = s - p
+    sum_error = (p - (s - c_part)) + (c - c_part)
+    return s + (sum_error + product_error)
+
+
+def _arange_like_pytorch(start, step, n, np_dtype):
+    """Floating arange with PyTorch's CPU kernel's exact values: blocks of one 256-bit vector
+    (8 float32 or 4 float64 values) start at base = fma(step, i, start), rounded to the dtype,
+    and hold fma(k, step, base); the last values that do not fill two vectors are
+    fma(step, i, start) each. (Exact for up to 32768 values, PyTorch's single-thread grain.)"""
+    width = 32 // xp.dtype(np_dtype).itemsize
+    index = xp.arange(n, dtype=xp.float64)
+    lane = index % width
+    base = _fma(xp.full(n, float(step)), index - lane, xp.full(n, float(start)))
+    base = base.astype(np_dtype).astype(xp.float64)
+    out = _fma(lane, xp.full(n, float(step)), base)
+    vectorized = (n // (2 * width)) * (2 * width)
+    out[vectorized:] = _fma(xp.full(n - vectorized, float(step)), index[vectorized:],
+                            xp.full(n - vectorized, float(start)))
+    return out.astype(np_dtype)
 
 
 def range_(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
@@ -333,10 +431,9 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     start, end = _number(start), _number(end)
     steps = _check_steps(steps)
     dtype = _resolve_dtype(dtype) or _out_dtype(out) or _backend.get_default_dtype()
-    if dtype.kind != 2:
-        # integer outputs: compute in double, then truncate toward zero
-        arr = xp.trunc(xp.linspace(start, end, steps, dtype=xp.float64))
-        return _finish(arr.astype(dtype.np), requires_grad, device, out)
+    _no_bool("linspace", dtype)
+    if dtype.kind < 2 or dtype == _backend.float64:
+        return _finish(_linspace_double(start, end, steps, dtype), requires_grad, device, out)
     ftype = dtype.np.type
     lo, hi = ftype(start), ftype(end)
     step = float((hi - lo) / ftype(max(steps - 1, 1)))
@@ -347,12 +444,51 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _finish(arr.astype(dtype.np), requires_grad, device, out)
 
 
+def _no_bool(name, dtype):
+    if dtype == _backend.bool_:
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
+
+
+def _linspace_double(start, end, steps, dtype):
+    """PyTorch's linspace kernel for integer and float64 outputs: an integer dtype truncates
+    start and end first; step = (end - start) / (steps - 1) in double; the first half is
+    start + i * step, the second end - (steps - 1 - i) * step, each one fused multiply-add,
+    then truncated toward zero for an integer dtype (dtype None: the float64 values)."""
+    to_int = dtype is not None and dtype.kind < 2
+    if to_int:
+        start, end = int(start), int(end)
+    start, end = float(start), float(end)
+    dtype = _backend.float64 if dtype is None else dtype
+    if steps == 1:
+        return xp.full(1, start).astype(dtype.np)
+    step = (end - start) / (steps - 1)
+    i = xp.arange(steps, dtype=xp.float64)
+    first = i < steps // 2
+    arr = xp.where(first, _fma(step, i, start), _fma(-step, steps - 1 - i, end))
+    return (xp.trunc(arr) if to_int else arr).astype(dtype.np)
+
+
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
     """`steps` values base ** linspace(start, end, steps) (default float dtype)."""
     steps = _check_steps(steps)
     dtype = _resolve_dtype(dtype) or _out_dtype(out) or _backend.get_default_dtype()
-    exponents = xp.linspace(_number(start), _number(end), steps, dtype=xp.float64)
+    _no_bool("logspace", dtype)
+    start, end = _number(start), _number(end)
+    if dtype.kind < 2 or dtype == _backend.float64:
+        # as PyTorch's kernel: an integer dtype truncates start and end first; exponents
+        # start + i * step (first half) and end - (steps - 1 - i) * step in double, here with
+        # no fused multiply-add; powers in double, truncated toward zero for an integer dtype
+        if dtype.kind < 2 and steps > 1:     # (one step is base ** start, untruncated)
+            start, end = int(start), int(end)
+        step = (end - start) / (steps - 1) if steps > 1 else 0.0
+        i = xp.arange(steps, dtype=xp.float64)
+        exponents = xp.where(i < max(steps // 2, 1), float(start) + step * i,
+                             float(end) - step * (steps - 1 - i))
+        arr = xp.power(float(base), exponents)
+        arr = xp.trunc(arr) if dtype.kind < 2 else arr
+        return _finish(arr.astype(dtype.np), requires_grad, device, out)
+    exponents = xp.linspace(start, end, steps, dtype=xp.float64)
     arr = xp.power(float(base), exponents)
     return _finish(arr.astype(dtype.np), requires_grad, device, out)
 
@@ -405,7 +541,9 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
     if not isinstance(size, (tuple, list, Size)):
         raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{type(size).__name__}")
-    return _finish(xp.full(_size((size,)), _number(fill_value), _like_dtype(self, dtype)),
+    np_dtype = _like_dtype(self, dtype)
+    fill_value = check_fits(_number(fill_value), np_dtype)
+    return _finish(xp.full(_size((size,)), _fill(fill_value, np_dtype), np_dtype),
                    requires_grad, device)
 
 
@@ -438,7 +576,8 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=Fals
         raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not "
                         f"{type(s).__name__}")
     dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
-    return _finish(xp.asarray(s, dtype=dtype.np), requires_grad, device)
+    s = check_fits(s, dtype.np)
+    return _finish(xp.asarray(_fill(s, dtype.np), dtype=dtype.np), requires_grad, device)
 
 
 # ---------------------------------------------------------------------------------------------

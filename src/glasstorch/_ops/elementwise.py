@@ -11,8 +11,9 @@ import math
 from .. import _backend
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
-from ..autograd.function import Function
-from ._util import sum_to_shape, promote, float_input, node_name, write_out, where as _where
+from ..autograd.function import Function, Output
+from ._util import (sum_to_shape, promote, float_input, node_name, write_out, where as _where,
+                    refuse_complex)
 
 
 def _is_tensor(x):
@@ -191,7 +192,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = _arr(a ** b)
-        ctx.save_for_backward(a, b, out)
+        ctx.save_for_backward(a, b, Output(out))
         if type(b) is ndarray:   # PyTorch's overloads with a tensor exponent
             ctx._node_name = "PowBackward1" if type(a) is ndarray else "PowBackward2"
         return out
@@ -275,7 +276,7 @@ class Exp(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(_exp_rounded(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -306,7 +307,7 @@ class Exp2(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.exp2(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -324,7 +325,7 @@ class Expm1(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.expm1(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -411,7 +412,7 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.sqrt(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -429,7 +430,7 @@ class Rsqrt(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(1 / xp.sqrt(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -447,7 +448,7 @@ class Reciprocal(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.reciprocal(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -502,7 +503,7 @@ class Tan(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.tan(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -625,7 +626,7 @@ class Tanh(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.tanh(x))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -697,7 +698,7 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         out = stable_sigmoid(x)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -721,7 +722,7 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(xp.maximum(x, 0)).astype(x.dtype, copy=False)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -773,7 +774,7 @@ class Erfinv(Function):
     @staticmethod
     def forward(ctx, x):
         out = _arr(_special().erfinv(x).astype(x.dtype, copy=False))
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
@@ -785,8 +786,19 @@ class Erfinv(Function):
 # ---------------------------------------------------------------------------------------------
 # public functions: arithmetic
 # ---------------------------------------------------------------------------------------------
+def first_number_as_tensor(input, other):
+    """add, sub, mul and div also take two numbers (torch.add(2.0, 3.0) is tensor(5.)): the
+    first becomes a 0-d tensor of its default dtype, as PyTorch's Scalar overloads do."""
+    if isinstance(other, Tensor) or not isinstance(input, (bool, int, float, complex, xp.generic)):
+        return input
+    from .creation import tensor
+    return tensor(input)
+
+
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, broadcast, with PyTorch's type promotion."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = first_number_as_tensor(input, other)
     a, b = promote(input, other)
     if alpha != 1 or alpha is True:
         _check_alpha(a, b, alpha)
@@ -797,6 +809,8 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other, broadcast. Bool operands are refused, as in PyTorch."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = first_number_as_tensor(input, other)
     if _is_bool(input) or _is_bool(other):
         if _is_bool(input) and _is_bool(other):
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
@@ -814,12 +828,15 @@ def sub(input, other, *, alpha=1, out=None):
 
 def rsub(input, other, *, alpha=1):
     """other - alpha * input."""
+    _tensor_arg(input, "rsub")          # (no overload for two numbers, unlike sub)
     return node_name(sub(other, input, alpha=alpha),
                      "RsubBackward0" if isinstance(other, Tensor) else "RsubBackward1")
 
 
 def mul(input, other, *, out=None):
     """input * other, broadcast (bool * bool is logical and, as in PyTorch)."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = first_number_as_tensor(input, other)
     a, b = promote(input, other)
     result = Mul.apply(a, b)
     return result if out is None else write_out(result, out)
@@ -828,6 +845,8 @@ def mul(input, other, *, out=None):
 def div(input, other, *, rounding_mode=None, out=None):
     """input / other. True division always gives floats (int / int -> default float dtype);
     rounding_mode='trunc' or 'floor' rounds the quotient and keeps integer dtypes."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = first_number_as_tensor(input, other)
     if rounding_mode is not None:
         if rounding_mode in ("trunc", "floor"):
             from .pointwise import div_rounded
@@ -892,6 +911,9 @@ def abs(input, *, out=None):
 
 def sign(input, *, out=None):
     """-1, 0 or +1 by sign (bool input is returned as is); gradient zero."""
+    refuse_complex(input, NotImplementedError,
+                   "Unlike NumPy, torch.sign is not intended to support complex numbers. "
+                   "Please use torch.sgn instead.")
     if _tensor_arg(input, "sign")._data.dtype.kind == "b":
         return write_out(_make(input._data.copy()), out)
     return write_out(Sign.apply(input), out)
@@ -1029,8 +1051,11 @@ def sigmoid(input, *, out=None):
 
 def relu(input):
     """max(input, 0), keeping the dtype; gradient 0 at 0."""
-    if _tensor_arg(input, "relu")._data.dtype.kind == "b":
-        raise RuntimeError("Boolean inputs not supported for relu")
+    kind = _tensor_arg(input, "relu")._data.dtype.kind
+    if kind in "bc":
+        if kind == "b":
+            raise RuntimeError("Boolean inputs not supported for relu")
+        raise NotImplementedError("clamp is not supported for complex types")
     return Relu.apply(input)
 
 
@@ -1129,7 +1154,7 @@ class Hypot(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = _arr(xp.hypot(a, b))
-        ctx.save_for_backward(a, b, out)
+        ctx.save_for_backward(a, b, Output(out))
         return out
 
     @staticmethod
@@ -1149,7 +1174,7 @@ class Copysign(Function):
     @staticmethod
     def forward(ctx, a, b):
         out = _arr(xp.copysign(a, b))
-        ctx.save_for_backward(a, out)
+        ctx.save_for_backward(a, Output(out))
         ctx.b_shape, ctx.b_dtype = _shape(b), getattr(b, "dtype", None)
         return out
 

@@ -16,8 +16,8 @@ from .. import _backend
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
-from ..autograd.function import Function
-from ._util import sum_to_shape, wrap_dim, node_name
+from ..autograd.function import Function, Output
+from ._util import sum_to_shape, wrap_dim, node_name, check_fits
 from .convert import clone
 from .inplace import check_inplace_allowed, _cap
 
@@ -100,6 +100,8 @@ def _index_item(item):
         array = xp.asarray([a._data if isinstance(a, Tensor) else a for a in item])
         if array.size == 0:
             array = array.astype(xp.int64)
+    elif isinstance(item, (str, bytes)):    # PyTorch tries to build an index tensor of it
+        raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
     else:
         raise IndexError(_INVALID.format(type(item).__name__))
     kind = array.dtype
@@ -412,6 +414,8 @@ def setitem(self, index, value):
     # as in PyTorch, a list or NumPy array is not accepted here: wrap it in a tensor first
     if not isinstance(value, (Tensor, int, float, complex, bool, xp.generic)):
         raise TypeError(f"can't assign a {type(value).__name__} to a {_type_name(self)}")
+    if not isinstance(value, Tensor):
+        value = check_fits(value, self._data.dtype)
     if plan.advanced is not None and isinstance(value, Tensor) and \
             value._data.dtype != self._data.dtype and not _masked_fill_case(index, value):
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
@@ -467,11 +471,14 @@ def _data(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-def _int_index(index, op, allow_int32=True):
-    """The NumPy array of an index tensor, with `op`'s dtype error for non-integer ones."""
+def _int_index(index, op, allow_int32=True, empty_any_dtype=False):
+    """The NumPy array of an index tensor, with `op`'s dtype error for non-integer ones
+    (gather and the scatters, as PyTorch, take an empty index of any dtype)."""
     if not isinstance(index, (Tensor, ndarray)):
         raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
     array = _data(index)
+    if empty_any_dtype and array.size == 0:
+        return array.astype(xp.int64)
     if array.dtype == xp.int64 or (allow_int32 and array.dtype == xp.int32):
         return array
     if allow_int32:
@@ -574,7 +581,7 @@ def gather(input, dim, index, *, sparse_grad=False):
 
     Shapes: index has input's number of dims and is no larger than input except along dim;
     out has index's shape."""
-    array = _int_index(index, "gather")
+    array = _int_index(index, "gather", empty_any_dtype=True)
     dim = _check_gather_args(input._data, array, dim)
     return Gather.apply(input, array, dim)
 
@@ -637,7 +644,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     reduce='add' / 'multiply' combine instead of overwrite (as scatter_reduce sum / prod)."""
     if src is None:
         src = value
-    array = _int_index(index, "scatter")
+    array = _int_index(index, "scatter", empty_any_dtype=True)
     if reduce is not None:
         if reduce not in ("add", "multiply"):
             raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
@@ -681,7 +688,7 @@ class ScatterAdd(Function):
 
 def scatter_add(input, dim, index, src):
     """out = input with out[i][index[i][j]] += src[i][j] for dim=1; repeated indices add up."""
-    array = _int_index(index, "scatter")
+    array = _int_index(index, "scatter", empty_any_dtype=True)
     _scatter_src("scatter", input, src)
     dim = _check_gather_args(input._data, array, dim, src._data)
     if array.size == 0:
@@ -732,7 +739,7 @@ class ScatterReduce(Function):
             _backend.scatter_add(count, where, 1)
             count = xp.maximum(count, 1)
             out = out / count if out.dtype.kind in "fc" else out // count
-        ctx.save_for_backward(x1, s, out)
+        ctx.save_for_backward(x1, s, Output(out))
         ctx.where, ctx.reduce, ctx.include_self, ctx.count = where, reduce, include_self, count
         ctx.shape, ctx.src_shape, ctx.index_shape = x.shape, src.shape, index1.shape
         return out.reshape(x.shape)
@@ -795,7 +802,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
                            f"{reduce}")
-    array = _int_index(index, "scatter")
+    array = _int_index(index, "scatter", empty_any_dtype=True)
     _scatter_src("scatter", input, src)
     dim = _check_gather_args(input._data, array, dim, src._data)
     if array.size == 0:
@@ -973,14 +980,18 @@ def _value_arg(op, value):
 
 
 def _fill_value(value, dtype):
-    """A fill value as a 0-d array of `dtype` (floats truncate into ints, as in PyTorch)."""
-    return xp.asarray(_data(value)).astype(dtype)
+    """A fill value as a 0-d array of `dtype` (floats truncate into ints, as in PyTorch; a
+    number the dtype cannot hold is refused, see check_fits)."""
+    return xp.asarray(check_fits(_data(value), dtype)).astype(dtype)
 
 
 def index_fill(input, dim, index, value):
     """out = input with every slice input[..., index[i], ...] (along dim) set to value.
     `value` is a number or a 0-d tensor."""
     value = _value_arg("index_fill_", value)
+    if isinstance(value, complex) and input._data.dtype.kind != "c":
+        raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not "
+                           "supported")
     array = _vector_index(index, "index_fill_")
     dim = wrap_dim(dim, input._data.ndim)
     size = input._data.shape[dim] if input._data.ndim else 1

@@ -9,7 +9,7 @@ from .. import _backend
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from ._util import sum_to_shape
+from ._util import sum_to_shape, check_fits
 
 
 def check_inplace_allowed(self):
@@ -236,11 +236,12 @@ def _fill(self, value, node):
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                            f"with {value._data.ndim} dimensions.")
+    value = check_fits(value, self._data.dtype)
     if _records(self, value):
         result = Fill.apply(self, value)
         result.grad_fn._node_name = node
         return write_into(self, result)
-    self._data[...] = value.item() if isinstance(value, Tensor) else value
+    self._data[...] = value._data if isinstance(value, Tensor) else value  # (wraps as PyTorch)
     self._bump_version()
     return self
 

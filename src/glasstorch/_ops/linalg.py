@@ -9,10 +9,9 @@ import string
 
 from .._backend import xp
 from .._tensor import Tensor
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from .. import _backend
 from ._util import sum_to_shape, cast, check_broadcast, wrap_dim, node_name, write_out
-from .inplace import make_inplace
 
 # PyTorch's C++ names for dtypes, used in its "same dtype" messages
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
@@ -73,7 +72,8 @@ def _matmul_grads(g, a, b, need_a, need_b):
             # Batched input times one matrix (a linear layer on (N, L, K) data): fold the
             # batch into the rows and do one big matmul instead of a batch of small ones + sum.
             k, m = a2.shape[-1], g.shape[-1]
-            gb = _t(a2.reshape((-1, k))) @ g.reshape((-1, m))
+            rows = math.prod(a2.shape[:-1])    # (not -1: a zero-size k or m leaves it unknown)
+            gb = _t(a2.reshape((rows, k))) @ g.reshape((rows, m))
         else:
             gb = sum_to_shape(_t(a2) @ g, tuple(b2.shape))
         gb = gb.reshape(b.shape) if b_vec else gb
@@ -245,6 +245,22 @@ class AddMatmul(Function):
         return gc, ga, gb
 
 
+def _integral_scalars(tensor, *scalars):
+    """beta and alpha as PyTorch converts them for integer operands: truncated toward zero
+    (a complex value with an imaginary part cannot be converted)."""
+    if tensor._data.dtype.kind not in "iub":
+        return scalars
+    converted = []
+    for value in scalars:
+        if isinstance(value, complex):
+            if value.imag:
+                raise RuntimeError(f"value cannot be converted to type "
+                                   f"{tensor._data.dtype.name}_t without overflow")
+            value = value.real
+        converted.append(int(value))
+    return converted
+
+
 def _addmm_common(input, m1, m2, beta, alpha, out, name):
     """Shared checks of addmm/addmv/baddbmm (shapes of m1, m2 already checked)."""
     if input._data.dtype != m1._data.dtype:
@@ -260,6 +276,7 @@ def _addmm_common(input, m1, m2, beta, alpha, out, name):
         raise RuntimeError(f"The expanded size of the tensor ({shape[-1]}) must match the "
                            f"existing size ({input.shape[-1] if input.ndim else 1}): target "
                            f"sizes {list(shape)}, tensor sizes {list(input.shape)}")
+    beta, alpha = _integral_scalars(m1, beta, alpha)
     return write_out(node_name(AddMatmul.apply(input, m1, m2, beta, alpha), name),
                      out, same_dtype=True)
 
@@ -311,6 +328,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"batch1 and batch2 shapes cannot be multiplied: "
                            f"{list(batch1.shape)} and {list(batch2.shape)}")
     _check_same_dtype(batch1, batch2)
+    beta, alpha = _integral_scalars(batch1, beta, alpha)
     from .elementwise import add, mul
     product = einsum("bij,bjk->ik", batch1, batch2)
     if alpha != 1:
@@ -321,24 +339,24 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
                      warn_resize=False)   # PyTorch's legacy addbmm resizes silently
 
 
-_addbmm_in_place = make_inplace(addbmm)
+def _addbmm_in_place(input, batch1, batch2, *, beta=1, alpha=1):
+    from .inplace import make_inplace
+    return make_inplace(addbmm)(input, batch1, batch2, beta=beta, alpha=alpha)
 
 
-def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
-    """In-place addbmm. PyTorch's legacy rule: self need only broadcast to the result (n, m)
-    (a (1, m) or (m,) self), and is then resized to (n, m) holding its broadcast values."""
+def addbmm_(input, batch1, batch2, *, beta=1, alpha=1):
+    """In-place addbmm. As PyTorch's legacy kernel, input need only broadcast to the (n, m)
+    result: it is then resized to (n, m) (and so cannot require grad)."""
     shape = (batch1.shape[1], batch2.shape[2]) if batch1.ndim == 3 and batch2.ndim == 3 else None
-    if shape is not None and self.shape != shape and not self._requires_grad \
-            and self._base is None and _broadcasts_to(self.shape, shape):
-        self._data = xp.broadcast_to(self._data, shape).copy()
-    return _addbmm_in_place(self, batch1, batch2, beta=beta, alpha=alpha)
-
-
-def _broadcasts_to(shape, target):
-    try:
-        return xp.broadcast_shapes(shape, target) == tuple(target)
-    except ValueError:
-        return False
+    if shape is None or tuple(input.shape) == shape:
+        return _addbmm_in_place(input, batch1, batch2, beta=beta, alpha=alpha)
+    from .inplace import check_inplace_allowed, write_into
+    input.expand(shape)                 # PyTorch's error when input does not broadcast
+    if input.requires_grad:
+        check_inplace_allowed(input)
+    result = addbmm(input, batch1, batch2, beta=beta, alpha=alpha)
+    input._data = xp.empty(shape, input._data.dtype)         # the resize
+    return write_into(input, result)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -547,6 +565,8 @@ def tensordot(a, b, dims=2, out=None):
     la = list(_LETTERS[:a.ndim])
     lb = list(_LETTERS[a.ndim:a.ndim + b.ndim])
     for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db] and 1 in (a.shape[da], b.shape[db]):
+            continue    # a size-1 side broadcasts, as PyTorch: each side sums its own labels
         if a.shape[da] != b.shape[db]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size "
                                f"{a.shape[da]} in dim {da} and second has size {b.shape[db]} in "
@@ -714,7 +734,7 @@ class Cdist(Function):
             out = xp.sqrt(xp.maximum(sq, 0))
         else:
             out = _p_norm_rows(x1[..., :, None, :] - x2[..., None, :, :], p)
-        ctx.save_for_backward(x1, x2, out)
+        ctx.save_for_backward(x1, x2, Output(out))
         return out
 
     @staticmethod

@@ -19,7 +19,7 @@ from .. import _backend
 from .._backend import xp
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from ..autograd.graph import graph_node
 from ._util import sum_to_shape, check_broadcast, cast, node_name
 from .activation import _minus_max, _sum_along
@@ -278,8 +278,8 @@ def _target_positions(t, shape):
     position, with no per-row overhead (take_along_axis builds index grids in Python)."""
     n, classes, inner = shape[0], shape[1], math.prod(shape[2:])
     row_starts = xp.arange(0, n * classes * inner, classes * inner)
-    if inner == 1:                                        # (N, C) logits: n * C + t[n]
-        return _per_position(row_starts + t)
+    if inner == 1:            # (N, C) logits, or trailing dims all 1: n * C + t[n, 0...]
+        return _per_position(row_starts.reshape(t.shape[:1] + (1,) * (t.ndim - 1)) + t)
     starts = row_starts[:, None] + xp.arange(inner)      # n * C * inner + d
     return _per_position(starts.reshape(t.shape) + t * inner)
 
@@ -937,6 +937,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
     (swap: use d(positive, negative) when it is smaller). Shapes: (N, D) or (D,)."""
     from .nn_basic import pairwise_distance
     reduction = _reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     dims = (anchor.dim(), positive.dim(), negative.dim())
     if not (dims[0] == dims[1] == dims[2]):
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have "
@@ -1112,11 +1114,11 @@ class CtcLoss(Function):
         final = alpha[last_t, batch]
         nll = -xp.logaddexp(final[batch, end],
                             xp.where(end > 0, final[batch, xp.maximum(end - 1, 0)], ninf))
-        ctx.save_for_backward(lp, lpe, alpha, nll)
         ctx.tensors = ext, skip, input_lengths, target_lengths, zero_infinity
-        if zero_infinity:
-            nll = xp.where(xp.isinf(nll), 0, nll)
-        return nll.astype(lp.dtype, copy=False)
+        out = xp.where(xp.isinf(nll), 0, nll) if zero_infinity else nll
+        out = out.astype(lp.dtype, copy=False)
+        ctx.save_for_backward(lp, lpe, alpha, Output(nll) if out is nll else nll)
+        return out
 
     @staticmethod
     def backward(ctx, g):

@@ -7,13 +7,14 @@ seeded default generator (`_backend.rng_of`); the streams differ from PyTorch's,
 distribution is the same. Embedding's backward accumulates repeated indices with
 `_backend.scatter_add`.
 """
+import math
 import warnings
 
 from .. import _backend
 from .._backend import xp
 from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd import grad_mode
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from ..autograd.graph import graph_node
 from ._util import sum_to_shape, check_broadcast, node_name, write_out
 from .inplace import check_inplace_allowed, write_into, snapshot, _cap
@@ -45,8 +46,11 @@ class Linear(Function):
         if x.ndim == 2:
             out = x @ weight.T
         else:
-            # one BLAS call over all leading dims at once
-            out = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + weight.shape[:1])
+            # one BLAS call over all leading dims at once (their count spelled out, not -1:
+            # with zero in_features NumPy could not infer it)
+            rows = math.prod(x.shape[:-1])
+            out = (x.reshape(rows, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] +
+                                                                     weight.shape[:1])
         if bias is not None:
             if bias.ndim <= 1:
                 out += bias      # out is a fresh array: add in place, no extra allocation
@@ -59,14 +63,14 @@ class Linear(Function):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = (ctx.needs_input_grad + (False,))[:3]
         n_out, n_in = weight.shape
-        g2 = g if g.ndim == 2 else g.reshape(-1, n_out)
+        g2 = g if g.ndim == 2 else g.reshape(math.prod(g.shape[:-1]), n_out)
         gx = gw = gb = None
         if need_x:
             gx = g2 @ weight
             if x.ndim != 2:
                 gx = gx.reshape(x.shape)
         if need_w:
-            x2 = x if x.ndim == 2 else x.reshape(-1, n_in)
+            x2 = x if x.ndim == 2 else x.reshape(math.prod(x.shape[:-1]), n_in)
             gw = g2.T @ x2
         if need_b:
             shape = ctx.bias_shape
@@ -526,13 +530,16 @@ class CosineSimilarity(Function):
         c1, c2 = xp.maximum(n1, eps), xp.maximum(n2, eps)
         u1, u2 = x1 / c1, x2 / c2
         out = (u1 * u2).sum(axis=dim, keepdims=True)
-        ctx.save_for_backward(x1, x2, n1, n2, c1, c2, u1, u2, out)
+        # the output is not saved (backward sums it again), so writing into it in place is
+        # allowed, as in PyTorch
+        ctx.save_for_backward(x1, x2, n1, n2, c1, c2, u1, u2)
         ctx.dim = dim
         return out.squeeze(dim)
 
     @staticmethod
     def backward(ctx, g):
-        x1, x2, n1, n2, c1, c2, u1, u2, out = ctx.saved_tensors
+        x1, x2, n1, n2, c1, c2, u1, u2 = ctx.saved_tensors
+        out = (u1 * u2).sum(axis=ctx.dim, keepdims=True)
         need1, need2 = ctx.needs_input_grad[:2]
         g = xp.expand_dims(g, ctx.dim)
         with xp.errstate(divide="ignore", invalid="ignore"):
@@ -667,6 +674,11 @@ def pad(input, pad, mode="constant", value=None):
             "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
             "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    # reflect and replicate: only a batch dim (of a batched input) may be empty
+    if mode != "circular" and 0 in x.shape[x.ndim - n - 1:]:
+        raise RuntimeError(f"Expected {n + 1}D or {n + 2}D (batch mode) tensor with possibly 0 "
+                           f"batch size and other non-zero dimensions for input, but got: "
+                           f"{list(x.shape)}")
     maps = [(axis, _pad_index(mode, x.shape, axis, before, after), before)
             for axis, before, after in sides]
     return node_name(IndexPad.apply(input, maps), _PAD_NODES[mode].format(n=n))
@@ -705,9 +717,6 @@ def _pad_index(mode, shape, axis, before, after):
     elif mode == "circular":
         if before > size or after > size:
             raise RuntimeError("Padding value causes wrapping around more than once.")
-    if size == 0 or any(s == 0 for s in shape):
-        raise RuntimeError(f"Expected {len(shape)}D tensor with possibly 0 batch size and other "
-                           f"non-zero dimensions for input, but got: {list(shape)}")
     if size + before + after < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
     i = xp.arange(-before, size + after)
@@ -915,7 +924,7 @@ class Pdist(Function):
     def forward(ctx, x, p):
         i, j = xp.triu_indices(x.shape[0], 1)
         out = _p_norm(x[i] - x[j], p)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         ctx.p = p
         return out
 

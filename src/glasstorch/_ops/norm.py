@@ -16,6 +16,7 @@ from ..autograd import grad_mode
 from ..autograd.function import Function
 from .inplace import _cap
 from ._util import node_name
+from ._summation import pairwise_mean
 
 
 # ---------------------------------------------------------------------------------------------
@@ -28,9 +29,9 @@ def _normalize(x, axes, eps):
     if x.size == 0:     # nothing to average (NumPy would warn): NaN statistics, empty xhat
         nan = xp.full([1 if i in axes else n for i, n in enumerate(x.shape)], xp.nan, x.dtype)
         return x - nan, nan, nan, nan
-    mean = x.mean(axis=axes, keepdims=True)
+    mean = pairwise_mean(x, axes, keepdims=True)   # NumPy's own mean is naive off the last axis
     xhat = x - mean
-    var = xp.square(xhat).mean(axis=axes, keepdims=True)
+    var = pairwise_mean(xp.square(xhat), axes, keepdims=True)
     invstd = 1 / xp.sqrt(var + eps)
     xhat *= invstd
     return xhat, mean, var, invstd
@@ -389,6 +390,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
                            f"{input.dim()}")
     shape = input.shape
+    if num_groups < 0:          # (0 divides by zero below, as in PyTorch's Python check)
+        raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
     _verify_batch_size([shape[0] * shape[1] // num_groups, num_groups] + list(shape[2:]))
     _check_input(input, "GroupNormKernelImpl")
     channels = shape[1]
@@ -414,6 +417,9 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     Shapes: input (*, *normalized_shape) -> same; weight normalized_shape."""
     normalized_shape = tuple(int(s) for s in normalized_shape)
     _check_input(input, "rms_norm")
+    if not normalized_shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
     nd, x = len(normalized_shape), input._data
     if x.ndim < nd or x.shape[x.ndim - nd:] != normalized_shape:
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "

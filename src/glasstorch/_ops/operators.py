@@ -61,6 +61,14 @@ def rxor(self, other):
     return cmp.bitwise_xor(other, self)
 
 
+def rlshift(self, other):
+    return cmp.bitwise_left_shift(other, self)
+
+
+def rrshift(self, other):
+    return cmp.bitwise_right_shift(other, self)
+
+
 # ---------------------------------------------------------------------------------------------
 # augmented: `x += y` writes into x
 # ---------------------------------------------------------------------------------------------
@@ -74,6 +82,8 @@ ipow = make_inplace(ew.pow)
 iand = make_inplace(cmp.bitwise_and)
 ior = make_inplace(cmp.bitwise_or)
 ixor = make_inplace(cmp.bitwise_xor)
+ilshift = make_inplace(cmp.bitwise_left_shift)
+irshift = make_inplace(cmp.bitwise_right_shift)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ clamp and maximum/minimum the gradient follows PyTorch's conventions, spelled ou
 from .. import _backend
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
-from ..autograd.function import Function
+from ..autograd.function import Function, Output
 from ._util import (sum_to_shape, promote, cast, check_broadcast, node_name, write_out, write_outs,
                     where as _where)
+from ._util import refuse_complex, check_fits
 from .elementwise import _shape, _raw, _exp, _tensor_arg
 
 
@@ -416,6 +417,9 @@ class Addcdiv(Function):
 def floor_divide(input, other, *, out=None):
     """input // other, rounded toward -inf (Python's convention); integer dtypes stay integer.
     Integer division by zero raises, as in PyTorch."""
+    if not isinstance(input, Tensor):
+        from .elementwise import first_number_as_tensor
+        input = first_number_as_tensor(input, other)
     a, b = _integer_division_operands(input, other, "div_floor")
     return write_out(FloorDivide.apply(a, b), out, composite=True)
 
@@ -461,16 +465,19 @@ def _kind(x):
 
 def floor(input, *, out=None):
     """Round down to an integer value (integer dtypes are returned unchanged)."""
+    refuse_complex(input, NotImplementedError, 'floor is not supported for complex inputs')
     return write_out(_round_with(Floor, input, xp.floor, "floor_vml"), out, same_dtype=True)
 
 
 def ceil(input, *, out=None):
     """Round up to an integer value."""
+    refuse_complex(input, NotImplementedError, 'ceil is not supported for complex inputs')
     return write_out(_round_with(Ceil, input, xp.ceil, "ceil_vml"), out, same_dtype=True)
 
 
 def trunc(input, *, out=None):
     """Round toward zero."""
+    refuse_complex(input, NotImplementedError, 'trunc is not supported for complex inputs')
     return write_out(_round_with(Trunc, input, xp.trunc, "trunc_vml"), out, same_dtype=True)
 
 
@@ -516,6 +523,7 @@ _LEGACY = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "i
 def clamp(input, min=None, max=None, *, out=None):
     """Limit input to [min, max] elementwise. min/max are numbers or tensors (not a mix) and
     take part in type promotion (an int tensor clamped at 0.5 becomes float)."""
+    refuse_complex(input, NotImplementedError, 'clamp is not supported for complex types')
     _tensor_arg(input, "clamp")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -531,6 +539,7 @@ def clamp(input, min=None, max=None, *, out=None):
 
 def clamp_min(input, min, *, out=None):
     """max(input, min) elementwise (gradient to input where input >= min)."""
+    refuse_complex(input, NotImplementedError, 'clamp is not supported for complex types')
     result = _clamp(ClampMin, _tensor_arg(input, "clamp_min"), min, None)
     if isinstance(min, Tensor):
         node_name(result, "ClampMinBackward1")
@@ -539,6 +548,7 @@ def clamp_min(input, min, *, out=None):
 
 def clamp_max(input, max, *, out=None):
     """min(input, max) elementwise (gradient to input where input <= max)."""
+    refuse_complex(input, NotImplementedError, 'clamp is not supported for complex types')
     result = _clamp(ClampMax, _tensor_arg(input, "clamp_max"), None, max)
     if isinstance(max, Tensor):
         node_name(result, "ClampMaxBackward1")
@@ -548,7 +558,12 @@ def clamp_max(input, max, *, out=None):
 def _clamp(cls, input, lo, hi):
     # fast path: a float tensor with number bounds needs no promotion (NumPy keeps the
     # Python numbers weak, so the float dtype is kept)
-    if input._data.dtype.kind == "f" and type(lo) in _PLAIN and type(hi) in _PLAIN:
+    kind = input._data.dtype.kind
+    for bound in (lo, hi):      # a number of the tensor's category must fit its dtype
+        if type(bound) is int and kind in "iu" or type(bound) in (int, float) and kind == "f" \
+                and not -65504 <= bound <= 65504:          # (float16's range: no check)
+            check_fits(bound, input._data.dtype)
+    if kind == "f" and type(lo) in _PLAIN and type(hi) in _PLAIN:
         return cls.apply(input, lo, hi)
     x, lo, hi = _promote_all(input, lo, hi)
     return cls.apply(x, lo, hi)
@@ -559,24 +574,28 @@ _PLAIN = (float, int, type(None))
 
 def maximum(input, other, *, out=None):
     """Elementwise max of two tensors (nan wins); ties split the gradient half/half."""
+    refuse_complex(input, RuntimeError, 'maximum not implemented for complex tensors.')
     a, b = promote(_tensor_arg(input, "maximum"), _tensor_arg(other, "maximum", "other"))
     return write_out(Maximum.apply(a, b), out)
 
 
 def minimum(input, other, *, out=None):
     """Elementwise min of two tensors (nan wins); ties split the gradient half/half."""
+    refuse_complex(input, RuntimeError, 'minimum not implemented for complex tensors.')
     a, b = promote(_tensor_arg(input, "minimum"), _tensor_arg(other, "minimum", "other"))
     return write_out(Minimum.apply(a, b), out)
 
 
 def fmax(input, other, *, out=None):
     """Elementwise max that ignores nan (nan only where both are nan)."""
+    refuse_complex(input, RuntimeError, 'fmax not implemented for complex tensors.')
     a, b = promote(_tensor_arg(input, "fmax"), _tensor_arg(other, "fmax", "other"))
     return write_out(Fmax.apply(a, b), out)
 
 
 def fmin(input, other, *, out=None):
     """Elementwise min that ignores nan (nan only where both are nan)."""
+    refuse_complex(input, RuntimeError, 'fmin not implemented for complex tensors.')
     a, b = promote(_tensor_arg(input, "fmin"), _tensor_arg(other, "fmin", "other"))
     return write_out(Fmin.apply(a, b), out)
 
@@ -597,6 +616,8 @@ def where(condition, input=None, other=None, *, out=None):
     shapes = [t._data.shape for t in (condition, input, other) if isinstance(t, Tensor)]
     check_broadcast(*shapes)
     target = _backend.result_type(input, other)
+    for value in (input, other):
+        check_fits(value, target.np)
     a, b = cast(input, target), cast(other, target)
     return write_out(Where.apply(condition._data.astype(bool, copy=False), a, b, target.np),
                      out, same_dtype=True)
@@ -741,13 +762,14 @@ class Frexp(Function):
     def forward(ctx, x):
         mantissa, exponent = xp.frexp(x)
         exponent = exponent.astype(xp.int32, copy=False)
-        ctx.exponent = exponent
+        ctx.save_for_backward(Output(exponent, 1))  # writing into the exponent must raise
         ctx.mark_non_differentiable(exponent)
         return mantissa, exponent
 
     @staticmethod
     def backward(ctx, g_mantissa, g_exponent):
-        return g_mantissa / xp.exp2(ctx.exponent).astype(g_mantissa.dtype, copy=False)
+        (exponent,) = ctx.saved_tensors
+        return g_mantissa / xp.exp2(exponent).astype(g_mantissa.dtype, copy=False)
 
 
 def logaddexp2(input, other, *, out=None):
@@ -771,6 +793,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
 def heaviside(input, values, *, out=None):
     """The step function: 0 where input < 0, `values` where input == 0, 1 where input > 0
     (values broadcast against input and must have its dtype). No gradient, as in PyTorch."""
+    refuse_complex(input, RuntimeError, 'heaviside is not yet implemented for complex tensors.')
     x = _tensor_arg(input, "heaviside")._data
     v = _tensor_arg(values, "heaviside", "values")._data
     if x.dtype != v.dtype:

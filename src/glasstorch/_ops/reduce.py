@@ -17,8 +17,10 @@ import warnings
 from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make, _LEGACY_NAMES
-from ..autograd.function import Function
-from ._util import wrap_dims, wrap_dim, float_input, node_name, write_out, write_outs
+from ..autograd.function import Function, Output
+from ._util import (wrap_dims, wrap_dim, float_input, node_name, refuse_complex, write_out,
+                    write_outs)
+from ._summation import accumulator, pairwise_sum, pairwise_mean, running_sum, running_product
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,7 +169,9 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, np_dtype):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        return xp.sum(x, axis=axes, keepdims=keepdim, dtype=np_dtype)
+        if x.dtype.kind not in "fc":   # integers: exact in NumPy's own sum (int64 by default)
+            return xp.sum(x, axis=axes, keepdims=keepdim, dtype=np_dtype)
+        return pairwise_sum(x, axes, keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -186,12 +190,7 @@ class Mean(Function):
         ctx.n = _count(x.shape, axes)
         if ctx.n == 0:  # the mean of nothing is nan (NumPy would also warn)
             return xp.full(_reduced_shape(x.shape, axes, keepdim), xp.nan, x.dtype)
-        if x.dtype == xp.float16:  # accumulate half in float32, as NumPy's mean does
-            return xp.mean(x, axis=axes, keepdims=keepdim).astype(x.dtype, copy=False)
-        # sum / n: the same pairwise sum np.mean uses, without its per-call Python overhead
-        out = xp.add.reduce(x, axis=axes, keepdims=keepdim)
-        return xp.true_divide(out, ctx.n, out=out) if type(out) is xp.ndarray else \
-            (out / ctx.n).astype(x.dtype, copy=False)
+        return pairwise_mean(x, axes, keepdim)   # half precision accumulates in float32
 
     @staticmethod
     def backward(ctx, g):
@@ -212,13 +211,14 @@ class NanSum(Function):
         if divide:
             ctx._node_name = "DivBackward0"   # PyTorch's nanmean is nansum / count
         valid = ~xp.isnan(x)
-        out = xp.sum(xp.where(valid, x, 0), axis=axes, keepdims=keepdim)
+        out = pairwise_sum(xp.where(valid, x, 0).astype(accumulator(x.dtype), copy=False),
+                           axes, keepdim)
         ctx.weight = valid.astype(x.dtype)   # nan positions get no gradient
         if divide:  # nanmean: divide by the number of non-nan elements in each slice
             count = valid.sum(axis=axes, keepdims=True)
-            with xp.errstate(invalid="ignore", divide="ignore"):
-                out = out / count.reshape(out.shape)
-                ctx.weight = ctx.weight / count
+            with xp.errstate(invalid="ignore", divide="ignore"):   # nansum rounded first
+                out = out.astype(x.dtype, copy=False) / count.reshape(out.shape)
+                ctx.weight = (ctx.weight / count).astype(x.dtype, copy=False)
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
@@ -291,7 +291,7 @@ class Prod(Function):
     def forward(ctx, x, axis, keepdim, np_dtype):
         ctx.axis, ctx.keepdim = axis, keepdim
         out = xp.prod(x, axis=axis, keepdims=keepdim, dtype=np_dtype)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -358,7 +358,7 @@ class Amax(Function):
         if not largest:
             ctx._node_name = "AminBackward0"
         out = (xp.amax if largest else xp.amin)(x, axis=axes, keepdims=keepdim)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -413,7 +413,8 @@ def _values_indices(kind, input, index, axis, keepdim, name):
     else:
         index_out = index
     values = node_name(TakeAlongDim.apply(input, index, axis, keepdim), name)
-    return kind(values, _make(index_out.astype(xp.int64, copy=False)))
+    # a copy: writing into the returned indices must not change the values' gradient
+    return kind(values, _make(index_out.astype(xp.int64)))
 
 
 def _arg_extreme(x, axis, largest):
@@ -448,12 +449,22 @@ def _max_min(name, largest, input, dim, keepdim, other, axis, keepdims, out):
 def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
     """max(input) -> largest element (0-d); max(input, dim, keepdim=False) ->
     (values, indices) along dim; max(input, other) -> elementwise maximum."""
+    if other is not None or isinstance(dim, Tensor):
+        refuse_complex(input, RuntimeError, "maximum not implemented for complex tensors.")
+    elif dim is not None or axis is not None:
+        refuse_complex(input, RuntimeError, "max(): does not support complex input")
+    refuse_complex(input, NotImplementedError, '"max_all" not implemented for \'{name}\'')
     return _max_min("max", True, input, dim, keepdim, other, axis, keepdims, out)
 
 
 def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
     """min(input) -> smallest element (0-d); min(input, dim, keepdim=False) ->
     (values, indices) along dim; min(input, other) -> elementwise minimum."""
+    if other is not None or isinstance(dim, Tensor):
+        refuse_complex(input, RuntimeError, "minimum not implemented for complex tensors.")
+    elif dim is not None or axis is not None:
+        refuse_complex(input, RuntimeError, "min(): does not support complex input")
+    refuse_complex(input, NotImplementedError, '"min_all" not implemented for \'{name}\'')
     return _max_min("min", False, input, dim, keepdim, other, axis, keepdims, out)
 
 
@@ -467,16 +478,19 @@ def _amax_amin(name, largest, input, dim, keepdim, axis, keepdims, out):
 
 def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
     """Largest value over `dim` (int or tuple; all dims by default). Ties share the gradient."""
+    refuse_complex(input, NotImplementedError, '"max_values_cpu" not implemented for \'{name}\'')
     return _amax_amin("amax", True, input, dim, keepdim, axis, keepdims, out)
 
 
 def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
     """Smallest value over `dim` (int or tuple; all dims by default). Ties share the gradient."""
+    refuse_complex(input, NotImplementedError, '"min_values_cpu" not implemented for \'{name}\'')
     return _amax_amin("amin", False, input, dim, keepdim, axis, keepdims, out)
 
 
 def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None, out=None):
     """(min, max) over one `dim` or all elements, as return_types.aminmax."""
+    refuse_complex(input, NotImplementedError, '"aminmax_cpu" not implemented for \'{name}\'')
     _check_tensor("aminmax", input)
     if dim is None and axis is None:
         if input._data.size == 0:
@@ -520,12 +534,14 @@ def _argmax_argmin(name, largest, input, dim, keepdim):
 
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the (first) largest element: flat index without dim, else along `dim`."""
+    refuse_complex(input, RuntimeError, 'argmax(): does not support complex input')
     return _argmax_argmin("argmax", True, input, dim if axis is None else axis,
                           _keep(keepdim, keepdims))
 
 
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the (first) smallest element: flat index without dim, else along `dim`."""
+    refuse_complex(input, RuntimeError, 'argmin(): does not support complex input')
     return _argmax_argmin("argmin", False, input, dim if axis is None else axis,
                           _keep(keepdim, keepdims))
 
@@ -544,7 +560,7 @@ class Var(Function):
         ctx.axes, ctx.keepdim = axes, keepdim
         ctx.dof = _degrees_of_freedom(x.shape, axes, correction)
         ctx.save_for_backward(x)
-        return _variance(x, axes, keepdim, ctx.dof)
+        return _variance(x, axes, keepdim, ctx.dof).astype(xp.finfo(x.dtype).dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -562,8 +578,9 @@ class Std(Function):
     def forward(ctx, x, axes, correction, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim
         ctx.dof = _degrees_of_freedom(x.shape, axes, correction)
-        out = xp.sqrt(_variance(x, axes, keepdim, ctx.dof))
-        ctx.save_for_backward(x, out)
+        variance = _variance(x, axes, keepdim, ctx.dof)
+        out = xp.sqrt(variance, out=variance).astype(xp.finfo(x.dtype).dtype, copy=False)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -585,18 +602,30 @@ def _degrees_of_freedom(shape, axes, correction):
 
 
 def _variance(x, axes, keepdim, dof):
-    n = _count(x.shape, axes)
+    """Two passes, each a pairwise sum: the mean, then the squares of the distances from it.
+    Stays accurate for values far from zero, where E[x^2] - E[x]^2 cancels every digit.
+    Single and half precision are accumulated in double, as PyTorch's CPU Welford does (float32
+    sums alone would be a few ulps off). Returns an ndarray in the (real) accumulator dtype;
+    the callers round it to x's real dtype (finfo(x.dtype).dtype: var of complex is real)."""
+    d = x.astype(_VARIANCE_ACCUMULATOR.get(x.dtype, x.dtype))   # a private copy: work in place
     with xp.errstate(divide="ignore", invalid="ignore"):
-        d = x - xp.sum(x, axis=axes, keepdims=True) / n
-        sq = d * d if x.dtype.kind != "c" else (d * d.conj()).real
-        return xp.sum(sq, axis=axes, keepdims=keepdim) / dof
+        d -= pairwise_mean(d, axes, keepdims=True)
+        sq = xp.square(d, out=d) if x.dtype.kind != "c" else (d * d.conj()).real
+        out = pairwise_sum(sq, axes, keepdim)
+        out /= dof
+    return out
+
+
+_VARIANCE_ACCUMULATOR = {xp.dtype(xp.float16): xp.float64, xp.dtype(xp.float32): xp.float64,
+                         xp.dtype(xp.complex64): xp.complex128}
 
 
 def _var_backward(g, x, axes, keepdim, dof):
     scale = 2.0 / dof if dof else float("inf")
+    mean = x.mean(axis=axes, keepdims=True) if isinstance(x, Tensor) else \
+        pairwise_mean(x, axes, keepdims=True)
     with xp.errstate(invalid="ignore"):
-        return _unreduce(g, x.shape, axes, keepdim) * (x - x.mean(axis=axes, keepdims=True)) \
-            * scale
+        return _unreduce(g, x.shape, axes, keepdim) * (x - mean) * scale
 
 
 def _variance_args(name, input, dim, unbiased, correction, axis):
@@ -661,9 +690,11 @@ class Norm2(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim
-        sq = x * x if x.dtype.kind != "c" else (x * x.conj()).real
-        out = xp.sqrt(xp.sum(sq, axis=axes, keepdims=keepdim))
-        ctx.save_for_backward(x, out)
+        wide = x.astype(accumulator(x.dtype), copy=False)   # half: squares overflow at 256
+        sq = wide * wide if x.dtype.kind != "c" else (wide * wide.conj()).real
+        out = pairwise_sum(sq, axes, keepdim)
+        out = xp.sqrt(out, out=out).astype(xp.finfo(x.dtype).dtype, copy=False)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -690,11 +721,13 @@ class NormP(Function):
             out = xp.amin(a, axis=axes, keepdims=keepdim)
         elif p == 0:
             out = xp.sum(a != 0, axis=axes, keepdims=keepdim).astype(a.dtype)
-        elif p == 1:
-            out = xp.sum(a, axis=axes, keepdims=keepdim)
-        else:
-            out = xp.sum(a ** p, axis=axes, keepdims=keepdim) ** (1 / p)
-        ctx.save_for_backward(x, out)
+        else:   # half precision is summed (and powered) in float32, as PyTorch
+            wide = a.astype(accumulator(a.dtype), copy=False)
+            out = pairwise_sum(wide if p == 1 else wide ** p, axes, keepdim)
+            if p != 1:
+                out = out ** (1 / p)
+            out = xp.asarray(out).astype(a.dtype, copy=False)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -727,9 +760,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if p is None:
         p = "fro"
     if isinstance(p, str):
-        if p == "nuc":
-            raise RuntimeError("norm(): the nuclear norm (p='nuc') is not supported by "
-                               "glasstorch")
+        if p == "nuc":          # as PyTorch: matrix_norm over dim (default: every dim)
+            from ..linalg import matrix_norm
+            dims = tuple(range(input._data.ndim)) if dim is None else \
+                ((dim,) if isinstance(dim, int) else tuple(dim))
+            return matrix_norm(input, "nuc", dims, keepdim, out=out)
         if p != "fro":
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
         if isinstance(dim, (tuple, list)) and len(dim) > 2:
@@ -761,10 +796,12 @@ class LogSumExp(Function):
         else:
             m = xp.zeros(_kept_shape(x.shape, axes), x.dtype)
         with xp.errstate(divide="ignore"):  # log(0) = -inf for empty or all -inf slices
-            out = xp.log(xp.sum(xp.exp(x - m), axis=axes, keepdims=True)) + m
+            # each step rounds to x's dtype as PyTorch's composite does (half: the sum alone
+            # accumulates in float32)
+            out = xp.log(pairwise_sum(xp.exp(x - m), axes, keepdims=True)) + m
         if not keepdim:
             out = out.reshape(_reduced_shape(x.shape, axes, False))
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -790,8 +827,8 @@ def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=N
 # cumulative scans
 # ---------------------------------------------------------------------------------------------
 def _reverse_cumsum(g, axis):
-    """Sum of g over positions >= each one along `axis`."""
-    return xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis)
+    """Sum of g over positions >= each one along `axis` (in PyTorch's accumulator type)."""
+    return xp.flip(running_sum(xp.flip(g, axis), axis), axis)
 
 
 class Cumsum(Function):
@@ -803,7 +840,9 @@ class Cumsum(Function):
         ctx.axis = axis
         if x.ndim == 0:
             return x.astype(np_dtype or x.dtype)
-        return xp.cumsum(x, axis=axis, dtype=np_dtype)
+        if x.dtype.kind not in "fc":   # integers and bools: int64 unless told a dtype
+            return xp.cumsum(x, axis=axis, dtype=np_dtype)
+        return running_sum(x, axis)   # float32 accumulates in float64, half in float32
 
     @staticmethod
     def backward(ctx, g):
@@ -817,9 +856,13 @@ class Cumprod(Function):
     @staticmethod
     def forward(ctx, x, axis, np_dtype):
         ctx.axis = axis
-        out = x.astype(np_dtype or x.dtype) if x.ndim == 0 else \
-            xp.cumprod(x, axis=axis, dtype=np_dtype)
-        ctx.save_for_backward(x, out)
+        if x.ndim == 0:
+            out = x.astype(np_dtype or x.dtype)
+        elif x.dtype.kind not in "fc":   # integers and bools: int64 unless told a dtype
+            out = xp.cumprod(x, axis=axis, dtype=np_dtype)
+        else:
+            out = running_product(x, axis)   # float32 accumulates in float64, half in float32
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -838,7 +881,7 @@ class Cumprod(Function):
         first = (x == 0) & (zeros_so_far == 1)
         with xp.errstate(divide="ignore", invalid="ignore"):
             dx = xp.where(before, _reverse_cumsum(g * out, a) / xp.where(before, x, 1), 0)
-        at_first = _reverse_cumsum(g * xp.cumprod(xp.where(first, 1, x), axis=a), a)
+        at_first = _reverse_cumsum(g * running_product(xp.where(first, 1, x), a), a)
         return xp.where(first, at_first, dx).astype(x.dtype, copy=False)
 
 
@@ -871,7 +914,7 @@ class Cummax(Function):
     def forward(ctx, x, axis, largest):
         ctx.shape, ctx.axis = x.shape, axis
         if x.ndim == 0:
-            ctx.index = xp.zeros((), xp.int64)
+            index = xp.zeros((), xp.int64)
             values = x.copy()
         else:
             values = (xp.maximum if largest else xp.minimum).accumulate(x, axis=axis)
@@ -881,13 +924,15 @@ class Cummax(Function):
                 moved |= xp.isnan(x)
             positions = xp.arange(x.shape[axis]).reshape(
                 (-1,) + (1,) * (x.ndim - axis - 1))
-            ctx.index = xp.maximum.accumulate(xp.where(moved, positions, 0), axis=axis)
-        ctx.mark_non_differentiable(ctx.index)
-        return values, ctx.index
+            index = xp.maximum.accumulate(xp.where(moved, positions, 0), axis=axis)
+        ctx.save_for_backward(Output(index, 1))     # writing into the indices must raise
+        ctx.mark_non_differentiable(index)
+        return values, index
 
     @staticmethod
     def backward(ctx, g, g_index):
-        shape, axis, index = ctx.shape, ctx.axis, ctx.index
+        shape, axis = ctx.shape, ctx.axis
+        (index,) = ctx.saved_tensors
         if not shape:
             return g
         # scatter-add g into x's flat positions: same element, with its position along
@@ -913,11 +958,13 @@ def _cummax_cummin(name, largest, input, dim, axis):
 
 def cummax(input, dim=None, *, axis=None, out=None):
     """(values, indices): running maximum along `dim` and where each came from."""
+    refuse_complex(input, NotImplementedError, '"cummax_cpu" not implemented for \'{name}\'')
     return write_outs(_cummax_cummin("cummax", True, input, dim, axis), out, same_dtype=True)
 
 
 def cummin(input, dim=None, *, axis=None, out=None):
     """(values, indices): running minimum along `dim` and where each came from."""
+    refuse_complex(input, NotImplementedError, '"cummin_cpu" not implemented for \'{name}\'')
     return write_outs(_cummax_cummin("cummin", False, input, dim, axis), out, same_dtype=True)
 
 
@@ -974,7 +1021,7 @@ class MedianAll(Function):
             out = xp.asarray(xp.partition(flat, k)[k])
         else:
             out = xp.asarray(xp.nan, x.dtype)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         return out
 
     @staticmethod
@@ -1029,11 +1076,13 @@ def _median(name, ignore_nan, input, dim, keepdim, axis, keepdims):
 def median(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """median(input) -> lower median of all elements (0-d); median(input, dim) ->
     (values, indices) along dim. A nan in a slice makes its median nan."""
+    refuse_complex(input, NotImplementedError, '"median_cpu" not implemented for \'{name}\'')
     return _median("median", False, input, dim, keepdim, axis, keepdims)
 
 
 def nanmedian(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Like median, ignoring nans (nan only where a slice is all nan)."""
+    refuse_complex(input, NotImplementedError, '"median_cpu" not implemented for \'{name}\'')
     return _median("nanmedian", True, input, dim, keepdim, axis, keepdims)
 
 
@@ -1072,6 +1121,7 @@ def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=None):
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=None):
     """(values, indices): the k-th smallest element (k counts from 1) along `dim`."""
+    refuse_complex(input, NotImplementedError, '"kthvalue_cpu" not implemented for \'{name}\'')
     _check_tensor("kthvalue", input)
     k = _as_int("kthvalue", k, "k")
     d = dim if axis is None else axis
@@ -1092,12 +1142,13 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 class Quantile(Function):
     """out = sorted[lo] + w * (sorted[hi] - sorted[lo]) at rank q * (n - 1) along `axis`
     (all elements when axis is None); output dims: (q, *reduced shape)
-    grad: dx = g * (1 - w) at the element ranked lo, g * w at the one ranked hi"""
+    grad: dx = g * (1 - w) at the element ranked lo, g * w at the one ranked hi;
+          dq = sum g * (sorted[hi] - sorted[lo]) * (n - 1)  (linear only: w = rank - lo)"""
 
     _node_name = "SqueezeBackward4"   # PyTorch's quantile ends with an in-place squeeze_
 
     @staticmethod
-    def forward(ctx, x, q, axis, keepdim, interpolation, ignore_nan):
+    def forward(ctx, x, q, axis, keepdim, interpolation, ignore_nan, q_grad=False):
         ctx.shape, ctx.axis, ctx.keepdim, ctx.q_shape = x.shape, axis, keepdim, q.shape
         moved = x.reshape(-1) if axis is None else xp.moveaxis(x, axis, -1)
         ctx.order = _sorted_order(moved, -1)
@@ -1111,6 +1162,8 @@ class Quantile(Function):
         rank = q * (count - 1)          # in x's dtype, as PyTorch computes it
         if ignore_nan:
             rank = xp.maximum(rank, 0)  # all-nan slices: any rank, the value is nan anyway
+        else:                           # a nan in the slice: PyTorch ranks it (sorted last),
+            rank = xp.where(xp.isnan(srt[..., -1:]), rank.dtype.type(n - 1), rank)  # grad too
         lo, hi = xp.floor(rank), xp.ceil(rank)
         w = rank - lo                   # linear: the fractional part of the rank
         if interpolation == "midpoint":
@@ -1133,6 +1186,16 @@ class Quantile(Function):
         if not ignore_nan:
             out = xp.where(xp.isnan(srt[..., -1:]), xp.nan, out)  # a nan anywhere -> nan
         ctx.lo, ctx.hi, ctx.w = lo, hi, w
+        if q_grad:
+            # d out / d q through the weight; PyTorch's rank is constant where it is rounded
+            # (lower, higher, nearest), replaced (a nan in quantile's slice, nanquantile's
+            # all-nan slice) or the weight is fixed (midpoint)
+            slope = (above - below) * (count - 1) if interpolation == "linear" else 0 * w
+            if not ignore_nan:
+                slope = xp.where(xp.isnan(srt[..., -1:]), 0, slope)
+            else:
+                slope = xp.where(q * (count - 1) < 0, 0, slope)
+            ctx.q_slope = slope
         out = xp.moveaxis(out, -1, 0)                           # (Q, ...)
         axes = None if axis is None else (axis,)
         out = out.reshape((len(q),) + _reduced_shape(x.shape, axes, keepdim))
@@ -1144,14 +1207,19 @@ class Quantile(Function):
         moved_shape = ctx.order.shape
         g = g.reshape((-1,) + moved_shape[:-1])                 # (Q, ...) without keepdim 1s
         g = xp.moveaxis(g, 0, -1)                               # (..., Q)
+        gq = None
+        if ctx.needs_input_grad[1]:
+            gq = (g * ctx.q_slope).reshape(-1, g.shape[-1]).sum(0).reshape(ctx.q_shape)
+        if not ctx.needs_input_grad[0]:
+            return None, gq
         grad_sorted = xp.zeros(moved_shape, g.dtype)
         _scatter_last(grad_sorted, ctx.lo, g * (1 - ctx.w))
         _scatter_last(grad_sorted, ctx.hi, g * ctx.w)
         grad_moved = xp.empty_like(grad_sorted)
         xp.put_along_axis(grad_moved, ctx.order, grad_sorted, axis=-1)  # undo the sort
         if axis is None:
-            return grad_moved.reshape(shape)
-        return xp.moveaxis(grad_moved, -1, axis)
+            return grad_moved.reshape(shape), gq
+        return xp.moveaxis(grad_moved, -1, axis), gq
 
 
 def _scatter_last(out, index, values):
@@ -1190,8 +1258,9 @@ def _quantile(name, ignore_nan, input, q, dim, keepdim, interpolation, axis, kee
     a = None if dim is None or x.ndim == 0 else _one_dim(name, input, dim)
     if dim is not None and x.ndim == 0:
         wrap_dim(_as_int(name, dim), 0)  # still reject an out-of-range dim
-    return Quantile.apply(input, q_array, a, _keep(keepdim, keepdims), interpolation,
-                          ignore_nan)
+    return Quantile.apply(input, q if isinstance(q, Tensor) else q_array, a,
+                          _keep(keepdim, keepdims), interpolation, ignore_nan,
+                          isinstance(q, Tensor) and q.requires_grad)
 
 
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", axis=None,
@@ -1255,6 +1324,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
             if extra._data.ndim != input._data.ndim:
                 raise RuntimeError("diff expects prepend or append to be the same dimension "
                                    "as input")
+        if n == 0:                  # as PyTorch: the 0-th difference is input, unjoined
+            return input.clone()
         from .shape import cat
         parts = ([prepend] if prepend is not None else []) + [input] + \
             ([append] if append is not None else [])
@@ -1283,7 +1354,7 @@ class LogCumSumExp(Function):
     @staticmethod
     def forward(ctx, x, axis):
         out = x.copy() if x.ndim == 0 else _logcumsumexp(x, axis)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(x, Output(out))
         ctx.axis = axis
         return out
 
@@ -1468,7 +1539,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     weighted = centred if w is None else centred * w
     c = weighted @ (centred.mT.conj() if centred.is_complex() else centred.mT)
     c = c / norm
-    return c.reshape(()) if ndim < 2 else c
+    return c.reshape(()) if x._data.shape[0] == 1 else c    # one variable: 0-d, as PyTorch
 
 
 def corrcoef(input):

@@ -484,8 +484,9 @@ def expand(self, *sizes, size=None):
         raise RuntimeError(f"expand({self.type()}{{{list(shape)}}}, size={list(sizes)}): the "
                            f"number of sizes provided ({len(sizes)}) must be greater or equal to "
                            f"the number of dimensions in the tensor ({len(shape)})")
-    target = []
-    for i, s in enumerate(sizes):
+    target = list(sizes)
+    for i in reversed(range(len(sizes))):      # from the last dim, as PyTorch reports
+        s = sizes[i]
         if i < n_new:
             if s < 0:
                 raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
@@ -499,7 +500,7 @@ def expand(self, *sizes, size=None):
                     f"The expanded size of the tensor ({s}) must match the existing size "
                     f"({current}) at non-singleton dimension {i}.  Target sizes: "
                     f"{list(sizes)}.  Tensor sizes: {list(shape)}")
-        target.append(s)
+        target[i] = s
     return _view_of(Expand.apply(self, shape=tuple(target)), self)
 
 
@@ -653,6 +654,10 @@ def narrow(input, dim, start, length):
     if not shape:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     dim = wrap_dim(dim, len(shape))
+    if isinstance(start, Tensor) and (start._data.ndim or start._data.dtype.kind not in "iu"):
+        raise RuntimeError("start must be an 0-dim integral Tensor.")
+    if isinstance(start, bool):
+        raise TypeError("narrow(): argument 'start' must be int, not bool")
     start, length, n = _int(start), _int(length), shape[dim]
     if length < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
@@ -812,6 +817,10 @@ def _tensor_list(tensors, name):
     if isinstance(tensors, Tensor) or not isinstance(tensors, (tuple, list)):
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
                         f"not {type(tensors).__name__}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
     return list(tensors)
 
 

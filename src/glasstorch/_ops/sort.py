@@ -5,11 +5,13 @@ NaN sorts as the largest value (last ascending, first descending), as in both Py
 NumPy. Only the values of sort and topk carry gradient: each value's gradient goes back to the
 position it came from.
 """
+import math
+
 from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make
-from ..autograd.function import Function
-from ._util import wrap_dim, write_outs
+from ..autograd.function import Function, Output
+from ._util import wrap_dim, refuse_complex, write_outs
 
 
 def _argsort(x, axis, descending):
@@ -34,13 +36,15 @@ class Sort(Function):
         else:
             indices = _argsort(x, dim, descending)
             values = xp.take_along_axis(x, indices, axis=dim)
-        ctx.indices, ctx.dim, ctx.shape = indices, dim, x.shape
+        ctx.save_for_backward(Output(indices, 1))   # writing into the indices must raise
+        ctx.dim, ctx.shape = dim, x.shape
         ctx.mark_non_differentiable(indices)
         return values, indices
 
     @staticmethod
     def backward(ctx, g, _):
-        return _put_back(g, ctx.indices, ctx.dim, ctx.shape)
+        (indices,) = ctx.saved_tensors
+        return _put_back(g, indices, ctx.dim, ctx.shape)
 
 
 def _put_back(g, indices, dim, shape):
@@ -55,6 +59,7 @@ def _put_back(g, indices, dim, shape):
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     """(values, indices): input sorted along dim. The sort is always stable (equal elements
     keep their order), so stable=True costs nothing extra."""
+    refuse_complex(input, RuntimeError, ' Sort does not support complex dtypes on CPU')
     dim = wrap_dim(dim, input._data.ndim)
     values, indices = Sort.apply(input, dim, descending)
     return write_outs(return_types.sort(values, indices), out, same_dtype=True)
@@ -62,6 +67,7 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
 
 def argsort(input, dim=-1, descending=False, stable=False):
     """The int64 indices that sort input along dim (stable)."""
+    refuse_complex(input, RuntimeError, ' Sort does not support complex dtypes on CPU')
     dim = wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         return _make(xp.zeros((), dtype=xp.int64))
@@ -70,6 +76,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 def msort(input):
     """input sorted along its first dim (the values of sort(input, dim=0))."""
+    refuse_complex(input, RuntimeError, ' Sort does not support complex dtypes on CPU')
     return sort(input, dim=0).values
 
 
@@ -98,7 +105,8 @@ class TopK(Function):
             order = _argsort(candidates, dim, descending=largest)
             indices = xp.take_along_axis(part, order, axis=dim).astype(xp.int64, copy=False)
             values = xp.take_along_axis(candidates, order, axis=dim)
-        ctx.indices, ctx.dim, ctx.shape = indices, dim, x.shape
+        ctx.save_for_backward(Output(indices, 1))   # writing into the indices must raise
+        ctx.dim, ctx.shape = dim, x.shape
         ctx.mark_non_differentiable(indices)
         return values, indices
 
@@ -106,12 +114,14 @@ class TopK(Function):
     def backward(ctx, g, _):
         if len(ctx.shape) == 0:
             return g.reshape(()) if g.size else xp.zeros((), g.dtype)
-        return _put_back(g, ctx.indices, ctx.dim, ctx.shape)
+        (indices,) = ctx.saved_tensors
+        return _put_back(g, indices, ctx.dim, ctx.shape)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """(values, indices) of the k largest elements along dim (smallest with largest=False),
     in sorted order (also when sorted=False: any order is allowed there)."""
+    refuse_complex(input, RuntimeError, ' topk does not support complex dtypes on CPU')
     x = input._data
     if x.dtype == xp.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
@@ -139,6 +149,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     """The distinct elements of input, sorted (with dim: the distinct slices along dim).
     return_inverse adds, for each element, the position of its value in the result;
     return_counts adds how often each value occurs. NaNs are never merged (as PyTorch)."""
+    refuse_complex(input, NotImplementedError, '"unique" not implemented for \'{name}\'')
     x = input._data
     if dim is None:
         flat = x.reshape(-1)
@@ -265,8 +276,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                            f"the first N-1 dimensions of boundaries tensor and input value "
                            f"tensor must match, but we got boundaries tensor {list(seq.shape)} "
                            f"and input value tensor {list(values.shape)}")
-    out = _batched_searchsorted(seq.reshape(-1, seq.shape[-1]),
-                                values.reshape(-1, values.shape[-1]), right)
+    rows = math.prod(seq.shape[:-1])      # (not -1: an empty last dim leaves it unknown)
+    out = _batched_searchsorted(seq.reshape(rows, seq.shape[-1]),
+                                values.reshape(rows, values.shape[-1]), right)
     return _make(out.reshape(values.shape).astype(out_dtype, copy=False))
 
 

@@ -41,7 +41,9 @@ class Lgamma(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _scipy("gammaln", x)
+        out = _scipy("gammaln", x)
+        # SciPy gives -inf at -inf; PyTorch (|Gamma| has poles at every negative integer) +inf
+        return xp.where(x == -xp.inf, xp.inf, out).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -59,8 +61,9 @@ class Digamma(Function):
     def forward(ctx, x):
         ctx.save_for_backward(x)
         out = _scipy("digamma", x)
-        # SciPy gives nan at 0 in some versions; PyTorch (and the limit from the right) -inf
-        return xp.where(x == 0, -xp.inf, out).astype(x.dtype, copy=False)
+        # SciPy gives nan at 0 in some versions; PyTorch -inf at +0 and +inf at -0 (the
+        # limit from the side of the zero's sign)
+        return xp.where(x == 0, xp.copysign(xp.inf, -x), out).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -158,7 +161,9 @@ class Logit(Function):
     def forward(ctx, x, eps):
         ctx.save_for_backward(x)
         ctx.eps = eps
-        z = x if eps is None else xp.clip(x, eps, 1 - eps)
+        # PyTorch's clamp: x < eps -> eps, else x > 1 - eps -> 1 - eps (so eps > 0.5, where
+        # the bounds cross, maps small x to eps and large x to 1 - eps; NaN stays NaN)
+        z = x if eps is None else xp.where(x < eps, eps, xp.where(x > 1 - eps, 1 - eps, x))
         return _arr(xp.log(z / (1 - z))).astype(x.dtype, copy=False)
 
     @staticmethod
@@ -181,15 +186,17 @@ class Sinc(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _arr(xp.sinc(x)).astype(x.dtype, copy=False)
-        ctx.save_for_backward(x, out)
-        return out
+        # the output is not saved (backward computes sinc again), so writing into it in place
+        # is allowed, as in PyTorch
+        ctx.save_for_backward(x)
+        return _arr(xp.sinc(x)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
         raw = _raw(x)
         zero = raw == 0
+        out = sinc(x) if isinstance(x, Tensor) else xp.sinc(raw).astype(raw.dtype, copy=False)
         safe_x = x + zero.astype(raw.dtype)   # 1 where x == 0, so no 0/0 is formed there
         gx = g * (_cos(x * math.pi) - out) / safe_x
         return gx * (~zero).astype(raw.dtype)

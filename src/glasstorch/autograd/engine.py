@@ -53,8 +53,20 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError("One of the differentiated Tensors appears to not have been "
                                    "used in the graph. Set allow_unused=True if this is the "
                                    "desired behavior.")
-        result.append(None if g is None else (g if isinstance(g, Tensor) else _make(g)))
+        if g is not None:
+            g = _in_dtype_of(g if isinstance(g, Tensor) else _make(g), t)
+        result.append(g)
     return tuple(result)
+
+
+def _in_dtype_of(g, t):
+    """Gradient Tensor `g` in the dtype of `t`, as PyTorch (and .grad) gives it; a real `t`
+    takes the real part of a complex gradient."""
+    if g._data.dtype == t._data.dtype:
+        return g
+    if g._data.dtype.kind == "c" and t._data.dtype.kind != "c":
+        g = g.real
+    return g.to(t.dtype)
 
 
 def _as_tuple(x):
@@ -86,6 +98,7 @@ def _roots(tensors, grad_tensors, create_graph):
             if g._data.shape != t._data.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{g.shape} and output[{i}] has a shape of {t.shape}.")
+            g = _in_dtype_of(g, t)      # PyTorch casts it to the output's dtype
             g = g if create_graph else g._data
         grads.append(g)
     return tensors, grads
@@ -187,7 +200,7 @@ def _node_hooks(node, node_grads):
             if g is None:
                 continue
             for hook in hooks:
-                new = hook(g if isinstance(g, Tensor) else _make(g))
+                new = _checked(hook, hook(g if isinstance(g, Tensor) else _make(g)), g)
                 if new is not None:
                     g = new if isinstance(g, Tensor) else new._data
             node_grads[nr] = g
@@ -199,6 +212,21 @@ def _node_hooks(node, node_grads):
                 value = g if isinstance(g, Tensor) else _make(g.copy())
                 t._grad = value if t._grad is None else _make(t._grad._data + value._data)
     return node_grads
+
+
+def _checked(hook, new, g):
+    """A tensor hook's replacement gradient must keep the gradient's shape and dtype (PyTorch's
+    messages; otherwise the engine would fail later with a NumPy broadcasting error)."""
+    if new is None:
+        return None
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if tuple(new.shape) != tuple(g.shape):
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    old = g if isinstance(g, Tensor) else _make(g)
+    if new.dtype != old.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {old.type()} got "
+                           f"{new.type()})")
+    return new
 
 
 def _call_backward(node, node_grads, create_graph):
@@ -265,7 +293,7 @@ def _accumulate_leaves(leaf_grads, capture, only, create_graph, roots):
             continue
         if leaf._extra is not None:
             for hook in leaf._extra.get("hooks", ()):
-                new = hook(g if isinstance(g, Tensor) else _make(g))
+                new = _checked(hook, hook(g if isinstance(g, Tensor) else _make(g)), g)
                 if new is not None:
                     g = new if create_graph else new._data
         if capture is not None:

@@ -6,8 +6,38 @@ objects. The ctx *is* the backward node of the graph (as in PyTorch, where `grad
 
 Users write custom ops with the public `glasstorch.autograd.Function` (bottom of this file),
 which has PyTorch's exact ctx API and passes Tensors in and out.
+
+Saving for backward. `ctx.save_for_backward(*arrays)` keeps what backward reads back from
+`ctx.saved_tensors`. What each saved array *is* matters twice: an in-place write to an input or
+output that backward needs must raise (the tensor's version is checked), and a differentiable
+backward (create_graph=True) must see saved inputs and outputs as graph tensors, not constants.
+- an input is recognised by itself: the array forward received as that argument (`x`);
+- an output is declared, never inferred: save it wrapped as `Output(out)` (`Output(out, nr)` for
+  output `nr` of a multi-output op). When the node is recorded, the marker is replaced by the
+  output Tensor's own array and that Tensor's version is watched. Inferring it by identity
+  fails whenever the returned value is not the Tensor's array, e.g. the NumPy scalar of a full
+  reduction (which gave norm() and std() a wrong second derivative). A non-differentiable
+  backward may save a view of the output (its keepdim shape): it is watched all the same;
+- anything else (an intermediate such as 1/std) is a constant of the graph: a backward that
+  reads one cannot be `differentiable_backward`.
+
+    class Exp(Function):                 # out = e^x;  grad: dx = g * out
+        differentiable_backward = True
+
+        @staticmethod
+        def forward(ctx, x):
+            out = xp.exp(x)
+            ctx.save_for_backward(Output(out))
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            (out,) = ctx.saved_tensors
+            return g * out
 """
 import itertools
+import re
+import weakref
 
 from . import grad_mode, graph
 from .._backend import ndarray, xp, check_broadcast
@@ -15,6 +45,16 @@ from .._backend import ndarray, xp, check_broadcast
 asarray = xp.asarray
 
 _FREED = object()
+
+
+class Output:
+    """Marks a saved array as output `nr` of the node that saves it:
+    ctx.save_for_backward(x, Output(out)). See the module docstring."""
+
+    __slots__ = ("array", "nr")
+
+    def __init__(self, array, nr=0):
+        self.array, self.nr = array, nr
 
 
 class Function:
@@ -152,7 +192,6 @@ class Function:
         return self._hooks.setdefault(output_nr, [])
 
     def _retain(self, output_nr, tensor):
-        import weakref
         if self._retained is None:
             self._retained = {}
         self._has_hooks = True
@@ -162,16 +201,31 @@ class Function:
         return self._retained is not None and output_nr in self._retained
 
     def _check_versions(self):
-        for tensor_vc, expected, array in self._versions_of_saved:
+        for tensor_vc, expected, array, producer in self._versions_of_saved:
             if tensor_vc.value != expected:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: [{_label(array)}], which is output 0 of "
-                    f"{self.name()}, is at "
+                    f"an inplace operation: [{_label(array)}]{self._made_by(producer)} is at "
                     f"version {tensor_vc.value}; expected version {expected} instead. Hint: "
                     "the backtrace further above can point to the operation that failed to "
                     "compute its gradient. The variable in question was changed in there or "
                     "anywhere later. Good luck!")
+
+    def _made_by(self, producer):
+        """PyTorch's ", which is output 0 of Exp," naming the node that produced the saved
+        tensor (without its Backward suffix): this node for its own output (`producer` is the
+        output's number; None for indices, which PyTorch doesn't name), else whatever node
+        produces the input Tensor (`producer`) now: the in-place op that wrote into it."""
+        if producer is None:
+            return ""
+        if type(producer) is int:
+            node, nr = self, producer
+        elif producer.grad_fn is None:
+            return ""
+        else:
+            node, nr = producer.grad_fn, producer._output_nr
+        name = re.sub(r"Backward\d*$", "", node.name().rsplit("::", 1)[-1])
+        return f", which is output {nr} of {name},"
 
     def _saved_as_tensors(self):
         """Saved arrays as Tensors wired into the graph, for a differentiable backward:
@@ -250,29 +304,46 @@ def _record(ctx, args, out):
 
 
 def _note_saved(ctx, args, outputs):
-    """For each saved array that is an input's or output's storage, remember that tensor's
-    version (so a later in-place write is caught) and where it came from (so a differentiable
-    backward can use it as a graph tensor): the input Tensor itself, or the output's index."""
+    """Resolve the saved arrays of a recorded node. A saved `Output(array, nr)` becomes the
+    array of output Tensor `nr`; a saved array that is an input Tensor's storage is that input.
+    For both, remember the tensor's version (so a later in-place write is caught) and where the
+    array came from (so a differentiable backward can use it as a graph tensor): the input
+    Tensor itself, or the output's index. Other saved arrays are constants."""
     versions = []
     sources = []
-    for array in ctx.saved:
+    saved = ctx.saved
+    resolved = None     # saved, with the Output markers replaced (copied only if there are any)
+    for k, array in enumerate(saved):
         source = tensor = None
-        if type(array) is ndarray:
+        if type(array) is Output:
+            source = producer = array.nr
+            tensor = outputs[source]
+            array = array.array
+            if type(array) is not ndarray or array is tensor._data:
+                array = tensor._data    # (a NumPy scalar was wrapped into a 0-d array)
+                if not tensor._requires_grad:   # indices: watched, never differentiated
+                    source = producer = None
+            else:   # a view of the output (keepdim, transposed): watched, not a graph tensor
+                if ctx.differentiable_backward:
+                    raise RuntimeError(f"{type(ctx).__name__} saves a view of output {source}: "
+                                       "a differentiable backward needs the output as returned")
+                source = None
+            if resolved is None:
+                resolved = list(saved)
+            resolved[k] = array
+        elif type(array) is ndarray:
             for t in args:
                 if isinstance(t, Tensor) and t._data is array:
-                    source = tensor = t
+                    source = tensor = producer = t
                     break
-            else:
-                for i, t in enumerate(outputs):
-                    if t._data is array:
-                        source, tensor = i, t
-                        break
         if tensor is not None:
             vc = tensor._vc
             if vc is None:
                 vc = tensor._vc = _VersionCounter()
-            versions.append((vc, vc.value, array))
+            versions.append((vc, vc.value, array, producer))
         sources.append(source)
+    if resolved is not None:
+        ctx.saved = tuple(resolved)
     ctx._versions_of_saved = versions or None
     ctx._sources_of_saved = sources
 
@@ -316,6 +387,7 @@ class UserFunction(Function):
         ctx = object.__new__(cls._node_class)
         ctx.next = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
         ctx.needs_input_grad = tuple(edge is not None for edge in ctx.next)
+        ctx._input_shapes = tuple(a._data.shape if isinstance(a, Tensor) else None for a in args)
         ctx._seq = next(_sequence)
         ctx._dirty = ()
         with grad_mode.no_grad():
@@ -375,9 +447,12 @@ class UserFunction(Function):
             result = cls.backward(ctx, *grads)
         if not isinstance(result, tuple):
             result = (result,)
+        if len(result) > len(ctx.next) and all(r is None for r in result[len(ctx.next):]):
+            result = result[:len(ctx.next)]     # extra Nones are allowed, as in PyTorch
         if len(result) != len(ctx.next):
-            raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number "
+            raise RuntimeError(f"function {ctx.name()} returned an incorrect number "
                                f"of gradients (expected {len(ctx.next)}, got {len(result)})")
+        result = _fit_user_grads(cls, ctx, result)
         if create_graph:
             return result
         return tuple(r._data if isinstance(r, Tensor) else r for r in result)
@@ -392,6 +467,29 @@ class UserFunction(Function):
         raise NotImplementedError("You must implement either the backward or vjp method for "
                                   "your custom autograd.Function to use it with backward mode "
                                   "AD.")
+
+
+def _fit_user_grads(cls, ctx, result):
+    """A custom backward's gradient must broadcast to its input's shape (then it is summed
+    down to it, as PyTorch does); otherwise PyTorch's error naming both shapes."""
+    fitted = []
+    for i, (edge, grad) in enumerate(zip(ctx.next, result)):
+        if edge is not None and grad is not None:
+            shape = ctx._input_shapes[i]
+            got = tuple(grad.shape) if hasattr(grad, "shape") else ()
+            if got != tuple(shape):
+                try:
+                    fits = xp.broadcast_shapes(shape, got) == got
+                except ValueError:
+                    fits = False
+                if not fits:
+                    raise RuntimeError(f"Function {ctx.name()} returned an invalid "
+                                       f"gradient at index {i} - got {list(got)} but expected "
+                                       f"shape compatible with {list(shape)}")
+                grad = (grad if isinstance(grad, Tensor) else _make(xp.asarray(grad))
+                        ).sum_to_size(*shape)
+        fitted.append(grad)
+    return tuple(fitted)
 
 
 def once_differentiable(fn):

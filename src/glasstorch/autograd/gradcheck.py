@@ -41,12 +41,15 @@ def _numerical_jacobian(func, inputs, index, eps):
 
 def _analytical_jacobian(func, inputs, diff_indices):
     """Rows of d(outputs)/d(inputs) obtained with one backward per output element."""
-    outputs = [o for o in _flat_outputs(func(*inputs)) if o.requires_grad]
+    outputs = _flat_outputs(func(*inputs))
     sizes = [o._data.size for o in outputs]
     total = sum(sizes)
     jac = {i: xp.zeros((total, inputs[i]._data.size)) for i in diff_indices}
     row = 0
     for o in outputs:
+        if not o.requires_grad:     # a constant output: its rows of the Jacobian are zero
+            row += o._data.size
+            continue
         for k in range(o._data.size):
             upstream = xp.zeros(o._data.size, dtype=o._data.dtype)
             upstream[k] = 1
@@ -85,16 +88,19 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   raise_exception=True, **unused):
     """gradcheck of the map (inputs, v) -> v . d(func)/d(inputs): checks double backward."""
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    outputs = _flat_outputs(func(*inputs))
+    # as PyTorch: only the outputs that require grad are differentiated (not integer indices)
+    outputs = [o for o in _flat_outputs(func(*inputs)) if o.requires_grad]
     if grad_outputs is None:
         rng = xp.random.default_rng(0)
-        grad_outputs = [_make(rng.standard_normal(o._data.shape)).requires_grad_()
-                        for o in outputs]
+        grad_outputs = [_make(rng.standard_normal(o._data.shape).astype(o._data.dtype))
+                        .requires_grad_() for o in outputs]
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
     n = len(inputs)
 
     def first_grads(*args):
         ins, vs = args[:n], args[n:]
-        outs = _flat_outputs(func(*ins))
+        outs = [o for o in _flat_outputs(func(*ins)) if o.requires_grad]
         used = [x for x in ins if isinstance(x, Tensor) and x.requires_grad]
         gs = engine.grad(outs, used, vs, create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)

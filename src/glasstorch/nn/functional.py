@@ -46,3 +46,7 @@ from .._ops.grid_sample import grid_sample, affine_grid
 # ---------------------------------------------------------------- attention
 from .._ops.attention import (scaled_dot_product_attention, multi_head_attention_forward,
                               _canonical_mask, _none_or_dtype, _mha_shape_check)
+# ---------------------------------------------------------------- convolution
+from .._ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
+                         conv_transpose3d)
+from .._ops.fold import fold, unfold

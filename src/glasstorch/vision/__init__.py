@@ -5,12 +5,13 @@
 - `datasets`: MNIST, FashionMNIST, KMNIST, EMNIST, CIFAR10/100, SVHN, ImageFolder,
   DatasetFolder, FakeData, reading torchvision's on-disk layouts and downloading like it;
 - `utils`: make_grid, save_image, draw_bounding_boxes;
-- `io`: read_image / decode_image and friends, through Pillow.
+- `io`: read_image / decode_image and friends, through Pillow;
+- `models`: the classification models and their pretrained weights; `ops`: their layer blocks.
 
 Pillow is optional (`pip install glasstorch[vision]`): it is imported on first use.
-`models` (the CNN architectures) is a separate subpackage, not imported here.
 """
 from . import datasets, io, transforms, utils
+from . import models, ops
 
 _image_backend = "PIL"
 
@@ -32,4 +33,4 @@ def get_image_backend():
     return _image_backend
 
 
-__all__ = ["datasets", "io", "transforms", "utils", "get_image_backend", "set_image_backend"]
+__all__ = ["datasets", "io", "models", "ops", "transforms", "utils", "get_image_backend", "set_image_backend"]

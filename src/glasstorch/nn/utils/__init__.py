@@ -9,3 +9,4 @@ from . import parametrize, parametrizations
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grads_with_norm_", "clip_grad_value_",
            "get_total_norm", "parameters_to_vector", "remove_weight_norm",
            "vector_to_parameters", "weight_norm"]
+from . import rnn
