@@ -14,7 +14,7 @@ from . import return_types
 from ._backend import xp
 from ._tensor import Tensor
 from .autograd.function import Function, Output
-from ._ops._util import sum_to_shape, wrap_dims, node_name, conj_if_complex
+from ._ops._util import sum_to_shape, wrap_dims, node_name, conj_if_complex, write_out, write_outs
 from ._ops._summation import accumulator, pairwise_sum
 from ._ops.linalg import matmul, linalg_cross as cross, _cap, _t
 
@@ -142,7 +142,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     result = VectorNorm.apply(x, float(ord), axes, keepdim)
     if x.is_complex():
         result = result.real
-    return _out(result, out)
+    return write_out(result, out, same_dtype=True)
 
 
 class SingularValueNorm(Function):
@@ -219,13 +219,16 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     wrap_dims(dim, A.ndim)                          # range and repeated-dim checks
     axes = tuple(d % A.ndim for d in dim)           # in the user's order (row dim, col dim)
     if ord == "fro":
-        return _out(vector_norm(A, 2, axes, keepdim), out)
+        return write_out(vector_norm(A, 2, axes, keepdim), out, same_dtype=True, composite=True)
     if ord in ("nuc", 2, -2):
-        return _out(SingularValueNorm.apply(A, ord, axes, keepdim), out)
+        return write_out(SingularValueNorm.apply(A, ord, axes, keepdim),
+                         out, same_dtype=True, composite=True)
     if ord in (1, -1):
-        return _out(MaxAbsSumNorm.apply(A, axes[0], axes[1], ord > 0, keepdim), out)
+        return write_out(MaxAbsSumNorm.apply(A, axes[0], axes[1], ord > 0, keepdim),
+                         out, same_dtype=True, composite=True)
     if ord in (math.inf, -math.inf):
-        return _out(MaxAbsSumNorm.apply(A, axes[1], axes[0], ord > 0, keepdim), out)
+        return write_out(MaxAbsSumNorm.apply(A, axes[1], axes[0], ord > 0, keepdim),
+                         out, same_dtype=True, composite=True)
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
@@ -279,7 +282,7 @@ class Inv(Function):
 def inv(A, *, out=None):
     """The inverse of each square matrix in A (*, n, n). LinAlgError if one is singular."""
     _check_square(A, "inv")
-    return _out(Inv.apply(A), out)
+    return write_out(Inv.apply(A), out, same_dtype=True)
 
 
 class Det(Function):
@@ -313,7 +316,7 @@ class Det(Function):
 def det(A, *, out=None):
     """Determinant of each square matrix in A (*, n, n) -> (*)."""
     _check_square(A, "det")
-    return _out(Det.apply(A), out)
+    return write_out(Det.apply(A), out, same_dtype=True)
 
 
 class Slogdet(Function):
@@ -359,7 +362,7 @@ def slogdet(A, *, out=None):
     """(sign, log|det|) of each square matrix in A (*, n, n), as a named tuple; avoids the
     overflow of det for large matrices."""
     _check_square(A, "slogdet")
-    return linalg_slogdet(*Slogdet.apply(A))
+    return write_outs(linalg_slogdet(*Slogdet.apply(A)), out, same_dtype=True)
 
 
 def logdet(input):
@@ -435,7 +438,7 @@ def solve(A, B, *, left=True, out=None):
                            f"{_shape(B.shape)})")
     from ._ops._util import check_broadcast
     check_broadcast(tuple(A.shape[:-2]), tuple(B.shape[:-1] if vector else B.shape[:-2]))
-    return _out(Solve.apply(A, B, vector, left), out)
+    return write_out(Solve.apply(A, B, vector, left), out, same_dtype=True)
 
 
 def _shape(shape):
@@ -480,12 +483,12 @@ def eigh(A, UPLO="L", *, out=None):
     _check_square(A, "eigh")
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
-    return linalg_eigh(*Eigh.apply(A, UPLO))
+    return write_outs(linalg_eigh(*Eigh.apply(A, UPLO)), out, same_dtype=True)
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
     """Eigenvalues (ascending) of symmetric matrices A (*, n, n)."""
-    return eigh(A, UPLO).eigenvalues
+    return write_out(eigh(A, UPLO).eigenvalues, out, same_dtype=True)
 
 
 def _h(x):
@@ -626,14 +629,14 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     _check_float(A, "svd")
     if A.ndim < 2:
         raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
-    return linalg_svd(*Svd.apply(A, full_matrices))
+    return write_outs(linalg_svd(*Svd.apply(A, full_matrices)), out, same_dtype=True)
 
 
 def svdvals(A, *, driver=None, out=None):
     """The singular values of A (*, m, n), descending -> (*, min(m, n)).
     Their gradient is U diag(gS) Vh."""
     _check_float(A, "svdvals")
-    return Svd.apply(A, False)[1]
+    return write_out(Svd.apply(A, False)[1], out, same_dtype=True)
 
 
 def torch_svd(input, some=True, compute_uv=True, *, out=None):
@@ -644,7 +647,7 @@ def torch_svd(input, some=True, compute_uv=True, *, out=None):
     if not compute_uv:
         from ._ops.creation import zeros_like
         U, V = zeros_like(U), zeros_like(V)
-    return svd_result(U, S, V)
+    return write_outs(svd_result(U, S, V), out, same_dtype=True)
 
 
 def _qr_backward_tall(Q, R, gQ, gR):
@@ -705,7 +708,7 @@ def qr(A, mode="reduced", *, out=None):
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
                            f"'reduced' (default), 'r', or 'complete'")
-    return linalg_qr(*Qr.apply(A, mode))
+    return write_outs(linalg_qr(*Qr.apply(A, mode)), out, same_dtype=True)
 
 
 class Cholesky(Function):
@@ -753,14 +756,14 @@ def cholesky(A, *, upper=False, out=None):
     """Cholesky factor of symmetric positive-definite A (*, n, n): lower L with A = L L^T
     (upper=True: U = L^T). LinAlgError if A is not positive-definite."""
     _check_square(A, "cholesky")
-    return _out(Cholesky.apply(A, upper), out)
+    return write_out(Cholesky.apply(A, upper), out, same_dtype=True)
 
 
 def cholesky_deprecated(input, upper=False, *, out=None):
     """torch.cholesky / Tensor.cholesky, the deprecated spelling of linalg.cholesky (its own
     node name in PyTorch: CholeskyBackward0)."""
     _check_square(input, "cholesky")
-    return _out(node_name(Cholesky.apply(input, upper), "CholeskyBackward0"), out)
+    return write_out(node_name(Cholesky.apply(input, upper), "CholeskyBackward0"), out)
 
 
 def _cutoff(S, A_shape, atol, rtol):
@@ -805,7 +808,7 @@ class Pinv(Function):
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """Moore-Penrose pseudo-inverse of A (*, m, n) -> (*, n, m), via the SVD."""
     _check_float(A, "pinv")
-    return _out(Pinv.apply(A, atol, rtol), out)
+    return write_out(Pinv.apply(A, atol, rtol), out)
 
 
 def pinverse(input, rcond=1e-15):
@@ -868,7 +871,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
         atol, rtol = tol, 0.0
     from ._tensor import _make
     S = xp.linalg.svd(A._data, compute_uv=False)
-    return _out(_make((S > _cutoff(S, A.shape, atol, rtol)).sum(-1).astype(xp.int64)), out)
+    return write_out(_make((S > _cutoff(S, A.shape, atol, rtol)).sum(-1).astype(xp.int64)), out)
 
 
 def multi_dot(tensors, *, out=None):
@@ -878,14 +881,9 @@ def multi_dot(tensors, *, out=None):
     result = tensors[0]
     for t in tensors[1:]:
         result = matmul(result, t)
-    return _out(result, out)
+    return write_out(result, out, same_dtype=True)
 
 
-def _out(result, out):
-    if out is None:
-        return result
-    from ._ops.linalg import _out as write
-    return write(result, out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -931,8 +929,8 @@ def matrix_power(A, n, *, out=None):
     _check_square_shape(A, "matrix_power")
     n = int(n)
     if n < 0:
-        return _out(MatrixPower.apply(inv(A), -n), out)
-    return _out(MatrixPower.apply(A, n), out)
+        return write_out(MatrixPower.apply(inv(A), -n), out, same_dtype=True)
+    return write_out(MatrixPower.apply(A, n), out, same_dtype=True)
 
 
 def _expm(A):

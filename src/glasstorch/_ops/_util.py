@@ -1,5 +1,7 @@
-"""Small helpers shared by the op families: broadcast undo, dim handling, dtype promotion."""
+"""Small helpers shared by the op families: broadcast undo, dim handling, dtype promotion, and
+the one writer of `out=` arguments (write_out, write_outs)."""
 import math
+import warnings
 
 from .. import _backend
 from .._backend import xp, ndarray, check_broadcast
@@ -160,6 +162,95 @@ def conj_if_complex(x):
     if dtype is not None and dtype.kind == "c":
         return x.conj()
     return x
+
+
+# ---------------------------------------------------------------------------------------------
+# the `out=` argument: one writer for every op
+# ---------------------------------------------------------------------------------------------
+_RESIZE_WARNING = (
+    "An output with one or more elements was resized since it had shape {old}, which does not "
+    "match the required output shape {new}. This behavior is deprecated, and in a future "
+    "PyTorch release outputs will not be resized unless they have zero elements. You can "
+    "explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+    "t.resize_(0).")
+
+
+def write_out(result, out, *, same_dtype=False, differentiable=True, composite=False,
+              warn_resize=True):
+    """Honour `out=`: copy `result` into the Tensor `out` and return `out` itself (PyTorch's rule).
+    - out of another shape is resized to result's shape (a UserWarning if it had elements);
+    - result is cast to out's dtype when PyTorch allows that cast (no float -> int, no
+      complex -> real, nothing -> bool), else RuntimeError; `same_dtype` ops allow no cast;
+    - with grad mode on, neither the inputs (seen as `result` requiring grad) nor `out` may
+      require grad: out= is not differentiable (ops with no gradient, such as comparisons,
+      pass differentiable=False and skip this check; composite ops, which PyTorch builds
+      from other ops (inner, tensordot, matrix_norm, floor_divide), refuse only an `out`
+      that requires grad: composite=True);
+    - creation ops (zeros, arange ...) resize without the warning: warn_resize=False;
+    - out's version counter is bumped. `out=None` returns result unchanged."""
+    if out is None:
+        return result
+    from ..autograd import grad_mode
+    from .inplace import _can_cast, _cap, _OVERLAP_MESSAGE
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if not isinstance(result, Tensor):
+        result = _make(xp.asarray(result))
+    grad_args = out._requires_grad or (result._requires_grad and not composite)
+    if differentiable and grad_mode.enabled and grad_args:
+        raise RuntimeError("functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    src, dst = result.dtype, out.dtype
+    if src is not dst and (same_dtype or not _can_cast(src, dst)):
+        if same_dtype:
+            raise RuntimeError(f"Expected out tensor to have dtype {dst}, but got {src} instead")
+        raise RuntimeError(f"result type {_cap(src)} can't be cast to the desired output type "
+                           f"{_cap(dst)}")
+    if out._data.shape != result._data.shape:
+        _resize(out, result._data.shape, warn_resize)
+    if not out._data.flags.writeable:
+        raise RuntimeError(_OVERLAP_MESSAGE)
+    out._data[...] = result._data
+    out._bump_version()
+    return out
+
+
+def write_outs(results, outs, *, same_dtype=False):
+    """`out=` for ops returning several tensors (max(dim), frexp, histogram ...): `outs` is a
+    tuple of Tensors, one per result; each is written by `write_out`. Returns the outs, in the
+    type of `results` (a named tuple keeps its type)."""
+    if outs is None:
+        return results
+    if not isinstance(outs, (tuple, list)) or len(outs) != len(results):
+        raise TypeError(f"out must be a tuple of {len(results)} Tensors, got "
+                        f"{type(outs).__name__}")
+    written = [write_out(r, o, same_dtype=same_dtype) for r, o in zip(results, outs)]
+    return type(results)(*written) if hasattr(results, "_fields") else tuple(written)
+
+
+def _resize(out, shape, warn):
+    """Give `out` the contiguous shape `shape` in place (PyTorch's resize of an out tensor).
+    A view keeps sharing its base's memory from its first element on, when the base is
+    contiguous and large enough; otherwise we cannot mirror PyTorch's storage and raise."""
+    if warn and out._data.size:
+        warnings.warn(_RESIZE_WARNING.format(old=list(out._data.shape), new=list(shape)),
+                      UserWarning, stacklevel=4)
+    numel = math.prod(shape)
+    base = out._base
+    if base is None:
+        out._data = xp.empty(shape, out._data.dtype)
+        return
+    flat = base._data.reshape(-1) if base._data.flags.c_contiguous else None
+    if flat is not None and out._data.size:
+        start = (out._data.__array_interface__["data"][0]
+                 - base._data.__array_interface__["data"][0]) // base._data.itemsize
+    else:
+        start = None
+    if start is None or start < 0 or start + numel > flat.size:
+        raise RuntimeError(f"out= view of shape {list(out._data.shape)} cannot be resized to "
+                           f"{list(shape)} inside the memory of its base of shape "
+                           f"{list(base._data.shape)}")
+    out._data = flat[start:start + numel].reshape(shape)
 
 
 def refuse_complex(input, error, message):

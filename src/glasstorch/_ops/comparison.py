@@ -7,8 +7,8 @@ float32, as PyTorch does.
 """
 from .._backend import xp
 from .._tensor import Tensor, _make
-from ._util import promote, check_broadcast
-from .elementwise import _out, _tensor_arg
+from ._util import promote, check_broadcast, write_out
+from .elementwise import _tensor_arg
 from .pointwise import _LEGACY
 
 
@@ -25,7 +25,7 @@ def _compare(fname, np_op, input, other, out):
     if isinstance(b, Tensor):
         _check_shapes(a, b)
         b = b._data
-    return _out(_make(np_op(a._data, b)), out)
+    return write_out(_make(np_op(a._data, b)), out, differentiable=False)
 
 
 _ORDERINGS = ("lt", "le", "gt", "ge")
@@ -78,7 +78,7 @@ def _logical(fname, np_op, input, other, out):
     _tensor_arg(other, fname, "other")
     if input._data.shape != other._data.shape:
         check_broadcast(input._data.shape, other._data.shape)
-    return _out(_make(np_op(input._data, other._data)), out)
+    return write_out(_make(np_op(input._data, other._data)), out, differentiable=False)
 
 
 def logical_and(input, other, *, out=None):
@@ -98,7 +98,8 @@ def logical_xor(input, other, *, out=None):
 
 def logical_not(input, *, out=None):
     """input == 0 -> bool tensor."""
-    return _out(_make(xp.logical_not(_tensor_arg(input, "logical_not")._data)), out)
+    return write_out(_make(xp.logical_not(_tensor_arg(input, "logical_not")._data)),
+                     out, differentiable=False)
 
 
 def _bitwise(kernel, np_op, input, other, out):
@@ -109,7 +110,7 @@ def _bitwise(kernel, np_op, input, other, out):
             raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{name}'")
     if isinstance(b, Tensor):
         _check_shapes(a, b)
-    return _out(_make(np_op(_data(a), _data(b))), out)
+    return write_out(_make(np_op(_data(a), _data(b))), out, differentiable=False)
 
 
 def _data(x):
@@ -153,7 +154,7 @@ def _shift(kernel, left, input, other, out):
     else:
         fill = xp.right_shift(x, bits - 1) if dtype.kind == "i" else xp.zeros_like(x)
         result = xp.where(outside, fill, xp.right_shift(x, safe))
-    return _out(_make(result.astype(dtype, copy=False)), out)
+    return write_out(_make(result.astype(dtype, copy=False)), out, differentiable=False)
 
 
 def bitwise_left_shift(input, other, *, out=None):
@@ -172,7 +173,7 @@ def bitwise_not(input, *, out=None):
     if data.dtype.kind not in "iub":
         raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for "
                                   f"'{_LEGACY[data.dtype.name]}'")
-    return _out(_make(xp.invert(data)), out)
+    return write_out(_make(xp.invert(data)), out, differentiable=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,20 +205,22 @@ def isfinite(input):
 
 def isposinf(input, *, out=None):
     """True where input is +inf."""
-    return _out(_float_test("isposinf", lambda x: x == xp.inf, False, input), out)
+    return write_out(_float_test("isposinf", lambda x: x == xp.inf, False, input),
+                     out, differentiable=False)
 
 
 def isneginf(input, *, out=None):
     """True where input is -inf."""
-    return _out(_float_test("isneginf", lambda x: x == -xp.inf, False, input), out)
+    return write_out(_float_test("isneginf", lambda x: x == -xp.inf, False, input),
+                     out, differentiable=False)
 
 
 def signbit(input, *, out=None):
     """True where the sign bit is set (also for -0.0 and negative nan)."""
     data = _tensor_arg(input, "signbit")._data
     if data.dtype.kind == "f":
-        return _out(_make(xp.signbit(data)), out)
-    return _out(_make(data < 0), out)
+        return write_out(_make(xp.signbit(data)), out, same_dtype=True, differentiable=False)
+    return write_out(_make(data < 0), out, same_dtype=True, differentiable=False)
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):

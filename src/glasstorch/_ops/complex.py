@@ -16,8 +16,8 @@ from .. import _backend
 from .._backend import xp
 from ..autograd.function import Function, Output
 from .._tensor import Tensor
-from ._util import sum_to_shape, conj_if_complex
-from .elementwise import _tensor_arg, _out
+from ._util import sum_to_shape, conj_if_complex, write_out
+from .elementwise import _tensor_arg
 from .shape import _view_of
 
 _COMPLEX_OF = {xp.dtype(xp.float16): xp.complex64, xp.dtype(xp.float32): xp.complex64,
@@ -216,8 +216,8 @@ def conj(input):
 def conj_physical(input, *, out=None):
     """The complex conjugate, computed now (the same as conj in glasstorch)."""
     if not _is_complex(_tensor_arg(input, "conj_physical")):
-        return _out(input, out)
-    return _out(Conj.apply(input), out)
+        return write_out(input, out)
+    return write_out(Conj.apply(input), out)
 
 
 def resolve_conj(input):
@@ -248,7 +248,7 @@ def angle(input, *, out=None):
     x = _tensor_arg(input, "angle")
     if x._data.dtype.kind in "biu":
         x = x.to(_backend.get_default_dtype())
-    return _out(Angle.apply(x), out)
+    return write_out(Angle.apply(x), out)
 
 
 def _float_pair(fname, a, b, name_a, name_b):
@@ -272,13 +272,13 @@ def polar(abs, angle, *, out=None):
     """abs * (cos(angle) + i sin(angle)), broadcast; float32 -> complex64, float64 ->
     complex128 (both inputs of the same float dtype)."""
     _float_pair("polar", abs, angle, "abs", "angle")
-    return _out(Polar.apply(abs, angle), out)
+    return write_out(Polar.apply(abs, angle), out, same_dtype=True)
 
 
 def complex(real, imag, *, out=None):
     """real + i imag, broadcast; both inputs of the same float dtype."""
     _float_pair("complex", real, imag, "real", "imag")
-    return _out(Complex.apply(real, imag), out)
+    return write_out(Complex.apply(real, imag), out, same_dtype=True)
 
 
 def view_as_real(input):

@@ -229,37 +229,41 @@ def _size(size):
 def _finish(arr, requires_grad, device, out=None):
     check_device(device)
     if out is not None:
-        from .inplace import write_into
-        out._data = xp.empty(arr.shape, out._data.dtype) if out.shape != arr.shape else out._data
-        return write_into(out, _make(arr))
+        from ._util import write_out
+        return write_out(_make(arr), out, warn_resize=False)
     t = _make(arr)
     if requires_grad:
         t.requires_grad_(True)
     return t
 
 
-def _np_dtype(dtype):
-    return (_resolve_dtype(dtype) or _backend.get_default_dtype()).np
+def _out_dtype(out):
+    """Creation ops given out= and no dtype make out's dtype (arange(5, out=double_tensor))."""
+    return None if out is None else _resolve_dtype(out.dtype)
+
+
+def _np_dtype(dtype, out=None):
+    return (_resolve_dtype(dtype) or _out_dtype(out) or _backend.get_default_dtype()).np
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           **kwargs):
     """A tensor of zeros: zeros(2, 3), zeros((2, 3)) or zeros(size=(2, 3))."""
     size = _size(size or (kwargs.pop("size", ()),))
-    return _finish(xp.zeros(size, _np_dtype(dtype)), requires_grad, device, out)
+    return _finish(xp.zeros(size, _np_dtype(dtype, out)), requires_grad, device, out)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kwargs):
     """A tensor of ones: ones(2, 3), ones((2, 3)) or ones(size=(2, 3))."""
     size = _size(size or (kwargs.pop("size", ()),))
-    return _finish(xp.ones(size, _np_dtype(dtype)), requires_grad, device, out)
+    return _finish(xp.ones(size, _np_dtype(dtype, out)), requires_grad, device, out)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None, **kwargs):
     """An uninitialised tensor (its values are whatever the memory held)."""
     size = _size(size or (kwargs.pop("size", ()),))
-    return _finish(xp.empty(size, _np_dtype(dtype)), requires_grad, device, out)
+    return _finish(xp.empty(size, _np_dtype(dtype, out)), requires_grad, device, out)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
@@ -267,7 +271,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     """A tensor of `size` filled with `fill_value`; dtype inferred from the value like PyTorch."""
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    dtype = _resolve_dtype(dtype) or _backend.scalar_dtype(fill_value)
+    dtype = _resolve_dtype(dtype) or _out_dtype(out) or _backend.scalar_dtype(fill_value)
     fill_value = check_fits(fill_value, dtype.np)
     return _finish(xp.full(_size((size,)), _fill(fill_value, dtype.np), dtype.np),
                    requires_grad, device, out)
@@ -337,7 +341,8 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         start, end = 0, start
     _check_range(start, end, step)
     all_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
-    dtype = _resolve_dtype(dtype) or (_backend.int64 if all_int else _backend.get_default_dtype())
+    dtype = _resolve_dtype(dtype) or _out_dtype(out) or (
+        _backend.int64 if all_int else _backend.get_default_dtype())
     _no_bool("arange", dtype)
     n = max(math.ceil((end - start) / step), 0)
     if dtype.kind < 2:
@@ -402,7 +407,7 @@ def range_(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         start, end = 0, start
     _check_range(start, end, step)
     n = int(math.floor((end - start) / step)) + 1
-    dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
+    dtype = _resolve_dtype(dtype) or _out_dtype(out) or _backend.get_default_dtype()
     arr = (start + xp.arange(n, dtype=xp.float64) * step).astype(dtype.np)
     return _finish(arr, requires_grad, device, out)
 
@@ -425,7 +430,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     with a single rounding (PyTorch uses fused multiply-add; double precision stands in)."""
     start, end = _number(start), _number(end)
     steps = _check_steps(steps)
-    dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
+    dtype = _resolve_dtype(dtype) or _out_dtype(out) or _backend.get_default_dtype()
     _no_bool("linspace", dtype)
     if dtype.kind < 2 or dtype == _backend.float64:
         return _finish(_linspace_double(start, end, steps, dtype), requires_grad, device, out)
@@ -467,7 +472,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
              requires_grad=False):
     """`steps` values base ** linspace(start, end, steps) (default float dtype)."""
     steps = _check_steps(steps)
-    dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
+    dtype = _resolve_dtype(dtype) or _out_dtype(out) or _backend.get_default_dtype()
     _no_bool("logspace", dtype)
     start, end = _number(start), _number(end)
     if dtype.kind < 2 or dtype == _backend.float64:
@@ -494,7 +499,7 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
         m = n
     if n < 0 or m < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {min(n, m)}")
-    return _finish(xp.eye(n, m, dtype=_np_dtype(dtype)), requires_grad, device, out)
+    return _finish(xp.eye(n, m, dtype=_np_dtype(dtype, out)), requires_grad, device, out)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from .. import _backend
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output
-from ._util import sum_to_shape, promote, float_input, node_name, where as _where, refuse_complex
+from ._util import (sum_to_shape, promote, float_input, node_name, write_out, where as _where,
+                    refuse_complex)
 from ._util import conj_if_complex as _conj
 
 
@@ -840,9 +841,9 @@ def add(input, other, *, alpha=1, out=None):
     a, b = promote(input, other)
     if alpha != 1 or alpha is True:
         _check_alpha(a, b, alpha)
-        return _out(Add.apply(a, b, alpha=alpha), out)
+        return write_out(Add.apply(a, b, alpha=alpha), out)
     result = Add.apply(a, b)   # (no kwargs on the hot path: they cost a dict per call)
-    return result if out is None else _out(result, out)
+    return result if out is None else write_out(result, out)
 
 
 def sub(input, other, *, alpha=1, out=None):
@@ -859,9 +860,9 @@ def sub(input, other, *, alpha=1, out=None):
     a, b = promote(input, other)
     if alpha != 1 or alpha is True:
         _check_alpha(a, b, alpha)
-        return _out(Sub.apply(a, b, alpha=alpha), out)
+        return write_out(Sub.apply(a, b, alpha=alpha), out)
     result = Sub.apply(a, b)
-    return result if out is None else _out(result, out)
+    return result if out is None else write_out(result, out)
 
 
 def rsub(input, other, *, alpha=1):
@@ -877,7 +878,7 @@ def mul(input, other, *, out=None):
         input = first_number_as_tensor(input, other)
     a, b = promote(input, other)
     result = Mul.apply(a, b)
-    return result if out is None else _out(result, out)
+    return result if out is None else write_out(result, out)
 
 
 def div(input, other, *, rounding_mode=None, out=None):
@@ -888,7 +889,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is not None:
         if rounding_mode in ("trunc", "floor"):
             from .pointwise import div_rounded
-            return _out(div_rounded(input, other, rounding_mode), out)
+            return write_out(div_rounded(input, other, rounding_mode), out)
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
     # a Python int divides as a float: the result is a float either way, and this keeps
@@ -902,7 +903,7 @@ def div(input, other, *, rounding_mode=None, out=None):
         a = float_input(a)
     if isinstance(b, Tensor):
         b = float_input(b)
-    return _out(Div.apply(a, b), out)
+    return write_out(Div.apply(a, b), out)
 
 
 def pow(input, exponent, *, out=None):
@@ -913,8 +914,8 @@ def pow(input, exponent, *, out=None):
         if isinstance(b, int) and b < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         if isinstance(b, Tensor) and b._data.size and b._data.min() < 0:
-            return _out(_make(_int_pow(_raw(a), b._data)), out)
-    return _out(Pow.apply(a, b), out)
+            return write_out(_make(_int_pow(_raw(a), b._data)), out)
+    return write_out(Pow.apply(a, b), out)
 
 
 def _int_pow(a, b):
@@ -937,14 +938,14 @@ def neg(input, *, out=None):
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
                            "you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
-    return _out(Neg.apply(input), out)
+    return write_out(Neg.apply(input), out, same_dtype=True)
 
 
 def abs(input, *, out=None):
     """|input|, keeping integer dtypes."""
     if _tensor_arg(input, "abs")._data.dtype.kind == "b":
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
-    return _out(Abs.apply(input), out)
+    return write_out(Abs.apply(input), out, same_dtype=True)
 
 
 def sign(input, *, out=None):
@@ -953,15 +954,15 @@ def sign(input, *, out=None):
                    "Unlike NumPy, torch.sign is not intended to support complex numbers. "
                    "Please use torch.sgn instead.")
     if _tensor_arg(input, "sign")._data.dtype.kind == "b":
-        return _out(_make(input._data.copy()), out)
-    return _out(Sign.apply(input), out)
+        return write_out(_make(input._data.copy()), out)
+    return write_out(Sign.apply(input), out)
 
 
 def sgn(input, *, out=None):
     """sign(input) for real tensors; x / |x| (0 at 0) for complex ones."""
     if _tensor_arg(input, "sgn")._data.dtype.kind == "c":
-        return _out(Sgn.apply(input), out)
-    return _out(node_name(sign(input), "SgnBackward0"), out)
+        return write_out(Sgn.apply(input), out, same_dtype=True)
+    return write_out(node_name(sign(input), "SgnBackward0"), out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -969,124 +970,124 @@ def sgn(input, *, out=None):
 # ---------------------------------------------------------------------------------------------
 def exp(input, *, out=None):
     """e ** input."""
-    return _out(Exp.apply(_float_arg(input, "exp")), out)
+    return write_out(Exp.apply(_float_arg(input, "exp")), out)
 
 
 def exp2(input, *, out=None):
     """2 ** input."""
-    return _out(Exp2.apply(_float_arg(input, "exp2")), out)
+    return write_out(Exp2.apply(_float_arg(input, "exp2")), out)
 
 
 def expm1(input, *, out=None):
     """e ** input - 1."""
-    return _out(Expm1.apply(_float_arg(input, "expm1")), out)
+    return write_out(Expm1.apply(_float_arg(input, "expm1")), out)
 
 
 def log(input, *, out=None):
     """Natural logarithm."""
-    return _out(Log.apply(_float_arg(input, "log")), out)
+    return write_out(Log.apply(_float_arg(input, "log")), out)
 
 
 def log2(input, *, out=None):
     """Base-2 logarithm."""
-    return _out(Log2.apply(_float_arg(input, "log2")), out)
+    return write_out(Log2.apply(_float_arg(input, "log2")), out)
 
 
 def log10(input, *, out=None):
     """Base-10 logarithm."""
-    return _out(Log10.apply(_float_arg(input, "log10")), out)
+    return write_out(Log10.apply(_float_arg(input, "log10")), out)
 
 
 def log1p(input, *, out=None):
     """ln(1 + input)."""
-    return _out(Log1p.apply(_float_arg(input, "log1p")), out)
+    return write_out(Log1p.apply(_float_arg(input, "log1p")), out)
 
 
 def sqrt(input, *, out=None):
     """Square root (nan for negative input)."""
-    return _out(Sqrt.apply(_float_arg(input, "sqrt")), out)
+    return write_out(Sqrt.apply(_float_arg(input, "sqrt")), out)
 
 
 def rsqrt(input, *, out=None):
     """1 / sqrt(input)."""
-    return _out(Rsqrt.apply(_float_arg(input, "rsqrt")), out)
+    return write_out(Rsqrt.apply(_float_arg(input, "rsqrt")), out)
 
 
 def reciprocal(input, *, out=None):
     """1 / input."""
-    return _out(Reciprocal.apply(_float_arg(input, "reciprocal")), out)
+    return write_out(Reciprocal.apply(_float_arg(input, "reciprocal")), out)
 
 
 # The float math below keeps the input shape; integer and bool inputs give the default float dtype.
 def sin(input, *, out=None):
     """sin(input) elementwise, in radians."""
-    return _out(Sin.apply(_float_arg(input, "sin")), out)
+    return write_out(Sin.apply(_float_arg(input, "sin")), out)
 
 
 def cos(input, *, out=None):
     """cos(input) elementwise, in radians."""
-    return _out(Cos.apply(_float_arg(input, "cos")), out)
+    return write_out(Cos.apply(_float_arg(input, "cos")), out)
 
 
 def tan(input, *, out=None):
     """tan(input) elementwise, in radians."""
-    return _out(Tan.apply(_float_arg(input, "tan")), out)
+    return write_out(Tan.apply(_float_arg(input, "tan")), out)
 
 
 def asin(input, *, out=None):
     """arcsin(input) in [-pi/2, pi/2]; nan outside [-1, 1]."""
-    return _out(Asin.apply(_float_arg(input, "asin")), out)
+    return write_out(Asin.apply(_float_arg(input, "asin")), out)
 
 
 def acos(input, *, out=None):
     """arccos(input) in [0, pi]; nan outside [-1, 1]."""
-    return _out(Acos.apply(_float_arg(input, "acos")), out)
+    return write_out(Acos.apply(_float_arg(input, "acos")), out)
 
 
 def atan(input, *, out=None):
     """arctan(input) in (-pi/2, pi/2)."""
-    return _out(Atan.apply(_float_arg(input, "atan")), out)
+    return write_out(Atan.apply(_float_arg(input, "atan")), out)
 
 
 def atan2(input, other, *, out=None):
     """Angle of the point (other, input) in (-pi, pi]; broadcast, float result."""
     a, b = promote(_tensor_arg(input, "atan2"), _tensor_arg(other, "atan2", "other"))
-    return _out(Atan2.apply(float_input(a), float_input(b)), out)
+    return write_out(Atan2.apply(float_input(a), float_input(b)), out)
 
 
 def sinh(input, *, out=None):
     """Hyperbolic sine."""
-    return _out(Sinh.apply(_float_arg(input, "sinh")), out)
+    return write_out(Sinh.apply(_float_arg(input, "sinh")), out)
 
 
 def cosh(input, *, out=None):
     """Hyperbolic cosine."""
-    return _out(Cosh.apply(_float_arg(input, "cosh")), out)
+    return write_out(Cosh.apply(_float_arg(input, "cosh")), out)
 
 
 def tanh(input, *, out=None):
     """Hyperbolic tangent, in (-1, 1)."""
-    return _out(Tanh.apply(_float_arg(input, "tanh")), out)
+    return write_out(Tanh.apply(_float_arg(input, "tanh")), out)
 
 
 def asinh(input, *, out=None):
     """Inverse hyperbolic sine."""
-    return _out(Asinh.apply(_float_arg(input, "asinh")), out)
+    return write_out(Asinh.apply(_float_arg(input, "asinh")), out)
 
 
 def acosh(input, *, out=None):
     """Inverse hyperbolic cosine; nan below 1."""
-    return _out(Acosh.apply(_float_arg(input, "acosh")), out)
+    return write_out(Acosh.apply(_float_arg(input, "acosh")), out)
 
 
 def atanh(input, *, out=None):
     """Inverse hyperbolic tangent; +-inf at +-1, nan outside."""
-    return _out(Atanh.apply(_float_arg(input, "atanh")), out)
+    return write_out(Atanh.apply(_float_arg(input, "atanh")), out)
 
 
 def sigmoid(input, *, out=None):
     """1 / (1 + exp(-input)), computed without overflow."""
-    return _out(Sigmoid.apply(_float_arg(input, "sigmoid")), out)
+    return write_out(Sigmoid.apply(_float_arg(input, "sigmoid")), out)
 
 
 def relu(input):
@@ -1101,17 +1102,17 @@ def relu(input):
 
 def erf(input, *, out=None):
     """The error function (scipy.special.erf)."""
-    return _out(Erf.apply(_float_arg(input, "erf")), out)
+    return write_out(Erf.apply(_float_arg(input, "erf")), out)
 
 
 def erfc(input, *, out=None):
     """1 - erf(input), accurate in the tails."""
-    return _out(Erfc.apply(_float_arg(input, "erfc")), out)
+    return write_out(Erfc.apply(_float_arg(input, "erfc")), out)
 
 
 def erfinv(input, *, out=None):
     """Inverse error function on (-1, 1); +-inf at +-1, nan outside."""
-    return _out(Erfinv.apply(_float_arg(input, "erfinv")), out)
+    return write_out(Erfinv.apply(_float_arg(input, "erfinv")), out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1159,12 +1160,6 @@ def _is_bool(x):
     return x is True or x is False or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
 
 
-def _out(result, out):
-    """Honour the `out=` argument: write `result` into `out` (resizing it like PyTorch)."""
-    if out is None:
-        return result
-    from .inplace import write_into
-    return write_into(out, result)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1244,7 +1239,7 @@ def hypot(input, other, *, out=None):
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"hypot_cpu\" not implemented for "
                                   f"'{_short_type_name(a._data.dtype)}'")
-    return _out(Hypot.apply(a, b), out)
+    return write_out(Hypot.apply(a, b), out)
 
 
 def copysign(input, other, *, out=None):
@@ -1252,24 +1247,24 @@ def copysign(input, other, *, out=None):
     a, b = promote(_tensor_arg(input, "copysign"), other)
     a = float_input(a)
     b = float_input(b) if isinstance(b, Tensor) else float(b)
-    return _out(Copysign.apply(a, b), out)
+    return write_out(Copysign.apply(a, b), out)
 
 
 def ldexp(input, other, *, out=None):
     """input * 2 ** other (both tensors), broadcast; float result."""
     _tensor_arg(input, "ldexp")
     _tensor_arg(other, "ldexp", "other")
-    return _out(mul(input, pow(2.0, other)), out)
+    return write_out(mul(input, pow(2.0, other)), out)
 
 
 def rad2deg(input, *, out=None):
     """Radians to degrees: input * 180 / pi (integer and bool inputs give floats)."""
-    return _out(mul(_float_arg(input, "rad2deg"), 180.0 / math.pi), out)
+    return write_out(mul(_float_arg(input, "rad2deg"), 180.0 / math.pi), out)
 
 
 def deg2rad(input, *, out=None):
     """Degrees to radians: input * pi / 180 (integer and bool inputs give floats)."""
-    return _out(mul(_float_arg(input, "deg2rad"), math.pi / 180.0), out)
+    return write_out(mul(_float_arg(input, "deg2rad"), math.pi / 180.0), out)
 
 
 def float_power(input, exponent, *, out=None):
@@ -1283,7 +1278,7 @@ def float_power(input, exponent, *, out=None):
     wide = _backend.complex128 if is_complex else _backend.float64
     a, b = (v.to(wide) if isinstance(v, Tensor) else (complex(v) if is_complex else float(v))
             for v in (input, exponent))
-    return _out(Pow.apply(a, b), out)
+    return write_out(Pow.apply(a, b), out, same_dtype=True)
 
 
 def float_power_(self, exponent):

@@ -11,7 +11,8 @@ from .._backend import xp
 from .._tensor import Tensor
 from ..autograd.function import Function, Output
 from .. import _backend
-from ._util import sum_to_shape, cast, check_broadcast, wrap_dim, node_name, conj_if_complex
+from ._util import (sum_to_shape, cast, check_broadcast, wrap_dim, node_name, conj_if_complex,
+                    write_out)
 
 # PyTorch's C++ names for dtypes, used in its "same dtype" messages
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
@@ -140,7 +141,7 @@ def matmul(input, other, *, out=None):
     except (ValueError, RuntimeError):
         _check_matmul_shapes(input, other)   # PyTorch's message for the shapes at fault
         raise
-    return _out(result, out)
+    return write_out(result, out, same_dtype=True)
 
 
 # PyTorch's matmul dispatches on the operands' dims; its last node names the product
@@ -281,7 +282,8 @@ def _addmm_common(input, m1, m2, beta, alpha, out, name):
                            f"existing size ({input.shape[-1] if input.ndim else 1}): target "
                            f"sizes {list(shape)}, tensor sizes {list(input.shape)}")
     beta, alpha = _integral_scalars(m1, beta, alpha)
-    return _out(node_name(AddMatmul.apply(input, m1, m2, beta, alpha), name), out)
+    return write_out(node_name(AddMatmul.apply(input, m1, m2, beta, alpha), name),
+                     out, same_dtype=True)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
@@ -338,7 +340,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
         product = mul(product, alpha)
     if beta != 0:
         product = add(product, input if beta == 1 else mul(input, beta))
-    return _out(node_name(product, "AddbmmBackward0"), out)
+    return write_out(node_name(product, "AddbmmBackward0"), out, same_dtype=True,
+                     warn_resize=False)   # PyTorch's legacy addbmm resizes silently
 
 
 def _addbmm_in_place(input, batch1, batch2, *, beta=1, alpha=1):
@@ -527,7 +530,7 @@ def outer(input, vec2, *, out=None):
         if t.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
     a, b = _promote(input, vec2)
-    return _out(Einsum.apply(a, b, inputs=("i", "j"), output="ij"), out)
+    return write_out(Einsum.apply(a, b, inputs=("i", "j"), output="ij"), out)
 
 
 def inner(input, other, *, out=None):
@@ -535,12 +538,13 @@ def inner(input, other, *, out=None):
     a, b = _promote(input, other)
     if a.ndim == 0 or b.ndim == 0:
         from .elementwise import mul
-        return _out(mul(a, b), out)
+        return write_out(mul(a, b), out, same_dtype=True, composite=True)
     if a.shape[-1] != b.shape[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
                            f"got shapes {list(a.shape)} and {list(b.shape)}")
     la, lb = _LETTERS[:a.ndim - 1], _LETTERS[a.ndim - 1:a.ndim + b.ndim - 2]
-    return _out(Einsum.apply(a, b, inputs=(la + "z", lb + "z"), output=la + lb), out)
+    return write_out(Einsum.apply(a, b, inputs=(la + "z", lb + "z"), output=la + lb),
+                     out, same_dtype=True, composite=True)
 
 
 def tensordot(a, b, dims=2, out=None):
@@ -576,7 +580,8 @@ def tensordot(a, b, dims=2, out=None):
     output = "".join(la[i] for i in range(a.ndim) if i not in dims_a) + \
         "".join(lb[i] for i in range(b.ndim) if i not in dims_b)
     result = Einsum.apply(a, b, inputs=("".join(la), "".join(lb)), output=output)
-    return _out(node_name(result, "ViewBackward0"), out)   # PyTorch's mm, then a reshape
+    return write_out(node_name(result, "ViewBackward0"),
+                     out, same_dtype=True, composite=True)   # PyTorch's mm, then a reshape
 
 
 class Kron(Function):
@@ -615,7 +620,7 @@ def kron(input, other, *, out=None):
     """Kronecker product: block (i, j) of the result is input[i, j] * other. Shapes:
     (a0, a1, ...), (b0, b1, ...) -> (a0*b0, a1*b1, ...). Dtypes promote."""
     a, b = _promote(input, other)
-    return _out(Kron.apply(a, b), out)
+    return write_out(Kron.apply(a, b), out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -690,22 +695,14 @@ def cross(input, other, dim=None, *, out=None):
             raise RuntimeError(f"no dimension of size 3 in input: shapes {list(input.shape)} "
                                f"and {list(other.shape)}")
         dim = sizes[0]
-    return _out(_cross(input, other, dim, "linalg.cross"), out)
+    return write_out(_cross(input, other, dim, "linalg.cross"), out, same_dtype=True)
 
 
 def linalg_cross(input, other, *, dim=-1, out=None):
     """Cross product of 3-vectors along `dim` (default -1), broadcasting the other dims."""
-    return _out(_cross(input, other, dim, "linalg.cross"), out)
+    return write_out(_cross(input, other, dim, "linalg.cross"), out, same_dtype=True)
 
 
-def _out(result, out):
-    """Honour `out=`: write the result into `out` (resized like PyTorch)."""
-    if out is None:
-        return result
-    from .inplace import write_into
-    if out._data.shape != result._data.shape:
-        out._data = xp.empty(result._data.shape, out._data.dtype)
-    return write_into(out, result)
 
 
 # ---------------------------------------------------------------------------------------------

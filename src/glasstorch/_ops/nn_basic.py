@@ -16,7 +16,7 @@ from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
 from ..autograd.graph import graph_node
-from ._util import sum_to_shape, check_broadcast, node_name, conj_if_complex
+from ._util import sum_to_shape, check_broadcast, node_name, conj_if_complex, write_out
 from .inplace import check_inplace_allowed, write_into, snapshot, _cap
 
 
@@ -511,7 +511,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """input / max(||input||_p, eps) along dim. Shapes: any -> same."""
     denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
     result = input / denom
-    return result if out is None else write_into(out, result)
+    return write_out(result, out)
 
 
 class CosineSimilarity(Function):

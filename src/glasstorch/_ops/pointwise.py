@@ -9,10 +9,11 @@ from .. import _backend
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output
-from ._util import sum_to_shape, promote, cast, check_broadcast, node_name, where as _where
+from ._util import (sum_to_shape, promote, cast, check_broadcast, node_name, write_out, write_outs,
+                    where as _where)
 from ._util import refuse_complex, check_fits
 from ._util import conj_if_complex as _conj
-from .elementwise import _out, _shape, _raw, _exp, _tensor_arg
+from .elementwise import _shape, _raw, _exp, _tensor_arg
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,7 +424,7 @@ def floor_divide(input, other, *, out=None):
         from .elementwise import first_number_as_tensor
         input = first_number_as_tensor(input, other)
     a, b = _integer_division_operands(input, other, "div_floor")
-    return _out(FloorDivide.apply(a, b), out)
+    return write_out(FloorDivide.apply(a, b), out, composite=True)
 
 
 def div_rounded(input, other, rounding_mode):
@@ -436,14 +437,14 @@ def div_rounded(input, other, rounding_mode):
 def remainder(input, other, *, out=None):
     """input % other with the sign of other (Python's convention), for ints and floats."""
     a, b = _integer_division_operands(input, other, "remainder")
-    return _out(Remainder.apply(a, b), out)
+    return write_out(Remainder.apply(a, b), out)
 
 
 def fmod(input, other, *, out=None):
     """C-style remainder: input - other * trunc(input / other), with the sign of input."""
     _tensor_arg(input, "fmod")
     a, b = _integer_division_operands(input, other, "fmod")
-    return _out(Fmod.apply(a, b), out)
+    return write_out(Fmod.apply(a, b), out)
 
 
 def _integer_division_operands(input, other, kernel):
@@ -468,25 +469,25 @@ def _kind(x):
 def floor(input, *, out=None):
     """Round down to an integer value (integer dtypes are returned unchanged)."""
     refuse_complex(input, NotImplementedError, 'floor is not supported for complex inputs')
-    return _out(_round_with(Floor, input, xp.floor, "floor_vml"), out)
+    return write_out(_round_with(Floor, input, xp.floor, "floor_vml"), out, same_dtype=True)
 
 
 def ceil(input, *, out=None):
     """Round up to an integer value."""
     refuse_complex(input, NotImplementedError, 'ceil is not supported for complex inputs')
-    return _out(_round_with(Ceil, input, xp.ceil, "ceil_vml"), out)
+    return write_out(_round_with(Ceil, input, xp.ceil, "ceil_vml"), out, same_dtype=True)
 
 
 def trunc(input, *, out=None):
     """Round toward zero."""
     refuse_complex(input, NotImplementedError, 'trunc is not supported for complex inputs')
-    return _out(_round_with(Trunc, input, xp.trunc, "trunc_vml"), out)
+    return write_out(_round_with(Trunc, input, xp.trunc, "trunc_vml"), out, same_dtype=True)
 
 
 def round(input, *, decimals=0, out=None):
     """Round half to even, at `decimals` places after the point (negative: before it)."""
     if decimals == 0:
-        return _out(_round_with(Round, input, xp.rint, "round_vml"), out)
+        return write_out(_round_with(Round, input, xp.rint, "round_vml"), out, same_dtype=True)
     if _tensor_arg(input, "round")._data.dtype.kind != "f":
         raise NotImplementedError(f"\"round_cpu\" not implemented for "
                                   f"'{_LEGACY[input._data.dtype.name]}'")
@@ -497,7 +498,7 @@ def round(input, *, decimals=0, out=None):
     else:
         scale = 10.0 ** -decimals
         result = Round.apply(input, lambda x: xp.rint(x / scale) * scale)
-    return _out(node_name(result, "RoundBackward1"), out)
+    return write_out(node_name(result, "RoundBackward1"), out, same_dtype=True)
 
 
 def _round_with(cls, input, fn, kernel):
@@ -515,7 +516,7 @@ def frac(input, *, out=None):
     if kind != "f":
         raise NotImplementedError(f"\"frac_cpu\" not implemented for "
                                   f"'{_LEGACY[input._data.dtype.name]}'")
-    return _out(Frac.apply(input), out)
+    return write_out(Frac.apply(input), out, same_dtype=True)
 
 
 _LEGACY = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
@@ -536,7 +537,7 @@ def clamp(input, min=None, max=None, *, out=None):
     # PyTorch names the overloads: ClampBackward0 for tensor bounds, ClampBackward1 for numbers
     result = node_name(_clamp(Clamp, input, min, max),
                        "ClampBackward0" if tensors[0] else "ClampBackward1")
-    return _out(result, out)
+    return write_out(result, out, same_dtype=True)
 
 
 def clamp_min(input, min, *, out=None):
@@ -545,7 +546,7 @@ def clamp_min(input, min, *, out=None):
     result = _clamp(ClampMin, _tensor_arg(input, "clamp_min"), min, None)
     if isinstance(min, Tensor):
         node_name(result, "ClampMinBackward1")
-    return _out(result, out)
+    return write_out(result, out, same_dtype=True)
 
 
 def clamp_max(input, max, *, out=None):
@@ -554,7 +555,7 @@ def clamp_max(input, max, *, out=None):
     result = _clamp(ClampMax, _tensor_arg(input, "clamp_max"), None, max)
     if isinstance(max, Tensor):
         node_name(result, "ClampMaxBackward1")
-    return _out(result, out)
+    return write_out(result, out, same_dtype=True)
 
 
 def _clamp(cls, input, lo, hi):
@@ -578,28 +579,28 @@ def maximum(input, other, *, out=None):
     """Elementwise max of two tensors (nan wins); ties split the gradient half/half."""
     refuse_complex(input, RuntimeError, 'maximum not implemented for complex tensors.')
     a, b = promote(_tensor_arg(input, "maximum"), _tensor_arg(other, "maximum", "other"))
-    return _out(Maximum.apply(a, b), out)
+    return write_out(Maximum.apply(a, b), out)
 
 
 def minimum(input, other, *, out=None):
     """Elementwise min of two tensors (nan wins); ties split the gradient half/half."""
     refuse_complex(input, RuntimeError, 'minimum not implemented for complex tensors.')
     a, b = promote(_tensor_arg(input, "minimum"), _tensor_arg(other, "minimum", "other"))
-    return _out(Minimum.apply(a, b), out)
+    return write_out(Minimum.apply(a, b), out)
 
 
 def fmax(input, other, *, out=None):
     """Elementwise max that ignores nan (nan only where both are nan)."""
     refuse_complex(input, RuntimeError, 'fmax not implemented for complex tensors.')
     a, b = promote(_tensor_arg(input, "fmax"), _tensor_arg(other, "fmax", "other"))
-    return _out(Fmax.apply(a, b), out)
+    return write_out(Fmax.apply(a, b), out)
 
 
 def fmin(input, other, *, out=None):
     """Elementwise min that ignores nan (nan only where both are nan)."""
     refuse_complex(input, RuntimeError, 'fmin not implemented for complex tensors.')
     a, b = promote(_tensor_arg(input, "fmin"), _tensor_arg(other, "fmin", "other"))
-    return _out(Fmin.apply(a, b), out)
+    return write_out(Fmin.apply(a, b), out)
 
 
 def where(condition, input=None, other=None, *, out=None):
@@ -621,7 +622,8 @@ def where(condition, input=None, other=None, *, out=None):
     for value in (input, other):
         check_fits(value, target.np)
     a, b = cast(input, target), cast(other, target)
-    return _out(Where.apply(condition._data.astype(bool, copy=False), a, b, target.np), out)
+    return write_out(Where.apply(condition._data.astype(bool, copy=False), a, b, target.np),
+                     out, same_dtype=True)
 
 
 def tensor_where(self, condition, other):
@@ -649,7 +651,7 @@ def lerp(input, end, weight, *, out=None):
     else:
         weight = xp.asarray(weight, dtype=input._data.dtype)  # a 0-d array: no grad, no upcast
         result = Lerp.apply(input, end, weight)
-    return _out(result, out)
+    return write_out(result, out)
 
 
 _C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int",
@@ -664,7 +666,7 @@ def logaddexp(input, other, *, out=None):
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"logaddexp_cpu\" not implemented for "
                                   f"'{_LEGACY[a._data.dtype.name]}'")
-    return _out(Logaddexp.apply(a, b), out)
+    return write_out(Logaddexp.apply(a, b), out)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
@@ -672,7 +674,7 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     x, t1, t2 = _promote_all(input, tensor1, tensor2)
     if x._data.dtype.kind in "iub" and isinstance(value, float):
         value = int(value)  # PyTorch casts the scalar to the integer result type
-    return _out(Addcmul.apply(x, t1, t2, value), out)
+    return write_out(Addcmul.apply(x, t1, t2, value), out)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
@@ -687,7 +689,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
             "float inputs. The future addcdiv behavior is just the latter implementation: "
             "(input + value * tensor1 / tensor2), for all dtypes.")
     x, t1, t2 = _promote_all(input, tensor1, tensor2)
-    return _out(Addcdiv.apply(x, t1, t2, value), out)
+    return write_out(Addcdiv.apply(x, t1, t2, value), out)
 
 
 def _promote_all(*operands):
@@ -780,16 +782,16 @@ def logaddexp2(input, other, *, out=None):
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"logaddexp2_cpu\" not implemented for "
                                   f"'{_LEGACY[a._data.dtype.name]}'")
-    return _out(Logaddexp2.apply(a, b), out)
+    return write_out(Logaddexp2.apply(a, b), out)
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """input with nan -> `nan`, +inf -> `posinf`, -inf -> `neginf` (by default the largest and
     lowest finite values of input's dtype). Integer and bool inputs come back as a copy."""
     if _tensor_arg(input, "nan_to_num")._data.dtype.kind not in "fc":
-        return _out(_make(input._data.copy()), out)
+        return write_out(_make(input._data.copy()), out, same_dtype=True)
     nan = 0.0 if nan is None else nan
-    return _out(NanToNum.apply(input, nan, posinf, neginf), out)
+    return write_out(NanToNum.apply(input, nan, posinf, neginf), out, same_dtype=True)
 
 
 def heaviside(input, values, *, out=None):
@@ -802,7 +804,7 @@ def heaviside(input, values, *, out=None):
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     check_broadcast(x.shape, v.shape)
     result = xp.where(x == 0, v, (x > 0).astype(x.dtype, copy=False)).astype(x.dtype, copy=False)
-    return _out(_make(result), out)
+    return write_out(_make(result), out, same_dtype=True)
 
 
 def _integer_pair(fname, input, other):
@@ -817,13 +819,13 @@ def _integer_pair(fname, input, other):
 def gcd(input, other, *, out=None):
     """Greatest common divisor, elementwise (integer tensors; gcd(0, 0) = 0)."""
     a, b = _integer_pair("gcd", input, other)
-    return _out(_make(xp.gcd(a, b)), out)
+    return write_out(_make(xp.gcd(a, b)), out)
 
 
 def lcm(input, other, *, out=None):
     """Least common multiple, elementwise, non-negative (integer tensors; 0 if either is 0)."""
     a, b = _integer_pair("lcm", input, other)
-    return _out(_make(xp.lcm(a, b)), out)
+    return write_out(_make(xp.lcm(a, b)), out)
 
 
 def nextafter(input, other, *, out=None):
@@ -832,7 +834,7 @@ def nextafter(input, other, *, out=None):
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"nextafter_cpu\" not implemented for "
                                   f"'{_LEGACY[a._data.dtype.name]}'")
-    return _out(Nextafter.apply(a, b), out)
+    return write_out(Nextafter.apply(a, b), out)
 
 
 def frexp(input, *, out=None):
@@ -842,6 +844,4 @@ def frexp(input, *, out=None):
     if _tensor_arg(input, "frexp")._data.dtype.kind != "f":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     mantissa, exponent = Frexp.apply(input)
-    if out is not None:
-        mantissa, exponent = _out(mantissa, out[0]), _out(exponent, out[1])
-    return return_types.frexp(mantissa, exponent)
+    return write_outs(return_types.frexp(mantissa, exponent), out, same_dtype=True)

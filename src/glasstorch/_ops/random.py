@@ -10,7 +10,7 @@ Sampled tensors are constants: they never require grad unless asked to.
 from .. import _backend
 from .._backend import xp, rng_of, default_generator
 from .._tensor import Tensor, _make, Size
-from .creation import _resolve_dtype, _size, _finish
+from .creation import _resolve_dtype, _size, _finish, _out_dtype
 from .inplace import check_inplace_allowed
 
 
@@ -114,7 +114,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          requires_grad=False, pin_memory=False, **kwargs):
     """Uniform samples on [0, 1) of the given size (default float dtype)."""
     size = _sizes(size, kwargs, "rand")
-    dtype = _float_dtype(dtype, "check_uniform_bounds")
+    dtype = _float_dtype(dtype or _out_dtype(out), "check_uniform_bounds")
     return _finish(_uniform(rng_of(generator), size, dtype.np), requires_grad, device, out)
 
 
@@ -122,7 +122,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           requires_grad=False, pin_memory=False, **kwargs):
     """Standard normal samples (mean 0, variance 1) of the given size."""
     size = _sizes(size, kwargs, "randn")
-    dtype = _float_dtype(dtype, "normal_kernel_cpu")
+    dtype = _float_dtype(dtype or _out_dtype(out), "normal_kernel_cpu")
     return _finish(_normal(rng_of(generator), size, dtype.np), requires_grad, device, out)
 
 

@@ -18,7 +18,8 @@ from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make, _LEGACY_NAMES
 from ..autograd.function import Function, Output
-from ._util import wrap_dims, wrap_dim, float_input, node_name, refuse_complex, conj_if_complex
+from ._util import (wrap_dims, wrap_dim, float_input, node_name, refuse_complex, conj_if_complex,
+                    write_out, write_outs)
 from ._summation import accumulator, pairwise_sum, pairwise_mean, running_sum, running_product
 
 
@@ -132,12 +133,11 @@ def _check_nonempty(name, x, axes):
             raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
 
 
-def _out(result, out):
-    """Honour the `out=` argument: write `result` into `out` (resizing it like PyTorch)."""
-    if out is None:
-        return result
-    from .inplace import write_into
-    return write_into(out, result)
+
+
+def _dtype_from_out(dtype, out):
+    """sum, prod, cumsum and cumprod given out= and no dtype compute in out's dtype (PyTorch)."""
+    return out.dtype if dtype is None and isinstance(out, Tensor) else dtype
 
 
 def _int_accumulator(input, dtype):
@@ -230,12 +230,13 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None,
     """Sum over `dim` (int, tuple, or None for all). Shapes: (*) -> reduced dims dropped
     (kept as size 1 with keepdim). Bool/integer inputs give int64."""
     _check_tensor("sum", input)
+    dtype = _dtype_from_out(dtype, out)
     axes = _dims("sum", input, dim, axis)
     input, acc = _int_accumulator(input, dtype)
     result = Sum.apply(input, axes, _keep(keepdim, keepdims), acc)
     if _dim_overload(dim, axis, keepdim, keepdims):
         node_name(result, "SumBackward1")
-    return _out(result, out)
+    return write_out(result, out)
 
 
 def _dim_overload(dim, axis, keepdim, keepdims):
@@ -247,11 +248,12 @@ def _dim_overload(dim, axis, keepdim, keepdims):
 def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Sum over `dim`, treating nan as zero."""
     _check_tensor("nansum", input)
+    dtype = _dtype_from_out(dtype, out)
     axes = _dims("nansum", input, dim, axis)
     input, acc = _int_accumulator(input, dtype)
     if input._data.dtype.kind not in "fc":  # integers have no nans
-        return _out(Sum.apply(input, axes, _keep(keepdim, keepdims), acc), out)
-    return _out(NanSum.apply(input, axes, _keep(keepdim, keepdims), False), out)
+        return write_out(Sum.apply(input, axes, _keep(keepdim, keepdims), acc), out)
+    return write_out(NanSum.apply(input, axes, _keep(keepdim, keepdims), False), out)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
@@ -265,7 +267,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     result = Mean.apply(input, axes, _keep(keepdim, keepdims))
     if _dim_overload(dim, axis, keepdim, keepdims):
         node_name(result, "MeanBackward1")
-    return _out(result, out)
+    return write_out(result, out)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
@@ -275,7 +277,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=N
     if dtype is not None:
         input = input.to(dtype)
     _need_float("nanmean", input)
-    return _out(NanSum.apply(input, axes, _keep(keepdim, keepdims), True), out)
+    return write_out(NanSum.apply(input, axes, _keep(keepdim, keepdims), True), out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,6 +329,7 @@ def _exclusive_cumprod(x, axis):
 def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Product over one `dim` (or all elements). Bool/integer inputs give int64."""
     _check_tensor("prod", input)
+    dtype = _dtype_from_out(dtype, out)
     if dim is None and axis is None:
         reduced = None
     else:
@@ -337,7 +340,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     result = Prod.apply(input, reduced, _keep(keepdim, keepdims), acc)
     if _dim_overload(dim, axis, keepdim, keepdims):
         node_name(result, "ProdBackward1")
-    return _out(result, out)
+    return write_out(result, out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,14 +435,16 @@ def _max_min(name, largest, input, dim, keepdim, other, axis, keepdims, out):
     if dim is None and axis is None:
         _check_nonempty(name, input._data, None)
         result = Amax.apply(input, None, False, largest)
-        return _out(node_name(result, "MaxBackward1" if largest else "MinBackward1"), out)
+        return write_out(node_name(result, "MaxBackward1" if largest else "MinBackward1"),
+                         out, same_dtype=True)
     a = _one_dim(name, input, dim, axis)
     if input._data.ndim:
         _check_nonempty(name, input._data, (a,))
     kind = return_types.max if largest else return_types.min
     index = _arg_extreme(input._data, a, largest)
-    return _values_indices(kind, input, index, a, _keep(keepdim, keepdims),
-                           "MaxBackward0" if largest else "MinBackward0")
+    result = _values_indices(kind, input, index, a, _keep(keepdim, keepdims),
+                             "MaxBackward0" if largest else "MinBackward0")
+    return write_outs(result, out, same_dtype=True)
 
 
 def max(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None, out=None):
@@ -468,7 +473,8 @@ def _amax_amin(name, largest, input, dim, keepdim, axis, keepdims, out):
     _check_tensor(name, input)
     axes = _dims(name, input, dim if axis is None else axis)
     _check_nonempty(name, input._data, axes)
-    return _out(Amax.apply(input, axes, _keep(keepdim, keepdims), largest), out)
+    return write_out(Amax.apply(input, axes, _keep(keepdim, keepdims), largest),
+                     out, same_dtype=True)
 
 
 def amax(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
@@ -483,7 +489,7 @@ def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
     return _amax_amin("amin", False, input, dim, keepdim, axis, keepdims, out)
 
 
-def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
+def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None, out=None):
     """(min, max) over one `dim` or all elements, as return_types.aminmax."""
     refuse_complex(input, NotImplementedError, '"aminmax_cpu" not implemented for \'{name}\'')
     _check_tensor("aminmax", input)
@@ -499,8 +505,9 @@ def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None):
                              "size.")
     keep = _keep(keepdim, keepdims)
     # two nodes here, one (AminmaxBackward0) in PyTorch: both carry its name
-    return return_types.aminmax(node_name(Amax.apply(input, axes, keep, False), _AMINMAX),
-                                node_name(Amax.apply(input, axes, keep, True), _AMINMAX))
+    result = return_types.aminmax(node_name(Amax.apply(input, axes, keep, False), _AMINMAX),
+                                  node_name(Amax.apply(input, axes, keep, True), _AMINMAX))
+    return write_outs(result, out, same_dtype=True)
 
 
 _AMINMAX = "AminmaxBackward0"
@@ -642,14 +649,14 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
         keepdims=None, out=None):
     """Variance over `dim` with Bessel's `correction` (1 by default; unbiased=False means 0)."""
     axes, c = _variance_args("var", input, dim, unbiased, correction, axis)
-    return _out(Var.apply(input, axes, c, _keep(keepdim, keepdims)), out)
+    return write_out(Var.apply(input, axes, c, _keep(keepdim, keepdims)), out)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
         keepdims=None, out=None):
     """Standard deviation over `dim`: sqrt(var) with the same `correction`/`unbiased` rules."""
     axes, c = _variance_args("std", input, dim, unbiased, correction, axis)
-    return _out(Std.apply(input, axes, c, _keep(keepdim, keepdims)), out)
+    return write_out(Std.apply(input, axes, c, _keep(keepdim, keepdims)), out)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
@@ -767,11 +774,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         p = 2
     axes = _dims("norm", input, dim)
     if p == 2:
-        return _out(Norm2.apply(input, axes, keepdim), out)
+        return write_out(Norm2.apply(input, axes, keepdim), out, same_dtype=True)
     if p in (float("inf"), float("-inf")) and input._data.size == 0:
         raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
                            "because the operation does not have an identity")
-    return _out(NormP.apply(input, float(p), axes, keepdim), out)
+    return write_out(NormP.apply(input, float(p), axes, keepdim), out, same_dtype=True)
 
 
 class LogSumExp(Function):
@@ -814,7 +821,7 @@ def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=N
     if dim is None and axis is None:
         raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     axes = _dims("logsumexp", input, dim, axis)
-    return _out(LogSumExp.apply(float_input(input), axes, _keep(keepdim, keepdims)), out)
+    return write_out(LogSumExp.apply(float_input(input), axes, _keep(keepdim, keepdims)), out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -891,14 +898,14 @@ def _scan_args(name, input, dim, axis, dtype):
 
 def cumsum(input, dim=None, *, dtype=None, axis=None, out=None):
     """Running sum along `dim`; same shape as input. Bool/integer inputs give int64."""
-    input, a, acc = _scan_args("cumsum", input, dim, axis, dtype)
-    return _out(Cumsum.apply(input, a, acc), out)
+    input, a, acc = _scan_args("cumsum", input, dim, axis, _dtype_from_out(dtype, out))
+    return write_out(Cumsum.apply(input, a, acc), out)
 
 
 def cumprod(input, dim=None, *, dtype=None, axis=None, out=None):
     """Running product along `dim`; same shape as input. Bool/integer inputs give int64."""
-    input, a, acc = _scan_args("cumprod", input, dim, axis, dtype)
-    return _out(Cumprod.apply(input, a, acc), out)
+    input, a, acc = _scan_args("cumprod", input, dim, axis, _dtype_from_out(dtype, out))
+    return write_out(Cumprod.apply(input, a, acc), out)
 
 
 class Cummax(Function):
@@ -951,16 +958,16 @@ def _cummax_cummin(name, largest, input, dim, axis):
     return kind(values, index)
 
 
-def cummax(input, dim=None, *, axis=None):
+def cummax(input, dim=None, *, axis=None, out=None):
     """(values, indices): running maximum along `dim` and where each came from."""
     refuse_complex(input, NotImplementedError, '"cummax_cpu" not implemented for \'{name}\'')
-    return _cummax_cummin("cummax", True, input, dim, axis)
+    return write_outs(_cummax_cummin("cummax", True, input, dim, axis), out, same_dtype=True)
 
 
-def cummin(input, dim=None, *, axis=None):
+def cummin(input, dim=None, *, axis=None, out=None):
     """(values, indices): running minimum along `dim` and where each came from."""
     refuse_complex(input, NotImplementedError, '"cummin_cpu" not implemented for \'{name}\'')
-    return _cummax_cummin("cummin", False, input, dim, axis)
+    return write_outs(_cummax_cummin("cummin", False, input, dim, axis), out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -973,7 +980,7 @@ def _logical(name, reducer, input, dim, keepdim, axis, keepdims, out):
     result = reducer(x, axis=axes, keepdims=_keep(keepdim, keepdims))
     # uint8 input gives a uint8 result in PyTorch (kept for backward compatibility)
     result = xp.asarray(result, dtype=xp.uint8 if x.dtype == xp.uint8 else xp.bool_)
-    return _out(_make(result), out)
+    return write_out(_make(result), out, same_dtype=True, differentiable=False)
 
 
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
@@ -1102,18 +1109,19 @@ def _mode_index(x, axis):
     return index.reshape(_reduced_shape(x.shape, (axis,), False))
 
 
-def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None):
+def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=None):
     """(values, indices): the most frequent value along `dim` (the smallest on ties)."""
     _check_tensor("mode", input)
     a = _one_dim("mode", input, dim if axis is None else axis)
     if input._data.ndim:
         _check_nonempty("mode", input._data, (a,))
     index = _mode_index(input._data, a)
-    return _values_indices(return_types.mode, input, index, a, _keep(keepdim, keepdims),
-                           "ModeBackward0")
+    result = _values_indices(return_types.mode, input, index, a, _keep(keepdim, keepdims),
+                             "ModeBackward0")
+    return write_outs(result, out, same_dtype=True)
 
 
-def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
+def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=None):
     """(values, indices): the k-th smallest element (k counts from 1) along `dim`."""
     refuse_complex(input, NotImplementedError, '"kthvalue_cpu" not implemented for \'{name}\'')
     _check_tensor("kthvalue", input)
@@ -1125,8 +1133,9 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None):
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     index = _pick_sorted(_sorted_order(x, a), k - 1, a) if x.ndim else xp.zeros((), xp.int64)
-    return _values_indices(return_types.kthvalue, input, index, a, _keep(keepdim, keepdims),
-                           "KthvalueBackward0")
+    result = _values_indices(return_types.kthvalue, input, index, a, _keep(keepdim, keepdims),
+                             "KthvalueBackward0")
+    return write_outs(result, out, same_dtype=True)
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -1260,14 +1269,14 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", axis=
              keepdims=None, out=None):
     """The q-th quantiles along `dim` (of all elements by default), interpolating between
     the two nearest ranks. q: a float or a 1-D tensor (which adds a leading dim of len(q))."""
-    return _out(_quantile("quantile", False, input, q, dim, keepdim, interpolation, axis,
+    return write_out(_quantile("quantile", False, input, q, dim, keepdim, interpolation, axis,
                           keepdims), out)
 
 
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", axis=None,
                 keepdims=None, out=None):
     """Like quantile, ignoring nans (nan only where a slice is all nan)."""
-    return _out(_quantile("nanquantile", True, input, q, dim, keepdim, interpolation, axis,
+    return write_out(_quantile("nanquantile", True, input, q, dim, keepdim, interpolation, axis,
                           keepdims), out)
 
 
@@ -1372,7 +1381,7 @@ def logcumsumexp(input, dim, *, out=None):
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
                                   f"'{_type_name(input._data)}'")
     a = _one_dim("logcumsumexp", input, dim)
-    return _out(LogCumSumExp.apply(input, a), out)
+    return write_out(LogCumSumExp.apply(input, a), out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1410,7 +1419,7 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     others = tuple(i for i in range(ndim) if i != a)
     norms = linalg.vector_norm(input, p, others, keepdim=True)
     factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
-    return _out(node_name(input * factor, "RenormBackward0"), out)
+    return write_out(node_name(input * factor, "RenormBackward0"), out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1442,7 +1451,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     if lo > hi:
         raise RuntimeError("torch.histc: max must be larger than min")
     counts, _ = xp.histogram(x, bins=bins, range=(lo, hi))
-    return _out(_make(counts.astype(x.dtype)), out)
+    return write_out(_make(counts.astype(x.dtype)), out, same_dtype=True, differentiable=False)
 
 
 def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
@@ -1463,9 +1472,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
     w = None if weight is None else weight._data.reshape(-1)
     hist, edges = xp.histogram(x, bins=edges, range=range, weights=w, density=density)
     result = return_types.histogram(_make(hist.astype(x.dtype)), _make(edges.astype(x.dtype)))
-    if out is not None:
-        result = return_types.histogram(_out(result[0], out[0]), _out(result[1], out[1]))
-    return result
+    return write_outs(result, out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from .. import _backend
 from .._backend import xp
 from .._tensor import Tensor, Size, _make
 from ..autograd.function import Function
-from ._util import sum_to_shape, wrap_dim, wrap_dims, node_name
+from ._util import sum_to_shape, wrap_dim, wrap_dims, node_name, write_out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -835,11 +835,6 @@ def _common_dtype(tensors):
     return [t if t._data.dtype == dt.np else t.to(dt) for t in tensors]
 
 
-def _out(result, out):
-    if out is None:
-        return result
-    from .inplace import write_into
-    return write_into(out, result)
 
 
 def cat(tensors, dim=0, *, axis=None, out=None):
@@ -869,7 +864,18 @@ def cat(tensors, dim=0, *, axis=None, out=None):
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. "
                                    f"Expected size {a} but got size {b} for tensor number {i} "
                                    "in the list.")
-    return _out(Cat.apply(*_common_dtype(tensors), dim=dim), out)
+    if out is not None:
+        _check_cat_out(tensors, out)
+    return write_out(Cat.apply(*_common_dtype(tensors), dim=dim), out)
+
+
+def _check_cat_out(tensors, out):
+    """cat refuses an out= its inputs' dtype can't be cast to with a TypeError (PyTorch)."""
+    from .inplace import _can_cast, _cap
+    for t in tensors:
+        if not _can_cast(t.dtype, out.dtype):
+            raise TypeError(f"torch.cat(): input types can't be cast to the desired output "
+                            f"type {_cap(out.dtype)}")
 
 
 concat = cat
@@ -887,7 +893,9 @@ def stack(tensors, dim=0, *, out=None):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(ref)} at entry 0 and {list(t._data.shape)} at entry {i}")
     dim = wrap_dim(dim, len(ref) + 1)
-    return _out(Stack.apply(*_common_dtype(tensors), dim=dim), out)
+    if out is not None:
+        _check_cat_out(tensors, out)
+    return write_out(Stack.apply(*_common_dtype(tensors), dim=dim), out)
 
 
 def _nonempty(tensors, name):
@@ -1221,14 +1229,14 @@ def tril(input, diagonal=0, *, out=None):
     """Lower triangle of the last two dims (on and below diagonal `diagonal`); rest zero."""
     if input._data.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return _out(Tril.apply(input, k=_int(diagonal)), out)
+    return write_out(Tril.apply(input, k=_int(diagonal)), out, same_dtype=True)
 
 
 def triu(input, diagonal=0, *, out=None):
     """Upper triangle of the last two dims (on and above diagonal `diagonal`); rest zero."""
     if input._data.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return _out(Triu.apply(input, k=_int(diagonal)), out)
+    return write_out(Triu.apply(input, k=_int(diagonal)), out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from .. import _backend, return_types
 from .._backend import xp
 from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output
-from ._util import wrap_dim, refuse_complex
+from ._util import wrap_dim, refuse_complex, write_outs
 
 
 def _argsort(x, axis, descending):
@@ -56,13 +56,13 @@ def _put_back(g, indices, dim, shape):
     return dx
 
 
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     """(values, indices): input sorted along dim. The sort is always stable (equal elements
     keep their order), so stable=True costs nothing extra."""
     refuse_complex(input, RuntimeError, ' Sort does not support complex dtypes on CPU')
     dim = wrap_dim(dim, input._data.ndim)
     values, indices = Sort.apply(input, dim, descending)
-    return return_types.sort(values, indices)
+    return write_outs(return_types.sort(values, indices), out, same_dtype=True)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -118,7 +118,7 @@ class TopK(Function):
         return _put_back(g, indices, ctx.dim, ctx.shape)
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):
+def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """(values, indices) of the k largest elements along dim (smallest with largest=False),
     in sorted order (also when sorted=False: any order is allowed there)."""
     refuse_complex(input, RuntimeError, ' topk does not support complex dtypes on CPU')
@@ -130,7 +130,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
     values, indices = TopK.apply(input, k, dim, largest)
-    return return_types.topk(values, indices)
+    return write_outs(return_types.topk(values, indices), out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ import math
 from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd.function import Function
-from ._util import sum_to_shape, promote, float_input, where as _where
-from .elementwise import _float_arg, _out, _arr, _special, _shape, _log, _log_number, _cos
+from ._util import sum_to_shape, promote, float_input, write_out, where as _where
+from .elementwise import _float_arg, _arr, _special, _shape, _log, _log_number, _cos
 
 
 def _scipy(name, x, *args):
@@ -207,12 +207,12 @@ class Sinc(Function):
 # ---------------------------------------------------------------------------------------------
 def lgamma(input, *, out=None):
     """ln |Gamma(input)| (inf at 0 and the negative integers)."""
-    return _out(Lgamma.apply(_float_arg(input, "lgamma")), out)
+    return write_out(Lgamma.apply(_float_arg(input, "lgamma")), out)
 
 
 def digamma(input, *, out=None):
     """The logarithmic derivative of Gamma; -inf at 0, nan at the negative integers."""
-    return _out(Digamma.apply(_float_arg(input, "digamma")), out)
+    return write_out(Digamma.apply(_float_arg(input, "digamma")), out)
 
 
 def polygamma(n, input, *, out=None):
@@ -220,7 +220,7 @@ def polygamma(n, input, *, out=None):
     n = int(n)
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
-    return _out(Polygamma.apply(_float_arg(input, "polygamma"), n=n), out)
+    return write_out(Polygamma.apply(_float_arg(input, "polygamma"), n=n), out)
 
 
 def polygamma_method(self, n):
@@ -236,12 +236,12 @@ def mvlgamma(input, p, *, out=None):
         raise RuntimeError("p has to be greater than or equal to 1")
     halves = _make(-xp.arange(p, dtype=x._data.dtype) / 2)          # 0, -1/2, -1, ...
     terms = lgamma(x.unsqueeze(-1) + halves)                       # (*, p)
-    return _out(terms.sum(-1) + p * (p - 1) / 4 * math.log(math.pi), out)
+    return write_out(terms.sum(-1) + p * (p - 1) / 4 * math.log(math.pi), out)
 
 
 def i0(input, *, out=None):
     """The modified Bessel function of the first kind, order 0."""
-    return _out(I0.apply(_float_arg(input, "i0")), out)
+    return write_out(I0.apply(_float_arg(input, "i0")), out)
 
 
 def xlogy(input, other, *, out=None):
@@ -250,14 +250,14 @@ def xlogy(input, other, *, out=None):
     a, b = promote(input, other)
     a = float_input(a) if isinstance(a, Tensor) else float(a)
     b = float_input(b) if isinstance(b, Tensor) else float(b)
-    return _out(Xlogy.apply(a, b), out)
+    return write_out(Xlogy.apply(a, b), out)
 
 
 def logit(input, eps=None, *, out=None):
     """ln(z / (1 - z)), z = input clamped to [eps, 1 - eps] if eps is given."""
-    return _out(Logit.apply(_float_arg(input, "logit"), eps=eps), out)
+    return write_out(Logit.apply(_float_arg(input, "logit"), eps=eps), out)
 
 
 def sinc(input, *, out=None):
     """The normalized sinc: sin(pi x) / (pi x), 1 at 0."""
-    return _out(Sinc.apply(_float_arg(input, "sinc")), out)
+    return write_out(Sinc.apply(_float_arg(input, "sinc")), out)
