@@ -146,7 +146,7 @@ def refuse_complex(input, error, message):
     """Complex numbers have no order: PyTorch's ops that need one refuse complex input (the
     message may name the dtype as {name}: ComplexFloat, ComplexDouble)."""
     if isinstance(input, Tensor) and input._data.dtype.kind == "c":
-        name = "ComplexFloat" if input._data.dtype.itemsize == 8 else "ComplexDouble"
+        name = input.dtype.scalar_name
         raise error(message.format(name=name))
 
 

@@ -18,7 +18,7 @@ import operator
 import warnings
 
 from .. import _backend
-from .._backend import xp
+from .._backend import xp, scalar_name
 from .._tensor import Tensor, Size, _make
 from ..autograd.function import Function
 from ._util import sum_to_shape, wrap_dim, wrap_dims, node_name
@@ -1266,17 +1266,12 @@ def _check_repeats(repeats):
     r = repeats._data
     if r.dtype.kind not in "iu":
         raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for "
-                                  f"'{_short_name(r.dtype)}'")
+                                  f"'{scalar_name(r.dtype)}'")
     if r.ndim > 1:
         raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
     if r.size and r.min() < 0:
         raise RuntimeError("repeats can not be negative")
     return int(r) if r.ndim == 0 else r.astype(xp.int64, copy=False)
-
-
-def _short_name(np_dtype):
-    from .._tensor import _LEGACY_NAMES
-    return _LEGACY_NAMES[np_dtype][:-len("Tensor")]
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
