@@ -20,14 +20,18 @@ class dtype:
     """A tensor element type, printed like PyTorch's (`torch.float32`).
 
     `np` is the NumPy dtype that stores it; `kind` orders the promotion categories
-    bool (0) < integer (1) < floating (2) < complex (3)."""
+    bool (0) < integer (1) < floating (2) < complex (3). PyTorch's messages name it by its
+    ScalarType (`scalar_name`: 'Float', 'Long') or its C++ type (`cpp_name`: 'float',
+    'long int')."""
 
-    __slots__ = ("name", "np", "kind", "itemsize", "is_signed")
+    __slots__ = ("name", "np", "kind", "itemsize", "is_signed", "scalar_name", "cpp_name")
 
-    def __init__(self, name, np_dtype, kind):
+    def __init__(self, name, np_dtype, kind, scalar_name, cpp_name):
         self.name = name
         self.np = xp.dtype(np_dtype)
         self.kind = kind
+        self.scalar_name = scalar_name
+        self.cpp_name = cpp_name
         self.itemsize = self.np.itemsize
         self.is_signed = name not in ("uint8", "bool")
 
@@ -46,17 +50,17 @@ class dtype:
         return (_dtype_by_name, (self.name,))
 
 
-bool_ = dtype("bool", xp.bool_, 0)
-uint8 = dtype("uint8", xp.uint8, 1)
-int8 = dtype("int8", xp.int8, 1)
-int16 = dtype("int16", xp.int16, 1)
-int32 = dtype("int32", xp.int32, 1)
-int64 = dtype("int64", xp.int64, 1)
-float16 = dtype("float16", xp.float16, 2)
-float32 = dtype("float32", xp.float32, 2)
-float64 = dtype("float64", xp.float64, 2)
-complex64 = dtype("complex64", xp.complex64, 3)
-complex128 = dtype("complex128", xp.complex128, 3)
+bool_ = dtype("bool", xp.bool_, 0, "Bool", "bool")
+uint8 = dtype("uint8", xp.uint8, 1, "Byte", "unsigned char")
+int8 = dtype("int8", xp.int8, 1, "Char", "signed char")
+int16 = dtype("int16", xp.int16, 1, "Short", "short int")
+int32 = dtype("int32", xp.int32, 1, "Int", "int")
+int64 = dtype("int64", xp.int64, 1, "Long", "long int")
+float16 = dtype("float16", xp.float16, 2, "Half", "c10::Half")
+float32 = dtype("float32", xp.float32, 2, "Float", "float")
+float64 = dtype("float64", xp.float64, 2, "Double", "double")
+complex64 = dtype("complex64", xp.complex64, 3, "ComplexFloat", "c10::complex<float>")
+complex128 = dtype("complex128", xp.complex128, 3, "ComplexDouble", "c10::complex<double>")
 
 ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64,
               complex64, complex128)
@@ -81,6 +85,16 @@ def from_numpy_dtype(np_dtype):
         f"can't convert np.ndarray of type numpy.{np_dtype}. The only supported types are: "
         "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, "
         "and bool.")
+
+
+def scalar_name(d):
+    """PyTorch's ScalarType name ('Float', 'Long', 'ComplexDouble') of a dtype or NumPy dtype."""
+    return (d if isinstance(d, dtype) else from_numpy_dtype(d)).scalar_name
+
+
+def cpp_name(d):
+    """PyTorch's C++ type name ('float', 'long int', 'c10::Half') of a dtype or NumPy dtype."""
+    return (d if isinstance(d, dtype) else from_numpy_dtype(d)).cpp_name
 
 
 _default_float = float32

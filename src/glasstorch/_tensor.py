@@ -518,13 +518,6 @@ class LegacyTensorType:
         return f"<class 'torch.{self.__name__}'>"
 
 
-_LEGACY_NAMES = {
-    xp.dtype(xp.float32): "FloatTensor", xp.dtype(xp.float64): "DoubleTensor",
-    xp.dtype(xp.float16): "HalfTensor", xp.dtype(xp.int64): "LongTensor",
-    xp.dtype(xp.int32): "IntTensor", xp.dtype(xp.int16): "ShortTensor",
-    xp.dtype(xp.int8): "CharTensor", xp.dtype(xp.uint8): "ByteTensor",
-    xp.dtype(xp.bool_): "BoolTensor", xp.dtype(xp.complex64): "ComplexFloatTensor",
-    xp.dtype(xp.complex128): "ComplexDoubleTensor",
-}
+_LEGACY_NAMES = {d.np: d.scalar_name + "Tensor" for d in _backend.ALL_DTYPES}
 _LEGACY_BY_NAME = {name: LegacyTensorType(name, from_numpy_dtype(np_dtype))
                    for np_dtype, name in _LEGACY_NAMES.items()}

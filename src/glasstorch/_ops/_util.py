@@ -191,7 +191,7 @@ def write_out(result, out, *, same_dtype=False, differentiable=True, composite=F
     if out is None:
         return result
     from ..autograd import grad_mode
-    from .inplace import _can_cast, _cap, _OVERLAP_MESSAGE
+    from .inplace import _can_cast, _OVERLAP_MESSAGE
     if not isinstance(out, Tensor):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
     if not isinstance(result, Tensor):
@@ -204,8 +204,8 @@ def write_out(result, out, *, same_dtype=False, differentiable=True, composite=F
     if src is not dst and (same_dtype or not _can_cast(src, dst)):
         if same_dtype:
             raise RuntimeError(f"Expected out tensor to have dtype {dst}, but got {src} instead")
-        raise RuntimeError(f"result type {_cap(src)} can't be cast to the desired output type "
-                           f"{_cap(dst)}")
+        raise RuntimeError(f"result type {src.scalar_name} can't be cast to the desired output type "
+                           f"{dst.scalar_name}")
     if out._data.shape != result._data.shape:
         _resize(out, result._data.shape, warn_resize)
     if not out._data.flags.writeable:
@@ -257,7 +257,7 @@ def refuse_complex(input, error, message):
     """Complex numbers have no order: PyTorch's ops that need one refuse complex input (the
     message may name the dtype as {name}: ComplexFloat, ComplexDouble)."""
     if isinstance(input, Tensor) and input._data.dtype.kind == "c":
-        name = "ComplexFloat" if input._data.dtype.itemsize == 8 else "ComplexDouble"
+        name = input.dtype.scalar_name
         raise error(message.format(name=name))
 
 

@@ -11,14 +11,14 @@ import math
 import warnings
 
 from .. import _backend
-from .._backend import xp, rng_of
+from .._backend import xp, rng_of, scalar_name
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
 from . import elementwise
 from ._util import wrap_dim, node_name, where as _where, conj_if_complex
 from .elementwise import stable_sigmoid, _arr, _raw, _special
-from .inplace import check_inplace_allowed, write_into, snapshot, _cap
+from .inplace import check_inplace_allowed, write_into, snapshot
 
 
 # Math that a differentiable backward calls on arrays (normal backward) or on Tensors
@@ -653,7 +653,7 @@ def _floating(x, kernel):
     """PyTorch's kernels for most activations exist for floating dtypes only."""
     if x._data.dtype.kind not in "fc":
         raise NotImplementedError(f'"{kernel}" not implemented for '
-                                  f"'{_cap(x.dtype)}'")
+                                  f"'{scalar_name(x.dtype)}'")
     return x
 
 

@@ -20,13 +20,12 @@ import math
 import warnings
 
 from .. import _backend
-from .._backend import xp
+from .._backend import xp, scalar_name, cpp_name
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
 from ._util import sum_to_shape, node_name
-from .nn_basic import linear, pad, _keep, _c_name
-from .inplace import _cap
+from .nn_basic import linear, pad, _keep
 from .shape import cat
 
 
@@ -193,23 +192,23 @@ def _check_sdpa_inputs(query, key, value, attn_mask, dropout_p, is_causal):
     q, k, v = query._data, key._data, value._data
     if q.dtype != k.dtype or q.dtype != v.dtype:
         raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got "
-                           f"query.dtype: {_c_name(q.dtype)} key.dtype: {_c_name(k.dtype)} and "
-                           f"value.dtype: {_c_name(v.dtype)} instead.")
+                           f"query.dtype: {cpp_name(q.dtype)} key.dtype: {cpp_name(k.dtype)} and "
+                           f"value.dtype: {cpp_name(v.dtype)} instead.")
     if q.ndim < 2 or k.ndim < 2 or v.ndim < 2:
         raise RuntimeError(f"Expected query, key, and value to all be  at least 2 dimensional, "
                            f"but got query.dim: {q.ndim} key.dim: {k.ndim} and value.dim: "
                            f"{v.ndim} instead.")
     if q.dtype.kind == "c":
         raise NotImplementedError(f'"softmax_lastdim_kernel_impl" not implemented for '
-                                  f"'{_cap(query.dtype)}'")
+                                  f"'{scalar_name(query.dtype)}'")
     if q.dtype.kind != "f":
-        raise RuntimeError(f"expected scalar type Float but found {_cap(query.dtype)}")
+        raise RuntimeError(f"expected scalar type Float but found {scalar_name(query.dtype)}")
     if attn_mask is not None:
         m = attn_mask._data
         if m.dtype != xp.bool_ and m.dtype != xp.float32 and m.dtype != q.dtype:
             raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query "
-                               f"dtype, but got attn_mask.dtype: {_c_name(m.dtype)} and  "
-                               f"query.dtype: {_c_name(q.dtype)} instead.")
+                               f"dtype, but got attn_mask.dtype: {cpp_name(m.dtype)} and  "
+                               f"query.dtype: {cpp_name(q.dtype)} instead.")
         if is_causal:
             raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
                                "set when is_causal=True")

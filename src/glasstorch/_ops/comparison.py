@@ -5,11 +5,10 @@ differentiable, so they skip the graph entirely: one NumPy call wrapped by `_mak
 are promoted first by PyTorch's rules, so `float32_tensor == float64_0d_tensor` compares in
 float32, as PyTorch does.
 """
-from .._backend import xp
+from .._backend import xp, scalar_name
 from .._tensor import Tensor, _make
 from ._util import promote, check_broadcast, write_out
 from .elementwise import _tensor_arg
-from .pointwise import _LEGACY
 
 
 def _compare(fname, np_op, input, other, out):
@@ -20,8 +19,8 @@ def _compare(fname, np_op, input, other, out):
                         f"(Tensor, {type(other).__name__})")
     a, b = promote(input, other)
     if a._data.dtype.kind == "c" and fname in _ORDERINGS:   # complex numbers have no order
-        name = "ComplexFloat" if a._data.dtype.itemsize == 8 else "ComplexDouble"
-        raise NotImplementedError(f'"{fname}_cpu" not implemented for \'{name}\'')
+        raise NotImplementedError(f'"{fname}_cpu" not implemented for '
+                                  f"'{scalar_name(a._data.dtype)}'")
     if isinstance(b, Tensor):
         _check_shapes(a, b)
         b = b._data
@@ -106,7 +105,7 @@ def _bitwise(kernel, np_op, input, other, out):
     a, b = promote(input, other)
     for x in (a, b):
         if isinstance(x, Tensor) and x._data.dtype.kind not in "iub" or isinstance(x, float):
-            name = _LEGACY[a._data.dtype.name if isinstance(a, Tensor) else b._data.dtype.name]
+            name = scalar_name(a._data.dtype if isinstance(a, Tensor) else b._data.dtype)
             raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{name}'")
     if isinstance(b, Tensor):
         _check_shapes(a, b)
@@ -141,7 +140,7 @@ def _shift(kernel, left, input, other, out):
     a, b = promote(input, other)
     dtype = (a if isinstance(a, Tensor) else b)._data.dtype
     if dtype.kind not in "iu":
-        raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{_LEGACY[dtype.name]}'")
+        raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{scalar_name(dtype)}'")
     if isinstance(b, Tensor):
         _check_shapes(a, b)
     x, count = (xp.asarray(_data(v)).astype(dtype, copy=False) for v in (a, b))
@@ -172,7 +171,7 @@ def bitwise_not(input, *, out=None):
     data = _tensor_arg(input, "bitwise_not")._data
     if data.dtype.kind not in "iub":
         raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for "
-                                  f"'{_LEGACY[data.dtype.name]}'")
+                                  f"'{scalar_name(data.dtype)}'")
     return write_out(_make(xp.invert(data)), out, differentiable=False)
 
 
@@ -229,8 +228,8 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     _tensor_arg(input, "isclose")
     _tensor_arg(other, "isclose", "other")
     if input._data.dtype != other._data.dtype:
-        raise RuntimeError(f"{_LEGACY[input._data.dtype.name]} did not match "
-                           f"{_LEGACY[other._data.dtype.name]}")
+        raise RuntimeError(f"{scalar_name(input._data.dtype)} did not match "
+                           f"{scalar_name(other._data.dtype)}")
     if rtol < 0:
         raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
     if atol < 0:

@@ -13,7 +13,7 @@ i g, conj's is conj(g), and a real input of a complex-valued op gets Re(conj(d o
 import math
 
 from .. import _backend
-from .._backend import xp
+from .._backend import xp, scalar_name
 from ..autograd.function import Function, Output
 from .._tensor import Tensor
 from ._util import sum_to_shape, conj_if_complex, write_out
@@ -257,15 +257,10 @@ def _float_pair(fname, a, b, name_a, name_b):
     da, db = a._data.dtype, b._data.dtype
     if da.kind != "f" or db.kind != "f":
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
-                           f"{_short(da)} and {_short(db)}")
+                           f"{scalar_name(da)} and {scalar_name(db)}")
     if da != db:
-        raise RuntimeError(f"Expected object of scalar type {_short(da)} but got scalar type "
-                           f"{_short(db)} for second argument")
-
-
-def _short(np_dtype):
-    from .._tensor import _LEGACY_NAMES
-    return _LEGACY_NAMES[np_dtype][:-len("Tensor")]
+        raise RuntimeError(f"Expected object of scalar type {scalar_name(da)} but got scalar type "
+                           f"{scalar_name(db)} for second argument")
 
 
 def polar(abs, angle, *, out=None):
@@ -294,7 +289,7 @@ def view_as_complex(input):
     data = _tensor_arg(input, "view_as_complex")._data
     if data.dtype.kind != "f":
         raise RuntimeError(f"view_as_complex is only supported for half, float and double "
-                           f"tensors, but got a tensor of scalar type: {_short(data.dtype)}")
+                           f"tensors, but got a tensor of scalar type: {scalar_name(data.dtype)}")
     if data.ndim == 0 or data.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
     if data.strides[-1] != data.itemsize:

@@ -44,18 +44,12 @@ import functools
 import itertools
 import math
 
-from .._backend import xp
+from .._backend import xp, scalar_name, cpp_name
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
 
 _COUNTS = {1: "1", 2: "2", 3: "3"}
-_C_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-            "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-_LOWER_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
-                "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-                "uint8": "unsigned char"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,18 +420,18 @@ def _check_dtypes(fname, x, w, b):
     """Same dtype for input, weight and bias (PyTorch's messages); a dtype with a kernel."""
     if x.dtype != w.dtype:
         if x.dtype == xp.float32:
-            raise RuntimeError(f"Input type (torch.{_C_NAMES[x.dtype.name]}Tensor) and weight "
-                               f"type (torch.{_C_NAMES.get(w.dtype.name, w.dtype.name)}Tensor) "
+            raise RuntimeError(f"Input type (torch.{scalar_name(x.dtype)}Tensor) and weight "
+                               f"type (torch.{scalar_name(w.dtype)}Tensor) "
                                f"should be the same or input should be a MKLDNN tensor and "
                                f"weight is a dense tensor")
-        raise RuntimeError(f"expected scalar type {_C_NAMES.get(x.dtype.name, x.dtype.name)} "
-                           f"but found {_C_NAMES.get(w.dtype.name, w.dtype.name)}")
+        raise RuntimeError(f"expected scalar type {scalar_name(x.dtype)} "
+                           f"but found {scalar_name(w.dtype)}")
     if b is not None and b.dtype != x.dtype:
-        raise RuntimeError(f"Input type ({_LOWER_NAMES.get(x.dtype.name, x.dtype.name)}) and "
-                           f"bias type ({_LOWER_NAMES.get(b.dtype.name, b.dtype.name)}) should "
+        raise RuntimeError(f"Input type ({cpp_name(x.dtype)}) and "
+                           f"bias type ({cpp_name(b.dtype)}) should "
                            f"be the same")
     if x.dtype.kind not in "fiu":
-        name = _C_NAMES.get(x.dtype.name, x.dtype.name)
+        name = scalar_name(x.dtype)
         raise NotImplementedError(f'"slow_conv{max(fname_dims(fname), 2)}d_cpu" not '
                                   f"implemented for '{name}'")
 

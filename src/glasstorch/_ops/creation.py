@@ -7,7 +7,7 @@ import numbers
 import warnings
 
 from .. import _backend
-from .._backend import xp, ndarray, from_numpy_dtype
+from .._backend import xp, ndarray, from_numpy_dtype, scalar_name
 from .._tensor import Tensor, _make, Size, check_device
 from ._util import check_fits
 
@@ -592,16 +592,11 @@ def _triangle_indices(fname, lower, row, col, offset, dtype, device):
             raise RuntimeError(f"{name} must be non-negative, got{n}")
     dtype = _resolve_dtype(dtype) or _backend.int64
     if dtype.kind != 1:
-        raise NotImplementedError(f"\"{fname}\" not implemented for '{_short_name(dtype)}'")
+        raise NotImplementedError(f"\"{fname}\" not implemented for '{scalar_name(dtype)}'")
     rows, cols = xp.indices((row, col), sparse=True)
     keep = (cols - rows <= offset) if lower else (cols - rows >= offset)
     r, c = xp.nonzero(keep)          # row-major order, as PyTorch lists them
     return _make(xp.stack([r, c]).astype(dtype.np))
-
-
-def _short_name(dtype):
-    from .._tensor import _LEGACY_NAMES
-    return _LEGACY_NAMES[dtype.np][:-len("Tensor")]
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):

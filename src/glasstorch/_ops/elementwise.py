@@ -1296,5 +1296,4 @@ def float_power_(self, exponent):
 
 def _short_type_name(np_dtype):
     """PyTorch's short name of a dtype in kernel messages ('Float', 'Long', 'ComplexDouble')."""
-    from .._tensor import _LEGACY_NAMES
-    return _LEGACY_NAMES[xp.dtype(np_dtype)][:-len("Tensor")]
+    return _backend.scalar_name(np_dtype)

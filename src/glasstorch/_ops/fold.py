@@ -10,14 +10,10 @@ return, so no transpose is needed.
 """
 import math
 
-from .._backend import xp
+from .._backend import xp, scalar_name
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .conv import geometry
-
-_C_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
 
 def _im2col(x, geom):
     """x (N, C, H, W) -> (N, C, kH, kW, Ho, Wo)."""
@@ -130,7 +126,7 @@ def _check_params(kernel, dilation, padding, stride):
 def _check_dtype(name, x):
     if x.dtype.kind != "f":
         raise NotImplementedError(f'"{name}_out_cpu" not implemented for '
-                                  f"'{_C_NAMES.get(x.dtype.name, x.dtype.name)}'")
+                                  f"'{scalar_name(x.dtype)}'")
 
 
 def _blocks(size, kernel, dilation, padding, stride):

@@ -19,7 +19,7 @@ import itertools
 import math
 import warnings
 
-from .._backend import xp
+from .._backend import xp, scalar_name
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function
@@ -254,13 +254,8 @@ def _check_grid_sample(input, grid, mode):
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     check_dtype(f"grid_sampler_{input.dim() - 2}d_cpu_kernel_impl", input, FLOAT_DTYPES)
     if grid._data.dtype != input._data.dtype:
-        raise RuntimeError(f"expected scalar type {_torch_name(input)} but found "
-                           f"{_torch_name(grid)}")
-
-
-def _torch_name(t):
-    return {"float16": "Half", "float32": "Float", "float64": "Double"}.get(
-        t._data.dtype.name, t._data.dtype.name)
+        raise RuntimeError(f"expected scalar type {scalar_name(input.dtype)} but found "
+                           f"{scalar_name(grid.dtype)}")
 
 
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to "

@@ -13,13 +13,13 @@ gather <-> scatter_add, x[i] <-> its scatter, index_select <-> index_add stay di
 import operator
 
 from .. import _backend
-from .._backend import xp, ndarray
+from .._backend import xp, ndarray, scalar_name
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
 from ._util import sum_to_shape, wrap_dim, node_name, check_fits
 from .convert import clone
-from .inplace import check_inplace_allowed, _cap
+from .inplace import check_inplace_allowed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -484,11 +484,11 @@ def _int_index(index, op, allow_int32=True, empty_any_dtype=False):
     if allow_int32:
         raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
     raise RuntimeError(f"{op}(): Expected a long tensor for index, but got "
-                       f"{_cap(_backend.from_numpy_dtype(array.dtype))}")
+                       f"{scalar_name(array.dtype)}")
 
 
 def _dtype_name(array):
-    return _cap(_backend.from_numpy_dtype(array.dtype))
+    return scalar_name(array.dtype)
 
 
 def _check_bounds(index, size, dim, error=RuntimeError, prefix="", wrap=False):

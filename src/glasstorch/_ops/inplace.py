@@ -6,6 +6,7 @@ notices that a saved tensor was overwritten. When the graph is being recorded th
 computed from a snapshot of x, so the old values saved for backward stay intact.
 """
 from .. import _backend
+from .._backend import scalar_name
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function
@@ -35,8 +36,8 @@ def write_into(self, result):
         result = _make(_backend.xp.asarray(result))
     src, dst = result.dtype, self.dtype
     if src is not dst and not _can_cast(src, dst):
-        raise RuntimeError(f"result type {_cap(src)} can't be cast to the desired output type "
-                           f"{_cap(dst)}")
+        raise RuntimeError(f"result type {scalar_name(src)} can't be cast to the desired output "
+                           f"type {scalar_name(dst)}")
     if result._data.shape != self._data.shape:
         try:
             broadcast = _backend.xp.broadcast_shapes(result._data.shape, self._data.shape)
@@ -107,13 +108,6 @@ def _rebase_view_base(view, result):
 _OVERLAP_MESSAGE = ("unsupported operation: more than one element of the written-to tensor "
                     "refers to a single memory location. Please clone() the tensor before "
                     "performing the operation.")
-
-
-def _cap(d):
-    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-             "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-    return names[d.name]
 
 
 def snapshot(self):

@@ -14,19 +14,10 @@ from .. import _backend
 from ._util import (sum_to_shape, cast, check_broadcast, wrap_dim, node_name, conj_if_complex,
                     write_out)
 
-# PyTorch's C++ names for dtypes, used in its "same dtype" messages
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool", "complex64": "c10::complex<float>",
-            "complex128": "c10::complex<double>"}
-
 
 def _cap(t):
     """'Float', 'Long' …: the capitalised scalar-type name PyTorch prints."""
-    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-             "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-    return names[t.dtype.name]
+    return _backend.scalar_name(t.dtype)
 
 
 def _t(x):
@@ -37,7 +28,7 @@ def _t(x):
 def _check_same_dtype(a, b):
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_C_NAMES[a.dtype.name]} != {_C_NAMES[b.dtype.name]}")
+                           f"{_backend.cpp_name(a.dtype)} != {_backend.cpp_name(b.dtype)}")
     if a._data.dtype.kind == "b":
         # NumPy would happily multiply bool matrices; PyTorch has no kernel for them
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")

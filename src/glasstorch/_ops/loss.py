@@ -16,14 +16,13 @@ import math
 import warnings
 
 from .. import _backend
-from .._backend import xp
+from .._backend import xp, scalar_name
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
 from ..autograd.graph import graph_node
 from ._util import sum_to_shape, check_broadcast, cast, node_name
 from .activation import _minus_max, _sum_along
-from .inplace import _cap
 
 
 # ---------------------------------------------------------------------------------------------
@@ -195,8 +194,9 @@ def _regression_pair(input, target, fname, kernel, keep_input_dtype=False):
     if not dtype.is_floating_point:
         if kernel is None:
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
-                               f"either a floating point or complex dtype. Got: {_cap(dtype)}")
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_cap(dtype)}\'')
+                               f"either a floating point or complex dtype. Got: "
+                               f"{scalar_name(dtype)}")
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{scalar_name(dtype)}\'')
     return cast(input, dtype), cast(target, dtype)
 
 
@@ -441,7 +441,7 @@ def _check_class_targets(input, target, weight, ignore_index, fname):
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if t.dtype != xp.int64 and t.dtype != xp.uint8:
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
-                           f"{_cap(target.dtype)}")
+                           f"{scalar_name(target.dtype)}")
     if x.ndim == 1:
         if t.ndim == 1 and t.shape[0] != 1:
             raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
@@ -461,8 +461,8 @@ def _check_class_targets(input, target, weight, ignore_index, fname):
                                f"classes or no classes but got weight tensor of shape: "
                                f"{list(weight._data.shape)}")
         if weight._data.dtype != x.dtype:
-            raise RuntimeError(f"expected scalar type {_cap(input.dtype)} but found "
-                               f"{_cap(weight.dtype)}")
+            raise RuntimeError(f"expected scalar type {scalar_name(input.dtype)} but found "
+                               f"{scalar_name(weight.dtype)}")
         _no_grad_allowed("nll_loss_forward", "weight", weight)
     if t.size and (t.min() < 0 or t.max() >= classes):    # two reductions on the common path
         bad = (t != ignore_index) & ((t < 0) | (t >= classes))
@@ -544,13 +544,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 def _floating_logits(input):
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
-                                  f"'{_cap(input.dtype)}'")
+                                  f"'{scalar_name(input.dtype)}'")
 
 
 def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, ls):
     if target._data.dtype.kind != "f":
         raise RuntimeError(f"Expected floating point type for target with class "
-                           f"probabilities, got {_cap(target.dtype)}")
+                           f"probabilities, got {scalar_name(target.dtype)}")
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
     if ls > 1.0:
@@ -676,9 +676,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     x, y = input._data, target._data
     if x.dtype.kind != "f":
         raise NotImplementedError(f'"binary_cross_entropy" not implemented for '
-                                  f"'{_cap(input.dtype)}'")
+                                  f"'{scalar_name(input.dtype)}'")
     if y.dtype != x.dtype:
-        raise RuntimeError(f"Found dtype {_cap(target.dtype)} but expected {_cap(input.dtype)}")
+        raise RuntimeError(f"Found dtype {scalar_name(target.dtype)} but expected "
+                           f"{scalar_name(input.dtype)}")
     w = None
     if weight is not None:
         _no_grad_allowed("binary_cross_entropy", "weight", weight)
@@ -712,11 +713,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                          f"({input.shape})")
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f'"log_sigmoid_cpu" not implemented for '
-                                  f"'{_cap(input.dtype)}'")
+                                  f"'{scalar_name(input.dtype)}'")
     dtype = _backend.result_type(input, target)
     if target._data.dtype.kind != "f":
-        raise RuntimeError(f"result type {_cap(dtype)} can't be cast to the desired output "
-                           f"type {_cap(target.dtype)}")
+        raise RuntimeError(f"result type {scalar_name(dtype)} can't be cast to the desired output "
+                           f"type {scalar_name(target.dtype)}")
     extras = []
     for name, t in (("weight", weight), ("pos_weight", pos_weight)):
         if t is None:
@@ -1050,10 +1051,10 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
                            f"{list(x.shape)}")
     if t.dtype != xp.int64:
         raise RuntimeError(f"expected scalar type Long but found "
-                           f"{_cap(_backend.from_numpy_dtype(t.dtype))}")
+                           f"{scalar_name(t.dtype)}")
     if x.dtype.kind != "f":
         raise NotImplementedError(f'"multilabel_margin_loss_forward_out_frame" not implemented '
-                                  f"for '{_cap(input.dtype)}'")
+                                  f"for '{scalar_name(input.dtype)}'")
     if t.size and (t.min() < -1 or t.max() >= C):
         raise RuntimeError("argument #2 'target' is out of range")
     x2 = input.reshape(-1, C)
@@ -1192,7 +1193,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     lp_array = log_probs._data
     if lp_array.dtype.kind != "f":
         raise NotImplementedError(f"\"ctc_loss_cpu\" not implemented for "
-                                  f"'{_cap(log_probs.dtype)}'")
+                                  f"'{scalar_name(log_probs.dtype)}'")
     unbatched = lp_array.ndim == 2
     if unbatched:
         log_probs = log_probs.unsqueeze(1)

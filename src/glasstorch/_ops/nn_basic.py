@@ -11,13 +11,13 @@ import math
 import warnings
 
 from .. import _backend
-from .._backend import xp
+from .._backend import xp, scalar_name, cpp_name
 from .._tensor import Tensor, _make, _wrap_dim
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
 from ..autograd.graph import graph_node
 from ._util import sum_to_shape, check_broadcast, node_name, conj_if_complex, write_out
-from .inplace import check_inplace_allowed, write_into, snapshot, _cap
+from .inplace import check_inplace_allowed, write_into, snapshot
 
 
 def _tensors(fname, **args):
@@ -139,7 +139,7 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {w.ndim}D")
     if x.dtype != w.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_c_name(x.dtype)} != {_c_name(w.dtype)}")
+                           f"{cpp_name(x.dtype)} != {cpp_name(w.dtype)}")
     if w.ndim == 1:
         if bias is not None:
             raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
@@ -153,7 +153,7 @@ def linear(input, weight, bias=None):
         b = bias._data
         if b.dtype != x.dtype:
             raise RuntimeError(f"self and mat2 must have the same dtype, but got "
-                               f"{_cap(bias.dtype)} and {_cap(weight.dtype)}")
+                               f"{scalar_name(bias.dtype)} and {scalar_name(weight.dtype)}")
         out_shape = x.shape[:-1] + w.shape[:1]
         if b.shape != w.shape[:1] and not _broadcasts(b.shape, out_shape):
             raise RuntimeError(f"The expanded size of the tensor ({out_shape[-1]}) must match "
@@ -195,16 +195,6 @@ def _prod(shape):
     for s in shape:
         n *= s
     return n
-
-
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool", "complex64": "c10::complex<float>",
-            "complex128": "c10::complex<double>"}
-
-
-def _c_name(np_dtype):
-    return _C_NAMES.get(np_dtype.name, np_dtype.name)
 
 
 def bilinear(input1, input2, weight, bias=None):
@@ -281,7 +271,7 @@ def _keep(shape, p, np_dtype):
 def _check_float(input):
     if input._data.dtype.kind not in "fc":
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                           f"{_cap(input.dtype)}")
+                           f"{scalar_name(input.dtype)}")
 
 
 def _run_dropout(input, mask, shift, inplace):
@@ -453,8 +443,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if idx.dtype not in (xp.int64, xp.int32):
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
                            f"following scalar types: Long, Int; but got "
-                           f"torch.{_cap(input.dtype)}Tensor instead (while checking arguments "
-                           f"for embedding)")
+                           f"torch.{scalar_name(input.dtype)}Tensor instead (while checking "
+                           f"arguments for embedding)")
     if weight._data.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
     n = weight._data.shape[0]
@@ -559,7 +549,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     dtype = _backend.result_type(x1, x2)
     if not dtype.is_floating_point:
         raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
-                           f"{_cap(dtype)}")
+                           f"{scalar_name(dtype)}")
     if x1._data.shape != x2._data.shape:
         check_broadcast(x1._data.shape, x2._data.shape)
     x1 = x1 if x1._data.dtype == dtype.np else x1.to(dtype)
@@ -1098,7 +1088,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     idx = input._data
     for name, array in (("indices", idx), ("offsets", offsets_array)):
         if array.dtype not in (xp.int64, xp.int32):
-            found = _cap(_backend.from_numpy_dtype(array.dtype))
+            found = scalar_name(array.dtype)
             raise RuntimeError(f"Expected tensor for argument #1 '{name}' to have one of the "
                                f"following scalar types: Long, Int; but got torch.{found}Tensor "
                                f"instead (while checking arguments for embedding_bag)")

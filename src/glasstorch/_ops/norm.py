@@ -10,11 +10,10 @@ PyTorch does not bump the buffers' version counters for this update, and neither
 """
 import math
 
-from .._backend import xp
+from .._backend import xp, scalar_name
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
-from .inplace import _cap
 from ._util import node_name
 from ._summation import pairwise_mean
 
@@ -261,7 +260,7 @@ def _check_input(input, kernel):
         raise TypeError(f"expected Tensor as element 0 in argument 0, but got "
                         f"{type(input).__name__}")
     if input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_cap(input.dtype)}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{scalar_name(input.dtype)}\'')
 
 
 def _check_channel_vector(name, tensor, channels, dtype):
@@ -377,7 +376,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     for t in (weight, bias):
         if t is not None and t._data.dtype != x.dtype:
             raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of "
-                               f"{_cap(input.dtype)}")
+                               f"{scalar_name(input.dtype)}")
     return LayerNorm.apply(input, weight, bias, nd, eps)
 
 
@@ -406,7 +405,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
                                f"{list(t._data.shape)} and input of shape {list(shape)}")
         if t is not None and t._data.dtype != input._data.dtype:
             raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of "
-                               f"{_cap(input.dtype)}")
+                               f"{scalar_name(input.dtype)}")
     return GroupNorm.apply(input, weight, bias, num_groups, eps)
 
 

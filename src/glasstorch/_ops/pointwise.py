@@ -6,7 +6,7 @@ records them in the graph, so `.grad` comes back as zeros rather than None). At 
 clamp and maximum/minimum the gradient follows PyTorch's conventions, spelled out per class.
 """
 from .. import _backend
-from .._backend import xp, ndarray
+from .._backend import xp, ndarray, scalar_name, cpp_name
 from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output
 from ._util import (sum_to_shape, promote, cast, check_broadcast, node_name, write_out, write_outs,
@@ -490,7 +490,7 @@ def round(input, *, decimals=0, out=None):
         return write_out(_round_with(Round, input, xp.rint, "round_vml"), out, same_dtype=True)
     if _tensor_arg(input, "round")._data.dtype.kind != "f":
         raise NotImplementedError(f"\"round_cpu\" not implemented for "
-                                  f"'{_LEGACY[input._data.dtype.name]}'")
+                                  f"'{scalar_name(input._data.dtype)}'")
     # PyTorch's formula: scale by a power of ten, round to even, scale back
     if decimals > 0:
         scale = 10.0 ** decimals
@@ -515,12 +515,8 @@ def frac(input, *, out=None):
     kind = _tensor_arg(input, "frac")._data.dtype.kind
     if kind != "f":
         raise NotImplementedError(f"\"frac_cpu\" not implemented for "
-                                  f"'{_LEGACY[input._data.dtype.name]}'")
+                                  f"'{scalar_name(input._data.dtype)}'")
     return write_out(Frac.apply(input), out, same_dtype=True)
-
-
-_LEGACY = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-           "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double"}
 
 
 def clamp(input, min=None, max=None, *, out=None):
@@ -615,7 +611,7 @@ def where(condition, input=None, other=None, *, out=None):
     kind = condition._data.dtype.kind
     if kind != "b" and condition._data.dtype != xp.uint8:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {_LEGACY[condition._data.dtype.name]}")
+                           f"with dtype {scalar_name(condition._data.dtype)}")
     shapes = [t._data.shape for t in (condition, input, other) if isinstance(t, Tensor)]
     check_broadcast(*shapes)
     target = _backend.result_type(input, other)
@@ -638,12 +634,12 @@ def lerp(input, end, weight, *, out=None):
     _tensor_arg(end, "lerp", "end")
     name = input._data.dtype.name
     if input._data.dtype.kind not in "fc":
-        raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{_LEGACY[name]}'")
+        raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{scalar_name(input._data.dtype)}'")
     for label, v in (("end", end), ("weight", weight)):
         if isinstance(v, Tensor) and v._data.dtype != input._data.dtype and (
                 label == "end" or v._data.ndim):
-            raise RuntimeError(f"expected dtype {_C_NAMES[name]} for `{label}` but got dtype "
-                               f"{_C_NAMES.get(v._data.dtype.name, v._data.dtype.name)}")
+            raise RuntimeError(f"expected dtype {cpp_name(input._data.dtype)} for `{label}` but "
+                               f"got dtype {cpp_name(v._data.dtype)}")
     shapes = [t._data.shape for t in (input, end, weight) if isinstance(t, Tensor)]
     check_broadcast(*shapes)
     if isinstance(weight, Tensor):
@@ -654,18 +650,12 @@ def lerp(input, end, weight, *, out=None):
     return write_out(result, out)
 
 
-_C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "int64": "long int",
-            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool", "complex64": "c10::complex<float>",
-            "complex128": "c10::complex<double>"}
-
-
 def logaddexp(input, other, *, out=None):
     """log(exp(input) + exp(other)) without overflow (float tensors only)."""
     a, b = promote(_tensor_arg(input, "logaddexp"), _tensor_arg(other, "logaddexp", "other"))
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"logaddexp_cpu\" not implemented for "
-                                  f"'{_LEGACY[a._data.dtype.name]}'")
+                                  f"'{scalar_name(a._data.dtype)}'")
     return write_out(Logaddexp.apply(a, b), out)
 
 
@@ -781,7 +771,7 @@ def logaddexp2(input, other, *, out=None):
     a, b = promote(_tensor_arg(input, "logaddexp2"), _tensor_arg(other, "logaddexp2", "other"))
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"logaddexp2_cpu\" not implemented for "
-                                  f"'{_LEGACY[a._data.dtype.name]}'")
+                                  f"'{scalar_name(a._data.dtype)}'")
     return write_out(Logaddexp2.apply(a, b), out)
 
 
@@ -812,7 +802,7 @@ def _integer_pair(fname, input, other):
     a, b = promote(_tensor_arg(input, fname), _tensor_arg(other, fname, "other"))
     if a._data.dtype.kind not in "iu":
         raise NotImplementedError(f"\"{fname}_cpu\" not implemented for "
-                                  f"'{_LEGACY[a._data.dtype.name]}'")
+                                  f"'{scalar_name(a._data.dtype)}'")
     return a._data, b._data
 
 
@@ -833,7 +823,7 @@ def nextafter(input, other, *, out=None):
     a, b = promote(_tensor_arg(input, "nextafter"), _tensor_arg(other, "nextafter", "other"))
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"nextafter_cpu\" not implemented for "
-                                  f"'{_LEGACY[a._data.dtype.name]}'")
+                                  f"'{scalar_name(a._data.dtype)}'")
     return write_out(Nextafter.apply(a, b), out)
 
 

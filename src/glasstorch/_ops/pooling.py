@@ -19,7 +19,7 @@ import itertools
 import math
 from collections import abc
 
-from .._backend import xp
+from .._backend import xp, scalar_name
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
@@ -29,9 +29,6 @@ from ..autograd.function import Function
 # ---------------------------------------------------------------------------------------------
 FLOAT_DTYPES = ("float16", "float32", "float64")
 INT_DTYPES = ("uint8", "int8", "int16", "int32", "int64")
-_TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
-                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 _COUNTS = {1: "one", 2: "two", 3: "three"}
 
 
@@ -76,7 +73,7 @@ def check_dtype(fname, input, allowed):
     name = input._data.dtype.name
     if name not in allowed:
         raise NotImplementedError(f'"{fname}" not implemented for '
-                                  f"'{_TORCH_NAMES.get(name, name)}'")
+                                  f"'{scalar_name(input._data.dtype)}'")
 
 
 def _out_length(in_size, kernel, stride, padding, dilation, ceil_mode):

@@ -8,7 +8,7 @@ Sampled tensors are constants: they never require grad unless asked to.
 """
 
 from .. import _backend
-from .._backend import xp, rng_of, default_generator
+from .._backend import xp, rng_of, default_generator, scalar_name
 from .._tensor import Tensor, _make, Size
 from .creation import _resolve_dtype, _size, _finish, _out_dtype
 from .inplace import check_inplace_allowed
@@ -68,16 +68,11 @@ def set_rng_state(new_state):
 # ---------------------------------------------------------------------------------------------
 # sampling helpers
 # ---------------------------------------------------------------------------------------------
-_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-          "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-          "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-
-
 def _float_dtype(dtype, kernel):
     """The dtype of a float-only sampler (rand, randn …); integer dtypes have no kernel."""
     dtype = _resolve_dtype(dtype) or _backend.get_default_dtype()
     if dtype.kind != 2:
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_NAMES[dtype.name]}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{scalar_name(dtype)}'")
     return dtype
 
 
@@ -206,7 +201,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     for t in tensors:
         if t._data.dtype.kind not in "fc":
             raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for "
-                                      f"'{_NAMES[t.dtype.name]}'")
+                                      f"'{scalar_name(t.dtype)}'")
     if isinstance(std, Tensor) and (std._data < 0).any():
         raise RuntimeError("normal expects all elements of std >= 0.0")
     if not isinstance(std, Tensor) and std < 0:
@@ -264,7 +259,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {input.ndim}")
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
-                           f"{_NAMES[input.dtype.name]}")
+                           f"{scalar_name(input.dtype)}")
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     probs = xp.atleast_2d(input._data).astype(xp.float64)
@@ -318,7 +313,7 @@ def _fill(self, values):
 def _float_self(self, kernel):
     if self._data.dtype.kind != "f":
         raise NotImplementedError(f"\"{kernel}\" not implemented for "
-                                  f"'{_NAMES[self.dtype.name]}'")
+                                  f"'{scalar_name(self.dtype)}'")
 
 
 def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):

@@ -15,8 +15,8 @@ import operator
 import warnings
 
 from .. import _backend, return_types
-from .._backend import xp
-from .._tensor import Tensor, _make, _LEGACY_NAMES
+from .._backend import xp, scalar_name
+from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output
 from ._util import (wrap_dims, wrap_dim, float_input, node_name, refuse_complex, conj_if_complex,
                     write_out, write_outs)
@@ -30,11 +30,6 @@ def _check_tensor(name, input):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
-
-
-def _type_name(array):
-    """PyTorch's short name for an array's dtype ('Float', 'Long', 'Bool' …)."""
-    return _LEGACY_NAMES[array.dtype][:-len("Tensor")]
 
 
 def _keep(keepdim, keepdims):
@@ -154,7 +149,7 @@ def _int_accumulator(input, dtype):
 def _need_float(name, input, message=None):
     if input._data.dtype.kind not in "fc":
         raise RuntimeError(message or f"{name}(): expected input to have floating point or "
-                           f"complex dtype but got {_type_name(input._data)}")
+                           f"complex dtype but got {scalar_name(input._data.dtype)}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,7 +258,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     if dtype is not None:
         input = input.to(dtype)
     _need_float("mean", input, "mean(): could not infer output dtype. Input dtype must be "
-                "either a floating point or complex dtype. Got: " + _type_name(input._data))
+                "either a floating point or complex dtype. Got: " + scalar_name(input._data.dtype))
     result = Mean.apply(input, axes, _keep(keepdim, keepdims))
     if _dim_overload(dim, axis, keepdim, keepdims):
         node_name(result, "MeanBackward1")
@@ -757,7 +752,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     _need_float("norm", input, "linalg.vector_norm: Expected a floating point or complex tensor "
-                f"as input. Got {_type_name(input._data)}")
+                f"as input. Got {scalar_name(input._data.dtype)}")
     if p is None:
         p = "fro"
     if isinstance(p, str):
@@ -1379,7 +1374,7 @@ def logcumsumexp(input, dim, *, out=None):
     _check_tensor("logcumsumexp", input)
     if input._data.dtype.kind not in "fc":
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
-                                  f"'{_type_name(input._data)}'")
+                                  f"'{scalar_name(input._data.dtype)}'")
     a = _one_dim("logcumsumexp", input, dim)
     return write_out(LogCumSumExp.apply(input, a), out, same_dtype=True)
 
@@ -1395,7 +1390,7 @@ def dist(input, other, p=2):
     for t in (input, other):
         if t._data.dtype.kind not in "fc":
             raise RuntimeError(f"norm(): input dtype should be either floating point or "
-                               f"complex. Got {_type_name(t._data)} instead.")
+                               f"complex. Got {scalar_name(t._data.dtype)} instead.")
     return node_name(linalg.vector_norm(input - other, p), "DistBackward0")
 
 
@@ -1414,7 +1409,7 @@ def renorm(input, p, dim, maxnorm, *, out=None):
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
     if input._data.dtype.kind not in "fc":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
-                           f"as input. Got {_type_name(input._data)}")
+                           f"as input. Got {scalar_name(input._data.dtype)}")
     a = wrap_dim(dim, ndim)
     others = tuple(i for i in range(ndim) if i != a)
     norms = linalg.vector_norm(input, p, others, keepdim=True)
@@ -1438,7 +1433,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     _check_tensor("histc", input)
     x = input._data
     if x.dtype.kind != "f":
-        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_type_name(x)}'")
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{scalar_name(x.dtype)}'")
     bins = _as_int("histc", bins, "bins")
     _check_bins(bins)
     lo, hi = float(min), float(max)
@@ -1462,7 +1457,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
     _check_tensor("histogram", input)
     x = input._data.reshape(-1)
     if x.dtype.kind != "f":
-        raise NotImplementedError(f"\"histogramdd\" not implemented for '{_type_name(x)}'")
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{scalar_name(x.dtype)}'")
     if isinstance(bins, Tensor):
         edges = bins._data
     else:
@@ -1488,10 +1483,10 @@ def _check_weights(name, w, n, integral):
     kind = w._data.dtype.kind
     if integral and kind not in "iu":
         raise RuntimeError(f"cov(): expected {name} to have integral dtype but got {name} "
-                           f"with {_type_name(w._data)} dtype")
+                           f"with {scalar_name(w._data.dtype)} dtype")
     if not integral and kind != "f":
         raise RuntimeError(f"cov(): expected {name} to have floating point dtype but got "
-                           f"{name} with {_type_name(w._data)} dtype")
+                           f"{name} with {scalar_name(w._data.dtype)} dtype")
     if w._data.size and w._data.min() < 0:
         raise RuntimeError(f"cov(): {name} cannot be negative")
 

@@ -18,7 +18,7 @@ import operator
 import warnings
 
 from .. import _backend
-from .._backend import xp
+from .._backend import xp, scalar_name
 from .._tensor import Tensor, Size, _make
 from ..autograd.function import Function
 from ._util import sum_to_shape, wrap_dim, wrap_dims, node_name, write_out
@@ -871,11 +871,11 @@ def cat(tensors, dim=0, *, axis=None, out=None):
 
 def _check_cat_out(tensors, out):
     """cat refuses an out= its inputs' dtype can't be cast to with a TypeError (PyTorch)."""
-    from .inplace import _can_cast, _cap
+    from .inplace import _can_cast
     for t in tensors:
         if not _can_cast(t.dtype, out.dtype):
             raise TypeError(f"torch.cat(): input types can't be cast to the desired output "
-                            f"type {_cap(out.dtype)}")
+                            f"type {out.dtype.scalar_name}")
 
 
 concat = cat
@@ -1274,17 +1274,12 @@ def _check_repeats(repeats):
     r = repeats._data
     if r.dtype.kind not in "iu":
         raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for "
-                                  f"'{_short_name(r.dtype)}'")
+                                  f"'{scalar_name(r.dtype)}'")
     if r.ndim > 1:
         raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
     if r.size and r.min() < 0:
         raise RuntimeError("repeats can not be negative")
     return int(r) if r.ndim == 0 else r.astype(xp.int64, copy=False)
-
-
-def _short_name(np_dtype):
-    from .._tensor import _LEGACY_NAMES
-    return _LEGACY_NAMES[np_dtype][:-len("Tensor")]
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):

@@ -8,7 +8,7 @@ position it came from.
 import math
 
 from .. import _backend, return_types
-from .._backend import xp
+from .._backend import xp, scalar_name
 from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output
 from ._util import wrap_dim, refuse_complex, write_outs
@@ -216,8 +216,7 @@ def bincount(input, weights=None, minlength=0):
 
 
 def _type_word(np_dtype):
-    from .inplace import _cap
-    return _cap(_backend.from_numpy_dtype(np_dtype))
+    return scalar_name(np_dtype)
 
 
 # ---------------------------------------------------------------------------------------------

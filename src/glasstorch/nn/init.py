@@ -81,14 +81,10 @@ def _write(tensor, values):
     return tensor
 
 
-_TYPE_NAMES = {"float16": "Half", "int64": "Long", "int32": "Int", "int16": "Short",
-               "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-
-
 def _check_float(tensor, kernel):
     """Sampling kernels exist for floating dtypes only (the error PyTorch raises otherwise)."""
     if not tensor.is_floating_point():
-        name = _TYPE_NAMES.get(tensor.dtype.name, tensor.dtype.name)
+        name = tensor.dtype.scalar_name
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{name}'")
 
 

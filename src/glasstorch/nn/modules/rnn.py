@@ -427,9 +427,7 @@ class RNNCellBase(Module):
 
 
 def _scalar_name(dtype):
-    name = str(dtype).replace("torch.", "")
-    return {"float32": "Float", "float64": "Double", "float16": "Half",
-            "bfloat16": "BFloat16"}.get(name, name)
+    return dtype.scalar_name
 
 
 class RNNCell(RNNCellBase):

@@ -186,9 +186,7 @@ def _lengths_array(lengths):
 
 
 def _scalar_name(t):
-    names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-             "float32": "Float", "float64": "Double", "float16": "Half", "bool": "Bool"}
-    return names.get(str(t._data.dtype), str(t._data.dtype))
+    return t.dtype.scalar_name
 
 
 def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True):
