@@ -403,6 +403,25 @@ class RNNCellBase(Module):
         for weight in self.parameters():
             init.uniform_(weight, -stdv, stdv)
 
+    def _batched(self, input, hx):
+        """(input (B, I), hx (B, H), is_batched) for a one-state cell: an unbatched (I,) input and
+        its (H,) state gain a batch dim of 1; a missing state is zeros."""
+        name = self._error_name
+        if input.dim() not in (1, 2):
+            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D "
+                             f"instead")
+        if hx is not None and hx.dim() not in (1, 2):
+            raise ValueError(f"{name}: Expected hidden to be 1D or 2D, got {hx.dim()}D "
+                             f"instead")
+        is_batched = input.dim() == 2
+        if not is_batched:
+            input = input.unsqueeze(0)
+        if hx is None:
+            hx = creation.zeros((input.size(0), self.hidden_size), dtype=input.dtype)
+        elif not is_batched:
+            hx = hx.unsqueeze(0)
+        return input, hx, is_batched
+
     def _check(self, input, states, labels):
         """PyTorch's cell checks: feature sizes, batch sizes and dtypes of input and states."""
         if input.size(1) != self.input_size:
@@ -438,6 +457,8 @@ class RNNCell(RNNCellBase):
     RNNCell(10, 20)
     """
 
+    _error_name = "RNNCell"     # as PyTorch names it, in subclasses too
+
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
                  dtype=None):
         super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device,
@@ -445,19 +466,7 @@ class RNNCell(RNNCellBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx=None):
-        if input.dim() not in (1, 2):
-            raise ValueError(f"RNNCell: Expected input to be 1D or 2D, got {input.dim()}D "
-                             f"instead")
-        if hx is not None and hx.dim() not in (1, 2):
-            raise ValueError(f"RNNCell: Expected hidden to be 1D or 2D, got {hx.dim()}D "
-                             f"instead")
-        is_batched = input.dim() == 2
-        if not is_batched:
-            input = input.unsqueeze(0)
-        if hx is None:
-            hx = creation.zeros((input.size(0), self.hidden_size), dtype=input.dtype)
-        elif not is_batched:
-            hx = hx.unsqueeze(0)
+        input, hx, is_batched = self._batched(input, hx)
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         self._check(input, [hx], [""])
@@ -511,24 +520,14 @@ class GRUCell(RNNCellBase):
     GRUCell(10, 20)
     """
 
+    _error_name = "GRUCell"     # as PyTorch names it, in subclasses too
+
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device,
                          dtype=dtype)
 
     def forward(self, input, hx=None):
-        if input.dim() not in (1, 2):
-            raise ValueError(f"GRUCell: Expected input to be 1D or 2D, got {input.dim()}D "
-                             f"instead")
-        if hx is not None and hx.dim() not in (1, 2):
-            raise ValueError(f"GRUCell: Expected hidden to be 1D or 2D, got {hx.dim()}D "
-                             f"instead")
-        is_batched = input.dim() == 2
-        if not is_batched:
-            input = input.unsqueeze(0)
-        if hx is None:
-            hx = creation.zeros((input.size(0), self.hidden_size), dtype=input.dtype)
-        elif not is_batched:
-            hx = hx.unsqueeze(0)
+        input, hx, is_batched = self._batched(input, hx)
         self._check(input, [hx], [""])
         _, h = GRULayer.apply(input, hx, self.weight_ih, self.weight_hh, self.bias_ih,
                               self.bias_hh, [(0, input.size(0))], self._keep(input, hx))
