@@ -10,7 +10,7 @@ from . import comparison, pointwise
 from . import index, sort as sorting
 from . import activation, nn_basic
 from .inplace import make_inplace
-from . import meta, special, nn_aliases
+from . import meta, special, nn_aliases, threads
 from . import complex as complex_ops
 from . import pool_aliases
 from . import conv
@@ -495,10 +495,10 @@ OPS = [
     ("strided", meta.strided, "f"),
     ("is_cpu", meta.is_cpu_property, "m"),
     ("output_nr", meta.output_nr_property, "m"),
-    ("set_num_threads", meta.set_num_threads, "f"),
-    ("get_num_threads", meta.get_num_threads, "f"),
-    ("set_num_interop_threads", meta.set_num_interop_threads, "f"),
-    ("get_num_interop_threads", meta.get_num_interop_threads, "f"),
+    ("set_num_threads", threads.set_num_threads, "f"),
+    ("get_num_threads", threads.get_num_threads, "f"),
+    ("set_num_interop_threads", threads.set_num_interop_threads, "f"),
+    ("get_num_interop_threads", threads.get_num_interop_threads, "f"),
     ("set_default_tensor_type", meta.set_default_tensor_type, "f"),
     # ---------------------------------------------------------------- complex numbers
     ("real", complex_ops.real, "f"),

@@ -1,11 +1,10 @@
 """Predicates and metadata: is_tensor, is_floating_point, numel, typename, is_nonzero, layout,
-storage_offset, data_ptr …, the thread-count settings and the legacy set_default_tensor_type.
+storage_offset, data_ptr … and the legacy set_default_tensor_type.
 
 None of these computes on tensor values (except is_nonzero, which reads one element), so none
 is an autograd op. The storage of a glasstorch tensor is its NumPy buffer: a view's storage is
 its base's array, and offsets and pointers are read off NumPy's memory layout.
 """
-import os
 import warnings
 
 from .. import _backend
@@ -143,63 +142,6 @@ def _output_nr(self):
 layout_property = property(_layout, doc="The memory layout: always torch.strided.")
 is_cpu_property = property(_is_cpu, doc="True: glasstorch tensors live on the CPU.")
 output_nr_property = property(_output_nr, doc=_output_nr.__doc__)
-
-
-# ---------------------------------------------------------------------------------------------
-# threads: the BLAS pool is the only parallelism glasstorch has (NumPy's matmul and friends)
-# ---------------------------------------------------------------------------------------------
-_threads = {"intra": None, "interop": None}
-
-
-def _threadpoolctl():
-    """threadpoolctl, if installed (it sets the BLAS pool's size at run time)."""
-    try:
-        import threadpoolctl
-    except ImportError:
-        return None
-    return threadpoolctl
-
-
-def _check_positive(fname, n):
-    if isinstance(n, bool) or not isinstance(n, int):
-        # PyTorch raises RuntimeError here, not TypeError
-        raise RuntimeError(f"{fname} expects an int, but got {type(n).__name__}")
-    if n <= 0:
-        raise RuntimeError(f"{fname} expects a positive integer")
-
-
-def set_num_threads(int):
-    """Set the number of threads for intra-op work, i.e. NumPy's BLAS pool (matmul, conv).
-    Done through threadpoolctl when it is installed; without it the value is only remembered
-    (then set OMP_NUM_THREADS / OPENBLAS_NUM_THREADS before starting Python instead)."""
-    _check_positive("set_num_threads", int)
-    _threads["intra"] = int
-    tpc = _threadpoolctl()
-    if tpc is not None:
-        tpc.threadpool_limits(limits=int, user_api="blas")   # applies now and stays applied
-
-
-def get_num_threads():
-    """The intra-op thread count: the BLAS pool's size (threadpoolctl), else the value last
-    set, else the number of CPUs."""
-    tpc = _threadpoolctl()
-    if tpc is not None:
-        pools = [info["num_threads"] for info in tpc.threadpool_info()
-                 if info.get("user_api") == "blas"]
-        if pools:
-            return max(pools)
-    return _threads["intra"] or os.cpu_count() or 1
-
-
-def set_num_interop_threads(int):
-    """Set the inter-op thread count. glasstorch runs ops one after another, so the value is
-    only remembered (and reported by get_num_interop_threads)."""
-    _check_positive("set_num_interop_threads", int)
-    _threads["interop"] = int
-
-
-def get_num_interop_threads():
-    return _threads["interop"] or os.cpu_count() or 1
 
 
 # ---------------------------------------------------------------------------------------------
