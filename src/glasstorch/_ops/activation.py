@@ -4,7 +4,8 @@ Every activation is a single autograd node with a hand-derived backward. The gra
 kinks follow PyTorch's conventions (noted per Function). Backwards marked
 `differentiable_backward` use only operators and the `_exp`/`_sigmoid`/... helpers below, which
 run on NumPy arrays normally and on Tensors under `create_graph=True`, so they can be
-differentiated again. The public functions at the bottom are what `nn.functional` exports.
+differentiated again. Each Function is followed by the public function (`nn.functional`) that
+calls it.
 `relu`, `sigmoid` and `tanh` themselves live in `elementwise.py` (they are also tensor ops).
 """
 import math
@@ -35,13 +36,40 @@ def _sigmoid(x):
     return elementwise.sigmoid(x) if isinstance(x, Tensor) else stable_sigmoid(x)
 
 
-def _erf(x):
-    return elementwise.erf(x) if isinstance(x, Tensor) else _special().erf(x).astype(x.dtype)
-
-
 def _same_dtype(out, x):
     """NumPy turns `int_array op python_float` into float64; PyTorch keeps the input's dtype."""
     return out if out.dtype == x.dtype else out.astype(x.dtype)
+
+
+def _tensor(x, fname):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    return x
+
+
+def _floating(x, kernel):
+    """PyTorch's kernels for most activations exist for floating dtypes only."""
+    if x._data.dtype.kind not in "fc":
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{scalar_name(x.dtype)}'")
+    return x
+
+
+def _apply(function, input, inplace, *args, node=None):
+    """function.apply(input, *args), or written into `input` when inplace=True (computed from
+    a snapshot when the graph is recorded, so the values saved for backward stay intact).
+    `node` renames the new graph node: PyTorch's name for this overload (e.g. the in-place
+    LeakyReluBackward1)."""
+    if not inplace:
+        out = function.apply(input, *args)
+        return out if node is None else node_name(out, node)
+    check_inplace_allowed(input)
+    src = input
+    if grad_mode.enabled and input._requires_grad:
+        src = snapshot(input)
+    out = function.apply(src, *args)
+    return write_into(input, out if node is None else node_name(out, node))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -67,6 +95,25 @@ class Hardtanh(Function):
         return g * ((x > low) & (x < high))
 
 
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """clamp(input, min_val, max_val); gradient 1 strictly between the bounds, else 0."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    _tensor(input, "hardtanh")
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError("\"hardtanh_cpu\" not implemented for 'Bool'")
+    return _apply(Hardtanh, input, inplace, min_val, max_val)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input, inplace=False):
+    """min(max(input, 0), 6) (hardtanh with bounds 0 and 6: gradient 0 at 0 and at 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
 class LeakyRelu(Function):
     """out = x if x > 0 else negative_slope * x
     grad: dx = g if x > 0 else negative_slope * g      (the slope at x == 0, as PyTorch)"""
@@ -83,6 +130,17 @@ class LeakyRelu(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return _where(_raw(x) > 0, g, g * ctx.slope)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """input if input > 0 else negative_slope * input."""
+    _floating(_tensor(input, "leaky_relu"), "leaky_relu_cpu")
+    return _apply(LeakyRelu, input, inplace, negative_slope,
+                  node="LeakyReluBackward1" if inplace else None)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
 
 
 def _per_channel(weight, ndim):
@@ -121,6 +179,23 @@ class Prelu(Function):
         return gx, gw
 
 
+def prelu(input, weight):
+    """input if input > 0 else weight * input, one learned slope per channel (dim 1).
+
+    Shapes: input (N, C, *) or any shape when weight has one element; weight (C,) or (1,)."""
+    _tensor(input, "prelu")
+    if weight._data.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight._data.ndim}")
+    channels = input._data.shape[1] if input._data.ndim >= 2 else 1
+    if weight._data.size != 1 and weight._data.size != channels:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                           f"parameter numbers = {weight._data.size} and channel size = "
+                           f"{channels}.")
+    _floating(input, "prelu_cpu")
+    return Prelu.apply(input, weight)
+
+
 class RreluWithNoise(Function):
     """out = x * noise  (noise = 1 where x > 0, else the negative slope: drawn per element from
     U(lower, upper) in training, (lower + upper) / 2 in eval)
@@ -136,6 +211,30 @@ class RreluWithNoise(Function):
     @staticmethod
     def backward(ctx, g):
         return g * ctx.noise
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
+          generator=None):
+    """Randomized leaky ReLU: input if input > 0 else a * input, with a ~ U(lower, upper) drawn
+    per element in training and the fixed a = (lower + upper) / 2 in eval. The draws come from
+    glasstorch's seeded generator (the streams differ from PyTorch's)."""
+    _tensor(input, "rrelu")
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    _floating(input, "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu")
+    x = input._data
+    if training:
+        draw_dtype = x.dtype if x.dtype in (xp.float32, xp.float64) else xp.float32
+        slopes = rng_of(generator).random(x.shape, dtype=draw_dtype) * (upper - lower) + lower
+        noise = xp.where(x > 0, 1, slopes).astype(x.dtype, copy=False)
+    else:
+        noise = xp.where(x > 0, 1, (lower + upper) / 2).astype(x.dtype, copy=False)
+    return _apply(RreluWithNoise, input, inplace, noise,
+                  node="RreluWithNoiseBackward1" if inplace else None)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, *, generator=None):
+    return rrelu(input, lower, upper, training, True, generator=generator)
 
 
 class Threshold(Function):
@@ -156,6 +255,18 @@ class Threshold(Function):
         return g * ~(_raw(x) <= ctx.threshold)
 
 
+def threshold(input, threshold, value, inplace=False):
+    """input where input > threshold, else value (keeps the dtype)."""
+    _tensor(input, "threshold")
+    return _apply(Threshold, input, inplace, threshold, value,
+                  node="ThresholdBackward1" if inplace else None)
+
+
+def threshold_(input, threshold, value):
+    return _apply(Threshold, _tensor(input, "threshold_"), True, threshold, value,
+                  node="ThresholdBackward1")
+
+
 class Hardshrink(Function):
     """out = 0 if -lambd <= x <= lambd else x   (NaN stays NaN, as PyTorch)
     grad: dx = 0 where -lambd <= x <= lambd, else g"""
@@ -172,6 +283,12 @@ class Hardshrink(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * ~(xp.abs(_raw(x)) <= ctx.lambd)
+
+
+def hardshrink(input, lambd=0.5):
+    """input where |input| > lambd, else 0."""
+    _floating(_tensor(input, "hardshrink"), "hardshrink_cpu")
+    return Hardshrink.apply(input, lambd)
 
 
 class Softshrink(Function):
@@ -193,6 +310,14 @@ class Softshrink(Function):
         return g * ~(xp.abs(_raw(x)) <= ctx.lambd)
 
 
+def softshrink(input, lambd=0.5):
+    """input - lambd above lambd, input + lambd below -lambd, 0 in between."""
+    _floating(_tensor(input, "softshrink"), "softshrink_check")
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    return Softshrink.apply(input, lambd)
+
+
 class Hardsigmoid(Function):
     """out = clamp(x + 3, 0, 6) / 6
     grad: dx = g / 6 where -3 < x < 3, else 0"""
@@ -209,6 +334,12 @@ class Hardsigmoid(Function):
         (x,) = ctx.saved_tensors
         x = _raw(x)
         return g * ((x > -3) & (x < 3)) * (1 / 6)
+
+
+def hardsigmoid(input, inplace=False):
+    """relu6(input + 3) / 6."""
+    _floating(_tensor(input, "hardsigmoid"), "hardsigmoid_cpu")
+    return _apply(Hardsigmoid, input, inplace)
 
 
 class Hardswish(Function):
@@ -228,6 +359,12 @@ class Hardswish(Function):
         raw = _raw(x)
         middle = g * (x / 3 + 0.5)
         return _where(raw <= -3, 0.0, _where(raw < 3, middle, g))
+
+
+def hardswish(input, inplace=False):
+    """input * relu6(input + 3) / 6."""
+    _floating(_tensor(input, "hardswish"), "hardswish_cpu")
+    return _apply(Hardswish, input, inplace)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,6 +394,48 @@ class Elu(Function):
         # the exp is taken of min(x, 0) so the positive side cannot overflow
         negative = _exp(_where(raw > 0, 0.0, x) * input_scale) * (scale * alpha * input_scale)
         return _where(raw > 0, g * scale, g * negative)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """input if input > 0 else alpha * (exp(input) - 1)."""
+    _floating(_tensor(input, "elu"), "elu_cpu")
+    return _apply(Elu, input, inplace, alpha, 1.0, 1.0, node="EluBackward1" if inplace else None)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, inplace=True)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """scale * elu(input, alpha) with the self-normalising constants of Klambauer et al."""
+    _floating(_tensor(input, "selu"), "elu_cpu")
+    return _apply(Elu, input, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0,
+                  node="EluBackward1" if inplace else None)
+
+
+def selu_(input):
+    return selu(input, inplace=True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """max(0, input) + min(0, alpha * (exp(input / alpha) - 1))."""
+    _floating(_tensor(input, "celu"), "elu_cpu")
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _apply(Elu, input, inplace, alpha, 1.0, 1.0 / alpha,
+                  node="CeluBackward1" if inplace else "CeluBackward0")
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
+
+
+def _erf(x):
+    return elementwise.erf(x) if isinstance(x, Tensor) else _special().erf(x).astype(x.dtype)
 
 
 class Gelu(Function):
@@ -289,6 +468,16 @@ class Gelu(Function):
         return g * (cdf + x * pdf)
 
 
+def gelu(input, approximate="none"):
+    """input * Phi(input), Phi the standard normal CDF (erf); approximate='tanh' uses the tanh
+    formula of Hendrycks & Gimpel."""
+    _tensor(input, "gelu")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    _floating(input, "GeluKernelImpl")
+    return Gelu.apply(input, approximate)
+
+
 class Silu(Function):
     """out = x * sigmoid(x)
     grad: dx = g * s * (1 + x * (1 - s)),  s = sigmoid(x)"""
@@ -309,6 +498,15 @@ class Silu(Function):
         return g * s * (1 + x * (1 - s))
 
 
+def silu(input, inplace=False):
+    """input * sigmoid(input) (also called swish)."""
+    _floating(_tensor(input, "silu"), "silu_cpu")
+    if input._data.dtype.kind == "c" and input.requires_grad and grad_mode.enabled:
+        raise RuntimeError("silu does not support automatic differentiation for outputs with "
+                           "complex dtype.")
+    return _apply(Silu, input, inplace)
+
+
 class Mish(Function):
     """out = x * tanh(softplus(x))
     grad: dx = g * (t + x * sigmoid(x) * (1 - t**2)),  t = tanh(softplus(x))"""
@@ -323,6 +521,12 @@ class Mish(Function):
         (x,) = ctx.saved_tensors
         t = xp.tanh(xp.logaddexp(0, x)).astype(x.dtype, copy=False)
         return g * (t + x * stable_sigmoid(x) * (1 - t * t))
+
+
+def mish(input, inplace=False):
+    """input * tanh(softplus(input))."""
+    _floating(_tensor(input, "mish"), "mish_cpu")
+    return _apply(Mish, input, inplace)
 
 
 class Softplus(Function):
@@ -347,6 +551,12 @@ class Softplus(Function):
         return _where(_raw(x) * beta > threshold, g, g * _sigmoid(x * beta))
 
 
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * input)) / beta, reverting to input where beta * input > threshold."""
+    _floating(_tensor(input, "softplus"), "softplus_cpu")
+    return Softplus.apply(input, beta, threshold)
+
+
 class LogSigmoid(Function):
     """out = log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|))     (stable for large |x|)
     grad: dx = g * sigmoid(-x)"""
@@ -362,6 +572,12 @@ class LogSigmoid(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * _sigmoid(-x)
+
+
+def logsigmoid(input):
+    """log(sigmoid(input)), stable for large |input|."""
+    _floating(_tensor(input, "logsigmoid"), "log_sigmoid_cpu")
+    return LogSigmoid.apply(input)
 
 
 def _is_complex(x):
@@ -392,6 +608,11 @@ class Softsign(Function):
         return g / (d * d)
 
 
+def softsign(input):
+    """input / (1 + |input|); integer inputs give the default float dtype."""
+    return Softsign.apply(elementwise._float_arg(input, "softsign"))
+
+
 class Tanhshrink(Function):
     """out = x - tanh(x)
     grad: dx = g * tanh(x)**2   (conjugated for complex x)"""
@@ -409,6 +630,11 @@ class Tanhshrink(Function):
         (x,) = ctx.saved_tensors
         t = _tanh(x)
         return g * conj_if_complex(t * t)
+
+
+def tanhshrink(input):
+    """input - tanh(input); integer inputs give the default float dtype."""
+    return Tanhshrink.apply(elementwise._float_arg(input, "tanhshrink"))
 
 
 class Glu(Function):
@@ -430,6 +656,21 @@ class Glu(Function):
         return xp.concatenate([gs, gs * a * (1 - s)], axis=ctx.dim)
 
 
+def glu(input, dim=-1):
+    """a * sigmoid(b), where a and b are the first and second halves of input along dim.
+
+    Shapes: (*, 2n, *) -> (*, n, *)."""
+    _tensor(input, "glu")
+    if input._data.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    dim = wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[dim]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {size}")
+    _floating(input, "glu_cpu")
+    return Glu.apply(input, dim)
+
+
 # ---------------------------------------------------------------------------------------------
 # softmax family: the max is subtracted first (log-sum-exp shift) so exp never overflows
 # ---------------------------------------------------------------------------------------------
@@ -441,15 +682,15 @@ class Glu(Function):
 # starts (~2x faster than .max(axis=-1)). Other dims use NumPy's reductions, which are already
 # vectorised there. Every temporary is a fresh array the op owns, so exp, log and the
 # normalisation run in place on it.
+_BLAS_FLOATS = (xp.dtype(xp.float32), xp.dtype(xp.float64))
+
+
 def _last_dim_rows(x, dim):
     """x as a C-contiguous (rows, C) matrix when `dim` is its last axis and BLAS handles its
     dtype; None otherwise (other dims, 0-d, empty, non-float32/64 dtypes)."""
     if dim != x.ndim - 1 or x.size == 0 or x.dtype not in _BLAS_FLOATS:
         return None
     return xp.ascontiguousarray(x).reshape(-1, x.shape[-1])
-
-
-_BLAS_FLOATS = (xp.dtype(xp.float32), xp.dtype(xp.float64))
 
 
 def _sum_along(a, dim):
@@ -470,6 +711,15 @@ def _minus_max(x, dim):
     return (rows - row_max[:, None]).reshape(x.shape)
 
 
+_BLOCK_ELEMENTS = 1 << 17
+
+
+def _row_blocks(rows):
+    """Slices cutting the (rows, C) matrix into blocks of about _BLOCK_ELEMENTS elements."""
+    step = max(1, _BLOCK_ELEMENTS // rows.shape[1])
+    return [slice(i, i + step) for i in range(0, rows.shape[0], step)]
+
+
 # Along the last dim the max shift is skipped when it is not needed: exp runs on x directly
 # and the row sums (one GEMV) tell whether that was safe: every sum finite (nothing overflowed)
 # and at least exp(-T), T = log(float max) / 2 (44 in float32), so each row holds a value near
@@ -479,13 +729,6 @@ def _minus_max(x, dim):
 # block by block of rows (~512 KB of float32 each), so a block's exp is still in the core's
 # cache when it is summed and scaled.
 _EXP_LIMIT = {dtype: math.log(xp.finfo(dtype).max) / 2 for dtype in _BLAS_FLOATS}
-_BLOCK_ELEMENTS = 1 << 17
-
-
-def _row_blocks(rows):
-    """Slices cutting the (rows, C) matrix into blocks of about _BLOCK_ELEMENTS elements."""
-    step = max(1, _BLOCK_ELEMENTS // rows.shape[1])
-    return [slice(i, i + step) for i in range(0, rows.shape[0], step)]
 
 
 def _unshifted_was_safe(sums):
@@ -510,26 +753,6 @@ def _softmax_unshifted(x, dim):
             xp.exp(rows[block], out=e)
             e *= 1 / xp.matmul(e, ones, out=sums[block])
     return out if _unshifted_was_safe(sums) else None
-
-
-def _log_softmax_unshifted(x, dim):
-    """(x - log(sum(exp(x))), exp(x), sum(exp(x)) as (..., 1)) along the last axis without the
-    max shift, or None (as _softmax_unshifted)."""
-    rows = _last_dim_rows(x, dim)
-    if rows is None:
-        return None
-    out, e = xp.empty(x.shape, x.dtype), xp.empty(x.shape, x.dtype)
-    sumexp = xp.empty(x.shape[:-1] + (1,), x.dtype)
-    out_rows, e_rows, sum_rows = out.reshape(rows.shape), e.reshape(rows.shape), \
-        sumexp.reshape(-1, 1)
-    ones = xp.ones((rows.shape[1], 1), x.dtype)
-    with xp.errstate(over="ignore", divide="ignore", invalid="ignore"):   # checked below
-        for block in _row_blocks(rows):
-            e_block = e_rows[block]
-            xp.exp(rows[block], out=e_block)
-            sums = xp.matmul(e_block, ones, out=sum_rows[block])
-            xp.subtract(rows[block], xp.log(sums), out=out_rows[block])
-    return (out, e, sumexp) if _unshifted_was_safe(sumexp) else None
 
 
 def _row_dots(a, b):
@@ -592,6 +815,86 @@ class Softmax(Function):
         return gx
 
 
+def _softmax_dim(name, ndim, stacklevel):
+    """PyTorch's legacy rule when no dim is given: dim 0 for 0-, 1- and 3-d input, else 1."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _softmax_input(input, dim, dtype, name, kernel, stacklevel):
+    """(input cast to dtype, axis for NumPy) after PyTorch's checks."""
+    _tensor(input, name)
+    if dim is None:
+        dim = _softmax_dim(name, input._data.ndim, stacklevel + 1)
+    dim = wrap_dim(dim, input._data.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    _floating(input, kernel)
+    # a 0-d tensor has no axis 0 in NumPy: reduce over everything instead
+    return input, (dim if input._data.ndim else None)
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(input) / sum(exp(input)) along dim (shift-by-max for stability). One node.
+
+    Shapes: any -> same. dtype casts the input first (e.g. to float64 for accuracy)."""
+    input, axis = _softmax_input(input, dim, dtype, "softmax", "softmax_lastdim_kernel_impl",
+                                 _stacklevel)
+    return Softmax.apply(input, axis)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """A sample from the Gumbel-softmax (Concrete) distribution over `dim`:
+    softmax((logits + G) / tau) with G = -log(E), E ~ Exp(1) (seeded generator; the draws
+    differ from PyTorch's). hard=True returns the one-hot of the arg-max in forward while the
+    gradient is the soft sample's (straight-through: y_hard - y_soft.detach() + y_soft)."""
+    _tensor(logits, "gumbel_softmax")
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    data = logits._data
+    draw_dtype = data.dtype if data.dtype in (xp.float32, xp.float64) else xp.float32
+    gumbels = -xp.log(rng_of(None).standard_exponential(data.shape, dtype=draw_dtype))
+    y_soft = softmax((logits + _make(gumbels.astype(data.dtype, copy=False))) / tau, dim)
+    if not hard:
+        return y_soft
+    axis = wrap_dim(dim, data.ndim) if data.ndim else None
+    soft = y_soft._data
+    one_hot = xp.zeros_like(soft)
+    if soft.ndim:
+        xp.put_along_axis(one_hot, xp.expand_dims(soft.argmax(axis=axis), axis), 1, axis=axis)
+    else:
+        one_hot[...] = 1
+    return _make(one_hot) - y_soft.detach() + y_soft
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-input) along dim."""
+    input, axis = _softmax_input(input, dim, dtype, "softmin", "softmax_lastdim_kernel_impl",
+                                 _stacklevel)
+    return Softmax.apply(-input, axis)
+
+
+def _log_softmax_unshifted(x, dim):
+    """(x - log(sum(exp(x))), exp(x), sum(exp(x)) as (..., 1)) along the last axis without the
+    max shift, or None (as _softmax_unshifted)."""
+    rows = _last_dim_rows(x, dim)
+    if rows is None:
+        return None
+    out, e = xp.empty(x.shape, x.dtype), xp.empty(x.shape, x.dtype)
+    sumexp = xp.empty(x.shape[:-1] + (1,), x.dtype)
+    out_rows, e_rows, sum_rows = out.reshape(rows.shape), e.reshape(rows.shape), \
+        sumexp.reshape(-1, 1)
+    ones = xp.ones((rows.shape[1], 1), x.dtype)
+    with xp.errstate(over="ignore", divide="ignore", invalid="ignore"):   # checked below
+        for block in _row_blocks(rows):
+            e_block = e_rows[block]
+            xp.exp(rows[block], out=e_block)
+            sums = xp.matmul(e_block, ones, out=sum_rows[block])
+            xp.subtract(rows[block], xp.log(sums), out=out_rows[block])
+    return (out, e, sumexp) if _unshifted_was_safe(sumexp) else None
+
+
 class LogSoftmax(Function):
     """out = x - max - log(sum(exp(x - max)))        along dim
     grad: dx = g - exp(out) * sum(g)                (exp(out) is the softmax)"""
@@ -639,38 +942,13 @@ class LogSoftmax(Function):
         return gx
 
 
-# ---------------------------------------------------------------------------------------------
-# public functions (nn.functional)
-# ---------------------------------------------------------------------------------------------
-def _tensor(x, fname):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(x).__name__}")
-    return x
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(input)) along dim, computed as x - max - log(sum(exp(x - max))). One node.
 
-
-def _floating(x, kernel):
-    """PyTorch's kernels for most activations exist for floating dtypes only."""
-    if x._data.dtype.kind not in "fc":
-        raise NotImplementedError(f'"{kernel}" not implemented for '
-                                  f"'{scalar_name(x.dtype)}'")
-    return x
-
-
-def _apply(function, input, inplace, *args, node=None):
-    """function.apply(input, *args), or written into `input` when inplace=True (computed from
-    a snapshot when the graph is recorded, so the values saved for backward stay intact).
-    `node` renames the new graph node: PyTorch's name for this overload (e.g. the in-place
-    LeakyReluBackward1)."""
-    if not inplace:
-        out = function.apply(input, *args)
-        return out if node is None else node_name(out, node)
-    check_inplace_allowed(input)
-    src = input
-    if grad_mode.enabled and input._requires_grad:
-        src = snapshot(input)
-    out = function.apply(src, *args)
-    return write_into(input, out if node is None else node_name(out, node))
+    Shapes: any -> same."""
+    input, axis = _softmax_input(input, dim, dtype, "log_softmax",
+                                 "log_softmax_lastdim_kernel_impl", _stacklevel)
+    return LogSoftmax.apply(input, axis)
 
 
 def relu(input, inplace=False):
@@ -684,152 +962,6 @@ def relu_(input):
     return relu(input, inplace=True)
 
 
-def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    """clamp(input, min_val, max_val); gradient 1 strictly between the bounds, else 0."""
-    if min_val > max_val:
-        raise ValueError("min_val cannot be greater than max_val")
-    _tensor(input, "hardtanh")
-    if input._data.dtype.kind == "b":
-        raise NotImplementedError("\"hardtanh_cpu\" not implemented for 'Bool'")
-    return _apply(Hardtanh, input, inplace, min_val, max_val)
-
-
-def hardtanh_(input, min_val=-1.0, max_val=1.0):
-    return hardtanh(input, min_val, max_val, inplace=True)
-
-
-def relu6(input, inplace=False):
-    """min(max(input, 0), 6) (hardtanh with bounds 0 and 6: gradient 0 at 0 and at 6)."""
-    return hardtanh(input, 0.0, 6.0, inplace)
-
-
-def leaky_relu(input, negative_slope=0.01, inplace=False):
-    """input if input > 0 else negative_slope * input."""
-    _floating(_tensor(input, "leaky_relu"), "leaky_relu_cpu")
-    return _apply(LeakyRelu, input, inplace, negative_slope,
-                  node="LeakyReluBackward1" if inplace else None)
-
-
-def leaky_relu_(input, negative_slope=0.01):
-    return leaky_relu(input, negative_slope, inplace=True)
-
-
-def prelu(input, weight):
-    """input if input > 0 else weight * input, one learned slope per channel (dim 1).
-
-    Shapes: input (N, C, *) or any shape when weight has one element; weight (C,) or (1,)."""
-    _tensor(input, "prelu")
-    if weight._data.ndim > 1:
-        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
-                           f"ndim = {weight._data.ndim}")
-    channels = input._data.shape[1] if input._data.ndim >= 2 else 1
-    if weight._data.size != 1 and weight._data.size != channels:
-        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
-                           f"parameter numbers = {weight._data.size} and channel size = "
-                           f"{channels}.")
-    _floating(input, "prelu_cpu")
-    return Prelu.apply(input, weight)
-
-
-def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
-          generator=None):
-    """Randomized leaky ReLU: input if input > 0 else a * input, with a ~ U(lower, upper) drawn
-    per element in training and the fixed a = (lower + upper) / 2 in eval. The draws come from
-    glasstorch's seeded generator (the streams differ from PyTorch's)."""
-    _tensor(input, "rrelu")
-    if lower > upper:
-        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
-    _floating(input, "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu")
-    x = input._data
-    if training:
-        draw_dtype = x.dtype if x.dtype in (xp.float32, xp.float64) else xp.float32
-        slopes = rng_of(generator).random(x.shape, dtype=draw_dtype) * (upper - lower) + lower
-        noise = xp.where(x > 0, 1, slopes).astype(x.dtype, copy=False)
-    else:
-        noise = xp.where(x > 0, 1, (lower + upper) / 2).astype(x.dtype, copy=False)
-    return _apply(RreluWithNoise, input, inplace, noise,
-                  node="RreluWithNoiseBackward1" if inplace else None)
-
-
-def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, *, generator=None):
-    return rrelu(input, lower, upper, training, True, generator=generator)
-
-
-def elu(input, alpha=1.0, inplace=False):
-    """input if input > 0 else alpha * (exp(input) - 1)."""
-    _floating(_tensor(input, "elu"), "elu_cpu")
-    return _apply(Elu, input, inplace, alpha, 1.0, 1.0, node="EluBackward1" if inplace else None)
-
-
-def elu_(input, alpha=1.0):
-    return elu(input, alpha, inplace=True)
-
-
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
-
-
-def selu(input, inplace=False):
-    """scale * elu(input, alpha) with the self-normalising constants of Klambauer et al."""
-    _floating(_tensor(input, "selu"), "elu_cpu")
-    return _apply(Elu, input, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0,
-                  node="EluBackward1" if inplace else None)
-
-
-def selu_(input):
-    return selu(input, inplace=True)
-
-
-def celu(input, alpha=1.0, inplace=False):
-    """max(0, input) + min(0, alpha * (exp(input / alpha) - 1))."""
-    _floating(_tensor(input, "celu"), "elu_cpu")
-    if alpha == 0:
-        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return _apply(Elu, input, inplace, alpha, 1.0, 1.0 / alpha,
-                  node="CeluBackward1" if inplace else "CeluBackward0")
-
-
-def celu_(input, alpha=1.0):
-    return celu(input, alpha, inplace=True)
-
-
-def gelu(input, approximate="none"):
-    """input * Phi(input), Phi the standard normal CDF (erf); approximate='tanh' uses the tanh
-    formula of Hendrycks & Gimpel."""
-    _tensor(input, "gelu")
-    if approximate not in ("none", "tanh"):
-        raise RuntimeError("approximate argument must be either none or tanh.")
-    _floating(input, "GeluKernelImpl")
-    return Gelu.apply(input, approximate)
-
-
-def silu(input, inplace=False):
-    """input * sigmoid(input) (also called swish)."""
-    _floating(_tensor(input, "silu"), "silu_cpu")
-    if input._data.dtype.kind == "c" and input.requires_grad and grad_mode.enabled:
-        raise RuntimeError("silu does not support automatic differentiation for outputs with "
-                           "complex dtype.")
-    return _apply(Silu, input, inplace)
-
-
-def mish(input, inplace=False):
-    """input * tanh(softplus(input))."""
-    _floating(_tensor(input, "mish"), "mish_cpu")
-    return _apply(Mish, input, inplace)
-
-
-def hardswish(input, inplace=False):
-    """input * relu6(input + 3) / 6."""
-    _floating(_tensor(input, "hardswish"), "hardswish_cpu")
-    return _apply(Hardswish, input, inplace)
-
-
-def hardsigmoid(input, inplace=False):
-    """relu6(input + 3) / 6."""
-    _floating(_tensor(input, "hardsigmoid"), "hardsigmoid_cpu")
-    return _apply(Hardsigmoid, input, inplace)
-
-
 def sigmoid(input):
     """1 / (1 + exp(-input)), elementwise; same shape (torch.nn.functional.sigmoid)."""
     return elementwise.sigmoid(input)
@@ -838,135 +970,3 @@ def sigmoid(input):
 def tanh(input):
     """tanh(input), elementwise; same shape (torch.nn.functional.tanh)."""
     return elementwise.tanh(input)
-
-
-def softplus(input, beta=1.0, threshold=20.0):
-    """log(1 + exp(beta * input)) / beta, reverting to input where beta * input > threshold."""
-    _floating(_tensor(input, "softplus"), "softplus_cpu")
-    return Softplus.apply(input, beta, threshold)
-
-
-def softsign(input):
-    """input / (1 + |input|); integer inputs give the default float dtype."""
-    return Softsign.apply(elementwise._float_arg(input, "softsign"))
-
-
-def logsigmoid(input):
-    """log(sigmoid(input)), stable for large |input|."""
-    _floating(_tensor(input, "logsigmoid"), "log_sigmoid_cpu")
-    return LogSigmoid.apply(input)
-
-
-def tanhshrink(input):
-    """input - tanh(input); integer inputs give the default float dtype."""
-    return Tanhshrink.apply(elementwise._float_arg(input, "tanhshrink"))
-
-
-def softshrink(input, lambd=0.5):
-    """input - lambd above lambd, input + lambd below -lambd, 0 in between."""
-    _floating(_tensor(input, "softshrink"), "softshrink_check")
-    if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
-    return Softshrink.apply(input, lambd)
-
-
-def hardshrink(input, lambd=0.5):
-    """input where |input| > lambd, else 0."""
-    _floating(_tensor(input, "hardshrink"), "hardshrink_cpu")
-    return Hardshrink.apply(input, lambd)
-
-
-def threshold(input, threshold, value, inplace=False):
-    """input where input > threshold, else value (keeps the dtype)."""
-    _tensor(input, "threshold")
-    return _apply(Threshold, input, inplace, threshold, value,
-                  node="ThresholdBackward1" if inplace else None)
-
-
-def threshold_(input, threshold, value):
-    return _apply(Threshold, _tensor(input, "threshold_"), True, threshold, value,
-                  node="ThresholdBackward1")
-
-
-def glu(input, dim=-1):
-    """a * sigmoid(b), where a and b are the first and second halves of input along dim.
-
-    Shapes: (*, 2n, *) -> (*, n, *)."""
-    _tensor(input, "glu")
-    if input._data.ndim == 0:
-        raise RuntimeError("glu does not support scalars because halving size must be even")
-    dim = wrap_dim(dim, input._data.ndim)
-    size = input._data.shape[dim]
-    if size % 2:
-        raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {size}")
-    _floating(input, "glu_cpu")
-    return Glu.apply(input, dim)
-
-
-def _softmax_dim(name, ndim, stacklevel):
-    """PyTorch's legacy rule when no dim is given: dim 0 for 0-, 1- and 3-d input, else 1."""
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
-    return 0 if ndim in (0, 1, 3) else 1
-
-
-def _softmax_input(input, dim, dtype, name, kernel, stacklevel):
-    """(input cast to dtype, axis for NumPy) after PyTorch's checks."""
-    _tensor(input, name)
-    if dim is None:
-        dim = _softmax_dim(name, input._data.ndim, stacklevel + 1)
-    dim = wrap_dim(dim, input._data.ndim)
-    if dtype is not None:
-        input = input.to(dtype)
-    _floating(input, kernel)
-    # a 0-d tensor has no axis 0 in NumPy: reduce over everything instead
-    return input, (dim if input._data.ndim else None)
-
-
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """exp(input) / sum(exp(input)) along dim (shift-by-max for stability). One node.
-
-    Shapes: any -> same. dtype casts the input first (e.g. to float64 for accuracy)."""
-    input, axis = _softmax_input(input, dim, dtype, "softmax", "softmax_lastdim_kernel_impl",
-                                 _stacklevel)
-    return Softmax.apply(input, axis)
-
-
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """log(softmax(input)) along dim, computed as x - max - log(sum(exp(x - max))). One node.
-
-    Shapes: any -> same."""
-    input, axis = _softmax_input(input, dim, dtype, "log_softmax",
-                                 "log_softmax_lastdim_kernel_impl", _stacklevel)
-    return LogSoftmax.apply(input, axis)
-
-
-def softmin(input, dim=None, _stacklevel=3, dtype=None):
-    """softmax(-input) along dim."""
-    input, axis = _softmax_input(input, dim, dtype, "softmin", "softmax_lastdim_kernel_impl",
-                                 _stacklevel)
-    return Softmax.apply(-input, axis)
-
-
-def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
-    """A sample from the Gumbel-softmax (Concrete) distribution over `dim`:
-    softmax((logits + G) / tau) with G = -log(E), E ~ Exp(1) (seeded generator; the draws
-    differ from PyTorch's). hard=True returns the one-hot of the arg-max in forward while the
-    gradient is the soft sample's (straight-through: y_hard - y_soft.detach() + y_soft)."""
-    _tensor(logits, "gumbel_softmax")
-    if eps != 1e-10:
-        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
-    data = logits._data
-    draw_dtype = data.dtype if data.dtype in (xp.float32, xp.float64) else xp.float32
-    gumbels = -xp.log(rng_of(None).standard_exponential(data.shape, dtype=draw_dtype))
-    y_soft = softmax((logits + _make(gumbels.astype(data.dtype, copy=False))) / tau, dim)
-    if not hard:
-        return y_soft
-    axis = wrap_dim(dim, data.ndim) if data.ndim else None
-    soft = y_soft._data
-    one_hot = xp.zeros_like(soft)
-    if soft.ndim:
-        xp.put_along_axis(one_hot, xp.expand_dims(soft.argmax(axis=axis), axis), 1, axis=axis)
-    else:
-        one_hot[...] = 1
-    return _make(one_hot) - y_soft.detach() + y_soft
