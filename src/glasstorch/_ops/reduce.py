@@ -173,6 +173,19 @@ class Sum(Function):
         return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
 
 
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    """Sum over `dim` (int, tuple, or None for all). Shapes: (*) -> reduced dims dropped
+    (kept as size 1 with keepdim). Bool/integer inputs give int64."""
+    _check_tensor("sum", input)
+    dtype = _dtype_from_out(dtype, out)
+    axes = _dims("sum", input, dim, axis)
+    input, acc = _int_accumulator(input, dtype)
+    result = Sum.apply(input, axes, _keep(keepdim, keepdims), acc)
+    if _dim_overload(dim, axis, keepdim, keepdims):
+        node_name(result, "SumBackward1")
+    return write_out(result, out)
+
+
 class Mean(Function):
     """out = x averaged over `axes` (n elements each)
     grad: dx = g / n broadcast back over the reduced axes"""
@@ -191,6 +204,20 @@ class Mean(Function):
     def backward(ctx, g):
         # an empty input has an empty gradient: skip the division by n = 0
         return _expand_back(g / builtins.max(ctx.n, 1), ctx.shape, ctx.axes, ctx.keepdim)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
+    """Mean over `dim` (int, tuple, or None for all); floating inputs only (or pass dtype)."""
+    _check_tensor("mean", input)
+    axes = _dims("mean", input, dim, axis)
+    if dtype is not None:
+        input = input.to(dtype)
+    _need_float("mean", input, "mean(): could not infer output dtype. Input dtype must be "
+                "either a floating point or complex dtype. Got: " + scalar_name(input._data.dtype))
+    result = Mean.apply(input, axes, _keep(keepdim, keepdims))
+    if _dim_overload(dim, axis, keepdim, keepdims):
+        node_name(result, "MeanBackward1")
+    return write_out(result, out)
 
 
 class NanSum(Function):
@@ -221,25 +248,6 @@ class NanSum(Function):
         return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * ctx.weight
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
-    """Sum over `dim` (int, tuple, or None for all). Shapes: (*) -> reduced dims dropped
-    (kept as size 1 with keepdim). Bool/integer inputs give int64."""
-    _check_tensor("sum", input)
-    dtype = _dtype_from_out(dtype, out)
-    axes = _dims("sum", input, dim, axis)
-    input, acc = _int_accumulator(input, dtype)
-    result = Sum.apply(input, axes, _keep(keepdim, keepdims), acc)
-    if _dim_overload(dim, axis, keepdim, keepdims):
-        node_name(result, "SumBackward1")
-    return write_out(result, out)
-
-
-def _dim_overload(dim, axis, keepdim, keepdims):
-    """Did the call name dims (or keepdim)? PyTorch's sum/mean/prod with a dim are other
-    overloads, printed as SumBackward1 and so on."""
-    return dim is not None or axis is not None or keepdim or keepdims
-
-
 def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Sum over `dim`, treating nan as zero."""
     _check_tensor("nansum", input)
@@ -251,20 +259,6 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=No
     return write_out(NanSum.apply(input, axes, _keep(keepdim, keepdims), False), out)
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
-    """Mean over `dim` (int, tuple, or None for all); floating inputs only (or pass dtype)."""
-    _check_tensor("mean", input)
-    axes = _dims("mean", input, dim, axis)
-    if dtype is not None:
-        input = input.to(dtype)
-    _need_float("mean", input, "mean(): could not infer output dtype. Input dtype must be "
-                "either a floating point or complex dtype. Got: " + scalar_name(input._data.dtype))
-    result = Mean.apply(input, axes, _keep(keepdim, keepdims))
-    if _dim_overload(dim, axis, keepdim, keepdims):
-        node_name(result, "MeanBackward1")
-    return write_out(result, out)
-
-
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Mean over `dim` of the non-nan elements (nan where a slice has none)."""
     _check_tensor("nanmean", input)
@@ -273,6 +267,12 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=N
         input = input.to(dtype)
     _need_float("nanmean", input)
     return write_out(NanSum.apply(input, axes, _keep(keepdim, keepdims), True), out)
+
+
+def _dim_overload(dim, axis, keepdim, keepdims):
+    """Did the call name dims (or keepdim)? PyTorch's sum/mean/prod with a dim are other
+    overloads, printed as SumBackward1 and so on."""
+    return dim is not None or axis is not None or keepdim or keepdims
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,24 +303,6 @@ class Prod(Function):
         return g * _product_of_others(x, ctx.axis)
 
 
-def _product_of_others(x, axis):
-    """For each element, the product of all other elements along `axis`, without division:
-    (exclusive cumprod from the left) * (exclusive cumprod from the right). Zero-safe."""
-    return _exclusive_cumprod(x, axis) * xp.flip(_exclusive_cumprod(xp.flip(x, axis), axis),
-                                                 axis)
-
-
-def _exclusive_cumprod(x, axis):
-    """[1, x0, x0*x1, …] along `axis`: the product of the elements strictly before each one."""
-    out = xp.ones_like(x)
-    n = x.shape[axis]
-    dst = [slice(None)] * x.ndim
-    src = [slice(None)] * x.ndim
-    dst[axis], src[axis] = slice(1, n), slice(0, n - 1)
-    out[tuple(dst)] = xp.cumprod(x[tuple(src)], axis=axis)
-    return out
-
-
 def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Product over one `dim` (or all elements). Bool/integer inputs give int64."""
     _check_tensor("prod", input)
@@ -336,6 +318,24 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     if _dim_overload(dim, axis, keepdim, keepdims):
         node_name(result, "ProdBackward1")
     return write_out(result, out)
+
+
+def _exclusive_cumprod(x, axis):
+    """[1, x0, x0*x1, …] along `axis`: the product of the elements strictly before each one."""
+    out = xp.ones_like(x)
+    n = x.shape[axis]
+    dst = [slice(None)] * x.ndim
+    src = [slice(None)] * x.ndim
+    dst[axis], src[axis] = slice(1, n), slice(0, n - 1)
+    out[tuple(dst)] = xp.cumprod(x[tuple(src)], axis=axis)
+    return out
+
+
+def _product_of_others(x, axis):
+    """For each element, the product of all other elements along `axis`, without division:
+    (exclusive cumprod from the left) * (exclusive cumprod from the right). Zero-safe."""
+    return _exclusive_cumprod(x, axis) * xp.flip(_exclusive_cumprod(xp.flip(x, axis), axis),
+                                                 axis)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -361,6 +361,30 @@ class Amax(Function):
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         return _evenly(g, _raw(x), _raw(out), ctx.axes, ctx.keepdim)
+
+
+_AMINMAX = "AminmaxBackward0"
+
+
+def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None, out=None):
+    """(min, max) over one `dim` or all elements, as return_types.aminmax."""
+    refuse_complex(input, NotImplementedError, '"aminmax_cpu" not implemented for \'{name}\'')
+    _check_tensor("aminmax", input)
+    if dim is None and axis is None:
+        if input._data.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
+                               "the operation has no identity.")
+        axes = None
+    else:
+        axes = (_one_dim("aminmax", input, dim, axis),) if input._data.ndim else None
+        if axes and input._data.shape[axes[0]] == 0:
+            raise IndexError(f"aminmax(): Expected reduction dim {axes[0]} to have non-zero "
+                             "size.")
+    keep = _keep(keepdim, keepdims)
+    # two nodes here, one (AminmaxBackward0) in PyTorch: both carry its name
+    result = return_types.aminmax(node_name(Amax.apply(input, axes, keep, False), _AMINMAX),
+                                  node_name(Amax.apply(input, axes, keep, True), _AMINMAX))
+    return write_outs(result, out, same_dtype=True)
 
 
 def _evenly(g, x, value, axes, keepdim):
@@ -484,30 +508,6 @@ def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
     return _amax_amin("amin", False, input, dim, keepdim, axis, keepdims, out)
 
 
-def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None, out=None):
-    """(min, max) over one `dim` or all elements, as return_types.aminmax."""
-    refuse_complex(input, NotImplementedError, '"aminmax_cpu" not implemented for \'{name}\'')
-    _check_tensor("aminmax", input)
-    if dim is None and axis is None:
-        if input._data.size == 0:
-            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
-                               "the operation has no identity.")
-        axes = None
-    else:
-        axes = (_one_dim("aminmax", input, dim, axis),) if input._data.ndim else None
-        if axes and input._data.shape[axes[0]] == 0:
-            raise IndexError(f"aminmax(): Expected reduction dim {axes[0]} to have non-zero "
-                             "size.")
-    keep = _keep(keepdim, keepdims)
-    # two nodes here, one (AminmaxBackward0) in PyTorch: both carry its name
-    result = return_types.aminmax(node_name(Amax.apply(input, axes, keep, False), _AMINMAX),
-                                  node_name(Amax.apply(input, axes, keep, True), _AMINMAX))
-    return write_outs(result, out, same_dtype=True)
-
-
-_AMINMAX = "AminmaxBackward0"
-
-
 def _argmax_argmin(name, largest, input, dim, keepdim):
     _check_tensor(name, input)
     x = input._data
@@ -564,6 +564,23 @@ class Var(Function):
         return _var_backward(g, x, ctx.axes, ctx.keepdim, ctx.dof)
 
 
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None, out=None):
+    """Variance over `dim` with Bessel's `correction` (1 by default; unbiased=False means 0)."""
+    axes, c = _variance_args("var", input, dim, unbiased, correction, axis)
+    return write_out(Var.apply(input, axes, c, _keep(keepdim, keepdims)), out)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+             keepdims=None):
+    """(var, mean) over `dim`, as two ordinary graph nodes."""
+    axes, c = _variance_args("var_mean", input, dim, unbiased, correction, axis)
+    keep = _keep(keepdim, keepdims)
+    # named as PyTorch's single node for both outputs
+    return (node_name(Var.apply(input, axes, c, keep), "VarMeanBackward0"),
+            node_name(Mean.apply(input, axes, keep), "VarMeanBackward0"))
+
+
 class Std(Function):
     """out = sqrt(var(x))
     grad: dx = var's gradient for g / (2 out); 0 where out == 0 (PyTorch's convention)"""
@@ -587,6 +604,22 @@ class Std(Function):
         return _var_backward(g, x, ctx.axes, ctx.keepdim, ctx.dof)
 
 
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None, out=None):
+    """Standard deviation over `dim`: sqrt(var) with the same `correction`/`unbiased` rules."""
+    axes, c = _variance_args("std", input, dim, unbiased, correction, axis)
+    return write_out(Std.apply(input, axes, c, _keep(keepdim, keepdims)), out)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+             keepdims=None):
+    """(std, mean) over `dim`, as two ordinary graph nodes."""
+    axes, c = _variance_args("std_mean", input, dim, unbiased, correction, axis)
+    keep = _keep(keepdim, keepdims)
+    return (node_name(Std.apply(input, axes, c, keep), "StdMeanBackward0"),
+            node_name(Mean.apply(input, axes, keep), "StdMeanBackward0"))
+
+
 def _degrees_of_freedom(shape, axes, correction):
     """n - correction, clamped at 0 like PyTorch (var is then inf or nan, with a warning)."""
     dof = _count(shape, axes) - correction
@@ -595,6 +628,10 @@ def _degrees_of_freedom(shape, axes, correction):
                       "than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=5)
     return builtins.max(dof, 0)
+
+
+_VARIANCE_ACCUMULATOR = {xp.dtype(xp.float16): xp.float64, xp.dtype(xp.float32): xp.float64,
+                         xp.dtype(xp.complex64): xp.complex128}
 
 
 def _variance(x, axes, keepdim, dof):
@@ -610,10 +647,6 @@ def _variance(x, axes, keepdim, dof):
         out = pairwise_sum(sq, axes, keepdim)
         out /= dof
     return out
-
-
-_VARIANCE_ACCUMULATOR = {xp.dtype(xp.float16): xp.float64, xp.dtype(xp.float32): xp.float64,
-                         xp.dtype(xp.complex64): xp.complex128}
 
 
 def _var_backward(g, x, axes, keepdim, dof):
@@ -638,39 +671,6 @@ def _variance_args(name, input, dim, unbiased, correction, axis):
     axes = _dims(name, input, dim, axis)
     _need_float(name, input, "std and var only support floating point and complex dtypes")
     return axes, correction
-
-
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
-        keepdims=None, out=None):
-    """Variance over `dim` with Bessel's `correction` (1 by default; unbiased=False means 0)."""
-    axes, c = _variance_args("var", input, dim, unbiased, correction, axis)
-    return write_out(Var.apply(input, axes, c, _keep(keepdim, keepdims)), out)
-
-
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
-        keepdims=None, out=None):
-    """Standard deviation over `dim`: sqrt(var) with the same `correction`/`unbiased` rules."""
-    axes, c = _variance_args("std", input, dim, unbiased, correction, axis)
-    return write_out(Std.apply(input, axes, c, _keep(keepdim, keepdims)), out)
-
-
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
-             keepdims=None):
-    """(var, mean) over `dim`, as two ordinary graph nodes."""
-    axes, c = _variance_args("var_mean", input, dim, unbiased, correction, axis)
-    keep = _keep(keepdim, keepdims)
-    # named as PyTorch's single node for both outputs
-    return (node_name(Var.apply(input, axes, c, keep), "VarMeanBackward0"),
-            node_name(Mean.apply(input, axes, keep), "VarMeanBackward0"))
-
-
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
-             keepdims=None):
-    """(std, mean) over `dim`, as two ordinary graph nodes."""
-    axes, c = _variance_args("std_mean", input, dim, unbiased, correction, axis)
-    keep = _keep(keepdim, keepdims)
-    return (node_name(Std.apply(input, axes, c, keep), "StdMeanBackward0"),
-            node_name(Mean.apply(input, axes, keep), "StdMeanBackward0"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -845,6 +845,12 @@ class Cumsum(Function):
         return g if g.ndim == 0 else _reverse_cumsum(g, ctx.axis)
 
 
+def cumsum(input, dim=None, *, dtype=None, axis=None, out=None):
+    """Running sum along `dim`; same shape as input. Bool/integer inputs give int64."""
+    input, a, acc = _scan_args("cumsum", input, dim, axis, _dtype_from_out(dtype, out))
+    return write_out(Cumsum.apply(input, a, acc), out)
+
+
 class Cumprod(Function):
     """out_i = x_0 * … * x_i along `axis`
     grad: dx_k = sum_{j>=k} g_j * out_j / x_k, computed without dividing by zeros
@@ -882,6 +888,12 @@ class Cumprod(Function):
         return xp.where(first, at_first, dx).astype(x.dtype, copy=False)
 
 
+def cumprod(input, dim=None, *, dtype=None, axis=None, out=None):
+    """Running product along `dim`; same shape as input. Bool/integer inputs give int64."""
+    input, a, acc = _scan_args("cumprod", input, dim, axis, _dtype_from_out(dtype, out))
+    return write_out(Cumprod.apply(input, a, acc), out)
+
+
 def _scan_args(name, input, dim, axis, dtype):
     _check_tensor(name, input)
     if dim is None and axis is None:
@@ -889,18 +901,6 @@ def _scan_args(name, input, dim, axis, dtype):
     a = _one_dim(name, input, dim, axis)
     input, acc = _int_accumulator(input, dtype)
     return input, a, acc
-
-
-def cumsum(input, dim=None, *, dtype=None, axis=None, out=None):
-    """Running sum along `dim`; same shape as input. Bool/integer inputs give int64."""
-    input, a, acc = _scan_args("cumsum", input, dim, axis, _dtype_from_out(dtype, out))
-    return write_out(Cumsum.apply(input, a, acc), out)
-
-
-def cumprod(input, dim=None, *, dtype=None, axis=None, out=None):
-    """Running product along `dim`; same shape as input. Bool/integer inputs give int64."""
-    input, a, acc = _scan_args("cumprod", input, dim, axis, _dtype_from_out(dtype, out))
-    return write_out(Cumprod.apply(input, a, acc), out)
 
 
 class Cummax(Function):
