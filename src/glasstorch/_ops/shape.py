@@ -168,14 +168,15 @@ class View(Function):
         return g.reshape(ctx.in_shape)
 
 
-class Squeeze(View):
-    """out = x without some size-1 dims (a View; its own class so grad_fn prints as PyTorch's)
-    grad: dx = g reshaped back to x's shape"""
-
-
-class Unsqueeze(View):
-    """out = x with a new size-1 dim (a View; its own class so grad_fn prints as PyTorch's)
-    grad: dx = g reshaped back to x's shape"""
+def _view_dtype(self, dtype):
+    """Reinterpret the bytes (no gradient: the values are not a function of the input's)."""
+    if dtype.itemsize != self._data.itemsize:
+        raise RuntimeError(f"glasstorch's view(dtype) needs a dtype of the same size: "
+                           f"{self.dtype} is {self._data.itemsize} bytes, {dtype} is "
+                           f"{dtype.itemsize}")
+    out = _make(self._data.view(dtype.np))
+    out._vc = self._version_counter()  # shares memory; PyTorch leaves _base unset here
+    return out
 
 
 def view(self, *shape, size=None):
@@ -195,22 +196,6 @@ def view(self, *shape, size=None):
     return _view_of(View.apply(self, shape=shape), self)
 
 
-def _view_dtype(self, dtype):
-    """Reinterpret the bytes (no gradient: the values are not a function of the input's)."""
-    if dtype.itemsize != self._data.itemsize:
-        raise RuntimeError(f"glasstorch's view(dtype) needs a dtype of the same size: "
-                           f"{self.dtype} is {self._data.itemsize} bytes, {dtype} is "
-                           f"{dtype.itemsize}")
-    out = _make(self._data.view(dtype.np))
-    out._vc = self._version_counter()  # shares memory; PyTorch leaves _base unset here
-    return out
-
-
-def view_as(self, other):
-    """view(self, other.shape): same elements, other's shape, shared memory."""
-    return view(self, other._data.shape)
-
-
 def reshape(input, *shape, **kwargs):
     """input with a new shape (one entry may be -1): a view when the layout allows it (as in
     PyTorch), else a copy. Accepts reshape(x, (2, 3)) and x.reshape(2, 3)."""
@@ -225,6 +210,21 @@ def reshape(input, *shape, **kwargs):
         return out
     # PyTorch: a contiguous copy, then a view of it
     return node_name(View.apply(input, shape=shape), "UnsafeViewBackward0")
+
+
+class Squeeze(View):
+    """out = x without some size-1 dims (a View; its own class so grad_fn prints as PyTorch's)
+    grad: dx = g reshaped back to x's shape"""
+
+
+class Unsqueeze(View):
+    """out = x with a new size-1 dim (a View; its own class so grad_fn prints as PyTorch's)
+    grad: dx = g reshaped back to x's shape"""
+
+
+def view_as(self, other):
+    """view(self, other.shape): same elements, other's shape, shared memory."""
+    return view(self, other._data.shape)
 
 
 def reshape_as(self, other):
@@ -316,6 +316,15 @@ class Transpose(Function):
         return g.swapaxes(*ctx.dims)  # ndarray and Tensor both have swapaxes
 
 
+def transpose(input, dim0, dim1):
+    """Swap dims dim0 and dim1; shares memory with input."""
+    ndim = input._data.ndim
+    d0, d1 = wrap_dim(dim0, ndim), wrap_dim(dim1, ndim)
+    if ndim == 0:  # PyTorch accepts transpose(0, 0) of a 0-d tensor; NumPy does not
+        return view(input, ())
+    return _view_of(Transpose.apply(input, dim0=d0, dim1=d1), input)
+
+
 class Permute(Function):
     """out[..] = x with its dims reordered: out dim i is x dim axes[i] (a strided view)
     grad: dx = g permuted by the inverse permutation"""
@@ -333,25 +342,6 @@ class Permute(Function):
     @staticmethod
     def backward(ctx, g):
         return _permute(g, ctx.inverse)
-
-
-def transpose(input, dim0, dim1):
-    """Swap dims dim0 and dim1; shares memory with input."""
-    ndim = input._data.ndim
-    d0, d1 = wrap_dim(dim0, ndim), wrap_dim(dim1, ndim)
-    if ndim == 0:  # PyTorch accepts transpose(0, 0) of a 0-d tensor; NumPy does not
-        return view(input, ())
-    return _view_of(Transpose.apply(input, dim0=d0, dim1=d1), input)
-
-
-def swapaxes(input, axis0, axis1):
-    """NumPy-style alias of transpose(input, axis0, axis1)."""
-    return transpose(input, axis0, axis1)
-
-
-def swapdims(input, dim0, dim1):
-    """Alias of transpose(input, dim0, dim1)."""
-    return transpose(input, dim0, dim1)
 
 
 def permute(input, *dims, **kwargs):
@@ -392,6 +382,16 @@ def movedim(input, source, destination):
     rest = iter(i for i in range(ndim) if i not in src)
     axes = tuple(a if a != -1 else next(rest) for a in axes)
     return _view_of(Permute.apply(input, axes=axes), input)
+
+
+def swapaxes(input, axis0, axis1):
+    """NumPy-style alias of transpose(input, axis0, axis1)."""
+    return transpose(input, axis0, axis1)
+
+
+def swapdims(input, dim0, dim1):
+    """Alias of transpose(input, dim0, dim1)."""
+    return transpose(input, dim0, dim1)
 
 
 def t(input):
@@ -602,6 +602,29 @@ class Slice(Function):
         return _pad_slice(g, ctx.in_shape, ctx.dim, ctx.start)
 
 
+def narrow(input, dim, start, length):
+    """input[start : start + length] along `dim`, as a view (start may be negative)."""
+    shape = input._data.shape
+    if not shape:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    dim = wrap_dim(dim, len(shape))
+    if isinstance(start, Tensor) and (start._data.ndim or start._data.dtype.kind not in "iu"):
+        raise RuntimeError("start must be an 0-dim integral Tensor.")
+    if isinstance(start, bool):
+        raise TypeError("narrow(): argument 'start' must be int, not bool")
+    start, length, n = _int(start), _int(length), shape[dim]
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
+                         f"{start})")
+    if start < 0:
+        start += n
+    if start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return _view_of(Slice.apply(input, dim=dim, start=start, length=length), input)
+
+
 class Split(Function):
     """outs[k] = x[bounds[k][0] : bounds[k][1]] along `dim` (views; several outputs)
     grad: dx = the pieces' gradients put back in place (concatenated when they tile x)"""
@@ -648,27 +671,12 @@ class Unbind(Function):
         return _stack(gs, ctx.dim)
 
 
-def narrow(input, dim, start, length):
-    """input[start : start + length] along `dim`, as a view (start may be negative)."""
-    shape = input._data.shape
-    if not shape:
-        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
-    dim = wrap_dim(dim, len(shape))
-    if isinstance(start, Tensor) and (start._data.ndim or start._data.dtype.kind not in "iu"):
-        raise RuntimeError("start must be an 0-dim integral Tensor.")
-    if isinstance(start, bool):
-        raise TypeError("narrow(): argument 'start' must be int, not bool")
-    start, length, n = _int(start), _int(length), shape[dim]
-    if length < 0:
-        raise RuntimeError("narrow(): length must be non-negative.")
-    if not -n <= start <= n:
-        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
-                         f"{start})")
-    if start < 0:
-        start += n
-    if start + length > n:
-        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-    return _view_of(Slice.apply(input, dim=dim, start=start, length=length), input)
+def unbind(input, dim=0):
+    """The slices input[i] along `dim`, as a tuple of views."""
+    if input._data.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    dim = wrap_dim(dim, input._data.ndim)
+    return _views_of(Unbind.apply(input, dim=dim), input)
 
 
 def _split_at(input, dim, bounds):
@@ -752,14 +760,6 @@ def tensor_split(input, indices_or_sections, dim=0):
     return pieces
 
 
-def unbind(input, dim=0):
-    """The slices input[i] along `dim`, as a tuple of views."""
-    if input._data.ndim == 0:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    dim = wrap_dim(dim, input._data.ndim)
-    return _views_of(Unbind.apply(input, dim=dim), input)
-
-
 # ---------------------------------------------------------------------------------------------
 # joining: cat, stack and their hstack/vstack/dstack/column_stack spellings
 # ---------------------------------------------------------------------------------------------
@@ -795,48 +795,6 @@ class Cat(Function):
         return tuple(out)
 
 
-class Stack(Function):
-    """out = the inputs joined along a new dim `dim`
-    grad: dx_k = g[k] along `dim`"""
-
-    differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, *arrays, dim):
-        ctx.dim = dim
-        return xp.stack(arrays, axis=dim)
-
-    @staticmethod
-    def backward(ctx, g):
-        if isinstance(g, Tensor):
-            return unbind(g, ctx.dim)
-        return tuple(xp.moveaxis(g, ctx.dim, 0))
-
-
-def _tensor_list(tensors, name):
-    if isinstance(tensors, Tensor) or not isinstance(tensors, (tuple, list)):
-        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
-                        f"not {type(tensors).__name__}")
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
-                            f"{type(t).__name__}")
-    return list(tensors)
-
-
-def _common_dtype(tensors):
-    """PyTorch promotes the inputs of cat/stack to one dtype (int64 with float32 -> float32)."""
-    first = tensors[0]._data.dtype
-    if all(t._data.dtype == first for t in tensors):
-        return tensors
-    dt = _backend.from_numpy_dtype(first)
-    for t in tensors[1:]:
-        dt = _backend.promote_types(dt, t.dtype)
-    return [t if t._data.dtype == dt.np else t.to(dt) for t in tensors]
-
-
-
-
 def cat(tensors, dim=0, *, axis=None, out=None):
     """Join tensors along an existing dim; all other dims must match. (2, 3) + (4, 3) -> (6, 3).
     Mixed dtypes are promoted; 1-d empty tensors are skipped, as PyTorch allows."""
@@ -869,17 +827,22 @@ def cat(tensors, dim=0, *, axis=None, out=None):
     return write_out(Cat.apply(*_common_dtype(tensors), dim=dim), out)
 
 
-def _check_cat_out(tensors, out):
-    """cat refuses an out= its inputs' dtype can't be cast to with a TypeError (PyTorch)."""
-    from .inplace import _can_cast
-    for t in tensors:
-        if not _can_cast(t.dtype, out.dtype):
-            raise TypeError(f"torch.cat(): input types can't be cast to the desired output "
-                            f"type {out.dtype.scalar_name}")
+class Stack(Function):
+    """out = the inputs joined along a new dim `dim`
+    grad: dx_k = g[k] along `dim`"""
 
+    differentiable_backward = True
 
-concat = cat
-concatenate = cat
+    @staticmethod
+    def forward(ctx, *arrays, dim):
+        ctx.dim = dim
+        return xp.stack(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return unbind(g, ctx.dim)
+        return tuple(xp.moveaxis(g, ctx.dim, 0))
 
 
 def stack(tensors, dim=0, *, out=None):
@@ -896,6 +859,41 @@ def stack(tensors, dim=0, *, out=None):
     if out is not None:
         _check_cat_out(tensors, out)
     return write_out(Stack.apply(*_common_dtype(tensors), dim=dim), out)
+
+
+def _tensor_list(tensors, name):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        f"not {type(tensors).__name__}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+    return list(tensors)
+
+
+def _common_dtype(tensors):
+    """PyTorch promotes the inputs of cat/stack to one dtype (int64 with float32 -> float32)."""
+    first = tensors[0]._data.dtype
+    if all(t._data.dtype == first for t in tensors):
+        return tensors
+    dt = _backend.from_numpy_dtype(first)
+    for t in tensors[1:]:
+        dt = _backend.promote_types(dt, t.dtype)
+    return [t if t._data.dtype == dt.np else t.to(dt) for t in tensors]
+
+
+def _check_cat_out(tensors, out):
+    """cat refuses an out= its inputs' dtype can't be cast to with a TypeError (PyTorch)."""
+    from .inplace import _can_cast
+    for t in tensors:
+        if not _can_cast(t.dtype, out.dtype):
+            raise TypeError(f"torch.cat(): input types can't be cast to the desired output "
+                            f"type {out.dtype.scalar_name}")
+
+
+concat = cat
+concatenate = cat
 
 
 def _nonempty(tensors, name):
@@ -915,9 +913,6 @@ def hstack(tensors, *, out=None):
 def vstack(tensors, *, out=None):
     """Join row-wise: inputs made at least 2-d ((n,) -> (1, n)), then joined along dim 0."""
     return cat(atleast_2d(_nonempty(tensors, "vstack")), 0, out=out)
-
-
-row_stack = vstack
 
 
 def dstack(tensors, *, out=None):
@@ -964,6 +959,9 @@ def atleast_2d(*tensors):
     return _atleast(2, tensors)
 
 
+row_stack = vstack
+
+
 def atleast_3d(*tensors):
     """Each tensor with at least 3 dims: () -> (1, 1, 1), (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
     return _atleast(3, tensors)
@@ -990,6 +988,18 @@ class Flip(Function):
         return xp.flip(g, axis=ctx.dims)
 
 
+def flip(input, *dims, **kwargs):
+    """Reverse the order of elements along `dims` (a copy): flip(x, (0,)) or x.flip(0, 1)."""
+    if "dims" in kwargs:
+        dims = (kwargs.pop("dims"),)
+    if len(dims) == 1:
+        dims = dims[0]
+    axes = wrap_dims(_dim_list(dims), input._data.ndim)
+    if input._data.ndim == 0:
+        axes = ()
+    return Flip.apply(input, dims=axes)
+
+
 class Roll(Function):
     """out = x shifted cyclically by `shifts` along `dims` (None: over the flattened tensor)
     grad: dx = g shifted back by -shifts"""
@@ -1007,6 +1017,23 @@ class Roll(Function):
         if isinstance(g, Tensor):
             return roll(g, back, ctx.dims)
         return xp.roll(g, back, axis=ctx.dims)
+
+
+def roll(input, shifts, dims=None):
+    """Shift elements cyclically: by `shifts` along `dims` (ints or tuples of equal length);
+    with no dims, over the flattened tensor, then restored to its shape."""
+    shifts = _dim_list(shifts)
+    dims = () if dims is None else _dim_list(dims)
+    if not dims:
+        if len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                               "dims:0")
+        return Roll.apply(input, shifts=shifts, dims=None)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims:{len(dims)}")
+    axes = tuple(wrap_dim(d, input._data.ndim) for d in dims)
+    return Roll.apply(input, shifts=shifts, dims=axes)
 
 
 class Repeat(Function):
@@ -1033,16 +1060,18 @@ class Repeat(Function):
         return g.reshape(ctx.in_shape)
 
 
-def flip(input, *dims, **kwargs):
-    """Reverse the order of elements along `dims` (a copy): flip(x, (0,)) or x.flip(0, 1)."""
-    if "dims" in kwargs:
-        dims = (kwargs.pop("dims"),)
-    if len(dims) == 1:
-        dims = dims[0]
-    axes = wrap_dims(_dim_list(dims), input._data.ndim)
-    if input._data.ndim == 0:
-        axes = ()
-    return Flip.apply(input, dims=axes)
+def repeat(self, *sizes):
+    """self tiled sizes[i] times along dim i; extra leading sizes add new dims.
+    (2, 3).repeat(2, 1, 2) -> (2, 2, 6). Always a copy."""
+    sizes = _sizes(sizes)
+    if len(sizes) < self._data.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    if any(s < 0 for s in sizes):
+        padded = (1,) * (len(sizes) - self._data.ndim) + self._data.shape
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{min(sizes)}: {[r * s for r, s in zip(sizes, padded)]}")
+    return Repeat.apply(self, reps=sizes)
 
 
 def fliplr(input):
@@ -1057,37 +1086,6 @@ def flipud(input):
     if input._data.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
     return flip(input, (0,))
-
-
-def roll(input, shifts, dims=None):
-    """Shift elements cyclically: by `shifts` along `dims` (ints or tuples of equal length);
-    with no dims, over the flattened tensor, then restored to its shape."""
-    shifts = _dim_list(shifts)
-    dims = () if dims is None else _dim_list(dims)
-    if not dims:
-        if len(shifts) != 1:
-            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
-                               "dims:0")
-        return Roll.apply(input, shifts=shifts, dims=None)
-    if len(shifts) != len(dims):
-        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
-                           f"dims:{len(dims)}")
-    axes = tuple(wrap_dim(d, input._data.ndim) for d in dims)
-    return Roll.apply(input, shifts=shifts, dims=axes)
-
-
-def repeat(self, *sizes):
-    """self tiled sizes[i] times along dim i; extra leading sizes add new dims.
-    (2, 3).repeat(2, 1, 2) -> (2, 2, 6). Always a copy."""
-    sizes = _sizes(sizes)
-    if len(sizes) < self._data.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
-                           "of dimensions of tensor")
-    if any(s < 0 for s in sizes):
-        padded = (1,) * (len(sizes) - self._data.ndim) + self._data.shape
-        raise RuntimeError(f"Trying to create tensor with negative dimension "
-                           f"{min(sizes)}: {[r * s for r, s in zip(sizes, padded)]}")
-    return Repeat.apply(self, reps=sizes)
 
 
 def tile(input, *dims, **kwargs):
@@ -1136,6 +1134,30 @@ class Diagonal(Function):
         return _diag_scatter(g, shape, offset, dim1, dim2)
 
 
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal over dims (dim1, dim2), as a view; it becomes the last dim.
+    offset > 0 is above the main diagonal, < 0 below. (2, 3, 4) with dims (1, 2) -> (2, 3)."""
+    ndim = input._data.ndim
+    d1, d2 = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return _view_of(Diagonal.apply(input, offset=_int(offset), dim1=d1, dim2=d2), input)
+
+
+def diag(input, diagonal=0):
+    """1-d input: a square matrix with input on diagonal `diagonal`; 2-d input: a copy of
+    that diagonal, as a 1-d tensor."""
+    ndim = input._data.ndim
+    if ndim == 1:
+        return diag_embed(input, diagonal, 0, 1)
+    if ndim == 2:
+        from .convert import clone
+        # PyTorch's diagonal_copy, printed with this odd name
+        return node_name(clone(Diagonal.apply(input, offset=_int(diagonal), dim1=0, dim2=1)),
+                         "DiagonalBackward0_copy")
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
+
+
 class DiagEmbed(Function):
     """out = zeros of `shape` with x's last dim written on the diagonal (dim1, dim2, offset)
     grad: dx = that diagonal of g"""
@@ -1154,16 +1176,6 @@ class DiagEmbed(Function):
         return xp.diagonal(g, *ctx.diag_args)
 
 
-def diagonal(input, offset=0, dim1=0, dim2=1):
-    """The diagonal over dims (dim1, dim2), as a view; it becomes the last dim.
-    offset > 0 is above the main diagonal, < 0 below. (2, 3, 4) with dims (1, 2) -> (2, 3)."""
-    ndim = input._data.ndim
-    d1, d2 = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
-    if d1 == d2:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return _view_of(Diagonal.apply(input, offset=_int(offset), dim1=d1, dim2=d2), input)
-
-
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """Matrices with input's last dim on their diagonal: (B, n) -> (B, n+|offset|, n+|offset|)
     with the two new dims placed at dim1 and dim2."""
@@ -1177,20 +1189,6 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     rest = iter(in_shape[:-1])
     shape = tuple(n if i in (d1, d2) else next(rest) for i in range(ndim))
     return DiagEmbed.apply(input, shape=shape, offset=offset, dim1=d1, dim2=d2)
-
-
-def diag(input, diagonal=0):
-    """1-d input: a square matrix with input on diagonal `diagonal`; 2-d input: a copy of
-    that diagonal, as a 1-d tensor."""
-    ndim = input._data.ndim
-    if ndim == 1:
-        return diag_embed(input, diagonal, 0, 1)
-    if ndim == 2:
-        from .convert import clone
-        # PyTorch's diagonal_copy, printed with this odd name
-        return node_name(clone(Diagonal.apply(input, offset=_int(diagonal), dim1=0, dim2=1)),
-                         "DiagonalBackward0_copy")
-    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
 
 
 class Tril(Function):
@@ -1209,6 +1207,13 @@ class Tril(Function):
         return tril(g, ctx.k) if isinstance(g, Tensor) else xp.tril(g, ctx.k)
 
 
+def tril(input, diagonal=0, *, out=None):
+    """Lower triangle of the last two dims (on and below diagonal `diagonal`); rest zero."""
+    if input._data.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    return write_out(Tril.apply(input, k=_int(diagonal)), out, same_dtype=True)
+
+
 class Triu(Function):
     """out = x with the elements below diagonal k of the last two dims set to 0
     grad: dx = triu(g, k)"""
@@ -1223,13 +1228,6 @@ class Triu(Function):
     @staticmethod
     def backward(ctx, g):
         return triu(g, ctx.k) if isinstance(g, Tensor) else xp.triu(g, ctx.k)
-
-
-def tril(input, diagonal=0, *, out=None):
-    """Lower triangle of the last two dims (on and below diagonal `diagonal`); rest zero."""
-    if input._data.ndim < 2:
-        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return write_out(Tril.apply(input, k=_int(diagonal)), out, same_dtype=True)
 
 
 def triu(input, diagonal=0, *, out=None):
@@ -1388,14 +1386,6 @@ class AsStrided(Function):
         return storage[x_positions].reshape(x_shape), None
 
 
-def _positions(size, stride, offset):
-    """Storage position of every element of a (size, stride, offset) view, shaped `size`."""
-    pos = xp.full(size, offset, dtype=xp.int64)
-    for axis, (n, s) in enumerate(zip(size, stride)):
-        pos = pos + (xp.arange(n) * s).reshape((-1,) + (1,) * (len(size) - axis - 1))
-    return pos
-
-
 def _storage_of(self):
     """(storage array, self's offset in it in elements): the base's array for a view."""
     root = self._base._data if self._base is not None else self._data
@@ -1434,6 +1424,14 @@ def as_strided(input, size, stride, storage_offset=None):
     out = AsStrided.apply(input, storage, size=size, stride=stride, offset=offset,
                           x_positions=x_positions)
     return _view_of(out, input)
+
+
+def _positions(size, stride, offset):
+    """Storage position of every element of a (size, stride, offset) view, shaped `size`."""
+    pos = xp.full(size, offset, dtype=xp.int64)
+    for axis, (n, s) in enumerate(zip(size, stride)):
+        pos = pos + (xp.arange(n) * s).reshape((-1,) + (1,) * (len(size) - axis - 1))
+    return pos
 
 
 def as_strided_(self, size, stride, storage_offset=None):
