@@ -22,6 +22,41 @@ from .convert import clone
 from .inplace import check_inplace_allowed
 
 
+def _pytorch_nodes(items, lone, shape, consumed):
+    """(x[index]'s node, x[index] = v's node) as PyTorch names them. PyTorch applies the
+    index item by item: ints select, slices slice (a whole-dim `:` inside a tuple is
+    skipped), None unsqueezes; then any bool, mask or index array (advanced indexing) gathers
+    or, for a write, index_put_s. An index that changes nothing is an alias. A write into a
+    view of x shows as CopySlices on x."""
+    node, viewed, gathers = "AliasBackward0", False, False
+    d = 0   # the dim of x the next item indexes
+    for it in items:
+        kind = type(it)
+        if kind is int or kind is ndarray and it.ndim == 0:
+            node, viewed = "SelectBackward0", True   # a 0-d integer tensor selects too
+            d += 1
+        elif kind is slice:
+            if it.indices(shape[d]) != (0, shape[d], 1):
+                node, viewed = "SliceBackward0", True
+            elif lone:
+                node = "SliceBackward0"
+            d += 1
+        elif it is None:
+            node, viewed = "UnsqueezeBackward0", True
+        elif kind is bool:
+            viewed = gathers = True   # unsqueeze, then index the new dim
+        elif it is Ellipsis:
+            d += len(shape) - consumed
+            consumed = len(shape)     # later ellipses expand to nothing
+        else:
+            gathers = True
+            d += it.ndim if it.dtype == xp.bool_ else 1
+    if gathers:
+        node = "IndexBackward0"
+    put = _COPY_SLICES if viewed else "IndexPutBackward0" if gathers else None
+    return node, put
+
+
 # ---------------------------------------------------------------------------------------------
 # Parsing a Python index into a two-step plan
 # ---------------------------------------------------------------------------------------------
@@ -202,41 +237,6 @@ def parse_index(shape, index):
                      (items, lone, shape, consumed))
 
 
-def _pytorch_nodes(items, lone, shape, consumed):
-    """(x[index]'s node, x[index] = v's node) as PyTorch names them. PyTorch applies the
-    index item by item: ints select, slices slice (a whole-dim `:` inside a tuple is
-    skipped), None unsqueezes; then any bool, mask or index array (advanced indexing) gathers
-    or, for a write, index_put_s. An index that changes nothing is an alias. A write into a
-    view of x shows as CopySlices on x."""
-    node, viewed, gathers = "AliasBackward0", False, False
-    d = 0   # the dim of x the next item indexes
-    for it in items:
-        kind = type(it)
-        if kind is int or kind is ndarray and it.ndim == 0:
-            node, viewed = "SelectBackward0", True   # a 0-d integer tensor selects too
-            d += 1
-        elif kind is slice:
-            if it.indices(shape[d]) != (0, shape[d], 1):
-                node, viewed = "SliceBackward0", True
-            elif lone:
-                node = "SliceBackward0"
-            d += 1
-        elif it is None:
-            node, viewed = "UnsqueezeBackward0", True
-        elif kind is bool:
-            viewed = gathers = True   # unsqueeze, then index the new dim
-        elif it is Ellipsis:
-            d += len(shape) - consumed
-            consumed = len(shape)     # later ellipses expand to nothing
-        else:
-            gathers = True
-            d += it.ndim if it.dtype == xp.bool_ else 1
-    if gathers:
-        node = "IndexBackward0"
-    put = _COPY_SLICES if viewed else "IndexPutBackward0" if gathers else None
-    return node, put
-
-
 _COPY_SLICES = "torch::autograd::CopySlices"
 
 
@@ -266,26 +266,6 @@ class Index(Function):
         return dx
 
 
-class IndexScatter(Function):
-    """out = zeros(shape) with g added at the positions `index` names (Index's backward)
-    grad: dg = gg[index]"""
-
-    differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, g, plan, shape):
-        ctx.plan = plan
-        out = xp.zeros(shape, g.dtype)
-        plan.add(out, g)
-        return out
-
-    @staticmethod
-    def backward(ctx, gg):
-        if isinstance(gg, Tensor):
-            return Index.apply(gg, ctx.plan)
-        return ctx.plan.read(gg)
-
-
 def getitem(self, index):
     """self[index]: ints, slices (positive steps), None, ..., bool masks, integer tensors /
     lists / arrays (advanced indexing, placed as in PyTorch) and tuples of these.
@@ -304,6 +284,26 @@ def getitem(self, index):
             root, chain = recipe if recipe is not None else (self, ())
             out._extra = {"view_of": (root, chain + (plan,))}
     return out
+
+
+class IndexScatter(Function):
+    """out = zeros(shape) with g added at the positions `index` names (Index's backward)
+    grad: dg = gg[index]"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, g, plan, shape):
+        ctx.plan = plan
+        out = xp.zeros(shape, g.dtype)
+        plan.add(out, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        if isinstance(gg, Tensor):
+            return Index.apply(gg, ctx.plan)
+        return ctx.plan.read(gg)
 
 
 def _view_recipe(t):
@@ -362,47 +362,19 @@ class IndexPut(Function):
         return dx, dvalue
 
 
-def _write(x, plan, value):
-    """plan.write with PyTorch's errors when `value` does not broadcast to the target."""
-    try:
-        plan.write(x, value)
-    except ValueError:
-        target = list(plan.read(x).shape)
-        vshape = list(getattr(value, "shape", ()))
-        if plan.advanced is not None:
-            raise RuntimeError(f"shape mismatch: value tensor of shape {vshape} cannot be "
-                               f"broadcast to indexing result of shape {target}") from None
-        raise RuntimeError(f"The expanded size of the tensor ({target[-1] if target else 1}) "
-                           f"must match the existing size ({vshape[-1]}) at non-singleton "
-                           f"dimension {len(target) - 1}.  Target sizes: {target}.  Tensor "
-                           f"sizes: {vshape}") from None
+_WHOLE = IndexPlan((Ellipsis,), None, False)   # x[...]: the whole of x
 
 
-def _zero_at(g, plan, shape):
-    """g with the positions `plan` names set to 0 (works on arrays and Tensors)."""
-    if isinstance(g, Tensor):
-        keep = xp.ones(shape, dtype=bool)
-        plan.write(keep, False)
-        return g * keep
-    out = g.copy()
-    plan.write(out, 0)
-    return out
+def _masked_fill_case(index, value):
+    """x[bool_mask] = 0-d tensor: PyTorch runs masked_fill_ here, which casts the value
+    (every other advanced assignment is index_put_, which demands equal dtypes)."""
+    return (isinstance(index, Tensor) and index._data.dtype == xp.bool_
+            and value._data.ndim == 0)
 
 
-def _reduce_to(g, shape):
-    """Sum `g` to `shape`, where `shape` may also have extra leading 1-dims (a value of shape
-    (1, 3) assigned into a (3,) slot)."""
-    if len(shape) > g.ndim:
-        g = g.reshape((1,) * (len(shape) - g.ndim) + tuple(g.shape))
-    return sum_to_shape(g, tuple(shape))
-
-
-def _cast_grad(g, np_dtype):
-    if np_dtype is None or g.dtype == np_dtype:
-        return g
-    if isinstance(g, Tensor):
-        return g.to(_backend.from_numpy_dtype(np_dtype))
-    return g.astype(np_dtype)
+def _type_name(t):
+    from .._tensor import _LEGACY_NAMES
+    return "torch." + _LEGACY_NAMES[t._data.dtype]
 
 
 def setitem(self, index, value):
@@ -449,19 +421,47 @@ def setitem(self, index, value):
     self._bump_version()
 
 
-_WHOLE = IndexPlan((Ellipsis,), None, False)   # x[...]: the whole of x
+def _write(x, plan, value):
+    """plan.write with PyTorch's errors when `value` does not broadcast to the target."""
+    try:
+        plan.write(x, value)
+    except ValueError:
+        target = list(plan.read(x).shape)
+        vshape = list(getattr(value, "shape", ()))
+        if plan.advanced is not None:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {vshape} cannot be "
+                               f"broadcast to indexing result of shape {target}") from None
+        raise RuntimeError(f"The expanded size of the tensor ({target[-1] if target else 1}) "
+                           f"must match the existing size ({vshape[-1]}) at non-singleton "
+                           f"dimension {len(target) - 1}.  Target sizes: {target}.  Tensor "
+                           f"sizes: {vshape}") from None
 
 
-def _masked_fill_case(index, value):
-    """x[bool_mask] = 0-d tensor: PyTorch runs masked_fill_ here, which casts the value
-    (every other advanced assignment is index_put_, which demands equal dtypes)."""
-    return (isinstance(index, Tensor) and index._data.dtype == xp.bool_
-            and value._data.ndim == 0)
+def _zero_at(g, plan, shape):
+    """g with the positions `plan` names set to 0 (works on arrays and Tensors)."""
+    if isinstance(g, Tensor):
+        keep = xp.ones(shape, dtype=bool)
+        plan.write(keep, False)
+        return g * keep
+    out = g.copy()
+    plan.write(out, 0)
+    return out
 
 
-def _type_name(t):
-    from .._tensor import _LEGACY_NAMES
-    return "torch." + _LEGACY_NAMES[t._data.dtype]
+def _reduce_to(g, shape):
+    """Sum `g` to `shape`, where `shape` may also have extra leading 1-dims (a value of shape
+    (1, 3) assigned into a (3,) slot)."""
+    if len(shape) > g.ndim:
+        g = g.reshape((1,) * (len(shape) - g.ndim) + tuple(g.shape))
+    return sum_to_shape(g, tuple(shape))
+
+
+def _cast_grad(g, np_dtype):
+    if np_dtype is None or g.dtype == np_dtype:
+        return g
+    if isinstance(g, Tensor):
+        return g.to(_backend.from_numpy_dtype(np_dtype))
+    return g.astype(np_dtype)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -622,22 +622,6 @@ class Scatter(Function):
         return dx, None, dsrc
 
 
-def _gather_grad(g, index, dim, src_shape):
-    """gather(g, dim, index) padded with zeros to src's shape (src may exceed index)."""
-    if isinstance(g, Tensor):
-        picked = gather(g, dim, _make(index))
-        if tuple(picked.shape) == tuple(src_shape):
-            return picked
-        return IndexScatter.apply(picked, IndexPlan(
-            tuple(slice(0, s) for s in index.shape) + (Ellipsis,), None, False), src_shape)
-    picked = _at_least_1d(g)[_along(_at_least_1d(index), dim)]
-    if picked.shape == tuple(src_shape) or len(src_shape) == 0:
-        return picked.reshape(src_shape)
-    out = xp.zeros(src_shape, g.dtype)
-    _front(out, index.shape)[...] = picked
-    return out
-
-
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     """out = input with out[i][index[i][j]] = src[i][j] for dim=1 (src a tensor or a number).
 
@@ -663,6 +647,22 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
         return clone(input)
     out = Scatter.apply(input, array, src, dim)
     return out if isinstance(src, Tensor) else node_name(out, "ScatterBackward1")
+
+
+def _gather_grad(g, index, dim, src_shape):
+    """gather(g, dim, index) padded with zeros to src's shape (src may exceed index)."""
+    if isinstance(g, Tensor):
+        picked = gather(g, dim, _make(index))
+        if tuple(picked.shape) == tuple(src_shape):
+            return picked
+        return IndexScatter.apply(picked, IndexPlan(
+            tuple(slice(0, s) for s in index.shape) + (Ellipsis,), None, False), src_shape)
+    picked = _at_least_1d(g)[_along(_at_least_1d(index), dim)]
+    if picked.shape == tuple(src_shape) or len(src_shape) == 0:
+        return picked.reshape(src_shape)
+    out = xp.zeros(src_shape, g.dtype)
+    _front(out, index.shape)[...] = picked
+    return out
 
 
 class ScatterAdd(Function):
@@ -776,6 +776,21 @@ class ScatterReduce(Function):
         return dx, None, dsrc.reshape(ctx.src_shape)
 
 
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """out = input, then each src[i][j] is combined into out[i][index[i][j]] (dim=1) by
+    reduce: 'sum', 'prod', 'mean', 'amax' or 'amin'. include_self=False leaves input's own
+    value out of the positions that receive src."""
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    array = _int_index(index, "scatter", empty_any_dtype=True)
+    _scatter_src("scatter", input, src)
+    dim = _check_gather_args(input._data, array, dim, src._data)
+    if array.size == 0:
+        return clone(input)
+    return ScatterReduce.apply(input, array, src, dim, reduce, include_self)
+
+
 def _prod_grads(g, x, s, where, self_in):
     """Gradients of a scatter product without dividing by zero: each factor's gradient is g
     times the product of the *other* factors at its position, found from the product of the
@@ -793,21 +808,6 @@ def _prod_grads(g, x, s, where, self_in):
     dx = g * others(x, nonzero_prod, zeros) * self_in
     dsrc = g[where] * others(s, nonzero_prod[where], zeros[where])
     return dx, dsrc
-
-
-def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
-    """out = input, then each src[i][j] is combined into out[i][index[i][j]] (dim=1) by
-    reduce: 'sum', 'prod', 'mean', 'amax' or 'amin'. include_self=False leaves input's own
-    value out of the positions that receive src."""
-    if reduce not in _REDUCTIONS:
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
-                           f"{reduce}")
-    array = _int_index(index, "scatter", empty_any_dtype=True)
-    _scatter_src("scatter", input, src)
-    dim = _check_gather_args(input._data, array, dim, src._data)
-    if array.size == 0:
-        return clone(input)
-    return ScatterReduce.apply(input, array, src, dim, reduce, include_self)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -895,6 +895,18 @@ class IndexAdd(Function):
         return g, None, dsource
 
 
+def index_add(input, dim, index, source, *, alpha=1):
+    """out = input with alpha * source[..., i, ...] added into out[..., index[i], ...]
+    (along dim; repeated indices add up). Shapes: index (n,), source like input but n at dim."""
+    array = _vector_index(index, "index_add_")
+    dim = wrap_dim(dim, input._data.ndim)
+    _check_source("index_add_", input, source, array, dim)
+    size = input._data.shape[dim] if input._data.ndim else 1
+    if array.size and (array.min() < 0 or array.max() >= size):
+        raise IndexError("index out of range in self")
+    return IndexAdd.apply(input, array, source, dim, alpha)
+
+
 def _take_dim(g, index, dim, ndim):
     """g's slices at `index` along dim (works on arrays and Tensors)."""
     if ndim == 0:
@@ -926,18 +938,6 @@ def _check_source(op, input, source, array, dim):
                          f"({input._data.ndim})")
 
 
-def index_add(input, dim, index, source, *, alpha=1):
-    """out = input with alpha * source[..., i, ...] added into out[..., index[i], ...]
-    (along dim; repeated indices add up). Shapes: index (n,), source like input but n at dim."""
-    array = _vector_index(index, "index_add_")
-    dim = wrap_dim(dim, input._data.ndim)
-    _check_source("index_add_", input, source, array, dim)
-    size = input._data.shape[dim] if input._data.ndim else 1
-    if array.size and (array.min() < 0 or array.max() >= size):
-        raise IndexError("index out of range in self")
-    return IndexAdd.apply(input, array, source, dim, alpha)
-
-
 class IndexFill(Function):
     """out = x with the slices at index (along dim) set to value
     grad: dx = g zeroed on those slices,  dvalue = sum of g over them (each slice once)"""
@@ -966,6 +966,23 @@ class IndexFill(Function):
         return dx, None, dvalue
 
 
+def index_fill(input, dim, index, value):
+    """out = input with every slice input[..., index[i], ...] (along dim) set to value.
+    `value` is a number or a 0-d tensor."""
+    value = _value_arg("index_fill_", value)
+    if isinstance(value, complex) and input._data.dtype.kind != "c":
+        raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not "
+                           "supported")
+    array = _vector_index(index, "index_fill_")
+    dim = wrap_dim(dim, input._data.ndim)
+    size = input._data.shape[dim] if input._data.ndim else 1
+    _check_bounds(array, size, dim, IndexError, wrap=True)
+    if isinstance(value, Tensor):   # PyTorch's overload with a tensor value
+        return node_name(IndexFill.apply(input, array, value.to(input.dtype), dim),
+                         "IndexFillBackward1")
+    return IndexFill.apply(input, array, _fill_value(value, input._data.dtype), dim)
+
+
 def _value_arg(op, value):
     """A fill value: a number, or a 0-d tensor (which may carry gradient)."""
     if isinstance(value, Tensor):
@@ -983,23 +1000,6 @@ def _fill_value(value, dtype):
     """A fill value as a 0-d array of `dtype` (floats truncate into ints, as in PyTorch; a
     number the dtype cannot hold is refused, see check_fits)."""
     return xp.asarray(check_fits(_data(value), dtype)).astype(dtype)
-
-
-def index_fill(input, dim, index, value):
-    """out = input with every slice input[..., index[i], ...] (along dim) set to value.
-    `value` is a number or a 0-d tensor."""
-    value = _value_arg("index_fill_", value)
-    if isinstance(value, complex) and input._data.dtype.kind != "c":
-        raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not "
-                           "supported")
-    array = _vector_index(index, "index_fill_")
-    dim = wrap_dim(dim, input._data.ndim)
-    size = input._data.shape[dim] if input._data.ndim else 1
-    _check_bounds(array, size, dim, IndexError, wrap=True)
-    if isinstance(value, Tensor):   # PyTorch's overload with a tensor value
-        return node_name(IndexFill.apply(input, array, value.to(input.dtype), dim),
-                         "IndexFillBackward1")
-    return IndexFill.apply(input, array, _fill_value(value, input._data.dtype), dim)
 
 
 class IndexCopy(Function):
@@ -1191,19 +1191,19 @@ class Take(Function):
         return dx
 
 
-def _flat_bounds(array, n):
-    if array.size and (array.min() < -n or array.max() >= n):
-        bad = array[(array < -n) | (array >= n)].flat[0]
-        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
-                         f"elements.")
-
-
 def take(input, index):
     """out = input.flatten()[index]: elements by flat (row-major) position; negative indices
     count from the end. out has index's shape."""
     array = _int_index(index, "take", allow_int32=False)
     _flat_bounds(array, input._data.size)
     return Take.apply(input, array)
+
+
+def _flat_bounds(array, n):
+    if array.size and (array.min() < -n or array.max() >= n):
+        bad = array[(array < -n) | (array >= n)].flat[0]
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
+                         f"elements.")
 
 
 class TakeAlongDim(Function):
@@ -1234,6 +1234,9 @@ class TakeAlongDim(Function):
         return sum_to_shape(dx, ctx.shape)
 
 
+_GATHER = "GatherBackward0"   # PyTorch's take_along_dim gathers
+
+
 def take_along_dim(input, indices, dim=None):
     """out = input's elements picked along dim by indices (input and indices broadcast on the
     other dims). With dim=None both are flattened first."""
@@ -1251,9 +1254,6 @@ def take_along_dim(input, indices, dim=None):
     if input._data.ndim == 0:
         return node_name(Take.apply(input, array), _GATHER)
     return node_name(TakeAlongDim.apply(input, array, dim), _GATHER)
-
-
-_GATHER = "GatherBackward0"   # PyTorch's take_along_dim gathers
 
 
 class Put(Function):
