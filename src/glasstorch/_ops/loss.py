@@ -223,6 +223,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return MseLoss.apply(x, y, reduction, None)
 
 
+_L1_NODES = {"mean": "MeanBackward0", "sum": "SumBackward0", "none": "AbsBackward0"}
+
+
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """mean/sum/none of |input - target|; shapes broadcast (with PyTorch's warning)."""
     reduction = _reduction(size_average, reduce, reduction)
@@ -232,9 +235,6 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
         return _weighted(L1Loss.apply(x, y, "none", None), weight, input, reduction)
     # PyTorch's l1_loss is composite: |d|, then its mean or sum
     return node_name(L1Loss.apply(x, y, reduction, None), _L1_NODES[reduction])
-
-
-_L1_NODES = {"mean": "MeanBackward0", "sum": "SumBackward0", "none": "AbsBackward0"}
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -358,6 +358,73 @@ class CrossEntropy(Function):
         return (graph_node("LogSoftmaxBackward0", self.next[0]),)
 
 
+def _floating_logits(input):
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
+                                  f"'{scalar_name(input.dtype)}'")
+
+
+def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, ls):
+    if target._data.dtype.kind != "f":
+        raise RuntimeError(f"Expected floating point type for target with class "
+                           f"probabilities, got {scalar_name(target.dtype)}")
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    if ls > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {ls}")
+    ls = max(float(ls), 0.0)       # as PyTorch: a negative value means no smoothing
+    if input._data.ndim == 0:
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+    _floating_logits(input)
+    classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
+    if weight is not None and (weight._data.ndim != 1 or weight._data.size != classes):
+        raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all "
+                           f"{classes} classes or no classes but got weight tensor of shape: "
+                           f"{list(weight._data.shape)}")
+    dtype = _backend.result_type(input, target)
+    if weight is not None:
+        dtype = _backend.promote_types(dtype, weight.dtype)
+        weight = cast(weight, dtype)
+    x, y = cast(input, dtype), cast(target, dtype)
+    if input._data.ndim == 1:
+        out = CrossEntropyProb.apply(x.unsqueeze(0), y.unsqueeze(0), weight, reduction, ls)
+        return node_name(out.reshape(()), "NegBackward0") if reduction == "none" else out
+    return CrossEntropyProb.apply(x, y, weight, reduction, ls)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    """Cross entropy between the softmax of `input` (over the class dim) and `target`:
+    class indices (like log_softmax then nll_loss, with ignore_index, weight and
+    label_smoothing), or class probabilities of input's shape. One fused node: log-sum-exp
+    shifted by the max; the backward is softmax - onehot.
+
+    Shapes: input (N, C), (N, C, d1, ..., dk) or unbatched (C,); target (N,) / (N, d1, ...,
+    dk) / () indices, or the same shape as input for probabilities."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _tensor(input, "cross_entropy_loss", 1, "input")
+    _tensor(target, "cross_entropy_loss", 2, "target")
+    if input._data.shape == target._data.shape:
+        return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
+                                            label_smoothing)
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing}")
+    _floating_logits(input)
+    _check_class_targets(input, target, weight, ignore_index, "cross_entropy")
+    if input._data.ndim == 1:
+        out = cross_entropy(*_batched(input, target), weight, None, ignore_index, None,
+                            reduction, label_smoothing)
+        if reduction != "none":
+            return out
+        return node_name(out.reshape(()), _nll_node(1, reduction, label_smoothing))
+    t = target._data.astype(xp.int64, copy=False)
+    # PyTorch applies smoothing only for label_smoothing > 0 (a negative value is ignored)
+    out = CrossEntropy.apply(input, t, weight, reduction, ignore_index,
+                             max(float(label_smoothing), 0.0))
+    return node_name(out, _nll_node(input._data.ndim, reduction, label_smoothing))
+
+
 class CrossEntropyProb(Function):
     """out_i = -sum_c w_c q_ic logp_ic,  q = (1 - ls) y + ls / C  (class probabilities y),
     logp = log_softmax(x) over dim 1; mean divides by the number of positions (N d1 ... dk)
@@ -431,6 +498,26 @@ class NllLoss(Function):
         return gx, None, None
 
 
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """-input[n, target[n]] (times weight[target[n]]) per position, reduced; the mean divides
+    by the summed weights of the non-ignored targets. One fused node.
+
+    Shapes: input (N, C) or (N, C, d1, ..., dk) log-probabilities, or unbatched (C,);
+    target (N,) / (N, d1, ..., dk) / () class indices (int64 or uint8)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _tensor(input, "nll_loss", 1, "input")
+    _tensor(target, "nll_loss", 2, "target")
+    _check_class_targets(input, target, weight, ignore_index, "nll_loss")
+    if input._data.ndim == 1:
+        out = nll_loss(*_batched(input, target), weight, None, ignore_index, None, reduction)
+        return node_name(out.reshape(()), _nll_node(1, reduction)) if reduction == "none" \
+            else out
+    t = target._data.astype(xp.int64, copy=False)
+    out = NllLoss.apply(input, t, weight, reduction, ignore_index)
+    return node_name(out, _nll_node(input._data.ndim, reduction))
+
+
 def _check_class_targets(input, target, weight, ignore_index, fname):
     """PyTorch's checks on class-index targets for NLL/cross entropy, in its order; returns
     the classes count."""
@@ -488,93 +575,6 @@ def _nll_node(ndim, reduction, label_smoothing=0.0):
     return "ViewBackward0" if reduction == "none" and ndim != 4 else "NllLoss2DBackward0"
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-             reduction="mean"):
-    """-input[n, target[n]] (times weight[target[n]]) per position, reduced; the mean divides
-    by the summed weights of the non-ignored targets. One fused node.
-
-    Shapes: input (N, C) or (N, C, d1, ..., dk) log-probabilities, or unbatched (C,);
-    target (N,) / (N, d1, ..., dk) / () class indices (int64 or uint8)."""
-    reduction = _reduction(size_average, reduce, reduction)
-    _tensor(input, "nll_loss", 1, "input")
-    _tensor(target, "nll_loss", 2, "target")
-    _check_class_targets(input, target, weight, ignore_index, "nll_loss")
-    if input._data.ndim == 1:
-        out = nll_loss(*_batched(input, target), weight, None, ignore_index, None, reduction)
-        return node_name(out.reshape(()), _nll_node(1, reduction)) if reduction == "none" \
-            else out
-    t = target._data.astype(xp.int64, copy=False)
-    out = NllLoss.apply(input, t, weight, reduction, ignore_index)
-    return node_name(out, _nll_node(input._data.ndim, reduction))
-
-
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
-                  reduce=None, reduction="mean", label_smoothing=0.0):
-    """Cross entropy between the softmax of `input` (over the class dim) and `target`:
-    class indices (like log_softmax then nll_loss, with ignore_index, weight and
-    label_smoothing), or class probabilities of input's shape. One fused node: log-sum-exp
-    shifted by the max; the backward is softmax - onehot.
-
-    Shapes: input (N, C), (N, C, d1, ..., dk) or unbatched (C,); target (N,) / (N, d1, ...,
-    dk) / () indices, or the same shape as input for probabilities."""
-    reduction = _reduction(size_average, reduce, reduction)
-    _tensor(input, "cross_entropy_loss", 1, "input")
-    _tensor(target, "cross_entropy_loss", 2, "target")
-    if input._data.shape == target._data.shape:
-        return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
-                                            label_smoothing)
-    if label_smoothing > 1.0:
-        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
-                           f"{label_smoothing}")
-    _floating_logits(input)
-    _check_class_targets(input, target, weight, ignore_index, "cross_entropy")
-    if input._data.ndim == 1:
-        out = cross_entropy(*_batched(input, target), weight, None, ignore_index, None,
-                            reduction, label_smoothing)
-        if reduction != "none":
-            return out
-        return node_name(out.reshape(()), _nll_node(1, reduction, label_smoothing))
-    t = target._data.astype(xp.int64, copy=False)
-    # PyTorch applies smoothing only for label_smoothing > 0 (a negative value is ignored)
-    out = CrossEntropy.apply(input, t, weight, reduction, ignore_index,
-                             max(float(label_smoothing), 0.0))
-    return node_name(out, _nll_node(input._data.ndim, reduction, label_smoothing))
-
-
-def _floating_logits(input):
-    if input._data.dtype.kind != "f":
-        raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
-                                  f"'{scalar_name(input.dtype)}'")
-
-
-def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction, ls):
-    if target._data.dtype.kind != "f":
-        raise RuntimeError(f"Expected floating point type for target with class "
-                           f"probabilities, got {scalar_name(target.dtype)}")
-    if ignore_index >= 0:
-        raise RuntimeError("ignore_index is not supported for floating point target")
-    if ls > 1.0:
-        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {ls}")
-    ls = max(float(ls), 0.0)       # as PyTorch: a negative value means no smoothing
-    if input._data.ndim == 0:
-        raise IndexError("Dimension specified as 1 but tensor has no dimensions")
-    _floating_logits(input)
-    classes = input.shape[1] if input.dim() >= 2 else input.shape[0]
-    if weight is not None and (weight._data.ndim != 1 or weight._data.size != classes):
-        raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all "
-                           f"{classes} classes or no classes but got weight tensor of shape: "
-                           f"{list(weight._data.shape)}")
-    dtype = _backend.result_type(input, target)
-    if weight is not None:
-        dtype = _backend.promote_types(dtype, weight.dtype)
-        weight = cast(weight, dtype)
-    x, y = cast(input, dtype), cast(target, dtype)
-    if input._data.ndim == 1:
-        out = CrossEntropyProb.apply(x.unsqueeze(0), y.unsqueeze(0), weight, reduction, ls)
-        return node_name(out.reshape(()), "NegBackward0") if reduction == "none" else out
-    return CrossEntropyProb.apply(x, y, weight, reduction, ls)
-
-
 # ---------------------------------------------------------------------------------------------
 # binary cross entropy, on probabilities and on logits
 # ---------------------------------------------------------------------------------------------
@@ -607,6 +607,44 @@ class BinaryCrossEntropy(Function):
             log_x, log_1mx = _clamped_logs(x)
             gy = (log_1mx - log_x) * k
         return gx, gy, None
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """-(target log(input) + (1 - target) log(1 - input)), each log clamped at -100, times
+    weight (broadcast to target's shape); input and target in [0, 1], same shape and dtype."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _tensor(input, "binary_cross_entropy", 1, "input")
+    _tensor(target, "binary_cross_entropy", 2, "target")
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
+                         f"size ({input.shape}) is deprecated. Please ensure they have the "
+                         f"same size.")
+    x, y = input._data, target._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f'"binary_cross_entropy" not implemented for '
+                                  f"'{scalar_name(input.dtype)}'")
+    if y.dtype != x.dtype:
+        raise RuntimeError(f"Found dtype {scalar_name(target.dtype)} but expected "
+                           f"{scalar_name(input.dtype)}")
+    w = None
+    if weight is not None:
+        _no_grad_allowed("binary_cross_entropy", "weight", weight)
+        try:
+            shape = xp.broadcast_shapes(y.shape, weight._data.shape)
+        except ValueError:
+            shape = None
+        if shape != y.shape:
+            raise RuntimeError(f"Attempting to broadcast a dimension of length "
+                               f"{weight._data.shape[-1] if weight._data.ndim else 1} at -1! "
+                               f"Mismatching argument at index 1 had {weight.shape}; but "
+                               f"expected shape should be broadcastable to {list(y.shape)}")
+        w = weight._data.astype(x.dtype, copy=False)
+    if not ((x >= 0) & (x <= 1)).all():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    if not ((y >= 0) & (y <= 1)).all():
+        raise RuntimeError("all elements of target should be between 0 and 1")
+    return BinaryCrossEntropy.apply(input, target, w, reduction)
 
 
 def _clamped_logs(x):
@@ -660,44 +698,6 @@ class BinaryCrossEntropyWithLogits(Function):
                 gy = ((pos_weight - 1) * softplus_neg - x) * k
             gy = gy.astype(y.dtype, copy=False)
         return gx, gy, None, None
-
-
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
-                         reduction="mean"):
-    """-(target log(input) + (1 - target) log(1 - input)), each log clamped at -100, times
-    weight (broadcast to target's shape); input and target in [0, 1], same shape and dtype."""
-    reduction = _reduction(size_average, reduce, reduction)
-    _tensor(input, "binary_cross_entropy", 1, "input")
-    _tensor(target, "binary_cross_entropy", 2, "target")
-    if target.shape != input.shape:
-        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
-                         f"size ({input.shape}) is deprecated. Please ensure they have the "
-                         f"same size.")
-    x, y = input._data, target._data
-    if x.dtype.kind != "f":
-        raise NotImplementedError(f'"binary_cross_entropy" not implemented for '
-                                  f"'{scalar_name(input.dtype)}'")
-    if y.dtype != x.dtype:
-        raise RuntimeError(f"Found dtype {scalar_name(target.dtype)} but expected "
-                           f"{scalar_name(input.dtype)}")
-    w = None
-    if weight is not None:
-        _no_grad_allowed("binary_cross_entropy", "weight", weight)
-        try:
-            shape = xp.broadcast_shapes(y.shape, weight._data.shape)
-        except ValueError:
-            shape = None
-        if shape != y.shape:
-            raise RuntimeError(f"Attempting to broadcast a dimension of length "
-                               f"{weight._data.shape[-1] if weight._data.ndim else 1} at -1! "
-                               f"Mismatching argument at index 1 had {weight.shape}; but "
-                               f"expected shape should be broadcastable to {list(y.shape)}")
-        w = weight._data.astype(x.dtype, copy=False)
-    if not ((x >= 0) & (x <= 1)).all():
-        raise RuntimeError("all elements of input should be between 0 and 1")
-    if not ((y >= 0) & (y <= 1)).all():
-        raise RuntimeError("all elements of target should be between 0 and 1")
-    return BinaryCrossEntropy.apply(input, target, w, reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
@@ -781,6 +781,9 @@ class KlDiv(Function):
         return gx, gy
 
 
+_KL_NODES = {"mean": "MeanBackward0", "sum": "SumBackward0", "batchmean": "SumBackward0"}
+
+
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """KL(target || exp(input)) pointwise: target (log target - input), input holding
     log-probabilities (target too if log_target). reduction 'batchmean' divides the sum by the
@@ -810,9 +813,6 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     # PyTorch's kl_div is composite: its last op is the reduction, or the pointwise formula's
     return node_name(out, _KL_NODES.get(reduction) or
                      ("MulBackward0" if log_target else "SubBackward0"))
-
-
-_KL_NODES = {"mean": "MeanBackward0", "sum": "SumBackward0", "batchmean": "SumBackward0"}
 
 
 # ---------------------------------------------------------------------------------------------
