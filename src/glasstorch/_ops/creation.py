@@ -57,6 +57,32 @@ def _leaf_dtype(item):
     raise RuntimeError(f"Could not infer dtype of {type(item).__name__}")
 
 
+def _exact_dtype(dtype):
+    """A dtype that holds every Python number of `dtype`'s kind exactly: Python floats are
+    doubles, so floating data is read in as float64 (complex as complex128) and rounded once
+    to the target, never through float32 (tensor([0.1], dtype=float64) is exactly 0.1)."""
+    if dtype.kind == 2:
+        return _backend.float64
+    if dtype.kind == 3:
+        return _backend.complex128
+    return dtype
+
+
+def _check_integer_range(arr, target):
+    """PyTorch refuses numbers outside an integer dtype's range instead of wrapping them:
+    floats (and nan) must lie within [min, max]; integers too, except that an unsigned dtype
+    takes negative integers down to -max (as two's complement wraps them: -1 -> 255)."""
+    if arr.dtype.kind == "c":
+        raise TypeError("'complex' object cannot be interpreted as an integer")
+    info = xp.iinfo(target.np)
+    low = info.min if arr.dtype.kind == "f" or info.min < 0 else -info.max
+    with xp.errstate(invalid="ignore"):
+        inside = (arr >= low) & (arr <= info.max)
+    if not inside.all():
+        raise RuntimeError(f"value cannot be converted to type {target.np.name} without "
+                           f"overflow")
+
+
 def _nested_to_array(data, dtype):
     """NumPy array for a number or nested sequences, with PyTorch's checks and dtype rules:
     every list at one depth must have the same length (ValueError otherwise), and the dtype is
@@ -120,17 +146,6 @@ def _nested_to_array(data, dtype):
     return as_dtype(arr, target)
 
 
-def _exact_dtype(dtype):
-    """A dtype that holds every Python number of `dtype`'s kind exactly: Python floats are
-    doubles, so floating data is read in as float64 (complex as complex128) and rounded once
-    to the target, never through float32 (tensor([0.1], dtype=float64) is exactly 0.1)."""
-    if dtype.kind == 2:
-        return _backend.float64
-    if dtype.kind == 3:
-        return _backend.complex128
-    return dtype
-
-
 def as_dtype(arr, dtype):
     """arr converted to `dtype` with PyTorch's rounding: a half is made from a float32
     (c10::Half(float)), so wider values are rounded to float32 first, then to half."""
@@ -139,21 +154,6 @@ def as_dtype(arr, dtype):
     if dtype.np == xp.float16 and arr.dtype.kind in "fiu" and arr.dtype.itemsize > 4:
         arr = arr.astype(xp.float32)
     return arr.astype(dtype.np)
-
-
-def _check_integer_range(arr, target):
-    """PyTorch refuses numbers outside an integer dtype's range instead of wrapping them:
-    floats (and nan) must lie within [min, max]; integers too, except that an unsigned dtype
-    takes negative integers down to -max (as two's complement wraps them: -1 -> 255)."""
-    if arr.dtype.kind == "c":
-        raise TypeError("'complex' object cannot be interpreted as an integer")
-    info = xp.iinfo(target.np)
-    low = info.min if arr.dtype.kind == "f" or info.min < 0 else -info.max
-    with xp.errstate(invalid="ignore"):
-        inside = (arr >= low) & (arr <= info.max)
-    if not inside.all():
-        raise RuntimeError(f"value cannot be converted to type {target.np.name} without "
-                           f"overflow")
 
 
 def to_array(data, dtype=None, copy=True):
@@ -331,6 +331,23 @@ def _check_range(start, end, step):
                            f"{start}, end={end}, step={step}")
 
 
+def _arange_like_pytorch(start, step, n, np_dtype):
+    """Floating arange with PyTorch's CPU kernel's exact values: blocks of one 256-bit vector
+    (8 float32 or 4 float64 values) start at base = fma(step, i, start), rounded to the dtype,
+    and hold fma(k, step, base); the last values that do not fill two vectors are
+    fma(step, i, start) each. (Exact for up to 32768 values, PyTorch's single-thread grain.)"""
+    width = 32 // xp.dtype(np_dtype).itemsize
+    index = xp.arange(n, dtype=xp.float64)
+    lane = index % width
+    base = _fma(xp.full(n, float(step)), index - lane, xp.full(n, float(start)))
+    base = base.astype(np_dtype).astype(xp.float64)
+    out = _fma(lane, xp.full(n, float(step)), base)
+    vectorized = (n // (2 * width)) * (2 * width)
+    out[vectorized:] = _fma(xp.full(n - vectorized, float(step)), index[vectorized:],
+                            xp.full(n - vectorized, float(start)))
+    return out.astype(np_dtype)
+
+
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False):
     """Values start, start+step, … below `end`: int64 if all arguments are ints, else the
@@ -382,23 +399,6 @@ def _fma(a, b, c):
     return s + (sum_error + product_error)
 
 
-def _arange_like_pytorch(start, step, n, np_dtype):
-    """Floating arange with PyTorch's CPU kernel's exact values: blocks of one 256-bit vector
-    (8 float32 or 4 float64 values) start at base = fma(step, i, start), rounded to the dtype,
-    and hold fma(k, step, base); the last values that do not fill two vectors are
-    fma(step, i, start) each. (Exact for up to 32768 values, PyTorch's single-thread grain.)"""
-    width = 32 // xp.dtype(np_dtype).itemsize
-    index = xp.arange(n, dtype=xp.float64)
-    lane = index % width
-    base = _fma(xp.full(n, float(step)), index - lane, xp.full(n, float(start)))
-    base = base.astype(np_dtype).astype(xp.float64)
-    out = _fma(lane, xp.full(n, float(step)), base)
-    vectorized = (n // (2 * width)) * (2 * width)
-    out[vectorized:] = _fma(xp.full(n - vectorized, float(step)), index[vectorized:],
-                            xp.full(n - vectorized, float(start)))
-    return out.astype(np_dtype)
-
-
 def range_(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False):
     """Deprecated torch.range: like arange but includes `end`; default float dtype."""
@@ -420,6 +420,25 @@ def _check_steps(steps):
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     return int(steps)
+
+
+def _linspace_double(start, end, steps, dtype):
+    """PyTorch's linspace kernel for integer and float64 outputs: an integer dtype truncates
+    start and end first; step = (end - start) / (steps - 1) in double; the first half is
+    start + i * step, the second end - (steps - 1 - i) * step, each one fused multiply-add,
+    then truncated toward zero for an integer dtype (dtype None: the float64 values)."""
+    to_int = dtype is not None and dtype.kind < 2
+    if to_int:
+        start, end = int(start), int(end)
+    start, end = float(start), float(end)
+    dtype = _backend.float64 if dtype is None else dtype
+    if steps == 1:
+        return xp.full(1, start).astype(dtype.np)
+    step = (end - start) / (steps - 1)
+    i = xp.arange(steps, dtype=xp.float64)
+    first = i < steps // 2
+    arr = xp.where(first, _fma(step, i, start), _fma(-step, steps - 1 - i, end))
+    return (xp.trunc(arr) if to_int else arr).astype(dtype.np)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
@@ -447,25 +466,6 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 def _no_bool(name, dtype):
     if dtype == _backend.bool_:
         raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
-
-
-def _linspace_double(start, end, steps, dtype):
-    """PyTorch's linspace kernel for integer and float64 outputs: an integer dtype truncates
-    start and end first; step = (end - start) / (steps - 1) in double; the first half is
-    start + i * step, the second end - (steps - 1 - i) * step, each one fused multiply-add,
-    then truncated toward zero for an integer dtype (dtype None: the float64 values)."""
-    to_int = dtype is not None and dtype.kind < 2
-    if to_int:
-        start, end = int(start), int(end)
-    start, end = float(start), float(end)
-    dtype = _backend.float64 if dtype is None else dtype
-    if steps == 1:
-        return xp.full(1, start).astype(dtype.np)
-    step = (end - start) / (steps - 1)
-    i = xp.arange(steps, dtype=xp.float64)
-    first = i < steps // 2
-    arr = xp.where(first, _fma(step, i, start), _fma(-step, steps - 1 - i, end))
-    return (xp.trunc(arr) if to_int else arr).astype(dtype.np)
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
