@@ -11,6 +11,9 @@ from ._util import promote, check_broadcast, write_out
 from .elementwise import _tensor_arg
 
 
+_ORDERINGS = ("lt", "le", "gt", "ge")
+
+
 def _compare(fname, np_op, input, other, out):
     """np_op on promoted operands; `other` is a Tensor or a Python number."""
     _tensor_arg(input, fname)
@@ -25,9 +28,6 @@ def _compare(fname, np_op, input, other, out):
         _check_shapes(a, b)
         b = b._data
     return write_out(_make(np_op(a._data, b)), out, differentiable=False)
-
-
-_ORDERINGS = ("lt", "le", "gt", "ge")
 
 
 def _check_shapes(a, b):
