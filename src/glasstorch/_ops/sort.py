@@ -47,15 +47,6 @@ class Sort(Function):
         return _put_back(g, indices, ctx.dim, ctx.shape)
 
 
-def _put_back(g, indices, dim, shape):
-    """zeros(shape) with g written at `indices` along dim (the indices are distinct)."""
-    if len(shape) == 0:
-        return g.reshape(())
-    dx = xp.zeros(shape, g.dtype)
-    xp.put_along_axis(dx, indices, g, axis=dim)
-    return dx
-
-
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     """(values, indices): input sorted along dim. The sort is always stable (equal elements
     keep their order), so stable=True costs nothing extra."""
@@ -63,6 +54,15 @@ def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     dim = wrap_dim(dim, input._data.ndim)
     values, indices = Sort.apply(input, dim, descending)
     return write_outs(return_types.sort(values, indices), out, same_dtype=True)
+
+
+def _put_back(g, indices, dim, shape):
+    """zeros(shape) with g written at `indices` along dim (the indices are distinct)."""
+    if len(shape) == 0:
+        return g.reshape(())
+    dx = xp.zeros(shape, g.dtype)
+    xp.put_along_axis(dx, indices, g, axis=dim)
+    return dx
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
@@ -194,6 +194,10 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     return _unique_result(values, inverse, counts, return_inverse, return_counts)
 
 
+def _type_word(np_dtype):
+    return scalar_name(np_dtype)
+
+
 def bincount(input, weights=None, minlength=0):
     """out[v] = number of times v occurs in the 1-d non-negative integer input (or the sum of
     the weights at those positions); out has max(input) + 1 or minlength entries."""
@@ -213,10 +217,6 @@ def bincount(input, weights=None, minlength=0):
     out = xp.bincount(x, weights=w, minlength=minlength)
     # float weights keep their dtype; any other weights give float64 (as PyTorch)
     return _make(out.astype(w.dtype if w.dtype.kind == "f" else xp.float64, copy=False))
-
-
-def _type_word(np_dtype):
-    return scalar_name(np_dtype)
 
 
 # ---------------------------------------------------------------------------------------------
