@@ -51,6 +51,11 @@ class Lgamma(Function):
         return g * _digamma(x)
 
 
+def lgamma(input, *, out=None):
+    """ln |Gamma(input)| (inf at 0 and the negative integers)."""
+    return write_out(Lgamma.apply(_float_arg(input, "lgamma")), out)
+
+
 class Digamma(Function):
     """out = digamma(x) = Gamma'(x) / Gamma(x)   (-inf at 0, nan at negative integers)
     grad: dx = g * polygamma(1, x)"""
@@ -69,6 +74,11 @@ class Digamma(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * _polygamma(1, x)
+
+
+def digamma(input, *, out=None):
+    """The logarithmic derivative of Gamma; -inf at 0, nan at the negative integers."""
+    return write_out(Digamma.apply(_float_arg(input, "digamma")), out)
 
 
 class Polygamma(Function):
@@ -91,6 +101,14 @@ class Polygamma(Function):
         return g * _polygamma(ctx.n + 1, x), None
 
 
+def polygamma(n, input, *, out=None):
+    """The n-th derivative of digamma (n >= 0; polygamma(0, x) is digamma(x))."""
+    n = int(n)
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    return write_out(Polygamma.apply(_float_arg(input, "polygamma"), n=n), out)
+
+
 class I0(Function):
     """out = I0(x), the modified Bessel function of the first kind, order 0
     grad: dx = g * I1(x)"""
@@ -104,6 +122,11 @@ class I0(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * _scipy("i1", x)
+
+
+def i0(input, *, out=None):
+    """The modified Bessel function of the first kind, order 0."""
+    return write_out(I0.apply(_float_arg(input, "i0")), out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,6 +154,15 @@ class Xlogy(Function):
         if need_b:
             gb = sum_to_shape(g * a / b, _shape(b))
         return ga, gb
+
+
+def xlogy(input, other, *, out=None):
+    """input * ln(other), 0 where input == 0 (so 0 * ln 0 = 0); broadcast, float result.
+    Either argument may be a Python number."""
+    a, b = promote(input, other)
+    a = float_input(a) if isinstance(a, Tensor) else float(a)
+    b = float_input(b) if isinstance(b, Tensor) else float(b)
+    return write_out(Xlogy.apply(a, b), out)
 
 
 def _raw(x):
@@ -178,6 +210,11 @@ class Logit(Function):
         return gx, None
 
 
+def logit(input, eps=None, *, out=None):
+    """ln(z / (1 - z)), z = input clamped to [eps, 1 - eps] if eps is given."""
+    return write_out(Logit.apply(_float_arg(input, "logit"), eps=eps), out)
+
+
 class Sinc(Function):
     """out = sin(pi x) / (pi x), and 1 at x == 0
     grad: dx = g * (cos(pi x) - sinc(x)) / x, and 0 at x == 0"""
@@ -202,25 +239,9 @@ class Sinc(Function):
         return gx * (~zero).astype(raw.dtype)
 
 
-# ---------------------------------------------------------------------------------------------
-# public functions
-# ---------------------------------------------------------------------------------------------
-def lgamma(input, *, out=None):
-    """ln |Gamma(input)| (inf at 0 and the negative integers)."""
-    return write_out(Lgamma.apply(_float_arg(input, "lgamma")), out)
-
-
-def digamma(input, *, out=None):
-    """The logarithmic derivative of Gamma; -inf at 0, nan at the negative integers."""
-    return write_out(Digamma.apply(_float_arg(input, "digamma")), out)
-
-
-def polygamma(n, input, *, out=None):
-    """The n-th derivative of digamma (n >= 0; polygamma(0, x) is digamma(x))."""
-    n = int(n)
-    if n < 0:
-        raise RuntimeError("polygamma(n, x) does not support negative n.")
-    return write_out(Polygamma.apply(_float_arg(input, "polygamma"), n=n), out)
+def sinc(input, *, out=None):
+    """The normalized sinc: sin(pi x) / (pi x), 1 at 0."""
+    return write_out(Sinc.apply(_float_arg(input, "sinc")), out)
 
 
 def polygamma_method(self, n):
@@ -237,27 +258,3 @@ def mvlgamma(input, p, *, out=None):
     halves = _make(-xp.arange(p, dtype=x._data.dtype) / 2)          # 0, -1/2, -1, ...
     terms = lgamma(x.unsqueeze(-1) + halves)                       # (*, p)
     return write_out(terms.sum(-1) + p * (p - 1) / 4 * math.log(math.pi), out)
-
-
-def i0(input, *, out=None):
-    """The modified Bessel function of the first kind, order 0."""
-    return write_out(I0.apply(_float_arg(input, "i0")), out)
-
-
-def xlogy(input, other, *, out=None):
-    """input * ln(other), 0 where input == 0 (so 0 * ln 0 = 0); broadcast, float result.
-    Either argument may be a Python number."""
-    a, b = promote(input, other)
-    a = float_input(a) if isinstance(a, Tensor) else float(a)
-    b = float_input(b) if isinstance(b, Tensor) else float(b)
-    return write_out(Xlogy.apply(a, b), out)
-
-
-def logit(input, eps=None, *, out=None):
-    """ln(z / (1 - z)), z = input clamped to [eps, 1 - eps] if eps is given."""
-    return write_out(Logit.apply(_float_arg(input, "logit"), eps=eps), out)
-
-
-def sinc(input, *, out=None):
-    """The normalized sinc: sin(pi x) / (pi x), 1 at 0."""
-    return write_out(Sinc.apply(_float_arg(input, "sinc")), out)
