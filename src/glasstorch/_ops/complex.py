@@ -35,7 +35,7 @@ def _pairs(z):
 
 
 # ---------------------------------------------------------------------------------------------
-# Functions
+# the ops: each Function followed by its public function
 # ---------------------------------------------------------------------------------------------
 class Real(Function):
     """out = Re(z)   (a view of z's memory)
@@ -52,6 +52,13 @@ class Real(Function):
         if isinstance(g, Tensor):   # create_graph=True: a differentiable cast
             return g.to(_backend.from_numpy_dtype(_complex_of(g._data.dtype)))
         return g.astype(_complex_of(g.dtype))
+
+
+def real(input):
+    """The real part, as a view (a real tensor is returned as it is)."""
+    if not _is_complex(_tensor_arg(input, "real")):
+        return input
+    return _view_of(Real.apply(input), input)
 
 
 class Imag(Function):
@@ -71,6 +78,13 @@ class Imag(Function):
         return g * xp.asarray(1j, _complex_of(g.dtype))
 
 
+def imag(input):
+    """The imaginary part, as a view; RuntimeError for real tensors."""
+    if not _is_complex(_tensor_arg(input, "imag")):
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return _view_of(Imag.apply(input), input)
+
+
 class Conj(Function):
     """out = conj(z) = x - iy   (an eager copy; PyTorch's is a lazy view)
     grad: dz = conj(g)"""
@@ -86,6 +100,20 @@ class Conj(Function):
         return conj_if_complex(g)
 
 
+def conj(input):
+    """The complex conjugate (a real tensor is returned as it is). Eager: see the module doc."""
+    if not _is_complex(_tensor_arg(input, "conj")):
+        return input
+    return Conj.apply(input)
+
+
+def conj_physical(input, *, out=None):
+    """The complex conjugate, computed now (the same as conj in glasstorch)."""
+    if not _is_complex(_tensor_arg(input, "conj_physical")):
+        return write_out(input, out)
+    return write_out(Conj.apply(input), out)
+
+
 class ViewAsReal(Function):
     """out[..., 0] = Re(z), out[..., 1] = Im(z)   (a view of z's memory)
     grad: dz = g[..., 0] + i g[..., 1]"""
@@ -99,6 +127,13 @@ class ViewAsReal(Function):
         return xp.ascontiguousarray(g).view(_complex_of(g.dtype))[..., 0]
 
 
+def view_as_real(input):
+    """A complex tensor's memory as real pairs: shape (*, 2), a view."""
+    if not _is_complex(_tensor_arg(input, "view_as_real")):
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    return _view_of(ViewAsReal.apply(input), input)
+
+
 class ViewAsComplex(Function):
     """out = x[..., 0] + i x[..., 1]   (a view of x's memory)
     grad: dx = the (Re g, Im g) pairs of g"""
@@ -110,6 +145,26 @@ class ViewAsComplex(Function):
     @staticmethod
     def backward(ctx, g):
         return _pairs(g).copy()
+
+
+def view_as_complex(input):
+    """A (*, 2) float tensor's pairs as complex numbers: shape (*), a view. The last dim must
+    have size 2 and stride 1, every other stride must be even."""
+    data = _tensor_arg(input, "view_as_complex")._data
+    if data.dtype.kind != "f":
+        raise RuntimeError(f"view_as_complex is only supported for half, float and double "
+                           f"tensors, but got a tensor of scalar type: {scalar_name(data.dtype)}")
+    if data.ndim == 0 or data.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    if data.strides[-1] != data.itemsize:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    if any(s % (2 * data.itemsize) for s in data.strides[:-1]):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last "
+                           "dimension")
+    if data.dtype == xp.float16:
+        raise RuntimeError("view_as_complex: glasstorch has no complex32 dtype for float16 "
+                           "pairs")
+    return _view_of(ViewAsComplex.apply(input), input)
 
 
 class Complex(Function):
@@ -129,6 +184,12 @@ class Complex(Function):
         need_re, need_im = ctx.needs_input_grad
         return (sum_to_shape(g.real, shape_re) if need_re else None,
                 sum_to_shape(g.imag, shape_im) if need_im else None)
+
+
+def complex(real, imag, *, out=None):
+    """real + i imag, broadcast; both inputs of the same float dtype."""
+    _float_pair("complex", real, imag, "real", "imag")
+    return write_out(Complex.apply(real, imag), out, same_dtype=True)
 
 
 class Polar(Function):
@@ -153,6 +214,13 @@ class Polar(Function):
                 sum_to_shape((g * xp.conj(1j * out)).real, shape_t) if need_t else None)
 
 
+def polar(abs, angle, *, out=None):
+    """abs * (cos(angle) + i sin(angle)), broadcast; float32 -> complex64, float64 ->
+    complex128 (both inputs of the same float dtype)."""
+    _float_pair("polar", abs, angle, "abs", "angle")
+    return write_out(Polar.apply(abs, angle), out, same_dtype=True)
+
+
 class Angle(Function):
     """out = atan2(Im z, Re z); for real x: pi where x < 0, else 0 (nan stays nan)
     grad: dz = g (-y + i x) / |z|**2 for complex z;  dx = 0 for real x"""
@@ -173,25 +241,20 @@ class Angle(Function):
         return g * (-z.imag + 1j * z.real) / (z.real * z.real + z.imag * z.imag)
 
 
+def angle(input, *, out=None):
+    """The argument of each element in radians: atan2(imag, real); for real tensors pi where
+    negative, else 0. Integer inputs give the default float dtype."""
+    x = _tensor_arg(input, "angle")
+    if x._data.dtype.kind in "biu":
+        x = x.to(_backend.get_default_dtype())
+    return write_out(Angle.apply(x), out)
+
+
 # ---------------------------------------------------------------------------------------------
-# public functions
+# helpers and the ops without a Function of their own
 # ---------------------------------------------------------------------------------------------
 def _is_complex(t):
     return t._data.dtype.kind == "c"
-
-
-def real(input):
-    """The real part, as a view (a real tensor is returned as it is)."""
-    if not _is_complex(_tensor_arg(input, "real")):
-        return input
-    return _view_of(Real.apply(input), input)
-
-
-def imag(input):
-    """The imaginary part, as a view; RuntimeError for real tensors."""
-    if not _is_complex(_tensor_arg(input, "imag")):
-        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-    return _view_of(Imag.apply(input), input)
 
 
 def _set_real(self, value):
@@ -204,20 +267,6 @@ def _set_imag(self, value):
 
 real_property = property(real, _set_real, doc="The real part, as a view (settable).")
 imag_property = property(imag, _set_imag, doc="The imaginary part, as a view (settable).")
-
-
-def conj(input):
-    """The complex conjugate (a real tensor is returned as it is). Eager: see the module doc."""
-    if not _is_complex(_tensor_arg(input, "conj")):
-        return input
-    return Conj.apply(input)
-
-
-def conj_physical(input, *, out=None):
-    """The complex conjugate, computed now (the same as conj in glasstorch)."""
-    if not _is_complex(_tensor_arg(input, "conj_physical")):
-        return write_out(input, out)
-    return write_out(Conj.apply(input), out)
 
 
 def resolve_conj(input):
@@ -242,15 +291,6 @@ def is_neg(input):
     return False
 
 
-def angle(input, *, out=None):
-    """The argument of each element in radians: atan2(imag, real); for real tensors pi where
-    negative, else 0. Integer inputs give the default float dtype."""
-    x = _tensor_arg(input, "angle")
-    if x._data.dtype.kind in "biu":
-        x = x.to(_backend.get_default_dtype())
-    return write_out(Angle.apply(x), out)
-
-
 def _float_pair(fname, a, b, name_a, name_b):
     _tensor_arg(a, fname, name_a)
     _tensor_arg(b, fname, name_b)
@@ -261,43 +301,3 @@ def _float_pair(fname, a, b, name_a, name_b):
     if da != db:
         raise RuntimeError(f"Expected object of scalar type {scalar_name(da)} but got scalar type "
                            f"{scalar_name(db)} for second argument")
-
-
-def polar(abs, angle, *, out=None):
-    """abs * (cos(angle) + i sin(angle)), broadcast; float32 -> complex64, float64 ->
-    complex128 (both inputs of the same float dtype)."""
-    _float_pair("polar", abs, angle, "abs", "angle")
-    return write_out(Polar.apply(abs, angle), out, same_dtype=True)
-
-
-def complex(real, imag, *, out=None):
-    """real + i imag, broadcast; both inputs of the same float dtype."""
-    _float_pair("complex", real, imag, "real", "imag")
-    return write_out(Complex.apply(real, imag), out, same_dtype=True)
-
-
-def view_as_real(input):
-    """A complex tensor's memory as real pairs: shape (*, 2), a view."""
-    if not _is_complex(_tensor_arg(input, "view_as_real")):
-        raise RuntimeError("view_as_real is only supported for complex tensors")
-    return _view_of(ViewAsReal.apply(input), input)
-
-
-def view_as_complex(input):
-    """A (*, 2) float tensor's pairs as complex numbers: shape (*), a view. The last dim must
-    have size 2 and stride 1, every other stride must be even."""
-    data = _tensor_arg(input, "view_as_complex")._data
-    if data.dtype.kind != "f":
-        raise RuntimeError(f"view_as_complex is only supported for half, float and double "
-                           f"tensors, but got a tensor of scalar type: {scalar_name(data.dtype)}")
-    if data.ndim == 0 or data.shape[-1] != 2:
-        raise RuntimeError("Tensor must have a last dimension of size 2")
-    if data.strides[-1] != data.itemsize:
-        raise RuntimeError("Tensor must have a last dimension with stride 1")
-    if any(s % (2 * data.itemsize) for s in data.strides[:-1]):
-        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last "
-                           "dimension")
-    if data.dtype == xp.float16:
-        raise RuntimeError("view_as_complex: glasstorch has no complex32 dtype for float16 "
-                           "pairs")
-    return _view_of(ViewAsComplex.apply(input), input)
