@@ -127,6 +127,53 @@ class BatchNorm(Function):
         return gx, gw, gb, None, None
 
 
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-05):
+    """Normalise each channel (dim 1) to zero mean, unit variance, then scale by weight and
+    shift by bias. Training: the batch's statistics over all dims but 1 (biased variance), and
+    running_mean/var (if given) move toward them by `momentum` (unbiased variance), in place.
+    Eval: the running statistics. One fused autograd node.
+
+    Shapes: input (N, C) or (N, C, *); running_mean, running_var, weight, bias (C,)."""
+    if training:
+        _verify_batch_size(input.shape)
+        if eps <= 0.0:
+            raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    elif eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    _batch_norm_checks(input, running_mean, running_var, weight, bias, "batch_norm")
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError("running_mean must be defined in evaluation mode")
+    axes = (0,) + tuple(range(2, input._data.ndim))
+    return BatchNorm.apply(input, weight, bias, running_mean, running_var, training, momentum,
+                           eps, axes)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-05):
+    """Normalise each (sample, channel) slice over its spatial dims, then scale and shift per
+    channel. With running statistics, they move toward the batch average of the per-instance
+    statistics; use_input_stats=False normalises with the running statistics instead.
+
+    Shapes: input (N, C, *) with at least one spatial dim; weight, bias, running_* (C,)."""
+    if use_input_stats:
+        count = 1
+        for s in input.shape[2:]:
+            count *= s
+        if count == 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input "
+                             f"size {input.shape}")
+    _batch_norm_checks(input, running_mean, running_var, weight, bias, "batch_norm")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false")
+    axes = tuple(range(2, input._data.ndim))
+    out = BatchNorm.apply(input, weight, bias, running_mean, running_var, use_input_stats,
+                          momentum, eps, axes)
+    # PyTorch batch-norms a reshaped input, then views it back
+    return node_name(out, "ViewBackward0")
+
+
 def _update_running(running_mean, running_var, mean, var, x, axes, momentum):
     """running = (1 - momentum) * running + momentum * batch statistic, in the buffers' own
     arrays. The variance stored is the unbiased one (var * M / (M - 1)), as PyTorch does."""
@@ -184,6 +231,34 @@ class LayerNorm(Function):
         return gx, gw, gb
 
 
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    """Normalise over the last len(normalized_shape) dims, then apply the elementwise affine
+    weight and bias (shaped normalized_shape). One fused autograd node.
+
+    Shapes: input (*, *normalized_shape) -> same."""
+    if isinstance(normalized_shape, int) or not hasattr(normalized_shape, "__len__"):
+        raise TypeError(f"layer_norm(): argument 'normalized_shape' (position 2) must be tuple "
+                        f"of ints, not {type(normalized_shape).__name__}")
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    _check_input(input, "LayerNormKernelImpl")
+    nd = len(normalized_shape)
+    x = input._data
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t._data.shape) != normalized_shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
+                               f"got {name} of shape {list(t._data.shape)} and "
+                               f"normalized_shape = {list(normalized_shape)}")
+    if nd == 0 or x.ndim < nd or x.shape[x.ndim - nd:] != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
+                           f"with shape [*, {', '.join(map(str, normalized_shape))}], but got "
+                           f"input of size{list(x.shape)}")
+    for t in (weight, bias):
+        if t is not None and t._data.dtype != x.dtype:
+            raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of "
+                               f"{scalar_name(input.dtype)}")
+    return LayerNorm.apply(input, weight, bias, nd, eps)
+
+
 class GroupNorm(Function):
     """out = (x - mean) / sqrt(var + eps) * w + b, statistics per sample over each group of
     C / G channels (and all spatial positions); w, b per channel
@@ -216,6 +291,35 @@ class GroupNorm(Function):
             gx = _normalize_grad(dxhat.reshape(grouped), xhat.reshape(grouped), invstd, (2,))
             gx = gx.reshape(xhat.shape)
         return gx, gw, gb
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
+    """Split the channels (dim 1) into num_groups groups; normalise each sample's group over
+    its channels and spatial dims; then scale and shift per channel. One fused autograd node.
+
+    Shapes: input (N, C, *) with C divisible by num_groups; weight, bias (C,)."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{input.dim()}")
+    shape = input.shape
+    if num_groups < 0:          # (0 divides by zero below, as in PyTorch's Python check)
+        raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
+    _verify_batch_size([shape[0] * shape[1] // num_groups, num_groups] + list(shape[2:]))
+    _check_input(input, "GroupNormKernelImpl")
+    channels = shape[1]
+    if channels % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(shape)} and "
+                           f"num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t._data.ndim != 1 or t._data.size != channels):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
+                               f"channels in input, but got {name} of shape "
+                               f"{list(t._data.shape)} and input of shape {list(shape)}")
+        if t is not None and t._data.dtype != input._data.dtype:
+            raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of "
+                               f"{scalar_name(input.dtype)}")
+    return GroupNorm.apply(input, weight, bias, num_groups, eps)
 
 
 class RMSNorm(Function):
@@ -252,8 +356,32 @@ class RMSNorm(Function):
         return gx, gw
 
 
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """input / sqrt(mean(input^2) + eps) over the last len(normalized_shape) dims, times
+    weight; eps=None means the dtype's machine epsilon. One fused autograd node.
+
+    Shapes: input (*, *normalized_shape) -> same; weight normalized_shape."""
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    _check_input(input, "rms_norm")
+    if not normalized_shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
+    nd, x = len(normalized_shape), input._data
+    if x.ndim < nd or x.shape[x.ndim - nd:] != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
+                           f"with shape [*{', '.join(map(str, normalized_shape))}], but got "
+                           f"input of size{list(x.shape)}")
+    if weight is not None and tuple(weight._data.shape) != normalized_shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight._data.shape)} and normalized_shape "
+                           f"= {list(normalized_shape)}")
+    if eps is None:
+        eps = float(xp.finfo(x.dtype).eps)
+    return RMSNorm.apply(input, weight, nd, eps)
+
+
 # ---------------------------------------------------------------------------------------------
-# public functions (nn.functional)
+# argument checks (and local_response_norm, composed of other ops)
 # ---------------------------------------------------------------------------------------------
 def _check_input(input, kernel):
     if not isinstance(input, Tensor):
@@ -303,134 +431,6 @@ def _batch_norm_checks(input, running_mean, running_var, weight, bias, kernel):
                     ("running_var", running_var)):
         _check_channel_vector(name, t, channels, dtype)
     _check_no_grad(running_mean=running_mean, running_var=running_var)
-
-
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-05):
-    """Normalise each channel (dim 1) to zero mean, unit variance, then scale by weight and
-    shift by bias. Training: the batch's statistics over all dims but 1 (biased variance), and
-    running_mean/var (if given) move toward them by `momentum` (unbiased variance), in place.
-    Eval: the running statistics. One fused autograd node.
-
-    Shapes: input (N, C) or (N, C, *); running_mean, running_var, weight, bias (C,)."""
-    if training:
-        _verify_batch_size(input.shape)
-        if eps <= 0.0:
-            raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
-    elif eps < 0.0:
-        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
-    _batch_norm_checks(input, running_mean, running_var, weight, bias, "batch_norm")
-    if not training and (running_mean is None or running_var is None):
-        raise RuntimeError("running_mean must be defined in evaluation mode")
-    axes = (0,) + tuple(range(2, input._data.ndim))
-    return BatchNorm.apply(input, weight, bias, running_mean, running_var, training, momentum,
-                           eps, axes)
-
-
-def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
-                  use_input_stats=True, momentum=0.1, eps=1e-05):
-    """Normalise each (sample, channel) slice over its spatial dims, then scale and shift per
-    channel. With running statistics, they move toward the batch average of the per-instance
-    statistics; use_input_stats=False normalises with the running statistics instead.
-
-    Shapes: input (N, C, *) with at least one spatial dim; weight, bias, running_* (C,)."""
-    if use_input_stats:
-        count = 1
-        for s in input.shape[2:]:
-            count *= s
-        if count == 1:
-            raise ValueError(f"Expected more than 1 spatial element when training, got input "
-                             f"size {input.shape}")
-    _batch_norm_checks(input, running_mean, running_var, weight, bias, "batch_norm")
-    if not use_input_stats and (running_mean is None or running_var is None):
-        raise RuntimeError("Expected running_mean and running_var to be defined when "
-                           "use_input_stats is false")
-    axes = tuple(range(2, input._data.ndim))
-    out = BatchNorm.apply(input, weight, bias, running_mean, running_var, use_input_stats,
-                          momentum, eps, axes)
-    # PyTorch batch-norms a reshaped input, then views it back
-    return node_name(out, "ViewBackward0")
-
-
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
-    """Normalise over the last len(normalized_shape) dims, then apply the elementwise affine
-    weight and bias (shaped normalized_shape). One fused autograd node.
-
-    Shapes: input (*, *normalized_shape) -> same."""
-    if isinstance(normalized_shape, int) or not hasattr(normalized_shape, "__len__"):
-        raise TypeError(f"layer_norm(): argument 'normalized_shape' (position 2) must be tuple "
-                        f"of ints, not {type(normalized_shape).__name__}")
-    normalized_shape = tuple(int(s) for s in normalized_shape)
-    _check_input(input, "LayerNormKernelImpl")
-    nd = len(normalized_shape)
-    x = input._data
-    for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t._data.shape) != normalized_shape:
-            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
-                               f"got {name} of shape {list(t._data.shape)} and "
-                               f"normalized_shape = {list(normalized_shape)}")
-    if nd == 0 or x.ndim < nd or x.shape[x.ndim - nd:] != normalized_shape:
-        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
-                           f"with shape [*, {', '.join(map(str, normalized_shape))}], but got "
-                           f"input of size{list(x.shape)}")
-    for t in (weight, bias):
-        if t is not None and t._data.dtype != x.dtype:
-            raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of "
-                               f"{scalar_name(input.dtype)}")
-    return LayerNorm.apply(input, weight, bias, nd, eps)
-
-
-def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
-    """Split the channels (dim 1) into num_groups groups; normalise each sample's group over
-    its channels and spatial dims; then scale and shift per channel. One fused autograd node.
-
-    Shapes: input (N, C, *) with C divisible by num_groups; weight, bias (C,)."""
-    if input.dim() < 2:
-        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
-                           f"{input.dim()}")
-    shape = input.shape
-    if num_groups < 0:          # (0 divides by zero below, as in PyTorch's Python check)
-        raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
-    _verify_batch_size([shape[0] * shape[1] // num_groups, num_groups] + list(shape[2:]))
-    _check_input(input, "GroupNormKernelImpl")
-    channels = shape[1]
-    if channels % num_groups:
-        raise RuntimeError(f"Expected number of channels in input to be divisible by "
-                           f"num_groups, but got input of shape {list(shape)} and "
-                           f"num_groups={num_groups}")
-    for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and (t._data.ndim != 1 or t._data.size != channels):
-            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
-                               f"channels in input, but got {name} of shape "
-                               f"{list(t._data.shape)} and input of shape {list(shape)}")
-        if t is not None and t._data.dtype != input._data.dtype:
-            raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of "
-                               f"{scalar_name(input.dtype)}")
-    return GroupNorm.apply(input, weight, bias, num_groups, eps)
-
-
-def rms_norm(input, normalized_shape, weight=None, eps=None):
-    """input / sqrt(mean(input^2) + eps) over the last len(normalized_shape) dims, times
-    weight; eps=None means the dtype's machine epsilon. One fused autograd node.
-
-    Shapes: input (*, *normalized_shape) -> same; weight normalized_shape."""
-    normalized_shape = tuple(int(s) for s in normalized_shape)
-    _check_input(input, "rms_norm")
-    if not normalized_shape:
-        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
-                           "containing at least one element, but got normalized_shape = []")
-    nd, x = len(normalized_shape), input._data
-    if x.ndim < nd or x.shape[x.ndim - nd:] != normalized_shape:
-        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
-                           f"with shape [*{', '.join(map(str, normalized_shape))}], but got "
-                           f"input of size{list(x.shape)}")
-    if weight is not None and tuple(weight._data.shape) != normalized_shape:
-        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
-                           f"weight of shape {list(weight._data.shape)} and normalized_shape "
-                           f"= {list(normalized_shape)}")
-    if eps is None:
-        eps = float(xp.finfo(x.dtype).eps)
-    return RMSNorm.apply(input, weight, nd, eps)
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
