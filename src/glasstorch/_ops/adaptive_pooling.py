@@ -134,6 +134,17 @@ def _take(values, index, axis, n):
     return xp.take_along_axis(values, index.reshape(shape), axis=axis)
 
 
+def _take_index(index, axis, ndim, n):
+    """The positions of `index` shaped to broadcast against the gathered values."""
+    o = index.shape[-1]
+    axis = axis % ndim
+    if index.ndim == 1:
+        return index.reshape((o,) + (1,) * (ndim - 1 - axis))
+    lead = index.shape[:-1]
+    spatial_axis = axis - (ndim - n)
+    return index.reshape(lead + tuple(o if i == spatial_axis else 1 for i in range(n)))
+
+
 def _max_along(values, axis, index, n):
     """Max of `values` over windows along `axis`: index[..., o, k] is the k-th input position
     of window o (short windows repeat their last position). Returns (max, position), the
@@ -154,17 +165,6 @@ def _max_along(values, axis, index, n):
                 xp.copyto(position, _take_index(index[..., k], axis, values.ndim, n),
                           where=nan & xp.isnan(candidate))
     return best, position
-
-
-def _take_index(index, axis, ndim, n):
-    """The positions of `index` shaped to broadcast against the gathered values."""
-    o = index.shape[-1]
-    axis = axis % ndim
-    if index.ndim == 1:
-        return index.reshape((o,) + (1,) * (ndim - 1 - axis))
-    lead = index.shape[:-1]
-    spatial_axis = axis - (ndim - n)
-    return index.reshape(lead + tuple(o if i == spatial_axis else 1 for i in range(n)))
 
 
 def window_max(x, indices):
