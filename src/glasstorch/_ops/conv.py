@@ -210,29 +210,6 @@ def conv_forward(x, weight, geom, bias=None, kept=None):
     return out.astype(dtype, copy=False)
 
 
-def conv_input_grad(g, weight, geom, bias=None):
-    """dx (N, C, *S) = fold(W.T @ g) for g (N, O, *Q): the adjoint of conv_forward in x
-    (and, with a bias, the transposed convolution's forward)."""
-    N, G, O = g.shape[0], geom.groups, weight.shape[0]
-    C = weight.shape[1] * G
-    flipped = _flipped_geometry(geom)
-    # unfolding g moves O * prod(S) entries per kernel offset, folding C * prod(Q)
-    if flipped is not None and O * math.prod(geom.in_size) <= C * geom.positions:
-        return conv_forward(g, _flipped_weight(weight, geom.groups), flipped, bias)
-    dtype, work = g.dtype, _compute_dtype(g.dtype)
-    g = g.astype(work, copy=False)
-    bias = None if bias is None else bias.astype(work, copy=False)
-    Kg = weight.shape[1] * math.prod(geom.kernel)
-    w_t = weight.astype(work, copy=False).reshape(G, O // G, Kg).transpose(0, 2, 1)
-    out = xp.empty((N, C) + geom.in_size, dtype=work)
-    for lo, hi in _chunks(N, geom, G * Kg, work.itemsize):
-        g_t = _channels_leading(g[lo:hi]).reshape(G, O // G, (hi - lo) * geom.positions)
-        dcols = xp.matmul(w_t, g_t).reshape((C,) + tuple(geom.kernel) + (hi - lo,) +
-                                            geom.out_size)
-        fold_cols(dcols, geom, bias, out[lo:hi])
-    return out.astype(dtype, copy=False)
-
-
 def _flipped_geometry(geom):
     """With stride 1 the input gradient is itself a convolution: of g, padded by
     d(k - 1) - p, with the kernel flipped and its channel axes swapped. Unfolding g (copies)
@@ -257,6 +234,29 @@ def _flipped_weight(weight, groups):
     w = weight.reshape((groups, O // groups, Cg) + kernel).swapaxes(1, 2)
     w = w[(Ellipsis,) + (slice(None, None, -1),) * len(kernel)]
     return xp.ascontiguousarray(w).reshape((groups * Cg, O // groups) + kernel)
+
+
+def conv_input_grad(g, weight, geom, bias=None):
+    """dx (N, C, *S) = fold(W.T @ g) for g (N, O, *Q): the adjoint of conv_forward in x
+    (and, with a bias, the transposed convolution's forward)."""
+    N, G, O = g.shape[0], geom.groups, weight.shape[0]
+    C = weight.shape[1] * G
+    flipped = _flipped_geometry(geom)
+    # unfolding g moves O * prod(S) entries per kernel offset, folding C * prod(Q)
+    if flipped is not None and O * math.prod(geom.in_size) <= C * geom.positions:
+        return conv_forward(g, _flipped_weight(weight, geom.groups), flipped, bias)
+    dtype, work = g.dtype, _compute_dtype(g.dtype)
+    g = g.astype(work, copy=False)
+    bias = None if bias is None else bias.astype(work, copy=False)
+    Kg = weight.shape[1] * math.prod(geom.kernel)
+    w_t = weight.astype(work, copy=False).reshape(G, O // G, Kg).transpose(0, 2, 1)
+    out = xp.empty((N, C) + geom.in_size, dtype=work)
+    for lo, hi in _chunks(N, geom, G * Kg, work.itemsize):
+        g_t = _channels_leading(g[lo:hi]).reshape(G, O // G, (hi - lo) * geom.positions)
+        dcols = xp.matmul(w_t, g_t).reshape((C,) + tuple(geom.kernel) + (hi - lo,) +
+                                            geom.out_size)
+        fold_cols(dcols, geom, bias, out[lo:hi])
+    return out.astype(dtype, copy=False)
 
 
 def conv_weight_grad(x, g, geom, kept=None):
