@@ -60,6 +60,32 @@ class Im2Col(Function):
         return _fold_array(g, ctx.geom)
 
 
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Sliding blocks as columns: (N, C, H, W) or (C, H, W) -> (N, C*kH*kW, L)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"unfold(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    kernel, dilation = _pair_arg("kernel_size", kernel_size), _pair_arg("dilation", dilation)
+    padding, stride = _pair_arg("padding", padding), _pair_arg("stride", stride)
+    if input.dim() < 3:     # PyTorch indexes dim 2 first
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-max(input.dim(), 1)}, {max(input.dim(), 1) - 1}], but got 2)")
+    _check_params(kernel, dilation, padding, stride)
+    shape = tuple(input.shape)
+    if input.dim() not in (3, 4) or any(s == 0 for s in shape[-3:]):
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: {list(shape)}")
+    blocks = _blocks(shape[-2:], kernel, dilation, padding, stride)
+    if any(b < 1 for b in blocks):
+        raise RuntimeError(f"Given input with spatial size {tuple(shape[-2:])}, kernel_size="
+                           f"{kernel}, dilation={dilation}, padding={padding}, calculated "
+                           f"shape of the array of sliding blocks as {blocks}, but its "
+                           f"components must be at least one.")
+    _check_dtype("im2col", input._data)
+    geom = geometry(tuple(shape[-2:]), blocks, kernel, stride, dilation, padding, padding, 1)
+    return Im2Col.apply(input, geom=geom)
+
+
 class Col2Im(Function):
     """out = fold(cols)      cols (N, C*kH*kW, L) -> (N, C, H, W)   (or without N)
     grad: dcols = unfold(g)"""
@@ -77,6 +103,38 @@ class Col2Im(Function):
         if isinstance(g, Tensor):
             return Im2Col.apply(g, geom=ctx.geom)
         return _unfold_array(g, ctx.geom)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Columns back to an image, summing overlaps: (N, C*kH*kW, L) or (C*kH*kW, L) ->
+    (N, C, *output_size)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"fold(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    size = _pair_arg("output_size", output_size)
+    kernel, dilation = _pair_arg("kernel_size", kernel_size), _pair_arg("dilation", dilation)
+    padding, stride = _pair_arg("padding", padding), _pair_arg("stride", stride)
+    _check_params(kernel, dilation, padding, stride)
+    shape = tuple(input.shape)
+    if input.dim() not in (2, 3) or any(s == 0 for s in shape[-2:]):
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
+                           f"batch size and non-zero dimensions for input, but got: "
+                           f"{list(shape)}")
+    per_block = math.prod(kernel)
+    if shape[-2] % per_block:
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the "
+                           f"product of kernel_size, but got input.size(1)={shape[-2]} and "
+                           f"kernel_size={kernel}.")
+    blocks = _blocks(size, kernel, dilation, padding, stride)
+    if blocks[0] * blocks[1] != shape[-1] or any(b < 1 for b in blocks):
+        raise RuntimeError(f"Given output_size={size}, kernel_size={kernel}, dilation="
+                           f"{dilation}, padding={padding}, stride={stride}, expected size of "
+                           f"input's dimension 2 to match the calculated number of sliding "
+                           f"blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but "
+                           f"got input.size(2)={shape[-1]}.")
+    _check_dtype("col2im", input._data)
+    geom = geometry(size, blocks, kernel, stride, dilation, padding, padding, 1)
+    return Col2Im.apply(input, geom=geom)
 
 
 def _unfold_array(x, geom):
@@ -132,61 +190,3 @@ def _check_dtype(name, x):
 def _blocks(size, kernel, dilation, padding, stride):
     return tuple((s + 2 * p - (d * (k - 1) + 1)) // st + 1
                  for s, k, d, p, st in zip(size, kernel, dilation, padding, stride))
-
-
-def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    """Sliding blocks as columns: (N, C, H, W) or (C, H, W) -> (N, C*kH*kW, L)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"unfold(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
-    kernel, dilation = _pair_arg("kernel_size", kernel_size), _pair_arg("dilation", dilation)
-    padding, stride = _pair_arg("padding", padding), _pair_arg("stride", stride)
-    if input.dim() < 3:     # PyTorch indexes dim 2 first
-        raise IndexError(f"Dimension out of range (expected to be in range of "
-                         f"[{-max(input.dim(), 1)}, {max(input.dim(), 1) - 1}], but got 2)")
-    _check_params(kernel, dilation, padding, stride)
-    shape = tuple(input.shape)
-    if input.dim() not in (3, 4) or any(s == 0 for s in shape[-3:]):
-        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
-                           f"and other non-zero dimensions for input, but got: {list(shape)}")
-    blocks = _blocks(shape[-2:], kernel, dilation, padding, stride)
-    if any(b < 1 for b in blocks):
-        raise RuntimeError(f"Given input with spatial size {tuple(shape[-2:])}, kernel_size="
-                           f"{kernel}, dilation={dilation}, padding={padding}, calculated "
-                           f"shape of the array of sliding blocks as {blocks}, but its "
-                           f"components must be at least one.")
-    _check_dtype("im2col", input._data)
-    geom = geometry(tuple(shape[-2:]), blocks, kernel, stride, dilation, padding, padding, 1)
-    return Im2Col.apply(input, geom=geom)
-
-
-def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
-    """Columns back to an image, summing overlaps: (N, C*kH*kW, L) or (C*kH*kW, L) ->
-    (N, C, *output_size)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"fold(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
-    size = _pair_arg("output_size", output_size)
-    kernel, dilation = _pair_arg("kernel_size", kernel_size), _pair_arg("dilation", dilation)
-    padding, stride = _pair_arg("padding", padding), _pair_arg("stride", stride)
-    _check_params(kernel, dilation, padding, stride)
-    shape = tuple(input.shape)
-    if input.dim() not in (2, 3) or any(s == 0 for s in shape[-2:]):
-        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
-                           f"batch size and non-zero dimensions for input, but got: "
-                           f"{list(shape)}")
-    per_block = math.prod(kernel)
-    if shape[-2] % per_block:
-        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the "
-                           f"product of kernel_size, but got input.size(1)={shape[-2]} and "
-                           f"kernel_size={kernel}.")
-    blocks = _blocks(size, kernel, dilation, padding, stride)
-    if blocks[0] * blocks[1] != shape[-1] or any(b < 1 for b in blocks):
-        raise RuntimeError(f"Given output_size={size}, kernel_size={kernel}, dilation="
-                           f"{dilation}, padding={padding}, stride={stride}, expected size of "
-                           f"input's dimension 2 to match the calculated number of sliding "
-                           f"blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but "
-                           f"got input.size(2)={shape[-1]}.")
-    _check_dtype("col2im", input._data)
-    geom = geometry(size, blocks, kernel, stride, dilation, padding, padding, 1)
-    return Col2Im.apply(input, geom=geom)
