@@ -219,6 +219,35 @@ def _check_sizes(input, sizes):
                            f"({ins}) output ({outs})")
 
 
+def _taps(mode, in_size, out_size, align_corners, scale_factor, antialias, dtype, dim):
+    if antialias:
+        return antialias_taps(mode, in_size, out_size, align_corners, scale_factor, dtype)
+    if mode in ("nearest", "nearest-exact"):
+        return nearest_taps(in_size, out_size, scale_factor, mode == "nearest-exact", dim == 2)
+    if mode == "bicubic":
+        return cubic_taps(in_size, out_size, align_corners, scale_factor, dtype)
+    return linear_taps(in_size, out_size, align_corners, scale_factor, dtype)
+
+
+def _kernel_name(mode, dim):
+    if mode == "nearest":
+        return f"upsample_nearest{dim}d"
+    if mode == "nearest-exact":
+        return f"_upsample_nearest_exact{dim}d"
+    return f"upsample_{mode}{dim}d"
+
+
+def _raise_unsupported(input, mode, expected):
+    dim = input.dim()
+    if expected is not None and dim in (3, 4, 5):
+        needs = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5, "lanczos": 4}[mode]
+        raise NotImplementedError(f"Got {dim}D input, but {mode} mode needs {needs}D input")
+    raise NotImplementedError(
+        f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {dim}D) for the modes: "
+        f"nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact "
+        f"(got {mode})")
+
+
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resize the spatial dims of (N, C, *spatial) to `size` or floor(in * scale_factor).
@@ -271,35 +300,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     name = (f"Upsample{mode.capitalize()}2DAaBackward0" if antialias
             else _NODE_NAMES[mode].format(n=dim))
     return Resample.apply(input, taps, name)
-
-
-def _taps(mode, in_size, out_size, align_corners, scale_factor, antialias, dtype, dim):
-    if antialias:
-        return antialias_taps(mode, in_size, out_size, align_corners, scale_factor, dtype)
-    if mode in ("nearest", "nearest-exact"):
-        return nearest_taps(in_size, out_size, scale_factor, mode == "nearest-exact", dim == 2)
-    if mode == "bicubic":
-        return cubic_taps(in_size, out_size, align_corners, scale_factor, dtype)
-    return linear_taps(in_size, out_size, align_corners, scale_factor, dtype)
-
-
-def _kernel_name(mode, dim):
-    if mode == "nearest":
-        return f"upsample_nearest{dim}d"
-    if mode == "nearest-exact":
-        return f"_upsample_nearest_exact{dim}d"
-    return f"upsample_{mode}{dim}d"
-
-
-def _raise_unsupported(input, mode, expected):
-    dim = input.dim()
-    if expected is not None and dim in (3, 4, 5):
-        needs = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5, "lanczos": 4}[mode]
-        raise NotImplementedError(f"Got {dim}D input, but {mode} mode needs {needs}D input")
-    raise NotImplementedError(
-        f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {dim}D) for the modes: "
-        f"nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact "
-        f"(got {mode})")
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
