@@ -86,6 +86,16 @@ def _pad_coordinates(coord, size, padding_mode, align_corners):
     return coord, xp.ones_like(coord)
 
 
+def _cubic_weight_slopes(t, a):
+    """d/dt of the four cubic weights (`_cubic_weights`) at tap offsets -1, 0, 1, 2."""
+    def near(x):        # d/dx of ((a + 2) x - (a + 3)) x^2 + 1
+        return (3 * (a + 2) * x - 2 * (a + 3)) * x
+
+    def far(x):         # d/dx of ((a x - 5a) x + 8a) x - 4a
+        return (3 * a * x - 10 * a) * x + 8 * a
+    return xp.stack([far(t + 1), near(t), -near(1 - t), -far(2 - t)], 1)
+
+
 # ---------------------------------------------------------------------------------------------
 # corners: per spatial axis, the input positions each point reads and their weights
 # ---------------------------------------------------------------------------------------------
@@ -111,16 +121,6 @@ def _axis_taps(coord, size, mode, padding_mode, align_corners, fused):
     t = source - floor
     slope = d_unnorm * d_pad
     return [floor, floor + 1], [1 - t, t], [-slope, slope]
-
-
-def _cubic_weight_slopes(t, a):
-    """d/dt of the four cubic weights (`_cubic_weights`) at tap offsets -1, 0, 1, 2."""
-    def near(x):        # d/dx of ((a + 2) x - (a + 3)) x^2 + 1
-        return (3 * (a + 2) * x - 2 * (a + 3)) * x
-
-    def far(x):         # d/dx of ((a x - 5a) x + 8a) x - 4a
-        return (3 * a * x - 10 * a) * x + 8 * a
-    return xp.stack([far(t + 1), near(t), -near(1 - t), -far(2 - t)], 1)
 
 
 def _corners(grid, spatial, mode, padding_mode, align_corners, with_slopes):
@@ -224,11 +224,6 @@ class GridSample(Function):
         return gx, ggrid
 
 
-def _sparse():
-    import scipy.sparse
-    return scipy.sparse
-
-
 def _check_grid_sample(input, grid, mode):
     for name, t in (("input", input), ("grid", grid)):
         if not isinstance(t, Tensor):
@@ -258,11 +253,6 @@ def _check_grid_sample(input, grid, mode):
                            f"{scalar_name(grid.dtype)}")
 
 
-_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to "
-                  "align_corners=False since 1.3.0. Please specify align_corners=True if the "
-                  "old behavior is desired. See the documentation of grid_sample for details.")
-
-
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """Sample input (N, C, H, W) at grid (N, H_out, W_out, 2) points -> (N, C, H_out, W_out)
     (or 5-d input with (N, D_out, H_out, W_out, 3) grids). Grid values are (x, y[, z]) in
@@ -282,6 +272,16 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     need_grid_grad = grad_mode.enabled and grid._requires_grad and mode != "nearest"
     return GridSample.apply(input, grid, mode, padding_mode, bool(align_corners),
                             need_grid_grad)
+
+
+def _sparse():
+    import scipy.sparse
+    return scipy.sparse
+
+
+_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to "
+                  "align_corners=False since 1.3.0. Please specify align_corners=True if the "
+                  "old behavior is desired. See the documentation of grid_sample for details.")
 
 
 # ---------------------------------------------------------------------------------------------
