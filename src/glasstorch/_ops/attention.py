@@ -220,6 +220,11 @@ def _check_sdpa_inputs(query, key, value, attn_mask, dropout_p, is_causal):
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
 
 
+def _broadcast_batch(a, b):
+    _backend.check_broadcast(tuple(a), tuple(b))
+    return tuple(xp.broadcast_shapes(tuple(a), tuple(b)))
+
+
 def _check_sdpa_shapes(q_shape, k_shape, v_shape, mask_shape):
     """PyTorch's errors for q/k/v whose sizes do not fit (named as its bmm names them) and for
     a mask that does not broadcast to the weights' shape (..., L, S)."""
@@ -239,11 +244,6 @@ def _check_sdpa_shapes(q_shape, k_shape, v_shape, mask_shape):
             merged = xp.broadcast_shapes(weights, tuple(mask_shape))
             raise RuntimeError(f"output with shape {list(weights)} doesn't match the broadcast "
                                f"shape {list(merged)}")
-
-
-def _broadcast_batch(a, b):
-    _backend.check_broadcast(tuple(a), tuple(b))
-    return tuple(xp.broadcast_shapes(tuple(a), tuple(b)))
 
 
 def _repeat_heads(query, key, value):
@@ -404,24 +404,15 @@ def _heads(x, bsz, num_heads, head_dim):
     return x.reshape(x.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
 
 
-def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,
-                                 in_proj_weight, in_proj_bias, bias_k, bias_v, add_zero_attn,
-                                 dropout_p, out_proj_weight, out_proj_bias, training=True,
-                                 key_padding_mask=None, need_weights=True, attn_mask=None,
-                                 use_separate_proj_weight=False, q_proj_weight=None,
-                                 k_proj_weight=None, v_proj_weight=None, static_k=None,
-                                 static_v=None, average_attn_weights=True, is_causal=False):
-    """Multi-head attention: project query/key/value, attend per head, project back.
-
-    Shapes: query (L, N, E) or (L, E), key (S, N, Ek), value (S, N, Ev) -> (attn_output
-    (L, N, E), attn_weights (N, L, S), or (N, H, L, S) unaveraged, or None). Masks: attn_mask
-    (L, S) or (N*H, L, S), key_padding_mask (N, S); bool True = masked out, float added."""
-    return _multi_head_attention(
-        query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
-        bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training,
-        key_padding_mask, need_weights, attn_mask, use_separate_proj_weight, q_proj_weight,
-        k_proj_weight, v_proj_weight, static_k, static_v, average_attn_weights, is_causal,
-        plain_softmax=need_weights)
+def _static(static, name, bsz, num_heads, head_dim):
+    """A caller-given key or value, (N*H, S, head_dim), as (N, H, S, head_dim)."""
+    if static.shape[0] != bsz * num_heads:
+        raise AssertionError(f"expecting {name}.size(0) of {bsz * num_heads}, but got "
+                             f"{static.shape[0]}")
+    if static.shape[2] != head_dim:
+        raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got "
+                             f"{static.shape[2]}")
+    return static.reshape(bsz, num_heads, static.shape[1], head_dim)
 
 
 def _multi_head_attention(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
@@ -552,12 +543,21 @@ def _multi_head_attention(query, key, value, embed_dim_to_check, num_heads, in_p
     return attn, weights
 
 
-def _static(static, name, bsz, num_heads, head_dim):
-    """A caller-given key or value, (N*H, S, head_dim), as (N, H, S, head_dim)."""
-    if static.shape[0] != bsz * num_heads:
-        raise AssertionError(f"expecting {name}.size(0) of {bsz * num_heads}, but got "
-                             f"{static.shape[0]}")
-    if static.shape[2] != head_dim:
-        raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got "
-                             f"{static.shape[2]}")
-    return static.reshape(bsz, num_heads, static.shape[1], head_dim)
+def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,
+                                 in_proj_weight, in_proj_bias, bias_k, bias_v, add_zero_attn,
+                                 dropout_p, out_proj_weight, out_proj_bias, training=True,
+                                 key_padding_mask=None, need_weights=True, attn_mask=None,
+                                 use_separate_proj_weight=False, q_proj_weight=None,
+                                 k_proj_weight=None, v_proj_weight=None, static_k=None,
+                                 static_v=None, average_attn_weights=True, is_causal=False):
+    """Multi-head attention: project query/key/value, attend per head, project back.
+
+    Shapes: query (L, N, E) or (L, E), key (S, N, Ek), value (S, N, Ev) -> (attn_output
+    (L, N, E), attn_weights (N, L, S), or (N, H, L, S) unaveraged, or None). Masks: attn_mask
+    (L, S) or (N*H, L, S), key_padding_mask (N, S); bool True = masked out, float added."""
+    return _multi_head_attention(
+        query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
+        bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training,
+        key_padding_mask, need_weights, attn_mask, use_separate_proj_weight, q_proj_weight,
+        k_proj_weight, v_proj_weight, static_k, static_v, average_attn_weights, is_causal,
+        plain_softmax=need_weights)
