@@ -30,6 +30,29 @@ def _can_cast(src, dst):
     return not (src.kind > dst.kind and dst.kind < 3 and (src.kind >= 2 or dst.kind == 0))
 
 
+def _rebase_view_base(view, result):
+    """After an in-place op on `view`, make its base's history include it (PyTorch's
+    CopySlices), so gradients through the base see the write. The view's place in the base is
+    read off the NumPy memory layout: its byte offset and strides within the base's buffer."""
+    base = view._base
+    base_arr, view_arr = base._data, view._data
+    if not base_arr.flags.c_contiguous:
+        return  # a base that is itself a strided view: not supported, left as before
+    itemsize = base_arr.itemsize
+    offset = (view_arr.__array_interface__["data"][0]
+              - base_arr.__array_interface__["data"][0]) // itemsize
+    shape, strides = view_arr.shape, view_arr.strides
+    scale = lambda arr: tuple(st // itemsize * arr.itemsize for st in strides)  # noqa: E731
+
+    def region(arr):
+        flat = arr.reshape(-1)[offset:]
+        return _backend.as_strided(flat, shape, scale(arr))
+
+    previous = _make(base_arr, base._requires_grad, base.grad_fn, base._output_nr)
+    out = CopySlices.apply(previous, result, region)
+    base.grad_fn, base._output_nr, base._requires_grad = out.grad_fn, 0, True
+
+
 def write_into(self, result):
     """Copy `result` into `self` in place and make `self` carry result's autograd history."""
     if not isinstance(result, Tensor):
@@ -81,29 +104,6 @@ class CopySlices(Function):
         return g_base, g_result, None
 
 
-def _rebase_view_base(view, result):
-    """After an in-place op on `view`, make its base's history include it (PyTorch's
-    CopySlices), so gradients through the base see the write. The view's place in the base is
-    read off the NumPy memory layout: its byte offset and strides within the base's buffer."""
-    base = view._base
-    base_arr, view_arr = base._data, view._data
-    if not base_arr.flags.c_contiguous:
-        return  # a base that is itself a strided view: not supported, left as before
-    itemsize = base_arr.itemsize
-    offset = (view_arr.__array_interface__["data"][0]
-              - base_arr.__array_interface__["data"][0]) // itemsize
-    shape, strides = view_arr.shape, view_arr.strides
-    scale = lambda arr: tuple(st // itemsize * arr.itemsize for st in strides)  # noqa: E731
-
-    def region(arr):
-        flat = arr.reshape(-1)[offset:]
-        return _backend.as_strided(flat, shape, scale(arr))
-
-    previous = _make(base_arr, base._requires_grad, base.grad_fn, base._output_nr)
-    out = CopySlices.apply(previous, result, region)
-    base.grad_fn, base._output_nr, base._requires_grad = out.grad_fn, 0, True
-
-
 # expand() gives a read-only NumPy view whose elements share memory, as PyTorch's does
 _OVERLAP_MESSAGE = ("unsupported operation: more than one element of the written-to tensor "
                     "refers to a single memory location. Please clone() the tensor before "
@@ -119,23 +119,6 @@ def snapshot(self):
 # when no graph is recorded (the optimizer path: `w -= lr * w.grad` under no_grad).
 _UFUNCS = {"add": _backend.xp.add, "sub": _backend.xp.subtract,
            "mul": _backend.xp.multiply, "div": _backend.xp.true_divide}
-
-
-def make_inplace(fn):
-    """The in-place method for op `fn`: `x.fn_(*args)` writes `fn(x, *args)` into x."""
-    ufunc = _UFUNCS.get(fn.__name__)
-
-    def method(self, *args, **kwargs):
-        if grad_mode.enabled and (self._requires_grad or _any_requires_grad(args)):
-            check_inplace_allowed(self)
-            return write_into(self, fn(snapshot(self), *args, **kwargs))
-        if ufunc is not None and not kwargs and len(args) == 1 and \
-                _ufunc_in_place(ufunc, self, args[0]):
-            return self
-        return write_into(self, fn(self, *args, **kwargs))
-    method.__name__ = fn.__name__ + "_"
-    method.__doc__ = f"In-place version of {fn.__name__}: writes the result into self."
-    return method
 
 
 def _ufunc_in_place(ufunc, self, other):
@@ -165,6 +148,23 @@ def _ufunc_in_place(ufunc, self, other):
 
 def _any_requires_grad(args):
     return any(isinstance(a, Tensor) and a._requires_grad for a in args)
+
+
+def make_inplace(fn):
+    """The in-place method for op `fn`: `x.fn_(*args)` writes `fn(x, *args)` into x."""
+    ufunc = _UFUNCS.get(fn.__name__)
+
+    def method(self, *args, **kwargs):
+        if grad_mode.enabled and (self._requires_grad or _any_requires_grad(args)):
+            check_inplace_allowed(self)
+            return write_into(self, fn(snapshot(self), *args, **kwargs))
+        if ufunc is not None and not kwargs and len(args) == 1 and \
+                _ufunc_in_place(ufunc, self, args[0]):
+            return self
+        return write_into(self, fn(self, *args, **kwargs))
+    method.__name__ = fn.__name__ + "_"
+    method.__doc__ = f"In-place version of {fn.__name__}: writes the result into self."
+    return method
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,6 +207,25 @@ class Copy(Function):
         return gx, sum_to_shape(g, ctx.src_shape).astype(ctx.src_dtype, copy=False)
 
 
+def copy_(self, src, non_blocking=False):
+    """Copy `src` (broadcast to self's shape, cast to self's dtype) into self's memory."""
+    check_inplace_allowed(self)
+    if not isinstance(src, Tensor):
+        src = _make(_backend.xp.asarray(src))
+    if not self._data.flags.writeable:
+        raise RuntimeError(_OVERLAP_MESSAGE)
+    try:
+        value = _backend.xp.broadcast_to(src._data, self._data.shape)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({list(self._data.shape)}) must match the "
+                           f"size of tensor b ({list(src._data.shape)})") from None
+    if _records(self, src):
+        return write_into(self, Copy.apply(self, src))
+    self._data[...] = value
+    self._bump_version()
+    return self
+
+
 def _records(self, *others):
     """Does writing into `self` record a node? (grad mode on, float self, something needs
     grad)"""
@@ -236,24 +255,5 @@ def _fill(self, value, node):
         result.grad_fn._node_name = node
         return write_into(self, result)
     self._data[...] = value._data if isinstance(value, Tensor) else value  # (wraps as PyTorch)
-    self._bump_version()
-    return self
-
-
-def copy_(self, src, non_blocking=False):
-    """Copy `src` (broadcast to self's shape, cast to self's dtype) into self's memory."""
-    check_inplace_allowed(self)
-    if not isinstance(src, Tensor):
-        src = _make(_backend.xp.asarray(src))
-    if not self._data.flags.writeable:
-        raise RuntimeError(_OVERLAP_MESSAGE)
-    try:
-        value = _backend.xp.broadcast_to(src._data, self._data.shape)
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({list(self._data.shape)}) must match the "
-                           f"size of tensor b ({list(src._data.shape)})") from None
-    if _records(self, src):
-        return write_into(self, Copy.apply(self, src))
-    self._data[...] = value
     self._bump_version()
     return self
