@@ -6,7 +6,8 @@ kinks follow PyTorch's conventions (noted per Function). Backwards marked
 run on NumPy arrays normally and on Tensors under `create_graph=True`, so they can be
 differentiated again. Each Function is followed by the public function (`nn.functional`) that
 calls it.
-`relu`, `sigmoid` and `tanh` themselves live in `elementwise.py` (they are also tensor ops).
+`relu`, `sigmoid` and `tanh` are tensor ops too (torch.relu, Tensor.sigmoid): their
+`functional_*` forms are what `nn.functional` exports under the plain names.
 """
 import math
 import warnings
@@ -17,8 +18,8 @@ from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
 from . import elementwise
-from ._util import wrap_dim, node_name, where as _where, conj_if_complex
-from .elementwise import stable_sigmoid, _arr, _raw, _special
+from ._util import wrap_dim, node_name, where as _where, conj_if_complex, write_out
+from .elementwise import _arr, _raw, _special
 from .inplace import check_inplace_allowed, write_into, snapshot
 
 
@@ -29,11 +30,11 @@ def _exp(x):
 
 
 def _tanh(x):
-    return elementwise.tanh(x) if isinstance(x, Tensor) else xp.tanh(x)
+    return tanh(x) if isinstance(x, Tensor) else xp.tanh(x)
 
 
 def _sigmoid(x):
-    return elementwise.sigmoid(x) if isinstance(x, Tensor) else stable_sigmoid(x)
+    return sigmoid(x) if isinstance(x, Tensor) else stable_sigmoid(x)
 
 
 def _same_dtype(out, x):
@@ -75,6 +76,45 @@ def _apply(function, input, inplace, *args, node=None):
 # ---------------------------------------------------------------------------------------------
 # piecewise-linear activations
 # ---------------------------------------------------------------------------------------------
+class Relu(Function):
+    """out = max(x, 0)
+    grad: dx = g where x > 0 else 0    (PyTorch's choice: gradient 0 at x == 0)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _arr(xp.maximum(x, 0)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(Output(out))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (_raw(out) > 0)
+
+
+def relu(input):
+    """max(input, 0), keeping the dtype; gradient 0 at 0 (torch.relu, Tensor.relu)."""
+    kind = _tensor(input, "relu")._data.dtype.kind
+    if kind in "bc":
+        if kind == "b":
+            raise RuntimeError("Boolean inputs not supported for relu")
+        raise NotImplementedError("clamp is not supported for complex types")
+    return Relu.apply(input)
+
+
+def functional_relu(input, inplace=False):
+    """max(input, 0), keeping the dtype; gradient 0 at 0 (torch.nn.functional.relu)."""
+    if inplace:
+        return _apply(Relu, _tensor(input, "relu"), True)
+    return relu(input)
+
+
+def relu_(input):
+    return functional_relu(input, inplace=True)
+
+
 class Hardtanh(Function):
     """out = clamp(x, min_val, max_val)       (relu6 is hardtanh(x, 0, 6))
     grad: dx = g where min_val < x < max_val, else 0   (0 at both bounds, as PyTorch)"""
@@ -370,6 +410,71 @@ def hardswish(input, inplace=False):
 # ---------------------------------------------------------------------------------------------
 # smooth activations
 # ---------------------------------------------------------------------------------------------
+class Sigmoid(Function):
+    """out = 1 / (1 + exp(-x))
+    grad: dx = g * out * (1 - out)     (saves the output)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        out = stable_sigmoid(x)
+        ctx.save_for_backward(Output(out))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * conj_if_complex(out * (1 - out))
+
+
+def stable_sigmoid(x):
+    """1 / (1 + exp(-x)), computed without overflow (one ufunc call: `_backend.expit`).
+    expit has no complex loop: a complex x takes the plain formula, as PyTorch does."""
+    if x.dtype.kind == "c":
+        return _arr(1 / (1 + xp.exp(-x)))
+    out = _arr(_backend.expit(x))
+    return out if out.dtype == x.dtype else out.astype(x.dtype)  # expit has no float16 loop
+
+
+def sigmoid(input, *, out=None):
+    """1 / (1 + exp(-input)), computed without overflow."""
+    return write_out(Sigmoid.apply(elementwise._float_arg(input, "sigmoid")), out)
+
+
+def functional_sigmoid(input):
+    """1 / (1 + exp(-input)), elementwise; same shape (torch.nn.functional.sigmoid)."""
+    return sigmoid(input)
+
+
+class Tanh(Function):
+    """out = tanh(x)
+    grad: dx = g * (1 - out**2)      (saves the output)"""
+
+    differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _arr(xp.tanh(x))
+        ctx.save_for_backward(Output(out))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * conj_if_complex(1 - out * out)
+
+
+def tanh(input, *, out=None):
+    """Hyperbolic tangent, in (-1, 1)."""
+    return write_out(Tanh.apply(elementwise._float_arg(input, "tanh")), out)
+
+
+def functional_tanh(input):
+    """tanh(input), elementwise; same shape (torch.nn.functional.tanh)."""
+    return tanh(input)
+
+
 class Elu(Function):
     """out = scale * x if x > 0 else scale * alpha * (exp(input_scale * x) - 1)
     grad: dx = scale * g if x > 0 else g * scale * alpha * input_scale * exp(input_scale * x)
@@ -949,24 +1054,3 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     input, axis = _softmax_input(input, dim, dtype, "log_softmax",
                                  "log_softmax_lastdim_kernel_impl", _stacklevel)
     return LogSoftmax.apply(input, axis)
-
-
-def relu(input, inplace=False):
-    """max(input, 0), keeping the dtype; gradient 0 at 0."""
-    if inplace:
-        return _apply(elementwise.Relu, _tensor(input, "relu"), True)
-    return elementwise.relu(input)
-
-
-def relu_(input):
-    return relu(input, inplace=True)
-
-
-def sigmoid(input):
-    """1 / (1 + exp(-input)), elementwise; same shape (torch.nn.functional.sigmoid)."""
-    return elementwise.sigmoid(input)
-
-
-def tanh(input):
-    """tanh(input), elementwise; same shape (torch.nn.functional.tanh)."""
-    return elementwise.tanh(input)

@@ -980,29 +980,6 @@ def cosh(input, *, out=None):
     return write_out(Cosh.apply(_float_arg(input, "cosh")), out)
 
 
-class Tanh(Function):
-    """out = tanh(x)
-    grad: dx = g * (1 - out**2)      (saves the output)"""
-
-    differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        out = _arr(xp.tanh(x))
-        ctx.save_for_backward(Output(out))
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * _conj(1 - out * out)
-
-
-def tanh(input, *, out=None):
-    """Hyperbolic tangent, in (-1, 1)."""
-    return write_out(Tanh.apply(_float_arg(input, "tanh")), out)
-
-
 class Asinh(Function):
     """out = arcsinh(x)
     grad: dx = g / sqrt(x**2 + 1)"""
@@ -1073,68 +1050,8 @@ def atanh(input, *, out=None):
 
 
 # ---------------------------------------------------------------------------------------------
-# activations and special functions (float results)
+# special functions (float results)
 # ---------------------------------------------------------------------------------------------
-class Sigmoid(Function):
-    """out = 1 / (1 + exp(-x))
-    grad: dx = g * out * (1 - out)     (saves the output)"""
-
-    differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        out = stable_sigmoid(x)
-        ctx.save_for_backward(Output(out))
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * _conj(out * (1 - out))
-
-
-def sigmoid(input, *, out=None):
-    """1 / (1 + exp(-input)), computed without overflow."""
-    return write_out(Sigmoid.apply(_float_arg(input, "sigmoid")), out)
-
-
-def stable_sigmoid(x):
-    """1 / (1 + exp(-x)), computed without overflow (one ufunc call: `_backend.expit`).
-    expit has no complex loop: a complex x takes the plain formula, as PyTorch does."""
-    if x.dtype.kind == "c":
-        return _arr(1 / (1 + xp.exp(-x)))
-    out = _arr(_backend.expit(x))
-    return out if out.dtype == x.dtype else out.astype(x.dtype)  # expit has no float16 loop
-
-
-class Relu(Function):
-    """out = max(x, 0)
-    grad: dx = g where x > 0 else 0    (PyTorch's choice: gradient 0 at x == 0)"""
-
-    differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, x):
-        out = _arr(xp.maximum(x, 0)).astype(x.dtype, copy=False)
-        ctx.save_for_backward(Output(out))
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * (_raw(out) > 0)
-
-
-def relu(input):
-    """max(input, 0), keeping the dtype; gradient 0 at 0."""
-    kind = _tensor_arg(input, "relu")._data.dtype.kind
-    if kind in "bc":
-        if kind == "b":
-            raise RuntimeError("Boolean inputs not supported for relu")
-        raise NotImplementedError("clamp is not supported for complex types")
-    return Relu.apply(input)
-
-
 class Erf(Function):
     """out = erf(x) = 2/sqrt(pi) * integral_0^x exp(-t**2) dt
     grad: dx = g * 2/sqrt(pi) * exp(-x**2)"""

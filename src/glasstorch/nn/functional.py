@@ -9,10 +9,11 @@ from .._ops.nn_basic import (linear, bilinear, dropout, dropout1d, dropout2d, dr
                              pixel_shuffle, pixel_unshuffle, channel_shuffle,
                              native_channel_shuffle)
 # ---------------------------------------------------------------- activations and softmax
-from .._ops.activation import (relu, relu_, relu6, hardtanh, hardtanh_, leaky_relu,
-                               leaky_relu_, prelu, elu, elu_, selu, selu_, celu, celu_, gelu, silu,
-                               mish, hardswish, hardsigmoid, sigmoid, tanh, softplus, softsign,
-                               logsigmoid, tanhshrink, softshrink, hardshrink, threshold,
+from .._ops.activation import (functional_relu as relu, relu_, relu6, hardtanh, hardtanh_,
+                               leaky_relu, leaky_relu_, prelu, elu, elu_, selu, selu_, celu, celu_,
+                               gelu, silu, mish, hardswish, hardsigmoid,
+                               functional_sigmoid as sigmoid, functional_tanh as tanh, softplus,
+                               softsign, logsigmoid, tanhshrink, softshrink, hardshrink, threshold,
                                threshold_, glu, softmax, log_softmax, softmin, rrelu, rrelu_,
                                gumbel_softmax)
 # ---------------------------------------------------------------- normalisation
