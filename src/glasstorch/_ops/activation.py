@@ -19,22 +19,8 @@ from ..autograd import grad_mode
 from ..autograd.function import Function, Output
 from . import elementwise
 from ._util import wrap_dim, node_name, where as _where, conj_if_complex, write_out
-from .elementwise import _arr, _raw, _special
+from . import _either as either
 from .inplace import check_inplace_allowed, write_into, snapshot
-
-
-# Math that a differentiable backward calls on arrays (normal backward) or on Tensors
-# (create_graph=True).
-def _exp(x):
-    return elementwise.exp(x) if isinstance(x, Tensor) else xp.exp(x)
-
-
-def _tanh(x):
-    return tanh(x) if isinstance(x, Tensor) else xp.tanh(x)
-
-
-def _sigmoid(x):
-    return sigmoid(x) if isinstance(x, Tensor) else stable_sigmoid(x)
 
 
 def _same_dtype(out, x):
@@ -84,14 +70,14 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _arr(xp.maximum(x, 0)).astype(x.dtype, copy=False)
+        out = either.as_array(xp.maximum(x, 0)).astype(x.dtype, copy=False)
         ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (_raw(out) > 0)
+        return g * (either.raw(out) > 0)
 
 
 def relu(input):
@@ -125,13 +111,13 @@ class Hardtanh(Function):
     def forward(ctx, x, min_val, max_val):
         ctx.save_for_backward(x)
         ctx.bounds = (min_val, max_val)
-        return _same_dtype(_arr(xp.clip(x, min_val, max_val)), x)
+        return _same_dtype(either.as_array(xp.clip(x, min_val, max_val)), x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         low, high = ctx.bounds
-        x = _raw(x)
+        x = either.raw(x)
         return g * ((x > low) & (x < high))
 
 
@@ -164,12 +150,12 @@ class LeakyRelu(Function):
     def forward(ctx, x, negative_slope):
         ctx.save_for_backward(x)
         ctx.slope = negative_slope
-        return _arr(xp.where(x > 0, x, x * negative_slope))
+        return either.as_array(xp.where(x > 0, x, x * negative_slope))
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return _where(_raw(x) > 0, g, g * ctx.slope)
+        return _where(either.raw(x) > 0, g, g * ctx.slope)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -185,7 +171,7 @@ def leaky_relu_(input, negative_slope=0.01):
 
 def _per_channel(weight, ndim):
     """prelu's weight (C,) viewed as (C, 1, 1, ...) to line up with dim 1 of x (or a scalar)."""
-    if _raw(weight).size > 1:
+    if either.raw(weight).size > 1:
         return weight.reshape(tuple(weight.shape) + (1,) * (ndim - 2))
     return weight.reshape(())
 
@@ -201,19 +187,19 @@ class Prelu(Function):
     def forward(ctx, x, weight):
         ctx.save_for_backward(x, weight)    # the input itself, so double backward reaches it
         ctx.weight_shape = weight.shape
-        return _arr(xp.where(x > 0, x, _per_channel(weight, x.ndim) * x))
+        return either.as_array(xp.where(x > 0, x, _per_channel(weight, x.ndim) * x))
 
     @staticmethod
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
-        w = _per_channel(weight, _raw(x).ndim)
-        positive = _raw(x) > 0
+        w = _per_channel(weight, either.raw(x).ndim)
+        positive = either.raw(x) > 0
         need_x, need_w = ctx.needs_input_grad
         gx = _where(positive, g, g * w) if need_x else None
         gw = None
         if need_w:
             gw = _where(positive, 0.0, g * x)
-            channel = (1,) if _raw(w).ndim else ()
+            channel = (1,) if either.raw(w).ndim else ()
             axes = tuple(i for i in range(gw.ndim) if i not in channel)
             gw = gw.sum(axis=axes).reshape(ctx.weight_shape)
         return gx, gw
@@ -287,12 +273,12 @@ class Threshold(Function):
     def forward(ctx, x, threshold, value):
         ctx.save_for_backward(x)
         ctx.threshold = threshold
-        return _same_dtype(_arr(xp.where(x <= threshold, value, x)), x)
+        return _same_dtype(either.as_array(xp.where(x <= threshold, value, x)), x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * ~(_raw(x) <= ctx.threshold)
+        return g * ~(either.raw(x) <= ctx.threshold)
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -317,12 +303,12 @@ class Hardshrink(Function):
     def forward(ctx, x, lambd):
         ctx.save_for_backward(x)
         ctx.lambd = lambd
-        return _arr(xp.where(xp.abs(x) <= lambd, 0, x)).astype(x.dtype, copy=False)
+        return either.as_array(xp.where(xp.abs(x) <= lambd, 0, x)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * ~(xp.abs(_raw(x)) <= ctx.lambd)
+        return g * ~(xp.abs(either.raw(x)) <= ctx.lambd)
 
 
 def hardshrink(input, lambd=0.5):
@@ -341,13 +327,13 @@ class Softshrink(Function):
     def forward(ctx, x, lambd):
         ctx.save_for_backward(x)
         ctx.lambd = lambd
-        return _arr(xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0))
+        return either.as_array(xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0))
                     ).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * ~(xp.abs(_raw(x)) <= ctx.lambd)
+        return g * ~(xp.abs(either.raw(x)) <= ctx.lambd)
 
 
 def softshrink(input, lambd=0.5):
@@ -367,12 +353,12 @@ class Hardsigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _arr(xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+        return either.as_array(xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        x = _raw(x)
+        x = either.raw(x)
         return g * ((x > -3) & (x < 3)) * (1 / 6)
 
 
@@ -391,12 +377,12 @@ class Hardswish(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _arr(x * xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+        return either.as_array(x * xp.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        raw = _raw(x)
+        raw = either.raw(x)
         middle = g * (x / 3 + 0.5)
         return _where(raw <= -3, 0.0, _where(raw < 3, middle, g))
 
@@ -418,7 +404,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = stable_sigmoid(x)
+        out = either.sigmoid(x)
         ctx.save_for_backward(Output(out))
         return out
 
@@ -426,15 +412,6 @@ class Sigmoid(Function):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return g * conj_if_complex(out * (1 - out))
-
-
-def stable_sigmoid(x):
-    """1 / (1 + exp(-x)), computed without overflow (one ufunc call: `_backend.expit`).
-    expit has no complex loop: a complex x takes the plain formula, as PyTorch does."""
-    if x.dtype.kind == "c":
-        return _arr(1 / (1 + xp.exp(-x)))
-    out = _arr(_backend.expit(x))
-    return out if out.dtype == x.dtype else out.astype(x.dtype)  # expit has no float16 loop
 
 
 def sigmoid(input, *, out=None):
@@ -455,7 +432,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _arr(xp.tanh(x))
+        out = either.as_array(xp.tanh(x))
         ctx.save_for_backward(Output(out))
         return out
 
@@ -489,15 +466,15 @@ class Elu(Function):
         ctx.coefs = (alpha, scale, input_scale)
         # expm1 of min(x, 0): accurate near 0 and no overflow on the unused positive branch
         negative = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)
-        return _arr(xp.where(x > 0, x * scale, negative)).astype(x.dtype, copy=False)
+        return either.as_array(xp.where(x > 0, x * scale, negative)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         alpha, scale, input_scale = ctx.coefs
-        raw = _raw(x)
+        raw = either.raw(x)
         # the exp is taken of min(x, 0) so the positive side cannot overflow
-        negative = _exp(_where(raw > 0, 0.0, x) * input_scale) * (scale * alpha * input_scale)
+        negative = either.exp(_where(raw > 0, 0.0, x) * input_scale) * (scale * alpha * input_scale)
         return _where(raw > 0, g * scale, g * negative)
 
 
@@ -539,10 +516,6 @@ def celu_(input, alpha=1.0):
     return celu(input, alpha, inplace=True)
 
 
-def _erf(x):
-    return elementwise.erf(x) if isinstance(x, Tensor) else _special().erf(x).astype(x.dtype)
-
-
 class Gelu(Function):
     """out = x * Phi(x)  (Phi: standard normal CDF, via erf), or with approximate='tanh'
     0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2/pi)
@@ -556,20 +529,20 @@ class Gelu(Function):
         ctx.approximate = approximate
         if approximate == "tanh":
             inner = (x + 0.044715 * x * x * x) * math.sqrt(2 / math.pi)
-            return _arr(0.5 * x * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
-        cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
-        return _arr(x * cdf).astype(x.dtype, copy=False)
+            return either.as_array(0.5 * x * (1 + xp.tanh(inner))).astype(x.dtype, copy=False)
+        cdf = 0.5 * (1 + either.erf(x * (1 / math.sqrt(2))))
+        return either.as_array(x * cdf).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         if ctx.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
-            t = _tanh((x + 0.044715 * x * x * x) * k)
+            t = either.tanh((x + 0.044715 * x * x * x) * k)
             d_inner = (1 + 3 * 0.044715 * x * x) * k
             return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
-        cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
-        pdf = _exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+        cdf = 0.5 * (1 + either.erf(x * (1 / math.sqrt(2))))
+        pdf = either.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
         return g * (cdf + x * pdf)
 
 
@@ -594,12 +567,12 @@ class Silu(Function):
         ctx.save_for_backward(x)
         if x.dtype.kind == "c":         # PyTorch's complex kernel (forward only)
             return x / (1 + xp.exp(-x))
-        return _arr(x * stable_sigmoid(x))
+        return either.as_array(x * either.sigmoid(x))
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        s = _sigmoid(x)
+        s = either.sigmoid(x)
         return g * s * (1 + x * (1 - s))
 
 
@@ -619,13 +592,13 @@ class Mish(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _arr(x * xp.tanh(xp.logaddexp(0, x))).astype(x.dtype, copy=False)
+        return either.as_array(x * xp.tanh(xp.logaddexp(0, x))).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         t = xp.tanh(xp.logaddexp(0, x)).astype(x.dtype, copy=False)
-        return g * (t + x * stable_sigmoid(x) * (1 - t * t))
+        return g * (t + x * either.sigmoid(x) * (1 - t * t))
 
 
 def mish(input, inplace=False):
@@ -647,13 +620,13 @@ class Softplus(Function):
         bx = x * beta
         # logaddexp(0, bx) = log(1 + exp(bx)) without overflow
         soft = _same_dtype(xp.logaddexp(0, bx), x) / beta
-        return _arr(xp.where(bx > threshold, x, soft)).astype(x.dtype, copy=False)
+        return either.as_array(xp.where(bx > threshold, x, soft)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         beta, threshold = ctx.params
-        return _where(_raw(x) * beta > threshold, g, g * _sigmoid(x * beta))
+        return _where(either.raw(x) * beta > threshold, g, g * either.sigmoid(x * beta))
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -671,12 +644,12 @@ class LogSigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _arr(xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+        return either.as_array(xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * _sigmoid(-x)
+        return g * either.sigmoid(-x)
 
 
 def logsigmoid(input):
@@ -686,7 +659,7 @@ def logsigmoid(input):
 
 
 def _is_complex(x):
-    return _raw(x).dtype.kind == "c"
+    return either.raw(x).dtype.kind == "c"
 
 
 class Softsign(Function):
@@ -700,7 +673,7 @@ class Softsign(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _arr(x / (1 + xp.abs(x)))
+        return either.as_array(x / (1 + xp.abs(x)))
 
     @staticmethod
     def backward(ctx, g):
@@ -728,12 +701,12 @@ class Tanhshrink(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _arr(x - xp.tanh(x))
+        return either.as_array(x - xp.tanh(x))
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        t = _tanh(x)
+        t = either.tanh(x)
         return g * conj_if_complex(t * t)
 
 
@@ -749,7 +722,7 @@ class Glu(Function):
     @staticmethod
     def forward(ctx, x, dim):
         a, b = xp.split(x, 2, axis=dim)
-        s = stable_sigmoid(b)
+        s = either.sigmoid(b)
         ctx.save_for_backward(a, s)
         ctx.dim = dim
         return a * s
@@ -811,7 +784,7 @@ def _minus_max(x, dim):
     at most 1). A row of all -inf gives NaN, as in PyTorch."""
     rows = _last_dim_rows(x, dim)
     if rows is None:  # order="C": NumPy would follow a permuted input's memory layout
-        return _arr(xp.subtract(x, x.max(axis=dim, keepdims=True), order="C"))
+        return either.as_array(xp.subtract(x, x.max(axis=dim, keepdims=True), order="C"))
     row_max = _backend.segment_max(rows.reshape(-1), xp.arange(0, rows.size, rows.shape[1]))
     return (rows - row_max[:, None]).reshape(x.shape)
 
@@ -914,7 +887,7 @@ class Softmax(Function):
         gx = _softmax_grad_rows(g, out, ctx.dim)
         if gx is not None:
             return gx
-        gx = _arr(g * out)  # _arr: a 0-d input's product is a NumPy scalar
+        gx = either.as_array(g * out)  # _arr: a 0-d input's product is a NumPy scalar
         xp.subtract(g, _sum_along(gx, ctx.dim), out=gx)
         gx *= out
         return gx
@@ -1030,7 +1003,7 @@ class LogSoftmax(Function):
     def backward(ctx, g):
         out, e, sumexp = ctx.saved_tensors
         if isinstance(g, Tensor) or e is None:  # create_graph (Tensors), or empty input
-            return g - _exp(out) * g.sum(axis=ctx.dim, keepdims=True)
+            return g - either.exp(out) * g.sum(axis=ctx.dim, keepdims=True)
         g_rows = _last_dim_rows(g, ctx.dim)
         if g_rows is not None and g_rows.dtype == e.dtype:   # block by block (see above)
             gx = xp.empty_like(e)
@@ -1042,7 +1015,7 @@ class LogSoftmax(Function):
                 xp.multiply(e_rows[block], (g_block @ ones) / sum_rows[block], out=gx_block)
                 xp.subtract(g_block, gx_block, out=gx_block)
             return gx
-        gx = _arr(e * (_sum_along(g, ctx.dim) / sumexp))
+        gx = either.as_array(e * (_sum_along(g, ctx.dim) / sumexp))
         xp.subtract(g, gx, out=gx)
         return gx
 

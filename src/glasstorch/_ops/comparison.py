@@ -8,6 +8,7 @@ float32, as PyTorch does.
 from .._backend import xp, scalar_name
 from .._tensor import Tensor, _make
 from ._util import promote, check_broadcast, write_out
+from . import _either as either
 from .elementwise import _tensor_arg
 
 
@@ -109,11 +110,7 @@ def _bitwise(kernel, np_op, input, other, out):
             raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{name}'")
     if isinstance(b, Tensor):
         _check_shapes(a, b)
-    return write_out(_make(np_op(_data(a), _data(b))), out, differentiable=False)
-
-
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
+    return write_out(_make(np_op(either.raw(a), either.raw(b))), out, differentiable=False)
 
 
 def bitwise_and(input, other, *, out=None):
@@ -143,7 +140,7 @@ def _shift(kernel, left, input, other, out):
         raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{scalar_name(dtype)}'")
     if isinstance(b, Tensor):
         _check_shapes(a, b)
-    x, count = (xp.asarray(_data(v)).astype(dtype, copy=False) for v in (a, b))
+    x, count = (xp.asarray(either.raw(v)).astype(dtype, copy=False) for v in (a, b))
     bits = dtype.itemsize * 8
     signed_count = count.astype(f"int{bits}", copy=False)      # as the kernel reads it
     outside = (signed_count < 0) | (count >= bits)

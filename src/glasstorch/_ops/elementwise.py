@@ -20,6 +20,8 @@ from ..autograd.function import Function, Output
 from ._util import (sum_to_shape, promote, float_input, node_name, write_out, where as _where,
                     refuse_complex)
 from ._util import conj_if_complex as _conj
+from . import _either as either
+from ._either import raw as _raw, exp as _exp  # noqa: F401  (pointwise.py imports them from here)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -28,30 +30,6 @@ from ._util import conj_if_complex as _conj
 def _shape(x):
     """The shape of an array operand; () for a Python number."""
     return getattr(x, "shape", ())
-
-
-def _raw(x):
-    """The NumPy array (or number) behind `x`, for masks computed inside a backward."""
-    return x._data if isinstance(x, Tensor) else x
-
-
-def _arr(out):
-    """NumPy returns a scalar, not a 0-d array, from ufuncs on 0-d input. Ops that save their
-    output need the very array the output Tensor wraps (for version checks and create_graph)."""
-    return out if type(out) is ndarray else xp.asarray(out)
-
-
-# Math that a differentiable backward calls on arrays (normal backward) or on Tensors
-# (create_graph=True). The Tensor branch uses this module's public functions.
-def _exp(x):
-    return exp(x) if isinstance(x, Tensor) else xp.exp(x)
-
-
-def _special():
-    """scipy.special (erf, erfc, erfinv), imported on first use: it is slow to import and
-    most programs never call these."""
-    from scipy import special
-    return special
 
 
 def first_number_as_tensor(input, other):
@@ -308,10 +286,6 @@ def div(input, other, *, rounding_mode=None, out=None):
     return write_out(Div.apply(a, b), out)
 
 
-def _log(x):
-    return log(x) if isinstance(x, Tensor) else xp.log(x)
-
-
 def _log_number(a):
     """ln(a) of a Python number as a Python float (a NumPy float64 scalar would upcast a
     float32 gradient); -inf at 0 and nan below, like the array version."""
@@ -329,7 +303,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = _arr(a ** b)
+        out = either.as_array(a ** b)
         ctx.save_for_backward(a, b, Output(out))
         if type(b) is ndarray:   # PyTorch's overloads with a tensor exponent
             ctx._node_name = "PowBackward1" if type(a) is ndarray else "PowBackward2"
@@ -342,13 +316,13 @@ class Pow(Function):
         ga = gb = None
         if need_a:
             ga = g * _conj(b * a ** (b - 1))
-            b_is_zero = _raw(b) == 0
+            b_is_zero = either.raw(b) == 0
             if xp.any(b_is_zero):
                 ga = _where(b_is_zero, 0.0, ga)
             ga = sum_to_shape(ga, _shape(a))
         if need_b:
-            gb = g * _conj(out * (_log_number(a) if isinstance(a, (int, float)) else _log(a)))
-            zero_base = xp.logical_and(_raw(a) == 0, _raw(b) >= 0)
+            gb = g * _conj(out * (_log_number(a) if isinstance(a, (int, float)) else either.log(a)))
+            zero_base = xp.logical_and(either.raw(a) == 0, either.raw(b) >= 0)
             if xp.any(zero_base):
                 gb = _where(zero_base, 0.0, gb)
             gb = sum_to_shape(gb, _shape(b))
@@ -372,7 +346,7 @@ def pow(input, exponent, *, out=None):
         if isinstance(b, int) and b < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         if isinstance(b, Tensor) and b._data.size and b._data.min() < 0:
-            return write_out(_make(_int_pow(_raw(a), b._data)), out)
+            return write_out(_make(_int_pow(either.raw(a), b._data)), out)
     return write_out(Pow.apply(a, b), out)
 
 
@@ -539,7 +513,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _arr(_exp_rounded(x))
+        out = either.as_array(_exp_rounded(x))
         ctx.save_for_backward(Output(out))
         return out
 
@@ -562,7 +536,7 @@ class Exp2(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _arr(xp.exp2(x))
+        out = either.as_array(xp.exp2(x))
         ctx.save_for_backward(Output(out))
         return out
 
@@ -585,7 +559,7 @@ class Expm1(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _arr(xp.expm1(x))
+        out = either.as_array(xp.expm1(x))
         ctx.save_for_backward(Output(out))
         return out
 
@@ -697,7 +671,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _arr(xp.sqrt(x))
+        out = either.as_array(xp.sqrt(x))
         ctx.save_for_backward(Output(out))
         return out
 
@@ -720,7 +694,7 @@ class Rsqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _arr(1 / xp.sqrt(x))
+        out = either.as_array(1 / xp.sqrt(x))
         ctx.save_for_backward(Output(out))
         return out
 
@@ -743,7 +717,7 @@ class Reciprocal(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _arr(xp.reciprocal(x))
+        out = either.as_array(xp.reciprocal(x))
         ctx.save_for_backward(Output(out))
         return out
 
@@ -756,10 +730,6 @@ class Reciprocal(Function):
 def reciprocal(input, *, out=None):
     """1 / input."""
     return write_out(Reciprocal.apply(_float_arg(input, "reciprocal")), out)
-
-
-def _cos(x):
-    return cos(x) if isinstance(x, Tensor) else xp.cos(x)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -779,16 +749,12 @@ class Sin(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * _conj(_cos(x))
+        return g * _conj(either.cos(x))
 
 
 def sin(input, *, out=None):
     """sin(input) elementwise, in radians."""
     return write_out(Sin.apply(_float_arg(input, "sin")), out)
-
-
-def _sin(x):
-    return sin(x) if isinstance(x, Tensor) else xp.sin(x)
 
 
 class Cos(Function):
@@ -805,7 +771,7 @@ class Cos(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return -g * _conj(_sin(x))
+        return -g * _conj(either.sin(x))
 
 
 def cos(input, *, out=None):
@@ -821,7 +787,7 @@ class Tan(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _arr(xp.tan(x))
+        out = either.as_array(xp.tan(x))
         ctx.save_for_backward(Output(out))
         return out
 
@@ -928,10 +894,6 @@ def atan2(input, other, *, out=None):
     return write_out(Atan2.apply(float_input(a), float_input(b)), out)
 
 
-def _cosh(x):
-    return cosh(x) if isinstance(x, Tensor) else xp.cosh(x)
-
-
 class Sinh(Function):
     """out = sinh(x)
     grad: dx = g * cosh(x)"""
@@ -946,16 +908,12 @@ class Sinh(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * _conj(_cosh(x))
+        return g * _conj(either.cosh(x))
 
 
 def sinh(input, *, out=None):
     """Hyperbolic sine."""
     return write_out(Sinh.apply(_float_arg(input, "sinh")), out)
-
-
-def _sinh(x):
-    return sinh(x) if isinstance(x, Tensor) else xp.sinh(x)
 
 
 class Cosh(Function):
@@ -972,7 +930,7 @@ class Cosh(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * _conj(_sinh(x))
+        return g * _conj(either.sinh(x))
 
 
 def cosh(input, *, out=None):
@@ -1017,7 +975,7 @@ class Acosh(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        if _raw(x).dtype.kind == "c":
+        if either.raw(x).dtype.kind == "c":
             return g / _conj((x - 1) ** 0.5 * (x + 1) ** 0.5)
         return g * (x * x - 1) ** -0.5
 
@@ -1061,12 +1019,12 @@ class Erf(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _special().erf(x).astype(x.dtype, copy=False)
+        return either.scipy_special().erf(x).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * _exp(-(x * x)) * (2 / math.sqrt(math.pi))
+        return g * either.exp(-(x * x)) * (2 / math.sqrt(math.pi))
 
 
 def erf(input, *, out=None):
@@ -1083,12 +1041,12 @@ class Erfc(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _special().erfc(x).astype(x.dtype, copy=False)
+        return either.scipy_special().erfc(x).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * _exp(-(x * x)) * (-2 / math.sqrt(math.pi))
+        return g * either.exp(-(x * x)) * (-2 / math.sqrt(math.pi))
 
 
 def erfc(input, *, out=None):
@@ -1104,14 +1062,14 @@ class Erfinv(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _arr(_special().erfinv(x).astype(x.dtype, copy=False))
+        out = either.as_array(either.scipy_special().erfinv(x).astype(x.dtype, copy=False))
         ctx.save_for_backward(Output(out))
         return out
 
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * _exp(out * out) * (math.sqrt(math.pi) / 2)
+        return g * either.exp(out * out) * (math.sqrt(math.pi) / 2)
 
 
 def erfinv(input, *, out=None):
@@ -1151,7 +1109,7 @@ class Hypot(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = _arr(xp.hypot(a, b))
+        out = either.as_array(xp.hypot(a, b))
         ctx.save_for_backward(a, b, Output(out))
         return out
 
@@ -1180,7 +1138,7 @@ class Copysign(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = _arr(xp.copysign(a, b))
+        out = either.as_array(xp.copysign(a, b))
         ctx.save_for_backward(a, Output(out))
         ctx.b_shape, ctx.b_dtype = _shape(b), getattr(b, "dtype", None)
         return out
@@ -1192,7 +1150,7 @@ class Copysign(Function):
         ga = gb = None
         if need_a:
             # out / a is +-1; PyTorch masks a == 0, where it would be 0/0
-            zero = _raw(a) == 0
+            zero = either.raw(a) == 0
             ga = sum_to_shape(_where(zero, 0.0, g * out / a), _shape(a))
         if need_b:
             gb = xp.zeros(ctx.b_shape, ctx.b_dtype)

@@ -18,6 +18,7 @@ from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
 from ._util import sum_to_shape, wrap_dim, node_name, check_fits
+from . import _either as either
 from .convert import clone
 from .inplace import check_inplace_allowed
 
@@ -467,16 +468,12 @@ def _cast_grad(g, np_dtype):
 # ---------------------------------------------------------------------------------------------
 # Argument checks shared by the dim-wise ops
 # ---------------------------------------------------------------------------------------------
-def _data(x):
-    return x._data if isinstance(x, Tensor) else x
-
-
 def _int_index(index, op, allow_int32=True, empty_any_dtype=False):
     """The NumPy array of an index tensor, with `op`'s dtype error for non-integer ones
     (gather and the scatters, as PyTorch, take an empty index of any dtype)."""
     if not isinstance(index, (Tensor, ndarray)):
         raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
-    array = _data(index)
+    array = either.raw(index)
     if empty_any_dtype and array.size == 0:
         return array.astype(xp.int64)
     if array.dtype == xp.int64 or (allow_int32 and array.dtype == xp.int32):
@@ -999,7 +996,7 @@ def _value_arg(op, value):
 def _fill_value(value, dtype):
     """A fill value as a 0-d array of `dtype` (floats truncate into ints, as in PyTorch; a
     number the dtype cannot hold is refused, see check_fits)."""
-    return xp.asarray(check_fits(_data(value), dtype)).astype(dtype)
+    return xp.asarray(check_fits(either.raw(value), dtype)).astype(dtype)
 
 
 class IndexCopy(Function):
@@ -1044,7 +1041,7 @@ def index_copy(input, dim, index, source):
 # masked_fill / masked_select / masked_scatter
 # ---------------------------------------------------------------------------------------------
 def _bool_mask(mask, message):
-    array = _data(mask)
+    array = either.raw(mask)
     if not isinstance(mask, (Tensor, ndarray)) or array.dtype != xp.bool_:
         dtype = getattr(array, "dtype", None)
         raise RuntimeError(message.format(_dtype_name(array) if dtype is not None else
@@ -1240,7 +1237,7 @@ _GATHER = "GatherBackward0"   # PyTorch's take_along_dim gathers
 def take_along_dim(input, indices, dim=None):
     """out = input's elements picked along dim by indices (input and indices broadcast on the
     other dims). With dim=None both are flattened first."""
-    array = _data(indices)
+    array = either.raw(indices)
     if not isinstance(indices, (Tensor, ndarray)) or array.dtype != xp.int64:
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
                            f"{_dtype_name(array)}")

@@ -20,6 +20,7 @@ from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output
 from ._util import (wrap_dims, wrap_dim, float_input, node_name, refuse_complex, conj_if_complex,
                     write_out, write_outs)
+from . import _either as either
 from ._summation import accumulator, pairwise_sum, pairwise_mean, running_sum, running_product
 
 
@@ -92,11 +93,6 @@ def _kept_shape(shape, axes):
     if axes is None:
         return (1,) * len(shape)
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
-
-
-def _raw(a):
-    """The NumPy array behind `a` (saved values arrive as Tensors in a create_graph pass)."""
-    return a._data if isinstance(a, Tensor) else a
 
 
 def _unreduce(g, shape, axes, keepdim):
@@ -360,7 +356,7 @@ class Amax(Function):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        return _evenly(g, _raw(x), _raw(out), ctx.axes, ctx.keepdim)
+        return _evenly(g, either.raw(x), either.raw(out), ctx.axes, ctx.keepdim)
 
 
 _AMINMAX = "AminmaxBackward0"
@@ -421,7 +417,7 @@ class TakeAlongDim(Function):
             return g
         index = xp.expand_dims(ctx.index, axis)
         positions = xp.arange(shape[axis]).reshape((-1,) + (1,) * (len(shape) - axis - 1))
-        onehot = (positions == index).astype(_raw(g).dtype)
+        onehot = (positions == index).astype(either.raw(g).dtype)
         return _unreduce(g, shape, (axis,), ctx.keepdim) * onehot
 
 
@@ -599,7 +595,7 @@ class Std(Function):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        zero = (_raw(out) == 0).astype(_raw(out).dtype)
+        zero = (either.raw(out) == 0).astype(either.raw(out).dtype)
         g = g * (1 - zero) / (2 * (out + zero))   # + zero: no 0/0 where the gradient is 0
         return _var_backward(g, x, ctx.axes, ctx.keepdim, ctx.dof)
 
@@ -696,7 +692,7 @@ class Norm2(Function):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        zero = (_raw(out) == 0).astype(_raw(out).dtype)
+        zero = (either.raw(out) == 0).astype(either.raw(out).dtype)
         scale = g * (1 - zero) / (out + zero)
         return _unreduce(scale, x.shape, ctx.axes, ctx.keepdim) * x
 
@@ -1024,7 +1020,7 @@ class MedianAll(Function):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        return _evenly(g, _raw(x), _raw(out), None, False)
+        return _evenly(g, either.raw(x), either.raw(out), None, False)
 
 
 def _sorted_order(x, axis):

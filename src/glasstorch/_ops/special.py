@@ -12,13 +12,14 @@ from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd.function import Function
 from ._util import sum_to_shape, promote, float_input, write_out, where as _where
-from .elementwise import _float_arg, _arr, _special, _shape, _log, _log_number, _cos
+from .elementwise import _float_arg, _shape, _log_number
+from . import _either as either
 
 
 def _scipy(name, x, *args):
     """scipy.special.<name>(*args, x) cast back to x's float dtype (SciPy computes float16 in
     float32, and some functions only in float64)."""
-    return _arr(getattr(_special(), name)(*args, x)).astype(x.dtype, copy=False)
+    return either.as_array(getattr(either.scipy_special(), name)(*args, x)).astype(x.dtype, copy=False)
 
 
 def _digamma(x):
@@ -149,7 +150,7 @@ class Xlogy(Function):
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:   # PyTorch's formula: g * xlogy(a != 0, b)
-            nonzero = (_raw(a) != 0).astype(_raw(g).dtype)
+            nonzero = (either.raw(a) != 0).astype(either.raw(g).dtype)
             ga = sum_to_shape(g * _xlogy(nonzero, b), _shape(a))
         if need_b:
             gb = sum_to_shape(g * a / b, _shape(b))
@@ -165,19 +166,15 @@ def xlogy(input, other, *, out=None):
     return write_out(Xlogy.apply(a, b), out)
 
 
-def _raw(x):
-    return x._data if isinstance(x, Tensor) else x
-
-
 def _xlogy(a, b):
     """a * ln(b) with 0 where a == 0 and b is not nan. a and b are arrays or Python numbers,
     or Tensors in a create_graph backward (then built from differentiable ops)."""
-    zero = (xp.asarray(_raw(a)) == 0) & ~xp.isnan(_raw(b))
+    zero = (xp.asarray(either.raw(a)) == 0) & ~xp.isnan(either.raw(b))
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         from .pointwise import where
-        return where(_make(zero), 0.0, a * _log(b))
+        return where(_make(zero), 0.0, a * either.log(b))
     # a Python number's log stays a Python float: a NumPy float64 would upcast float32 arrays
-    out = _arr(a * (xp.log(b) if isinstance(b, ndarray) else _log_number(b)))
+    out = either.as_array(a * (xp.log(b) if isinstance(b, ndarray) else _log_number(b)))
     if xp.any(zero):
         out = xp.where(zero, 0, out).astype(out.dtype, copy=False)
     return out
@@ -196,14 +193,14 @@ class Logit(Function):
         # PyTorch's clamp: x < eps -> eps, else x > 1 - eps -> 1 - eps (so eps > 0.5, where
         # the bounds cross, maps small x to eps and large x to 1 - eps; NaN stays NaN)
         z = x if eps is None else xp.where(x < eps, eps, xp.where(x > 1 - eps, 1 - eps, x))
-        return _arr(xp.log(z / (1 - z))).astype(x.dtype, copy=False)
+        return either.as_array(xp.log(z / (1 - z))).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         gx = g / (x * (1 - x))
         if ctx.eps is not None:
-            raw = _raw(x)
+            raw = either.raw(x)
             clamped = (raw < ctx.eps) | (raw > 1 - ctx.eps)
             if xp.any(clamped):   # where, not a product: the formula is inf at 0 and 1
                 gx = _where(clamped, 0.0, gx)
@@ -226,16 +223,16 @@ class Sinc(Function):
         # the output is not saved (backward computes sinc again), so writing into it in place
         # is allowed, as in PyTorch
         ctx.save_for_backward(x)
-        return _arr(xp.sinc(x)).astype(x.dtype, copy=False)
+        return either.as_array(xp.sinc(x)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        raw = _raw(x)
+        raw = either.raw(x)
         zero = raw == 0
         out = sinc(x) if isinstance(x, Tensor) else xp.sinc(raw).astype(raw.dtype, copy=False)
         safe_x = x + zero.astype(raw.dtype)   # 1 where x == 0, so no 0/0 is formed there
-        gx = g * (_cos(x * math.pi) - out) / safe_x
+        gx = g * (either.cos(x * math.pi) - out) / safe_x
         return gx * (~zero).astype(raw.dtype)
 
 
