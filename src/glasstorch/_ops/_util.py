@@ -1,5 +1,6 @@
-"""Small helpers shared by the op families: broadcast undo, dim handling, dtype promotion, and
-the one writer of `out=` arguments (write_out, write_outs)."""
+"""Small helpers shared by the op families: broadcast undo, dim handling, dtype promotion, the
+one check of a tensor argument (check_tensor) and the one writer of `out=` arguments
+(write_out, write_outs)."""
 import math
 import warnings
 
@@ -22,6 +23,20 @@ def sum_to_shape(g, shape):
     if lead or g.shape != shape:
         g = g.reshape(shape)
     return g
+
+
+def check_tensor(fname, value, name="input", position=1, *, several_overloads=False):
+    """`value` itself if it is a Tensor, else PyTorch's TypeError for a non-tensor argument:
+    "add(): argument 'input' (position 1) must be Tensor, not int". position=None leaves out
+    "(position N)" (keyword-only arguments); `several_overloads` gives the wording of functions
+    with several signatures ("conv2d() received an invalid combination of arguments - ...")."""
+    if isinstance(value, Tensor):
+        return value
+    where = f"argument '{name}'" if position is None else \
+        f"argument '{name}' (position {position})"
+    opening = (f"{fname}() received an invalid combination of arguments - " if several_overloads
+               else f"{fname}(): ")
+    raise TypeError(f"{opening}{where} must be Tensor, not {type(value).__name__}")
 
 
 def wrap_dim(dim, ndim):

@@ -18,7 +18,8 @@ from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
 from . import elementwise
-from ._util import wrap_dim, node_name, where as _where, conj_if_complex, write_out
+from ._util import (wrap_dim, node_name, where as _where, conj_if_complex, write_out,
+                    check_tensor)
 from . import _either as either
 from .inplace import check_inplace_allowed, write_into, snapshot
 
@@ -26,13 +27,6 @@ from .inplace import check_inplace_allowed, write_into, snapshot
 def _same_dtype(out, x):
     """NumPy turns `int_array op python_float` into float64; PyTorch keeps the input's dtype."""
     return out if out.dtype == x.dtype else out.astype(x.dtype)
-
-
-def _tensor(x, fname):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(x).__name__}")
-    return x
 
 
 def _floating(x, kernel):
@@ -82,7 +76,7 @@ class Relu(Function):
 
 def relu(input):
     """max(input, 0), keeping the dtype; gradient 0 at 0 (torch.relu, Tensor.relu)."""
-    kind = _tensor(input, "relu")._data.dtype.kind
+    kind = check_tensor("relu", input)._data.dtype.kind
     if kind in "bc":
         if kind == "b":
             raise RuntimeError("Boolean inputs not supported for relu")
@@ -93,7 +87,7 @@ def relu(input):
 def functional_relu(input, inplace=False):
     """max(input, 0), keeping the dtype; gradient 0 at 0 (torch.nn.functional.relu)."""
     if inplace:
-        return _apply(Relu, _tensor(input, "relu"), True)
+        return _apply(Relu, check_tensor("relu", input), True)
     return relu(input)
 
 
@@ -125,7 +119,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(input, min_val, max_val); gradient 1 strictly between the bounds, else 0."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    _tensor(input, "hardtanh")
+    check_tensor("hardtanh", input)
     if input._data.dtype.kind == "b":
         raise NotImplementedError("\"hardtanh_cpu\" not implemented for 'Bool'")
     return _apply(Hardtanh, input, inplace, min_val, max_val)
@@ -160,7 +154,7 @@ class LeakyRelu(Function):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """input if input > 0 else negative_slope * input."""
-    _floating(_tensor(input, "leaky_relu"), "leaky_relu_cpu")
+    _floating(check_tensor("leaky_relu", input), "leaky_relu_cpu")
     return _apply(LeakyRelu, input, inplace, negative_slope,
                   node="LeakyReluBackward1" if inplace else None)
 
@@ -209,7 +203,7 @@ def prelu(input, weight):
     """input if input > 0 else weight * input, one learned slope per channel (dim 1).
 
     Shapes: input (N, C, *) or any shape when weight has one element; weight (C,) or (1,)."""
-    _tensor(input, "prelu")
+    check_tensor("prelu", input)
     if weight._data.ndim > 1:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
                            f"ndim = {weight._data.ndim}")
@@ -244,7 +238,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
     """Randomized leaky ReLU: input if input > 0 else a * input, with a ~ U(lower, upper) drawn
     per element in training and the fixed a = (lower + upper) / 2 in eval. The draws come from
     glasstorch's seeded generator (the streams differ from PyTorch's)."""
-    _tensor(input, "rrelu")
+    check_tensor("rrelu", input)
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     _floating(input, "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu")
@@ -283,13 +277,13 @@ class Threshold(Function):
 
 def threshold(input, threshold, value, inplace=False):
     """input where input > threshold, else value (keeps the dtype)."""
-    _tensor(input, "threshold")
+    check_tensor("threshold", input)
     return _apply(Threshold, input, inplace, threshold, value,
                   node="ThresholdBackward1" if inplace else None)
 
 
 def threshold_(input, threshold, value):
-    return _apply(Threshold, _tensor(input, "threshold_"), True, threshold, value,
+    return _apply(Threshold, check_tensor("threshold_", input), True, threshold, value,
                   node="ThresholdBackward1")
 
 
@@ -313,7 +307,7 @@ class Hardshrink(Function):
 
 def hardshrink(input, lambd=0.5):
     """input where |input| > lambd, else 0."""
-    _floating(_tensor(input, "hardshrink"), "hardshrink_cpu")
+    _floating(check_tensor("hardshrink", input), "hardshrink_cpu")
     return Hardshrink.apply(input, lambd)
 
 
@@ -338,7 +332,7 @@ class Softshrink(Function):
 
 def softshrink(input, lambd=0.5):
     """input - lambd above lambd, input + lambd below -lambd, 0 in between."""
-    _floating(_tensor(input, "softshrink"), "softshrink_check")
+    _floating(check_tensor("softshrink", input), "softshrink_check")
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
     return Softshrink.apply(input, lambd)
@@ -364,7 +358,7 @@ class Hardsigmoid(Function):
 
 def hardsigmoid(input, inplace=False):
     """relu6(input + 3) / 6."""
-    _floating(_tensor(input, "hardsigmoid"), "hardsigmoid_cpu")
+    _floating(check_tensor("hardsigmoid", input), "hardsigmoid_cpu")
     return _apply(Hardsigmoid, input, inplace)
 
 
@@ -389,7 +383,7 @@ class Hardswish(Function):
 
 def hardswish(input, inplace=False):
     """input * relu6(input + 3) / 6."""
-    _floating(_tensor(input, "hardswish"), "hardswish_cpu")
+    _floating(check_tensor("hardswish", input), "hardswish_cpu")
     return _apply(Hardswish, input, inplace)
 
 
@@ -480,7 +474,7 @@ class Elu(Function):
 
 def elu(input, alpha=1.0, inplace=False):
     """input if input > 0 else alpha * (exp(input) - 1)."""
-    _floating(_tensor(input, "elu"), "elu_cpu")
+    _floating(check_tensor("elu", input), "elu_cpu")
     return _apply(Elu, input, inplace, alpha, 1.0, 1.0, node="EluBackward1" if inplace else None)
 
 
@@ -494,7 +488,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def selu(input, inplace=False):
     """scale * elu(input, alpha) with the self-normalising constants of Klambauer et al."""
-    _floating(_tensor(input, "selu"), "elu_cpu")
+    _floating(check_tensor("selu", input), "elu_cpu")
     return _apply(Elu, input, inplace, _SELU_ALPHA, _SELU_SCALE, 1.0,
                   node="EluBackward1" if inplace else None)
 
@@ -505,7 +499,7 @@ def selu_(input):
 
 def celu(input, alpha=1.0, inplace=False):
     """max(0, input) + min(0, alpha * (exp(input / alpha) - 1))."""
-    _floating(_tensor(input, "celu"), "elu_cpu")
+    _floating(check_tensor("celu", input), "elu_cpu")
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return _apply(Elu, input, inplace, alpha, 1.0, 1.0 / alpha,
@@ -549,7 +543,7 @@ class Gelu(Function):
 def gelu(input, approximate="none"):
     """input * Phi(input), Phi the standard normal CDF (erf); approximate='tanh' uses the tanh
     formula of Hendrycks & Gimpel."""
-    _tensor(input, "gelu")
+    check_tensor("gelu", input)
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     _floating(input, "GeluKernelImpl")
@@ -578,7 +572,7 @@ class Silu(Function):
 
 def silu(input, inplace=False):
     """input * sigmoid(input) (also called swish)."""
-    _floating(_tensor(input, "silu"), "silu_cpu")
+    _floating(check_tensor("silu", input), "silu_cpu")
     if input._data.dtype.kind == "c" and input.requires_grad and grad_mode.enabled:
         raise RuntimeError("silu does not support automatic differentiation for outputs with "
                            "complex dtype.")
@@ -603,7 +597,7 @@ class Mish(Function):
 
 def mish(input, inplace=False):
     """input * tanh(softplus(input))."""
-    _floating(_tensor(input, "mish"), "mish_cpu")
+    _floating(check_tensor("mish", input), "mish_cpu")
     return _apply(Mish, input, inplace)
 
 
@@ -631,7 +625,7 @@ class Softplus(Function):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * input)) / beta, reverting to input where beta * input > threshold."""
-    _floating(_tensor(input, "softplus"), "softplus_cpu")
+    _floating(check_tensor("softplus", input), "softplus_cpu")
     return Softplus.apply(input, beta, threshold)
 
 
@@ -654,7 +648,7 @@ class LogSigmoid(Function):
 
 def logsigmoid(input):
     """log(sigmoid(input)), stable for large |input|."""
-    _floating(_tensor(input, "logsigmoid"), "log_sigmoid_cpu")
+    _floating(check_tensor("logsigmoid", input), "log_sigmoid_cpu")
     return LogSigmoid.apply(input)
 
 
@@ -738,7 +732,7 @@ def glu(input, dim=-1):
     """a * sigmoid(b), where a and b are the first and second halves of input along dim.
 
     Shapes: (*, 2n, *) -> (*, n, *)."""
-    _tensor(input, "glu")
+    check_tensor("glu", input)
     if input._data.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     dim = wrap_dim(dim, input._data.ndim)
@@ -902,7 +896,7 @@ def _softmax_dim(name, ndim, stacklevel):
 
 def _softmax_input(input, dim, dtype, name, kernel, stacklevel):
     """(input cast to dtype, axis for NumPy) after PyTorch's checks."""
-    _tensor(input, name)
+    check_tensor(name, input)
     if dim is None:
         dim = _softmax_dim(name, input._data.ndim, stacklevel + 1)
     dim = wrap_dim(dim, input._data.ndim)
@@ -927,7 +921,7 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     softmax((logits + G) / tau) with G = -log(E), E ~ Exp(1) (seeded generator; the draws
     differ from PyTorch's). hard=True returns the one-hot of the arg-max in forward while the
     gradient is the soft sample's (straight-through: y_hard - y_soft.detach() + y_soft)."""
-    _tensor(logits, "gumbel_softmax")
+    check_tensor("gumbel_softmax", logits)
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     data = logits._data

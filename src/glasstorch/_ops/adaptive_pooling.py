@@ -15,6 +15,7 @@ import math
 
 from .._backend import xp, rng_of
 from .._tensor import Tensor
+from ._util import check_tensor
 from ..autograd.function import Function, Output
 from .pooling import FLOAT_DTYPES, check_dtype, ScatterFlat, _scatter_flat, _ints, flat_planes
 from .separable import Resample, Taps
@@ -52,9 +53,7 @@ def _output_size(fname, output_size, input, n):
 def _check_adaptive_input(fname, input, n, channels_too=False):
     """A tensor of n + 1 or n + 2 dims whose spatial dims (and, for max pooling, a batched
     input's channels: `channels_too`) are non-empty, as PyTorch checks."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+    check_tensor(fname, input)
     shape = list(input.shape)
     if len(shape) not in (n + 1, n + 2):
         if n == 1:

@@ -24,7 +24,7 @@ from .._backend import xp, scalar_name, cpp_name
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
-from ._util import sum_to_shape, node_name
+from ._util import sum_to_shape, node_name, check_tensor
 from .nn_basic import linear, pad, _keep
 from .shape import cat
 
@@ -183,12 +183,9 @@ def _causal_bias(L, S, np_dtype):
 
 def _check_sdpa_inputs(query, key, value, attn_mask, dropout_p, is_causal):
     for position, (name, t) in enumerate((("query", query), ("key", key), ("value", value)), 1):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"scaled_dot_product_attention(): argument '{name}' (position "
-                            f"{position}) must be Tensor, not {type(t).__name__}")
-    if attn_mask is not None and not isinstance(attn_mask, Tensor):
-        raise TypeError(f"scaled_dot_product_attention(): argument 'attn_mask' (position 4) "
-                        f"must be Tensor, not {type(attn_mask).__name__}")
+        check_tensor("scaled_dot_product_attention", t, name, position)
+    if attn_mask is not None:
+        check_tensor("scaled_dot_product_attention", attn_mask, "attn_mask", 4)
     q, k, v = query._data, key._data, value._data
     if q.dtype != k.dtype or q.dtype != v.dtype:
         raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got "

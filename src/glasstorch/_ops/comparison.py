@@ -7,9 +7,8 @@ float32, as PyTorch does.
 """
 from .._backend import xp, scalar_name
 from .._tensor import Tensor, _make
-from ._util import promote, check_broadcast, write_out
+from ._util import promote, check_broadcast, write_out, check_tensor
 from . import _either as either
-from .elementwise import _tensor_arg
 
 
 _ORDERINGS = ("lt", "le", "gt", "ge")
@@ -17,7 +16,7 @@ _ORDERINGS = ("lt", "le", "gt", "ge")
 
 def _compare(fname, np_op, input, other, out):
     """np_op on promoted operands; `other` is a Tensor or a Python number."""
-    _tensor_arg(input, fname)
+    check_tensor(fname, input)
     if other is None or isinstance(other, str):
         raise TypeError(f"{fname}() received an invalid combination of arguments - got "
                         f"(Tensor, {type(other).__name__})")
@@ -74,8 +73,8 @@ def ge(input, other, *, out=None):
 # logical (any dtype; nonzero counts as True) and bitwise (integers and bools)
 # ---------------------------------------------------------------------------------------------
 def _logical(fname, np_op, input, other, out):
-    _tensor_arg(input, fname)
-    _tensor_arg(other, fname, "other")
+    check_tensor(fname, input)
+    check_tensor(fname, other, "other", 2)
     if input._data.shape != other._data.shape:
         check_broadcast(input._data.shape, other._data.shape)
     return write_out(_make(np_op(input._data, other._data)), out, differentiable=False)
@@ -98,7 +97,7 @@ def logical_xor(input, other, *, out=None):
 
 def logical_not(input, *, out=None):
     """input == 0 -> bool tensor."""
-    return write_out(_make(xp.logical_not(_tensor_arg(input, "logical_not")._data)),
+    return write_out(_make(xp.logical_not(check_tensor("logical_not", input)._data)),
                      out, differentiable=False)
 
 
@@ -133,7 +132,7 @@ def _shift(kernel, left, input, other, out):
     least the bit width gives 0 to the left, and to the right the sign (0 or -1; 0 unsigned);
     a left shift wraps like the C++ unsigned shift."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        _tensor_arg(input, "bitwise_left_shift" if left else "bitwise_right_shift")
+        check_tensor("bitwise_left_shift" if left else "bitwise_right_shift", input)
     a, b = promote(input, other)
     dtype = (a if isinstance(a, Tensor) else b)._data.dtype
     if dtype.kind not in "iu":
@@ -165,7 +164,7 @@ def bitwise_right_shift(input, other, *, out=None):
 
 def bitwise_not(input, *, out=None):
     """~input: bitwise complement of integers, logical not of bools."""
-    data = _tensor_arg(input, "bitwise_not")._data
+    data = check_tensor("bitwise_not", input)._data
     if data.dtype.kind not in "iub":
         raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for "
                                   f"'{scalar_name(data.dtype)}'")
@@ -178,7 +177,7 @@ def bitwise_not(input, *, out=None):
 def _float_test(fname, np_op, if_not_float, input):
     """np_op on float tensors; integer and bool tensors hold no nan/inf, so the answer is the
     constant `if_not_float` everywhere."""
-    data = _tensor_arg(input, fname)._data
+    data = check_tensor(fname, input)._data
     if data.dtype.kind in "fc":
         return _make(np_op(data))
     return _make(xp.full(data.shape, if_not_float))
@@ -213,7 +212,7 @@ def isneginf(input, *, out=None):
 
 def signbit(input, *, out=None):
     """True where the sign bit is set (also for -0.0 and negative nan)."""
-    data = _tensor_arg(input, "signbit")._data
+    data = check_tensor("signbit", input)._data
     if data.dtype.kind == "f":
         return write_out(_make(xp.signbit(data)), out, same_dtype=True, differentiable=False)
     return write_out(_make(data < 0), out, same_dtype=True, differentiable=False)
@@ -222,8 +221,8 @@ def signbit(input, *, out=None):
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|input - other| <= atol + rtol * |other| elementwise (infs equal only to themselves;
     nans equal only with equal_nan). Both tensors must have the same dtype."""
-    _tensor_arg(input, "isclose")
-    _tensor_arg(other, "isclose", "other")
+    check_tensor("isclose", input)
+    check_tensor("isclose", other, "other", 2)
     if input._data.dtype != other._data.dtype:
         raise RuntimeError(f"{scalar_name(input._data.dtype)} did not match "
                            f"{scalar_name(other._data.dtype)}")
@@ -248,8 +247,8 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def equal(input, other):
     """True if both tensors have the same shape and values (after type promotion)."""
-    _tensor_arg(input, "equal")
-    _tensor_arg(other, "equal", "other")
+    check_tensor("equal", input)
+    check_tensor("equal", other, "other", 2)
     if input._data.shape != other._data.shape:
         return False
     a, b = promote(input, other)

@@ -16,8 +16,7 @@ from .. import _backend
 from .._backend import xp, scalar_name
 from ..autograd.function import Function, Output
 from .._tensor import Tensor
-from ._util import sum_to_shape, conj_if_complex, write_out
-from .elementwise import _tensor_arg
+from ._util import sum_to_shape, conj_if_complex, write_out, check_tensor
 from .shape import _view_of
 
 _COMPLEX_OF = {xp.dtype(xp.float16): xp.complex64, xp.dtype(xp.float32): xp.complex64,
@@ -56,7 +55,7 @@ class Real(Function):
 
 def real(input):
     """The real part, as a view (a real tensor is returned as it is)."""
-    if not _is_complex(_tensor_arg(input, "real")):
+    if not _is_complex(check_tensor("real", input)):
         return input
     return _view_of(Real.apply(input), input)
 
@@ -80,7 +79,7 @@ class Imag(Function):
 
 def imag(input):
     """The imaginary part, as a view; RuntimeError for real tensors."""
-    if not _is_complex(_tensor_arg(input, "imag")):
+    if not _is_complex(check_tensor("imag", input)):
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
     return _view_of(Imag.apply(input), input)
 
@@ -102,14 +101,14 @@ class Conj(Function):
 
 def conj(input):
     """The complex conjugate (a real tensor is returned as it is). Eager: see the module doc."""
-    if not _is_complex(_tensor_arg(input, "conj")):
+    if not _is_complex(check_tensor("conj", input)):
         return input
     return Conj.apply(input)
 
 
 def conj_physical(input, *, out=None):
     """The complex conjugate, computed now (the same as conj in glasstorch)."""
-    if not _is_complex(_tensor_arg(input, "conj_physical")):
+    if not _is_complex(check_tensor("conj_physical", input)):
         return write_out(input, out)
     return write_out(Conj.apply(input), out)
 
@@ -129,7 +128,7 @@ class ViewAsReal(Function):
 
 def view_as_real(input):
     """A complex tensor's memory as real pairs: shape (*, 2), a view."""
-    if not _is_complex(_tensor_arg(input, "view_as_real")):
+    if not _is_complex(check_tensor("view_as_real", input)):
         raise RuntimeError("view_as_real is only supported for complex tensors")
     return _view_of(ViewAsReal.apply(input), input)
 
@@ -150,7 +149,7 @@ class ViewAsComplex(Function):
 def view_as_complex(input):
     """A (*, 2) float tensor's pairs as complex numbers: shape (*), a view. The last dim must
     have size 2 and stride 1, every other stride must be even."""
-    data = _tensor_arg(input, "view_as_complex")._data
+    data = check_tensor("view_as_complex", input)._data
     if data.dtype.kind != "f":
         raise RuntimeError(f"view_as_complex is only supported for half, float and double "
                            f"tensors, but got a tensor of scalar type: {scalar_name(data.dtype)}")
@@ -244,7 +243,7 @@ class Angle(Function):
 def angle(input, *, out=None):
     """The argument of each element in radians: atan2(imag, real); for real tensors pi where
     negative, else 0. Integer inputs give the default float dtype."""
-    x = _tensor_arg(input, "angle")
+    x = check_tensor("angle", input)
     if x._data.dtype.kind in "biu":
         x = x.to(_backend.get_default_dtype())
     return write_out(Angle.apply(x), out)
@@ -271,29 +270,29 @@ imag_property = property(imag, _set_imag, doc="The imaginary part, as a view (se
 
 def resolve_conj(input):
     """input itself: glasstorch's conj is never lazy, so there is no conjugate bit to resolve."""
-    return _tensor_arg(input, "resolve_conj")
+    return check_tensor("resolve_conj", input)
 
 
 def resolve_neg(input):
     """input itself: glasstorch has no lazy negative bit."""
-    return _tensor_arg(input, "resolve_neg")
+    return check_tensor("resolve_neg", input)
 
 
 def is_conj(input):
     """False: glasstorch never sets a lazy conjugate bit."""
-    _tensor_arg(input, "is_conj")
+    check_tensor("is_conj", input)
     return False
 
 
 def is_neg(input):
     """False: glasstorch never sets a lazy negative bit."""
-    _tensor_arg(input, "is_neg")
+    check_tensor("is_neg", input)
     return False
 
 
 def _float_pair(fname, a, b, name_a, name_b):
-    _tensor_arg(a, fname, name_a)
-    _tensor_arg(b, fname, name_b)
+    check_tensor(fname, a, name_a, 1)
+    check_tensor(fname, b, name_b, 2)
     da, db = a._data.dtype, b._data.dtype
     if da.kind != "f" or db.kind != "f":
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "

@@ -46,6 +46,7 @@ import math
 
 from .._backend import xp, scalar_name, cpp_name
 from .._tensor import Tensor
+from ._util import check_tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
 
@@ -392,13 +393,9 @@ def _int_list(fname, name, value, n):
 
 def _check_tensors(fname, input, weight, bias):
     for position, (name, value) in enumerate((("input", input), ("weight", weight)), 1):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"{fname}() received an invalid combination of arguments - "
-                            f"argument '{name}' (position {position}) must be Tensor, not "
-                            f"{type(value).__name__}")
-    if bias is not None and not isinstance(bias, Tensor):
-        raise TypeError(f"{fname}() received an invalid combination of arguments - argument "
-                        f"'bias' (position 3) must be Tensor, not {type(bias).__name__}")
+        check_tensor(fname, value, name, position, several_overloads=True)
+    if bias is not None:
+        check_tensor(fname, bias, "bias", 3, several_overloads=True)
 
 
 def _check_input_dims(fname, input, n):

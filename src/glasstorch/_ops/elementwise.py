@@ -18,7 +18,7 @@ from .._backend import xp, ndarray
 from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output
 from ._util import (sum_to_shape, promote, float_input, node_name, write_out, where as _where,
-                    refuse_complex)
+                    refuse_complex, check_tensor)
 from ._util import conj_if_complex as _conj
 from . import _either as either
 from ._either import raw as _raw, exp as _exp  # noqa: F401  (pointwise.py imports them from here)
@@ -42,18 +42,15 @@ def first_number_as_tensor(input, other):
 
 
 def _tensor_arg(x, fname, argname="input"):
-    """`x` itself if it is a Tensor, else PyTorch's TypeError for a non-tensor argument."""
-    if not isinstance(x, Tensor):
-        position = 1 if argname == "input" else 2
-        raise TypeError(f"{fname}(): argument '{argname}' (position {position}) must be Tensor, "
-                        f"not {type(x).__name__}")
-    return x
+    """check_tensor in pointwise.py's argument order (it imports this name until it moves to
+    check_tensor itself)."""
+    return check_tensor(fname, x, argname, 1 if argname == "input" else 2)
 
 
 def _float_arg(x, fname):
     """A float tensor for a float-valued unary op: ints and bools become the default float."""
     if not isinstance(x, Tensor):
-        _tensor_arg(x, fname)
+        check_tensor(fname, x)
     if x._data.dtype.kind in "fc":
         return x
     return x.to(_backend.get_default_dtype())
@@ -176,7 +173,7 @@ def sub(input, other, *, alpha=1, out=None):
 
 def rsub(input, other, *, alpha=1):
     """other - alpha * input."""
-    _tensor_arg(input, "rsub")          # (no overload for two numbers, unlike sub)
+    check_tensor("rsub", input)          # (no overload for two numbers, unlike sub)
     return node_name(sub(other, input, alpha=alpha),
                      "RsubBackward0" if isinstance(other, Tensor) else "RsubBackward1")
 
@@ -224,8 +221,8 @@ def mul(input, other, *, out=None):
 
 def ldexp(input, other, *, out=None):
     """input * 2 ** other (both tensors), broadcast; float result."""
-    _tensor_arg(input, "ldexp")
-    _tensor_arg(other, "ldexp", "other")
+    check_tensor("ldexp", input)
+    check_tensor("ldexp", other, "other", 2)
     return write_out(mul(input, pow(2.0, other)), out)
 
 
@@ -352,14 +349,14 @@ def pow(input, exponent, *, out=None):
 
 def square(input, *, out=None):
     """input ** 2 (bool input gives int64, as pow does)."""
-    return pow(_tensor_arg(input, "square"), 2, out=out)
+    return pow(check_tensor("square", input), 2, out=out)
 
 
 def float_power(input, exponent, *, out=None):
     """input ** exponent computed in double precision: the result is float64 (complex128 if
     either operand is complex), whatever the operands' dtypes. Either may be a number."""
     if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
-        _tensor_arg(input, "float_power")
+        check_tensor("float_power", input)
     is_complex = any(isinstance(v, complex) or (isinstance(v, Tensor) and
                                                  v._data.dtype.kind == "c")
                      for v in (input, exponent))
@@ -399,7 +396,7 @@ class Neg(Function):
 
 def neg(input, *, out=None):
     """-input. Bool tensors are refused (use `~` to invert a mask)."""
-    if _tensor_arg(input, "neg")._data.dtype.kind == "b":
+    if check_tensor("neg", input)._data.dtype.kind == "b":
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
                            "you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
@@ -431,7 +428,7 @@ class Abs(Function):
 
 def abs(input, *, out=None):
     """|input|, keeping integer dtypes."""
-    if _tensor_arg(input, "abs")._data.dtype.kind == "b":
+    if check_tensor("abs", input)._data.dtype.kind == "b":
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return write_out(Abs.apply(input), out, same_dtype=True)
 
@@ -458,7 +455,7 @@ class Sgn(Function):
 
 def sgn(input, *, out=None):
     """sign(input) for real tensors; x / |x| (0 at 0) for complex ones."""
-    if _tensor_arg(input, "sgn")._data.dtype.kind == "c":
+    if check_tensor("sgn", input)._data.dtype.kind == "c":
         return write_out(Sgn.apply(input), out, same_dtype=True)
     return write_out(node_name(sign(input), "SgnBackward0"), out, same_dtype=True)
 
@@ -484,7 +481,7 @@ def sign(input, *, out=None):
     refuse_complex(input, NotImplementedError,
                    "Unlike NumPy, torch.sign is not intended to support complex numbers. "
                    "Please use torch.sgn instead.")
-    if _tensor_arg(input, "sign")._data.dtype.kind == "b":
+    if check_tensor("sign", input)._data.dtype.kind == "b":
         return write_out(_make(input._data.copy()), out)
     return write_out(Sign.apply(input), out)
 
@@ -890,7 +887,7 @@ class Atan2(Function):
 
 def atan2(input, other, *, out=None):
     """Angle of the point (other, input) in (-pi, pi]; broadcast, float result."""
-    a, b = promote(_tensor_arg(input, "atan2"), _tensor_arg(other, "atan2", "other"))
+    a, b = promote(check_tensor("atan2", input), check_tensor("atan2", other, "other", 2))
     return write_out(Atan2.apply(float_input(a), float_input(b)), out)
 
 
@@ -1123,7 +1120,7 @@ class Hypot(Function):
 
 def hypot(input, other, *, out=None):
     """sqrt(input**2 + other**2), broadcast (float tensors; ints are refused, as in PyTorch)."""
-    a, b = promote(_tensor_arg(input, "hypot"), _tensor_arg(other, "hypot", "other"))
+    a, b = promote(check_tensor("hypot", input), check_tensor("hypot", other, "other", 2))
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"hypot_cpu\" not implemented for "
                                   f"'{_short_type_name(a._data.dtype)}'")
@@ -1159,7 +1156,7 @@ class Copysign(Function):
 
 def copysign(input, other, *, out=None):
     """|input| with the sign of other (a tensor or a number), broadcast; float result."""
-    a, b = promote(_tensor_arg(input, "copysign"), other)
+    a, b = promote(check_tensor("copysign", input), other)
     a = float_input(a)
     b = float_input(b) if isinstance(b, Tensor) else float(b)
     return write_out(Copysign.apply(a, b), out)

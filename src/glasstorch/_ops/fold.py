@@ -12,6 +12,7 @@ import math
 
 from .._backend import xp, scalar_name
 from .._tensor import Tensor
+from ._util import check_tensor
 from ..autograd.function import Function
 from .conv import geometry
 
@@ -62,9 +63,7 @@ class Im2Col(Function):
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Sliding blocks as columns: (N, C, H, W) or (C, H, W) -> (N, C*kH*kW, L)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"unfold(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+    check_tensor("unfold", input)
     kernel, dilation = _pair_arg("kernel_size", kernel_size), _pair_arg("dilation", dilation)
     padding, stride = _pair_arg("padding", padding), _pair_arg("stride", stride)
     if input.dim() < 3:     # PyTorch indexes dim 2 first
@@ -108,9 +107,7 @@ class Col2Im(Function):
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Columns back to an image, summing overlaps: (N, C*kH*kW, L) or (C*kH*kW, L) ->
     (N, C, *output_size)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"fold(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+    check_tensor("fold", input)
     size = _pair_arg("output_size", output_size)
     kernel, dilation = _pair_arg("kernel_size", kernel_size), _pair_arg("dilation", dilation)
     padding, stride = _pair_arg("padding", padding), _pair_arg("stride", stride)

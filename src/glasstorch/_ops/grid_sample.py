@@ -21,6 +21,7 @@ import warnings
 
 from .._backend import xp, scalar_name
 from .._tensor import Tensor, _make
+from ._util import check_tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from .pooling import FLOAT_DTYPES, check_dtype
@@ -225,10 +226,8 @@ class GridSample(Function):
 
 
 def _check_grid_sample(input, grid, mode):
-    for name, t in (("input", input), ("grid", grid)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"grid_sampler(): argument '{name}' must be Tensor, not "
-                            f"{type(t).__name__}")
+    check_tensor("grid_sampler", input, "input", position=None)
+    check_tensor("grid_sampler", grid, "grid", position=None)
     in_shape, grid_shape = list(input.shape), list(grid.shape)
     sizes = f"input with sizes {in_shape} and grid with sizes {grid_shape}"
     if input.dim() >= 1 and grid.dim() >= 1 and in_shape[0] != grid_shape[0]:

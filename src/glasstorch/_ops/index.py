@@ -17,7 +17,7 @@ from .._backend import xp, ndarray, scalar_name
 from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
-from ._util import sum_to_shape, wrap_dim, node_name, check_fits
+from ._util import sum_to_shape, wrap_dim, node_name, check_fits, check_tensor
 from . import _either as either
 from .convert import clone
 from .inplace import check_inplace_allowed
@@ -471,8 +471,8 @@ def _cast_grad(g, np_dtype):
 def _int_index(index, op, allow_int32=True, empty_any_dtype=False):
     """The NumPy array of an index tensor, with `op`'s dtype error for non-integer ones
     (gather and the scatters, as PyTorch, take an empty index of any dtype)."""
-    if not isinstance(index, (Tensor, ndarray)):
-        raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    if not isinstance(index, ndarray):
+        check_tensor(op, index, "index", position=None)
     array = either.raw(index)
     if empty_any_dtype and array.size == 0:
         return array.astype(xp.int64)
@@ -1358,9 +1358,7 @@ def index_put(input, indices, values, accumulate=False):
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put(): argument 'indices' (position 2) must be tuple of "
                         f"Tensors, not {type(indices).__name__}")
-    if not isinstance(values, Tensor):
-        raise TypeError(f"index_put(): argument 'values' (position 3) must be Tensor, not "
-                        f"{type(values).__name__}")
+    check_tensor("index_put", values, "values", 3)
     if values._data.dtype != input._data.dtype:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                            f"{_dtype_name(input._data)} for the destination and "

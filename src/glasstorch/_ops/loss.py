@@ -21,7 +21,7 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
 from ..autograd.graph import graph_node
-from ._util import sum_to_shape, check_broadcast, cast, node_name
+from ._util import sum_to_shape, check_broadcast, cast, node_name, check_tensor
 from .activation import _minus_max, _sum_along
 
 
@@ -87,13 +87,6 @@ def _no_grad_allowed(function, name, tensor):
     if tensor is not None and tensor._requires_grad and grad_mode.enabled:
         raise RuntimeError(f"The function '{function}' is not differentiable with respect to "
                            f"argument '{name}'. This input cannot have requires_grad True.")
-
-
-def _tensor(x, fname, position, argname):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fname}(): argument '{argname}' (position {position}) must be Tensor, "
-                        f"not {type(x).__name__}")
-    return x
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,8 +175,8 @@ class HuberLoss(_PointwiseLoss):
 def _regression_pair(input, target, fname, kernel, keep_input_dtype=False):
     """input and target cast to their common float dtype (huber casts to input's dtype), with
     PyTorch's size warning and broadcast check."""
-    _tensor(input, fname, 1, "input")
-    _tensor(target, fname, 2, "target")
+    check_tensor(fname, input, "input", 1)
+    check_tensor(fname, target, "target", 2)
     _same_size_warning(input, target)
     if input._data.shape != target._data.shape:
         check_broadcast(input._data.shape, target._data.shape)
@@ -402,8 +395,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     Shapes: input (N, C), (N, C, d1, ..., dk) or unbatched (C,); target (N,) / (N, d1, ...,
     dk) / () indices, or the same shape as input for probabilities."""
     reduction = _reduction(size_average, reduce, reduction)
-    _tensor(input, "cross_entropy_loss", 1, "input")
-    _tensor(target, "cross_entropy_loss", 2, "target")
+    check_tensor("cross_entropy_loss", input, "input", 1)
+    check_tensor("cross_entropy_loss", target, "target", 2)
     if input._data.shape == target._data.shape:
         return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
                                             label_smoothing)
@@ -506,8 +499,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     Shapes: input (N, C) or (N, C, d1, ..., dk) log-probabilities, or unbatched (C,);
     target (N,) / (N, d1, ..., dk) / () class indices (int64 or uint8)."""
     reduction = _reduction(size_average, reduce, reduction)
-    _tensor(input, "nll_loss", 1, "input")
-    _tensor(target, "nll_loss", 2, "target")
+    check_tensor("nll_loss", input, "input", 1)
+    check_tensor("nll_loss", target, "target", 2)
     _check_class_targets(input, target, weight, ignore_index, "nll_loss")
     if input._data.ndim == 1:
         out = nll_loss(*_batched(input, target), weight, None, ignore_index, None, reduction)
@@ -614,8 +607,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """-(target log(input) + (1 - target) log(1 - input)), each log clamped at -100, times
     weight (broadcast to target's shape); input and target in [0, 1], same shape and dtype."""
     reduction = _reduction(size_average, reduce, reduction)
-    _tensor(input, "binary_cross_entropy", 1, "input")
-    _tensor(target, "binary_cross_entropy", 2, "target")
+    check_tensor("binary_cross_entropy", input, "input", 1)
+    check_tensor("binary_cross_entropy", target, "target", 2)
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
                          f"size ({input.shape}) is deprecated. Please ensure they have the "
@@ -706,8 +699,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     l = 1 + (pos_weight - 1) y; times weight. pos_weight (C,) weighs positives per class
     (broadcast along the last dim). One fused node."""
     reduction = _reduction(size_average, reduce, reduction)
-    _tensor(input, "binary_cross_entropy_with_logits", 1, "input")
-    _tensor(target, "binary_cross_entropy_with_logits", 2, "target")
+    check_tensor("binary_cross_entropy_with_logits", input, "input", 1)
+    check_tensor("binary_cross_entropy_with_logits", target, "target", 2)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
@@ -800,8 +793,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                           UserWarning, stacklevel=2)
         if reduction not in _REDUCTIONS + ("batchmean",):
             raise ValueError(f"{reduction} is not a valid value for reduction")
-    _tensor(input, "kl_div", 1, "input")
-    _tensor(target, "kl_div", 2, "target")
+    check_tensor("kl_div", input, "input", 1)
+    check_tensor("kl_div", target, "target", 2)
     if input._data.dtype.kind != "f" or target._data.dtype.kind != "f":
         raise RuntimeError("kl_div: Integral inputs not supported.")
     if input._data.shape != target._data.shape:
@@ -1039,8 +1032,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     """Multi-class multi-label hinge loss. Shapes: input (C,) or (N, C); target the same shape,
     int64 class indices, read up to the first -1 -> (N,) / () with reduction='none'."""
     reduction = _reduction(size_average, reduce, reduction)
-    _tensor(input, "multilabel_margin_loss", 1, "input")
-    _tensor(target, "multilabel_margin_loss", 2, "target")
+    check_tensor("multilabel_margin_loss", input, "input", 1)
+    check_tensor("multilabel_margin_loss", target, "target", 2)
     x, t = input._data, target._data
     if x.ndim > 2 or (x.ndim == 2 and x.shape[1] == 0) or (x.ndim == 1 and x.size == 0):
         raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch "
@@ -1186,8 +1179,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     (N,) with reduction='none', else () ('mean' divides each loss by its target length first).
     zero_infinity turns the infinite losses of impossible alignments (and their gradients)
     into 0."""
-    _tensor(log_probs, "ctc_loss", 1, "log_probs")
-    _tensor(targets, "ctc_loss", 2, "targets")
+    check_tensor("ctc_loss", log_probs, "log_probs", 1)
+    check_tensor("ctc_loss", targets, "targets", 2)
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
     lp_array = log_probs._data

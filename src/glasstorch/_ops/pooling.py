@@ -21,6 +21,7 @@ from collections import abc
 
 from .._backend import xp, scalar_name
 from .._tensor import Tensor
+from ._util import check_tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
 
@@ -58,9 +59,7 @@ def _stride(fname, stride, kernel, n):
 
 def check_input(fname, input, n):
     """An (N, C, *spatial) or (C, *spatial) tensor with non-empty non-batch dims."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+    check_tensor(fname, input)
     shape = tuple(input.shape)
     if len(shape) not in (n + 1, n + 2) or any(s == 0 for s in shape[-n - 1:]):
         raise RuntimeError(f"{fname}: Expected {n + 1}D or {n + 2}D (batch mode) tensor with "

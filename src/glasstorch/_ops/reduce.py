@@ -19,7 +19,8 @@ from .._backend import xp, scalar_name
 from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output
 from ._util import (wrap_dims, wrap_dim, float_input, node_name, refuse_complex, conj_if_complex,
-                    write_out, write_outs)
+                    write_out, write_outs, check_tensor)
+_check_tensor = check_tensor     # the name `def norm` below calls (norm moves out; issue 6)
 from . import _either as either
 from ._summation import accumulator, pairwise_sum, pairwise_mean, running_sum, running_product
 
@@ -27,12 +28,6 @@ from ._summation import accumulator, pairwise_sum, pairwise_mean, running_sum, r
 # ---------------------------------------------------------------------------------------------
 # helpers: arguments, shapes, and the gradient plumbing every reduction shares
 # ---------------------------------------------------------------------------------------------
-def _check_tensor(name, input):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
-
-
 def _keep(keepdim, keepdims):
     return keepdim if keepdims is None else keepdims
 
@@ -172,7 +167,7 @@ class Sum(Function):
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Sum over `dim` (int, tuple, or None for all). Shapes: (*) -> reduced dims dropped
     (kept as size 1 with keepdim). Bool/integer inputs give int64."""
-    _check_tensor("sum", input)
+    check_tensor("sum", input)
     dtype = _dtype_from_out(dtype, out)
     axes = _dims("sum", input, dim, axis)
     input, acc = _int_accumulator(input, dtype)
@@ -204,7 +199,7 @@ class Mean(Function):
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Mean over `dim` (int, tuple, or None for all); floating inputs only (or pass dtype)."""
-    _check_tensor("mean", input)
+    check_tensor("mean", input)
     axes = _dims("mean", input, dim, axis)
     if dtype is not None:
         input = input.to(dtype)
@@ -246,7 +241,7 @@ class NanSum(Function):
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Sum over `dim`, treating nan as zero."""
-    _check_tensor("nansum", input)
+    check_tensor("nansum", input)
     dtype = _dtype_from_out(dtype, out)
     axes = _dims("nansum", input, dim, axis)
     input, acc = _int_accumulator(input, dtype)
@@ -257,7 +252,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=No
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Mean over `dim` of the non-nan elements (nan where a slice has none)."""
-    _check_tensor("nanmean", input)
+    check_tensor("nanmean", input)
     axes = _dims("nanmean", input, dim, axis)
     if dtype is not None:
         input = input.to(dtype)
@@ -301,7 +296,7 @@ class Prod(Function):
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None, out=None):
     """Product over one `dim` (or all elements). Bool/integer inputs give int64."""
-    _check_tensor("prod", input)
+    check_tensor("prod", input)
     dtype = _dtype_from_out(dtype, out)
     if dim is None and axis is None:
         reduced = None
@@ -365,7 +360,7 @@ _AMINMAX = "AminmaxBackward0"
 def aminmax(input, *, dim=None, keepdim=False, axis=None, keepdims=None, out=None):
     """(min, max) over one `dim` or all elements, as return_types.aminmax."""
     refuse_complex(input, NotImplementedError, '"aminmax_cpu" not implemented for \'{name}\'')
-    _check_tensor("aminmax", input)
+    check_tensor("aminmax", input)
     if dim is None and axis is None:
         if input._data.size == 0:
             raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
@@ -441,7 +436,7 @@ def _arg_extreme(x, axis, largest):
 
 
 def _max_min(name, largest, input, dim, keepdim, other, axis, keepdims, out):
-    _check_tensor(name, input)
+    check_tensor(name, input)
     if isinstance(dim, Tensor):  # max(input, other): the elementwise maximum
         dim, other = None, dim
     if other is not None:
@@ -485,7 +480,7 @@ def min(input, dim=None, keepdim=False, *, other=None, axis=None, keepdims=None,
 
 
 def _amax_amin(name, largest, input, dim, keepdim, axis, keepdims, out):
-    _check_tensor(name, input)
+    check_tensor(name, input)
     axes = _dims(name, input, dim if axis is None else axis)
     _check_nonempty(name, input._data, axes)
     return write_out(Amax.apply(input, axes, _keep(keepdim, keepdims), largest),
@@ -505,7 +500,7 @@ def amin(input, dim=(), keepdim=False, *, axis=None, keepdims=None, out=None):
 
 
 def _argmax_argmin(name, largest, input, dim, keepdim):
-    _check_tensor(name, input)
+    check_tensor(name, input)
     x = input._data
     if x.dtype.kind == "b":
         raise RuntimeError(f"{name}(): does not support bool input")
@@ -656,7 +651,7 @@ def _var_backward(g, x, axes, keepdim, dof):
 def _variance_args(name, input, dim, unbiased, correction, axis):
     """Sort out PyTorch's overloads: var(unbiased), var(dim, unbiased, keepdim),
     var(dim, correction=c). Returns (axes, correction)."""
-    _check_tensor(name, input)
+    check_tensor(name, input)
     if isinstance(dim, bool):  # var(x, False): the bool is `unbiased`
         dim, unbiased = None, dim
     if unbiased is not None and correction is not None:
@@ -808,7 +803,7 @@ class LogSumExp(Function):
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
     """log(sum(exp(input))) over `dim` (int or tuple), computed stably. Integer inputs give
     the default float dtype."""
-    _check_tensor("logsumexp", input)
+    check_tensor("logsumexp", input)
     if dim is None and axis is None:
         raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     axes = _dims("logsumexp", input, dim, axis)
@@ -891,7 +886,7 @@ def cumprod(input, dim=None, *, dtype=None, axis=None, out=None):
 
 
 def _scan_args(name, input, dim, axis, dtype):
-    _check_tensor(name, input)
+    check_tensor(name, input)
     if dim is None and axis is None:
         raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
     a = _one_dim(name, input, dim, axis)
@@ -938,7 +933,7 @@ class Cummax(Function):
 
 
 def _cummax_cummin(name, largest, input, dim, axis):
-    _check_tensor(name, input)
+    check_tensor(name, input)
     if dim is None and axis is None:
         raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
     a = _one_dim(name, input, dim, axis)
@@ -965,7 +960,7 @@ def cummin(input, dim=None, *, axis=None, out=None):
 # logical reductions and counting (no gradients)
 # ---------------------------------------------------------------------------------------------
 def _logical(name, reducer, input, dim, keepdim, axis, keepdims, out):
-    _check_tensor(name, input)
+    check_tensor(name, input)
     axes = _dims(name, input, dim, axis)
     x = input._data
     result = reducer(x, axis=axes, keepdims=_keep(keepdim, keepdims))
@@ -986,7 +981,7 @@ def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
 
 def count_nonzero(input, dim=None, *, axis=None):
     """Number of nonzero elements over `dim` (int or tuple; all by default), as int64."""
-    _check_tensor("count_nonzero", input)
+    check_tensor("count_nonzero", input)
     axes = _dims("count_nonzero", input, dim, axis)
     return _make(xp.asarray(xp.count_nonzero(input._data, axis=axes), dtype=xp.int64))
 
@@ -1054,7 +1049,7 @@ def _median_index(x, axis, ignore_nan):
 
 
 def _median(name, ignore_nan, input, dim, keepdim, axis, keepdims):
-    _check_tensor(name, input)
+    check_tensor(name, input)
     node = "NanmedianBackward" if ignore_nan else "MedianBackward"
     if dim is None and axis is None:
         return node_name(MedianAll.apply(input, ignore_nan), node + "0")
@@ -1102,7 +1097,7 @@ def _mode_index(x, axis):
 
 def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=None):
     """(values, indices): the most frequent value along `dim` (the smallest on ties)."""
-    _check_tensor("mode", input)
+    check_tensor("mode", input)
     a = _one_dim("mode", input, dim if axis is None else axis)
     if input._data.ndim:
         _check_nonempty("mode", input._data, (a,))
@@ -1115,7 +1110,7 @@ def mode(input, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=None):
 def kthvalue(input, k, dim=-1, keepdim=False, *, axis=None, keepdims=None, out=None):
     """(values, indices): the k-th smallest element (k counts from 1) along `dim`."""
     refuse_complex(input, NotImplementedError, '"kthvalue_cpu" not implemented for \'{name}\'')
-    _check_tensor("kthvalue", input)
+    check_tensor("kthvalue", input)
     k = _as_int("kthvalue", k, "k")
     d = dim if axis is None else axis
     a = _one_dim("kthvalue", input, d)
@@ -1225,7 +1220,7 @@ def _scatter_last(out, index, values):
 
 
 def _quantile(name, ignore_nan, input, q, dim, keepdim, interpolation, axis, keepdims):
-    _check_tensor(name, input)
+    check_tensor(name, input)
     x = input._data
     if x.dtype not in (xp.float32, xp.float64):
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
@@ -1300,7 +1295,7 @@ class Diff(Function):
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """n-th forward difference along `dim`, after joining `prepend`/`append` (tensors with
     input's number of dims) on that dim. Shape: size along dim shrinks by n (not below 0)."""
-    _check_tensor("diff", input)
+    check_tensor("diff", input)
     n = _as_int("diff", n, "n")
     if input._data.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
@@ -1311,9 +1306,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         for name, extra in (("prepend", prepend), ("append", append)):
             if extra is None:
                 continue
-            if not isinstance(extra, Tensor):
-                raise TypeError(f"diff(): argument '{name}' must be Tensor, not "
-                                f"{type(extra).__name__}")
+            check_tensor("diff", extra, name, position=None)
             if extra._data.ndim != input._data.ndim:
                 raise RuntimeError("diff expects prepend or append to be the same dimension "
                                    "as input")
@@ -1367,7 +1360,7 @@ class LogCumSumExp(Function):
 
 def logcumsumexp(input, dim, *, out=None):
     """log(cumsum(exp(input))) along `dim`, computed stably; float inputs only."""
-    _check_tensor("logcumsumexp", input)
+    check_tensor("logcumsumexp", input)
     if input._data.dtype.kind not in "fc":
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
                                   f"'{scalar_name(input._data.dtype)}'")
@@ -1382,7 +1375,7 @@ def dist(input, other, p=2):
     """The p-norm of (input - other), broadcast, over all elements: a 0-d tensor.
     p may be 0 (count of differing elements), inf or -inf."""
     from .. import linalg
-    _check_tensor("dist", input)
+    check_tensor("dist", input)
     for t in (input, other):
         if t._data.dtype.kind not in "fc":
             raise RuntimeError(f"norm(): input dtype should be either floating point or "
@@ -1395,7 +1388,7 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     (PyTorch's factor maxnorm / (norm + 1e-7)); the others are kept. Shape: as input."""
     from .. import linalg
     from .pointwise import where
-    _check_tensor("renorm", input)
+    check_tensor("renorm", input)
     ndim = input._data.ndim
     if ndim < 2:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {ndim} dimensions")
@@ -1426,7 +1419,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     """Counts of input's elements in `bins` equal-width bins over [min, max] (elements outside
     are ignored; the last bin includes max). min = max = 0 means the data's own range.
     Returns input's dtype, shape (bins,)."""
-    _check_tensor("histc", input)
+    check_tensor("histc", input)
     x = input._data
     if x.dtype.kind != "f":
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{scalar_name(x.dtype)}'")
@@ -1450,7 +1443,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
     data's min and max by default), or the bin edges given as a 1-d tensor. `weight` weights
     each element; `density` normalises to a probability density.
     Returns torch.return_types.histogram(hist (nbins,), bin_edges (nbins + 1,))."""
-    _check_tensor("histogram", input)
+    check_tensor("histogram", input)
     x = input._data.reshape(-1)
     if x.dtype.kind != "f":
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{scalar_name(x.dtype)}'")
@@ -1494,7 +1487,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
 
     With w = fweights * aweights: avg = sum(x w) / sum(w), and the normaliser is
     sum(w) - correction * sum(w * aweights) / sum(w) (sum(w) - correction without aweights)."""
-    _check_tensor("cov", input)
+    check_tensor("cov", input)
     ndim = input._data.ndim
     if ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
@@ -1553,7 +1546,7 @@ def corrcoef(input):
 def _trapezoid_parts(name, y, x, dx, dim):
     """(width of each interval, sum of each interval's two heights), along `dim`."""
     from .shape import narrow
-    _check_tensor(name, y)
+    check_tensor(name, y)
     a = _one_dim(name, y, dim)
     n = y._data.shape[a]
     if n == 0:

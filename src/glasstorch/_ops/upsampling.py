@@ -16,6 +16,7 @@ import warnings
 
 from .._backend import xp
 from .._tensor import Tensor
+from ._util import check_tensor
 from .adaptive_pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 from .pooling import FLOAT_DTYPES, check_dtype
 from .separable import Resample, Taps
@@ -262,9 +263,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                              "modes: linear | bilinear | bicubic | trilinear")
     elif align_corners is None:
         align_corners = False
-    if not isinstance(input, Tensor):
-        raise TypeError(f"interpolate(): argument 'input' must be Tensor, not "
-                        f"{type(input).__name__}")
+    check_tensor("interpolate", input, position=None)
     dim = input.dim() - 2
     sizes, scales = _sizes_and_scales(input, size, scale_factor, mode, recompute_scale_factor)
     if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
