@@ -11,7 +11,7 @@ from .._tensor import Tensor
 
 
 def raw(x):
-    """The NumPy array (or number) behind `x`, for masks computed inside a backward."""
+    """The NumPy array (or number) behind `x` (masks inside a backward, values to write)."""
     return x._data if isinstance(x, Tensor) else x
 
 

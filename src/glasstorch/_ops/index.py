@@ -133,7 +133,7 @@ def _index_item(item):
     elif isinstance(item, ndarray):
         array = item
     elif isinstance(item, (list, tuple, range)):
-        array = xp.asarray([a._data if isinstance(a, Tensor) else a for a in item])
+        array = xp.asarray([either.raw(a) for a in item])
         if array.size == 0:
             array = array.astype(xp.int64)
     elif isinstance(item, (str, bytes)):    # PyTorch tries to build an index tensor of it
@@ -418,7 +418,7 @@ def setitem(self, index, value):
             view = Index.apply(root, ChainPlan(recipe[1] + (_WHOLE,)))
             self.grad_fn, self._output_nr, self._requires_grad = view.grad_fn, 0, True
     else:
-        _write(self._data, plan, value._data if isinstance(value, Tensor) else value)
+        _write(self._data, plan, either.raw(value))
     self._bump_version()
 
 

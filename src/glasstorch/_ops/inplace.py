@@ -11,6 +11,7 @@ from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from ._util import sum_to_shape, check_fits
+from . import _either as either
 
 
 def check_inplace_allowed(self):
@@ -254,6 +255,6 @@ def _fill(self, value, node):
         result = Fill.apply(self, value)
         result.grad_fn._node_name = node
         return write_into(self, result)
-    self._data[...] = value._data if isinstance(value, Tensor) else value  # (wraps as PyTorch)
+    self._data[...] = either.raw(value)  # (wraps as PyTorch)
     self._bump_version()
     return self

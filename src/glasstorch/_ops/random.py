@@ -12,6 +12,7 @@ from .._backend import xp, rng_of, default_generator, scalar_name
 from .._tensor import Tensor, _make, Size
 from .creation import _resolve_dtype, _size, _finish, _out_dtype
 from .inplace import check_inplace_allowed
+from . import _either as either
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,8 +208,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     if not isinstance(std, Tensor) and std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     dtype = _backend.result_type(*tensors)
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
+    m, s = either.raw(mean), either.raw(std)
     shape = xp.broadcast_shapes(xp.shape(m), xp.shape(s))
     arr = _affine(_normal(rng, shape, dtype.np), m, s).astype(dtype.np, copy=False)
     return _finish(arr, False, device, out)
@@ -369,7 +369,7 @@ def random_(self, *args, generator=None, **kwargs):
 
 def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 1 (probability p; a float or a tensor broadcastable to self) or 0."""
-    probs = _check_probs(p._data if isinstance(p, Tensor) else p)
+    probs = _check_probs(either.raw(p))
     return _fill(self, rng_of(generator).random(self._data.shape) < probs)
 
 

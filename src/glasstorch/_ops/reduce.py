@@ -796,7 +796,7 @@ class LogSumExp(Function):
         x, out = ctx.saved_tensors
         shape, axes, keepdim = x.shape, ctx.axes, ctx.keepdim
         shifted = x - _unreduce(out, shape, axes, keepdim)
-        softmax = shifted.exp() if isinstance(shifted, Tensor) else xp.exp(shifted)
+        softmax = either.exp(shifted)
         return _unreduce(g, shape, axes, keepdim) * conj_if_complex(softmax)
 
 
