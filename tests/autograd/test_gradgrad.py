@@ -112,7 +112,7 @@ def _unpool(x):
 def _dropout_apply(L, x):
     mask = L.tensor([[2.0, 0.0, 2.0], [0.0, 2.0, 2.0]], dtype=x.dtype)
     if L is gt:
-        from glasstorch._ops.nn_basic import Dropout
+        from glasstorch._ops.dropout import Dropout
         return Dropout.apply(x, mask._data, None)
     return x * mask
 
@@ -286,13 +286,13 @@ SAMPLES = {
     "activation.Tanhshrink": S(lambda L, x: F(L).tanhshrink(x), X),
     "activation.Softmax": S(lambda L, x: F(L).softmax(x, 1), X),
     "activation.LogSoftmax": S(lambda L, x: F(L).log_softmax(x, 1), X),
-    # nn_basic
-    "nn_basic.Linear": S(lambda L, x, w, b: F(L).linear(x, w, b), X, U(4, 3), U(4)),
-    "nn_basic.Dropout": S(lambda L, x: _dropout_apply(L, x) ** 2, X),
-    "nn_basic.ConstantPad": S(lambda L, x: F(L).pad(x, (1, 0, 0, 1), value=0.5) ** 2, X),
-    "nn_basic.PixelShuffle": S(lambda L, x: F(L).pixel_shuffle(x, 2) ** 2, U(1, 4, 1, 2)),
-    "nn_basic.PixelUnshuffle": S(lambda L, x: F(L).pixel_unshuffle(x, 2) ** 2, U(1, 1, 2, 4)),
-    "nn_basic.ChannelShuffle": S(lambda L, x: F(L).channel_shuffle(x, 2) ** 2, U(1, 4, 1, 1)),
+    # linear, dropout, padding, pixel and channel shuffle
+    "linear.Linear": S(lambda L, x, w, b: F(L).linear(x, w, b), X, U(4, 3), U(4)),
+    "dropout.Dropout": S(lambda L, x: _dropout_apply(L, x) ** 2, X),
+    "padding.ConstantPad": S(lambda L, x: F(L).pad(x, (1, 0, 0, 1), value=0.5) ** 2, X),
+    "pixelshuffle.PixelShuffle": S(lambda L, x: F(L).pixel_shuffle(x, 2) ** 2, U(1, 4, 1, 2)),
+    "pixelshuffle.PixelUnshuffle": S(lambda L, x: F(L).pixel_unshuffle(x, 2) ** 2, U(1, 1, 2, 4)),
+    "channelshuffle.ChannelShuffle": S(lambda L, x: F(L).channel_shuffle(x, 2) ** 2, U(1, 4, 1, 1)),
     # special
     "special.Lgamma": S(lambda L, x: x.lgamma(), U(2, 3, **POS)),
     "special.Digamma": S(lambda L, x: x.digamma(), U(2, 3, **POS)),
@@ -371,7 +371,7 @@ SAMPLES = {
                                                                       threshold=1.0) * x, X),
     "activation.Softmax:dim 0, 3-d": S(lambda L, x: F(L).softmax(x, 0), U(2, 2, 2)),
     "activation.LogSoftmax:dim 0, 3-d": S(lambda L, x: F(L).log_softmax(x, 0), U(2, 2, 2)),
-    "nn_basic.Linear:no bias, 3-d": S(lambda L, x, w: F(L).linear(x, w), U(2, 2, 3), U(4, 3)),
+    "linear.Linear:no bias, 3-d": S(lambda L, x, w: F(L).linear(x, w), U(2, 2, 3), U(4, 3)),
     "pooling.AvgPool:no pad count": S(lambda L, x: F(L).avg_pool2d(
         x, 2, 1, 1, count_include_pad=False) ** 2, U(1, 1, 3, 3)),
     "pooling.MaxPool:1-d": S(lambda L, x: F(L).max_pool1d(x, 2) ** 2, U(1, 2, 4)),

@@ -8,12 +8,13 @@ from . import random
 from .. import linalg as linalg_public
 from . import comparison, pointwise
 from . import index, sort as sorting
-from . import activation, nn_basic
+from . import activation
 from .inplace import make_inplace
 from . import meta, special, nn_aliases, threads
 from . import complex as complex_ops
 from . import pool_aliases
 from . import conv
+from . import linear, distance, pixelshuffle, channelshuffle
 
 OPS = [
     # ---------------------------------------------------------------- elementwise arithmetic
@@ -468,14 +469,14 @@ OPS = [
     ("hardshrink", activation.hardshrink, "fm"),
     ("threshold", activation.threshold, "f"),
     ("threshold_", activation.threshold_, "f"),
-    ("bilinear", nn_basic.bilinear, "f"),
-    ("cosine_similarity", nn_basic.cosine_similarity, "f"),
-    ("pairwise_distance", nn_basic.pairwise_distance, "f"),
-    ("pdist", nn_basic.pdist, "f"),
-    ("pixel_shuffle", nn_basic.pixel_shuffle, "f"),
-    ("pixel_unshuffle", nn_basic.pixel_unshuffle, "f"),
-    ("channel_shuffle", nn_basic.channel_shuffle, "f"),
-    ("native_channel_shuffle", nn_basic.native_channel_shuffle, "f"),
+    ("bilinear", linear.bilinear, "f"),
+    ("cosine_similarity", distance.cosine_similarity, "f"),
+    ("pairwise_distance", distance.pairwise_distance, "f"),
+    ("pdist", distance.pdist, "f"),
+    ("pixel_shuffle", pixelshuffle.pixel_shuffle, "f"),
+    ("pixel_unshuffle", pixelshuffle.pixel_unshuffle, "f"),
+    ("channel_shuffle", channelshuffle.channel_shuffle, "f"),
+    ("native_channel_shuffle", channelshuffle.native_channel_shuffle, "f"),
     ("rrelu", activation.rrelu, "f"),
     ("rrelu_", activation.rrelu_, "f"),
     # ---------------------------------------------------------------- predicates and metadata

@@ -3,11 +3,14 @@
 The implementations live in the op library (`glasstorch/_ops/<family>.py`), each a fused
 autograd Function where it pays; this file only gathers them under PyTorch's names."""
 # ---------------------------------------------------------------- linear, embedding, dropout, misc
-from .._ops.nn_basic import (linear, bilinear, dropout, dropout1d, dropout2d, dropout3d,
-                             alpha_dropout, feature_alpha_dropout, embedding, one_hot, normalize,
-                             pad, cosine_similarity, pairwise_distance, pdist, embedding_bag,
-                             pixel_shuffle, pixel_unshuffle, channel_shuffle,
-                             native_channel_shuffle)
+from .._ops.linear import linear, bilinear
+from .._ops.dropout import (dropout, dropout1d, dropout2d, dropout3d, alpha_dropout,
+                            feature_alpha_dropout)
+from .._ops.sparse import embedding, embedding_bag, one_hot
+from .._ops.distance import normalize, cosine_similarity, pairwise_distance, pdist
+from .._ops.padding import pad
+from .._ops.pixelshuffle import pixel_shuffle, pixel_unshuffle
+from .._ops.channelshuffle import channel_shuffle, native_channel_shuffle
 # ---------------------------------------------------------------- activations and softmax
 from .._ops.activation import (relu, relu_, relu6, hardtanh, hardtanh_, leaky_relu,
                                leaky_relu_, prelu, elu, elu_, selu, selu_, celu, celu_, gelu, silu,
