@@ -318,9 +318,9 @@ SAMPLES = {
         U(1, 1, 2, 2)),
     "adaptive_pooling.AdaptiveMax": S(lambda L, x: F(L).adaptive_max_pool2d(x, (2, 3)) ** 2,
                                       X44),
-    "separable.Resample": S(lambda L, x: F(L).interpolate(x, size=(3, 4), mode="bilinear")
+    "resampling.Resample": S(lambda L, x: F(L).interpolate(x, size=(3, 4), mode="bilinear")
                             ** 2, U(1, 1, 2, 3)),
-    "separable.ResampleTranspose": S(
+    "resampling.ResampleTranspose": S(
         lambda L, g: vjp(L, lambda x: F(L).interpolate(x, size=(3, 4), mode="bilinear"),
                          A(np.ones((1, 1, 2, 3))), g) ** 2, U(1, 1, 3, 4)),
     "grid_sample.AffineGrid": S(lambda L, t: F(L).affine_grid(t, (1, 1, 2, 3),
@@ -377,9 +377,9 @@ SAMPLES = {
     "pooling.MaxPool:1-d": S(lambda L, x: F(L).max_pool1d(x, 2) ** 2, U(1, 2, 4)),
     "pooling.MaxPool:indices": S(lambda L, x: F(L).max_pool2d(x, 2, return_indices=True)[0]
                                  ** 2, X44),
-    "separable.Resample:adaptive avg": S(lambda L, x: F(L).adaptive_avg_pool2d(x, (2, 2)) ** 2,
+    "resampling.Resample:adaptive avg": S(lambda L, x: F(L).adaptive_avg_pool2d(x, (2, 2)) ** 2,
                                          U(1, 1, 3, 3)),
-    "separable.Resample:bicubic": S(lambda L, x: F(L).interpolate(
+    "resampling.Resample:bicubic": S(lambda L, x: F(L).interpolate(
         x, size=(3, 3), mode="bicubic", align_corners=True) ** 2, U(1, 1, 2, 2)),
     # convolution and im2col: bilinear or linear maps, squared so the second derivatives are
     # not all zero

@@ -10,7 +10,7 @@ from . import comparison
 from . import index, sort as sorting
 from . import activation
 from .inplace import make_inplace
-from . import meta, special, nn_aliases, threads
+from . import tensor_info, special, nn_aliases, threads
 from . import complex as complex_ops
 from . import pool_aliases
 from . import conv
@@ -481,27 +481,27 @@ OPS = [
     ("rrelu", activation.rrelu, "f"),
     ("rrelu_", activation.rrelu_, "f"),
     # ---------------------------------------------------------------- predicates and metadata
-    ("is_tensor", meta.is_tensor, "f"),
-    ("is_floating_point", meta.is_floating_point, "f"),
-    ("is_complex", meta.is_complex, "f"),
-    ("is_signed", meta.is_signed, "fm"),
-    ("is_nonzero", meta.is_nonzero, "fm"),
-    ("is_same_size", meta.is_same_size, "fm"),
-    ("is_inference", meta.is_inference, "fm"),
-    ("numel", meta.numel, "f"),
-    ("typename", meta.typename, "f"),
-    ("storage_offset", meta.storage_offset, "m"),
-    ("data_ptr", meta.data_ptr, "m"),
-    ("layout", meta.layout, "f"),                  # the class torch.layout
-    ("layout", meta.layout_property, "m"),         # x.layout
-    ("strided", meta.strided, "f"),
-    ("is_cpu", meta.is_cpu_property, "m"),
-    ("output_nr", meta.output_nr_property, "m"),
+    ("is_tensor", tensor_info.is_tensor, "f"),
+    ("is_floating_point", tensor_info.is_floating_point, "f"),
+    ("is_complex", tensor_info.is_complex, "f"),
+    ("is_signed", tensor_info.is_signed, "fm"),
+    ("is_nonzero", tensor_info.is_nonzero, "fm"),
+    ("is_same_size", tensor_info.is_same_size, "fm"),
+    ("is_inference", tensor_info.is_inference, "fm"),
+    ("numel", tensor_info.numel, "f"),
+    ("typename", tensor_info.typename, "f"),
+    ("storage_offset", tensor_info.storage_offset, "m"),
+    ("data_ptr", tensor_info.data_ptr, "m"),
+    ("layout", tensor_info.layout, "f"),                  # the class torch.layout
+    ("layout", tensor_info.layout_property, "m"),         # x.layout
+    ("strided", tensor_info.strided, "f"),
+    ("is_cpu", tensor_info.is_cpu_property, "m"),
+    ("output_nr", tensor_info.output_nr_property, "m"),
     ("set_num_threads", threads.set_num_threads, "f"),
     ("get_num_threads", threads.get_num_threads, "f"),
     ("set_num_interop_threads", threads.set_num_interop_threads, "f"),
     ("get_num_interop_threads", threads.get_num_interop_threads, "f"),
-    ("set_default_tensor_type", meta.set_default_tensor_type, "f"),
+    ("set_default_tensor_type", tensor_info.set_default_tensor_type, "f"),
     # ---------------------------------------------------------------- complex numbers
     ("real", complex_ops.real, "f"),
     ("real", complex_ops.real_property, "m"),
