@@ -7,9 +7,9 @@ import math
 
 from .. import _backend
 from .._backend import xp, scalar_name, cpp_name
+from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.graph import graph_node
-from .._tensor import Tensor
 from ._util import sum_to_shape, node_name, conj_if_complex
 
 
