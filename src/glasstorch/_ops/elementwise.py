@@ -8,9 +8,9 @@ their backward sums the gradient back to each input's shape (`sum_to_shape`). Ba
 Complex inputs follow PyTorch's (conjugate Wirtinger) convention: the gradient of a real loss
 with respect to z = x + iy is dL/dx + i dL/dy, so a holomorphic f's backward is g * conj(f'(z))
 and a product's is g * conj(other operand). `_conj` (`conj_if_complex`) conjugates only complex
-values, so the real path pays one type check. The docstrings below give the real formulas. Rounding is in `rounding.py`,
-the integer-style divisions in `division.py`, clamp and maximum/minimum in `minmax.py`, `where` in
-`where.py`, `lerp` and `addcmul` in `fused_arithmetic.py`; comparisons in `comparison.py`.
+values, so the real path pays one type check. The docstrings below give the real formulas. Rounding, clamping, `where`, `lerp` and the
+integer-style divisions live in `rounding.py`, `minmax.py`, `where.py`, `fused_arithmetic.py` and
+`division.py`; comparisons in `comparison.py`.
 """
 import math
 

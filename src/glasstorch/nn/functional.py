@@ -19,8 +19,8 @@ from .._ops.activation import (relu, relu_, relu6, hardtanh, hardtanh_, leaky_re
                                threshold_, glu, softmax, log_softmax, softmin, rrelu, rrelu_,
                                gumbel_softmax)
 # ---------------------------------------------------------------- normalisation
-from .._ops.norm import (batch_norm, instance_norm, layer_norm, group_norm, rms_norm,
-                          local_response_norm)
+from .._ops.normalization import (batch_norm, instance_norm, layer_norm, group_norm,
+                                  rms_norm, local_response_norm)
 # ---------------------------------------------------------------- losses
 from .._ops.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss, cross_entropy,
                           binary_cross_entropy, binary_cross_entropy_with_logits, kl_div,
