@@ -697,7 +697,7 @@ def linalg_cross(input, other, *, dim=-1, out=None):
 
 
 # ---------------------------------------------------------------------------------------------
-# pairwise distances: cdist (pdist, the rows of one matrix against each other, is in distance.py)
+# pairwise distances: cdist (pdist, the rows of one matrix against each other, is in nn_basic)
 # ---------------------------------------------------------------------------------------------
 def _p_norm_rows(diff, p):
     """The p-norm over the last axis of |diff| (p >= 0; 0 counts nonzeros, inf is the max)."""
