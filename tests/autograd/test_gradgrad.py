@@ -112,7 +112,7 @@ def _unpool(x):
 def _dropout_apply(L, x):
     mask = L.tensor([[2.0, 0.0, 2.0], [0.0, 2.0, 2.0]], dtype=x.dtype)
     if L is gt:
-        from glasstorch._ops.nn_basic import Dropout
+        from glasstorch._ops.dropout import Dropout
         return Dropout.apply(x, mask._data, None)
     return x * mask
 
@@ -186,31 +186,31 @@ SAMPLES = {
                           U(2, 2), U(2, 3), U(3, 2)),
     "linalg.Inv": S(lambda L, a: L.linalg.inv(a),
                     A([[2.0, 0.3, -0.2], [0.1, 1.5, 0.4], [-0.3, 0.2, 1.8]])),
-    # pointwise
-    "pointwise.Remainder": S(lambda L, a, b: L.remainder(a, b) * a,
+    # division, rounding, minmax, where, fused_arithmetic
+    "division.Remainder": S(lambda L, a, b: L.remainder(a, b) * a,
                              A([[1.3, 2.7, -1.4], [0.4, -2.3, 3.1]]), A([0.9, 1.1, 0.8])),
-    "pointwise.Fmod": S(lambda L, a, b: L.fmod(a, b) * a,
+    "division.Fmod": S(lambda L, a, b: L.fmod(a, b) * a,
                         A([[1.3, 2.7, -1.4], [0.4, -2.3, 3.1]]), A([0.9, 1.1, 0.8])),
-    "pointwise.Frac": S(lambda L, x: x.frac() * x, A([[1.3, 2.7, -1.4], [0.4, -2.2, 3.1]])),
-    "pointwise.Clamp": S(lambda L, x, lo, hi: L.clamp(x, lo, hi) * x,
+    "rounding.Frac": S(lambda L, x: x.frac() * x, A([[1.3, 2.7, -1.4], [0.4, -2.2, 3.1]])),
+    "minmax.Clamp": S(lambda L, x, lo, hi: L.clamp(x, lo, hi) * x,
                          A([[-1.5, 0.2, 1.7], [0.5, -0.3, 2.5]]), A([-1.0, -0.5, 0.0]),
                          A([1.0, 0.8, 1.5])),
-    "pointwise.ClampMin": S(lambda L, x: x.clamp_min(0.1) * x, X),
-    "pointwise.ClampMax": S(lambda L, x: x.clamp_max(0.1) * x, X),
-    "pointwise.Maximum": S(lambda L, a, b: L.maximum(a, b) * a, X, U(3, away=0.1)),
-    "pointwise.Minimum": S(lambda L, a, b: L.minimum(a, b) * a, X, U(3, away=0.1)),
-    "pointwise.Fmax": S(lambda L, a, b: L.fmax(a, b) * a, X, U(3, away=0.1)),
-    "pointwise.Fmin": S(lambda L, a, b: L.fmin(a, b) * a, X, U(3, away=0.1)),
-    "pointwise.Where": S(lambda L, a, b: L.where(L.tensor([True, False, True]), a, b) * a,
+    "minmax.ClampMin": S(lambda L, x: x.clamp_min(0.1) * x, X),
+    "minmax.ClampMax": S(lambda L, x: x.clamp_max(0.1) * x, X),
+    "minmax.Maximum": S(lambda L, a, b: L.maximum(a, b) * a, X, U(3, away=0.1)),
+    "minmax.Minimum": S(lambda L, a, b: L.minimum(a, b) * a, X, U(3, away=0.1)),
+    "minmax.Fmax": S(lambda L, a, b: L.fmax(a, b) * a, X, U(3, away=0.1)),
+    "minmax.Fmin": S(lambda L, a, b: L.fmin(a, b) * a, X, U(3, away=0.1)),
+    "where.Where": S(lambda L, a, b: L.where(L.tensor([True, False, True]), a, b) * a,
                          X, U(3)),
-    "pointwise.Lerp": S(lambda L, s, e, w: L.lerp(s, e, w) * s, X, U(3), U(2, 3, lo=0, hi=1)),
-    "pointwise.Logaddexp": S(lambda L, a, b: L.logaddexp(a, b), X, U(3)),
-    "pointwise.Logaddexp2": S(lambda L, a, b: L.logaddexp2(a, b), X, U(3)),
-    "pointwise.Addcmul": S(lambda L, x, a, b: L.addcmul(x, a, b, value=0.5) * x, X, U(3),
+    "fused_arithmetic.Lerp": S(lambda L, s, e, w: L.lerp(s, e, w) * s, X, U(3), U(2, 3, lo=0, hi=1)),
+    "fused_arithmetic.Logaddexp": S(lambda L, a, b: L.logaddexp(a, b), X, U(3)),
+    "fused_arithmetic.Logaddexp2": S(lambda L, a, b: L.logaddexp2(a, b), X, U(3)),
+    "fused_arithmetic.Addcmul": S(lambda L, x, a, b: L.addcmul(x, a, b, value=0.5) * x, X, U(3),
                            U(2, 3)),
-    "pointwise.Addcdiv": S(lambda L, x, a, b: L.addcdiv(x, a, b, value=0.5) * x, X, U(3),
+    "fused_arithmetic.Addcdiv": S(lambda L, x, a, b: L.addcdiv(x, a, b, value=0.5) * x, X, U(3),
                            U(2, 3, away=0.5)),
-    "pointwise.NanToNum": S(lambda L, x: L.nan_to_num(x) * x, X),
+    "where.NanToNum": S(lambda L, x: L.nan_to_num(x) * x, X),
     # reduce
     "reduce.Sum": S(lambda L, x: x.sum(1) ** 2, X),
     "reduce.Mean": S(lambda L, x: x.mean(0) ** 2, X),
@@ -286,13 +286,13 @@ SAMPLES = {
     "activation.Tanhshrink": S(lambda L, x: F(L).tanhshrink(x), X),
     "activation.Softmax": S(lambda L, x: F(L).softmax(x, 1), X),
     "activation.LogSoftmax": S(lambda L, x: F(L).log_softmax(x, 1), X),
-    # nn_basic
-    "nn_basic.Linear": S(lambda L, x, w, b: F(L).linear(x, w, b), X, U(4, 3), U(4)),
-    "nn_basic.Dropout": S(lambda L, x: _dropout_apply(L, x) ** 2, X),
-    "nn_basic.ConstantPad": S(lambda L, x: F(L).pad(x, (1, 0, 0, 1), value=0.5) ** 2, X),
-    "nn_basic.PixelShuffle": S(lambda L, x: F(L).pixel_shuffle(x, 2) ** 2, U(1, 4, 1, 2)),
-    "nn_basic.PixelUnshuffle": S(lambda L, x: F(L).pixel_unshuffle(x, 2) ** 2, U(1, 1, 2, 4)),
-    "nn_basic.ChannelShuffle": S(lambda L, x: F(L).channel_shuffle(x, 2) ** 2, U(1, 4, 1, 1)),
+    # linear, dropout, padding, pixel and channel shuffle
+    "linear.Linear": S(lambda L, x, w, b: F(L).linear(x, w, b), X, U(4, 3), U(4)),
+    "dropout.Dropout": S(lambda L, x: _dropout_apply(L, x) ** 2, X),
+    "padding.ConstantPad": S(lambda L, x: F(L).pad(x, (1, 0, 0, 1), value=0.5) ** 2, X),
+    "pixelshuffle.PixelShuffle": S(lambda L, x: F(L).pixel_shuffle(x, 2) ** 2, U(1, 4, 1, 2)),
+    "pixelshuffle.PixelUnshuffle": S(lambda L, x: F(L).pixel_unshuffle(x, 2) ** 2, U(1, 1, 2, 4)),
+    "channelshuffle.ChannelShuffle": S(lambda L, x: F(L).channel_shuffle(x, 2) ** 2, U(1, 4, 1, 1)),
     # special
     "special.Lgamma": S(lambda L, x: x.lgamma(), U(2, 3, **POS)),
     "special.Digamma": S(lambda L, x: x.digamma(), U(2, 3, **POS)),
@@ -318,9 +318,9 @@ SAMPLES = {
         U(1, 1, 2, 2)),
     "adaptive_pooling.AdaptiveMax": S(lambda L, x: F(L).adaptive_max_pool2d(x, (2, 3)) ** 2,
                                       X44),
-    "separable.Resample": S(lambda L, x: F(L).interpolate(x, size=(3, 4), mode="bilinear")
+    "resampling.Resample": S(lambda L, x: F(L).interpolate(x, size=(3, 4), mode="bilinear")
                             ** 2, U(1, 1, 2, 3)),
-    "separable.ResampleTranspose": S(
+    "resampling.ResampleTranspose": S(
         lambda L, g: vjp(L, lambda x: F(L).interpolate(x, size=(3, 4), mode="bilinear"),
                          A(np.ones((1, 1, 2, 3))), g) ** 2, U(1, 1, 3, 4)),
     "grid_sample.AffineGrid": S(lambda L, t: F(L).affine_grid(t, (1, 1, 2, 3),
@@ -337,10 +337,10 @@ SAMPLES = {
                                   U(3, away=0.5)),
     "elementwise.Sub:rsub": S(lambda L, x: (1.0 - x) ** 2, X),
     "elementwise.Abs:0-d": S(lambda L, x: x.abs() * x, A(-0.7)),
-    "pointwise.Clamp:numbers": S(lambda L, x: x.clamp(-0.5, 0.5) * x, X),
-    "pointwise.Clamp:min only": S(lambda L, x: x.clamp(min=-0.5) * x, X),
-    "pointwise.Where:scalar": S(lambda L, x: L.where(x > 0, x, 0.5) * x, X),
-    "pointwise.Lerp:scalar weight": S(lambda L, s, e: L.lerp(s, e, 0.3) * s, X, U(3)),
+    "minmax.Clamp:numbers": S(lambda L, x: x.clamp(-0.5, 0.5) * x, X),
+    "minmax.Clamp:min only": S(lambda L, x: x.clamp(min=-0.5) * x, X),
+    "where.Where:scalar": S(lambda L, x: L.where(x > 0, x, 0.5) * x, X),
+    "fused_arithmetic.Lerp:scalar weight": S(lambda L, s, e: L.lerp(s, e, 0.3) * s, X, U(3)),
     "reduce.Sum:all": S(lambda L, x: x.sum() ** 2, X),
     "reduce.Sum:keepdim": S(lambda L, x: x.sum((0, 1), keepdim=True) ** 2, X),
     "reduce.Mean:all": S(lambda L, x: x.mean() ** 2, X),
@@ -371,15 +371,15 @@ SAMPLES = {
                                                                       threshold=1.0) * x, X),
     "activation.Softmax:dim 0, 3-d": S(lambda L, x: F(L).softmax(x, 0), U(2, 2, 2)),
     "activation.LogSoftmax:dim 0, 3-d": S(lambda L, x: F(L).log_softmax(x, 0), U(2, 2, 2)),
-    "nn_basic.Linear:no bias, 3-d": S(lambda L, x, w: F(L).linear(x, w), U(2, 2, 3), U(4, 3)),
+    "linear.Linear:no bias, 3-d": S(lambda L, x, w: F(L).linear(x, w), U(2, 2, 3), U(4, 3)),
     "pooling.AvgPool:no pad count": S(lambda L, x: F(L).avg_pool2d(
         x, 2, 1, 1, count_include_pad=False) ** 2, U(1, 1, 3, 3)),
     "pooling.MaxPool:1-d": S(lambda L, x: F(L).max_pool1d(x, 2) ** 2, U(1, 2, 4)),
     "pooling.MaxPool:indices": S(lambda L, x: F(L).max_pool2d(x, 2, return_indices=True)[0]
                                  ** 2, X44),
-    "separable.Resample:adaptive avg": S(lambda L, x: F(L).adaptive_avg_pool2d(x, (2, 2)) ** 2,
+    "resampling.Resample:adaptive avg": S(lambda L, x: F(L).adaptive_avg_pool2d(x, (2, 2)) ** 2,
                                          U(1, 1, 3, 3)),
-    "separable.Resample:bicubic": S(lambda L, x: F(L).interpolate(
+    "resampling.Resample:bicubic": S(lambda L, x: F(L).interpolate(
         x, size=(3, 3), mode="bicubic", align_corners=True) ** 2, U(1, 1, 2, 2)),
     # convolution and im2col: bilinear or linear maps, squared so the second derivatives are
     # not all zero

@@ -465,6 +465,44 @@ def test_composite_losses(name, fn, make, reduction):
 
 
 # ---------------------------------------------------------------------------------------------
+# multilabel_margin_loss
+# ---------------------------------------------------------------------------------------------
+LABELS = np.array([[3, 0, -1, 1, 2], [1, 2, 3, 4, 0], [-1, 0, 0, 0, 0], [2, 2, -1, 4, 4]])
+
+
+def multilabel(t):
+    return t.nn.functional.multilabel_margin_loss
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_multilabel_margin_loss_matches_torch(reduction, dtype):
+    x = sample((4, 5), dtype)
+    check(lambda t, x: multilabel(t)(x, t.tensor(LABELS), reduction=reduction), [x])
+    check(lambda t, x: multilabel(t)(x[1], t.tensor(LABELS[0]), reduction=reduction), [x])
+    small = np.minimum(LABELS[:, :4], 3)
+    check(lambda t, x: multilabel(t)(x.T[:4, :4], t.tensor(small), reduction=reduction), [x])
+
+
+def test_multilabel_margin_loss_gradcheck_layer_errors():
+    gradcheck_fn(lambda t, x: multilabel(t)(x, t.tensor(LABELS), reduction="none"),
+                 [sample((4, 5))])
+    assert repr(gt.nn.MultiLabelMarginLoss()) == repr(torch.nn.MultiLabelMarginLoss())
+    layers = {gt: gt.nn.MultiLabelMarginLoss(reduction="sum"),
+              torch: torch.nn.MultiLabelMarginLoss(reduction="sum")}
+    check(lambda t, x: layers[t](x, t.tensor(LABELS)), [sample((4, 5))])
+    x = lambda t: t.randn(2, 4)  # noqa: E731
+    target = lambda t: t.tensor([[3, 0, -1, 1], [1, 2, 3, -1]])  # noqa: E731
+    check_error(lambda t: multilabel(t)(x(t), target(t).int()), match="Long")
+    check_error(lambda t: multilabel(t)(x(t), target(t)[:, :3]), match="[2, 3]")
+    check_error(lambda t: multilabel(t)(t.randn(2, 2, 2), t.zeros(2, 2, 2).long()),
+                match="[2, 2, 2]")
+    check_error(lambda t: multilabel(t)(x(t), target(t) + 2), match="range")
+    check_error(lambda t: multilabel(t)(x(t), target(t), reduction="foo"))
+    check_error(lambda t: multilabel(t)(t.ones(2, 4).long(), target(t)))
+
+
+# ---------------------------------------------------------------------------------------------
 # layers
 # ---------------------------------------------------------------------------------------------
 LAYERS = [

@@ -3,6 +3,8 @@ gradients (input, weight, bias), running-statistics updates, float64 gradchecks 
 backwards, error parity, and the layers over several training steps (running statistics,
 eval outputs, state_dict keys and order, repr)."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -379,6 +381,28 @@ def test_group_norm_layer_divisibility():
     for lib in (gt, torch):
         with pytest.raises(ValueError, match="must be divisible by num_groups"):
             lib.nn.GroupNorm(2, 5)
+
+
+# ---------------------------------------------------------------------------------------------
+# LazyInstanceNorm
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("kwargs", [{}, {"affine": False}, {"track_running_stats": False},
+                                    {"affine": False, "track_running_stats": False}], ids=str)
+def test_lazy_instance_norm_matches_torch(n, kwargs):
+    name = f"LazyInstanceNorm{n}d"
+    ours, theirs = getattr(gt.nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x = sample((2, 3) + (4,) * n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # num_features stays 0 without affine or stats
+        check(lambda t, x: (ours if t is gt else theirs)(x), [x], rtol=1e-4, atol=1e-5)
+    assert type(ours).__name__ == type(theirs).__name__ == f"InstanceNorm{n}d"
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[key].numpy(), value.numpy(), rtol=1e-5)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Padding layers (Constant/Zero/Reflection/Replication/CircularPad 1-3d), F.pad's index-mode
-gradients per dimensionality, PixelShuffle/PixelUnshuffle/ChannelShuffle and their functional
+"""F.pad in every mode, padding layers (Constant/Zero/Reflection/Replication/CircularPad 1-3d),
+F.pad's index-mode gradients per dimensionality, PixelShuffle/PixelUnshuffle/ChannelShuffle and their functional
 forms, against PyTorch: values, gradients, repr, error parity, float64 gradchecks."""
 import numpy as np
 import pytest
@@ -30,6 +30,85 @@ def test_index_pad_gradients_match_torch(mode, n):
 def test_index_pad_gradcheck_3d(mode):
     gradcheck_fn(lambda t, x: t.nn.functional.pad(x, (1, 2, 2, 0, 1, 1), mode=mode),
                  [sample((1, 3, 3, 3))])
+
+
+# ---------------------------------------------------------------------------------------------
+# F.pad: constant and index modes, gradients, errors
+# ---------------------------------------------------------------------------------------------
+def F(t):
+    return t.nn.functional
+
+
+CONSTANT_PADS = [
+    ((2, 3), (1, 2)), ((2, 3), (1, 1, 2, 0)), ((2, 3, 4), (1, 0, 0, 2, 1, 1)),
+    ((2, 3, 4), (-1, 2)), ((2, 3, 4), (-1, -2, 1, -1)), ((3,), (0, 0)), ((2, 3), ()),
+    ((0, 3), (1, 1)), ((2, 3), (-2, -1)), ((), ()), ((2, 3, 4, 5), (1, 1, 1, 1, 1, 1, 1, 1)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,pads", CONSTANT_PADS, ids=str)
+def test_constant_pad_matches_torch(shape, pads, dtype):
+    check(lambda t, x: F(t).pad(x, pads), [sample(shape, dtype)])
+    check(lambda t, x: F(t).pad(x, list(pads), value=1.5), [sample(shape, dtype)])
+
+
+def test_constant_pad_int_and_bool():
+    check(lambda t, x: F(t).pad(x, (1, 1), value=2.5), [np.array([1, 2])])
+    check(lambda t, x: F(t).pad(x, (1, 2), value=True), [np.array([True, False])])
+
+
+NONCONSTANT = [
+    ((2, 5), (1, 2)), ((1, 2, 5), (2, 4)), ((1, 2, 5), (-1, 1)), ((2, 4, 5), (1, 2, 3, 0)),
+    ((1, 2, 4, 5), (1, 2, 3, 1)), ((2, 3, 4, 5), (1, 1, 2, 2, 0, 1)),
+    ((1, 2, 3, 4, 5), (2, 1, 1, 0, 1, 2)), ((1, 2, 5), (0, 0)), ((1, 2, 5), (2, -1)),
+    ((1, 2, 5), (-2, 3)),
+]
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape,pads", NONCONSTANT, ids=str)
+def test_nonconstant_pad_matches_torch(shape, pads, mode):
+    check(lambda t, x: F(t).pad(x, pads, mode=mode), [sample(shape, "float64")])
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+def test_pad_gradcheck(mode):
+    gradcheck_fn(lambda t, x: F(t).pad(x, (2, 1, -1, 1), mode=mode),
+                 [sample((1, 2, 3, 4), "float64")])
+
+
+def test_constant_pad_double_backward():
+    x = sample((2, 3), "float64")
+    results = []
+    for lib in (torch, gt):
+        xt = lib.tensor(x, requires_grad=True)
+        y = F(lib).pad(xt, (1, -1, 2, 0)) ** 3
+        (gx,) = lib.autograd.grad(y.sum(), xt, create_graph=True)
+        (gx * gx).sum().backward()
+        results.append(xt.grad.numpy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-10)
+
+
+def test_pad_non_contiguous_input():
+    check(lambda t, x: F(t).pad(x.transpose(1, 2), (1, 2), mode="reflect"),
+          [sample((1, 4, 3))])
+    check(lambda t, x: F(t).pad(x[:, ::2], (1, 2, 1, 0), value=-1.0), [sample((3, 6))])
+
+
+def test_pad_errors():
+    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (1,)), match="divisible by 2")
+    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (1,) * 8), match="padding length 8")
+    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (-2, -2)))
+    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (3, 0), mode="reflect"),
+                match="Padding size should be less")
+    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (4, 0), mode="circular"))
+    check_error(lambda t: F(t).pad(t.randn(1, 1, 2, 3), (1, 1), mode="reflect"))
+    check_error(lambda t: F(t).pad(t.randn(3), (1, 1), mode="replicate"))
+    check_error(lambda t: F(t).pad(t.randn(2, 3), (1, 1, 1, 1), mode="replicate"))
+    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (1, 1), mode="foo"))
+    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (1, 1), mode="reflect", value=1.0))
+    check_error(lambda t: F(t).pad(t.zeros(0, 3), (1, 1), mode="reflect"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""Oracle tests for pointwise.py: integer-style division, rounding, clamp, maximum/minimum,
-fmax/fmin, where, lerp, logaddexp, addcmul/addcdiv (values, dtypes, gradients at the kinks,
-gradchecks, double backward, errors)."""
+"""Oracle tests for the ops of division.py, rounding.py, minmax.py, where.py and
+fused_arithmetic.py: integer-style division, rounding, clamp, maximum/minimum, fmax/fmin, where,
+lerp, logaddexp, addcmul/addcdiv (values, dtypes, gradients at the kinks, gradchecks, double
+backward, errors)."""
 import numpy as np
 import pytest
 import torch

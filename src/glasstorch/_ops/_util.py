@@ -147,7 +147,7 @@ def float_input(x):
 def where(mask, a, b):
     """xp.where that also accepts Tensors (for backwards that must stay differentiable)."""
     if isinstance(a, Tensor) or isinstance(b, Tensor):
-        from .pointwise import where as t_where
+        from .where import where as t_where
         return t_where(_make(mask) if isinstance(mask, ndarray) else mask, a, b)
     return xp.where(mask, a, b)
 
@@ -324,3 +324,14 @@ def check_fits(number, dtype):
     if dtype == xp.float16:     # PyTorch makes a half from a float: c10::Half(float(number))
         return xp.float32(number).astype(dtype)
     return xp.asarray(number).astype(dtype)[()]
+
+
+def promote_all(*operands):
+    """Check that the tensors among `operands` broadcast, then cast every tensor/number to
+    their common PyTorch result dtype (None entries stay None): `promote` for any number of
+    operands (clamp's bounds, addcmul's and addcdiv's three)."""
+    tensors = [v for v in operands if isinstance(v, Tensor)]
+    if len(tensors) > 1:
+        check_broadcast(*(t._data.shape for t in tensors))
+    target = _backend.result_type(*operands)
+    return tuple(None if v is None else cast(v, target) for v in operands)

@@ -5,7 +5,7 @@ fractional max pooling (pseudo-random window starts), in 1, 2 and 3 spatial dims
 Along an axis of input size L and output size O, adaptive window o covers
 [floor(o*L/O), ceil((o + 1)*L/O)): the windows tile the axis, overlapping by at most one
 entry. Average pooling is then separable: one averaging matrix (O, L) per axis, applied by
-BLAS (`separable.py`), with the transposed matrices as its backward. Max pooling is separable
+BLAS (`resampling.py`), with the transposed matrices as its backward. Max pooling is separable
 too, keeping track of where the max is: reduce the last axis first (each row's max and its
 column), then the next (the best row, and the column recorded in it), and so on. That picks
 the first max in row-major order and, for NaN, the last NaN, as PyTorch's in-order scan does.
@@ -18,7 +18,7 @@ from .._tensor import Tensor
 from ._util import check_tensor
 from ..autograd.function import Function, Output
 from .pooling import FLOAT_DTYPES, check_dtype, ScatterFlat, _scatter_flat, _ints, flat_planes
-from .separable import Resample, Taps
+from .resampling import Resample, Taps
 
 # ---------------------------------------------------------------------------------------------
 # arguments

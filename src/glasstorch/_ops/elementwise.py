@@ -9,7 +9,8 @@ Complex inputs follow PyTorch's (conjugate Wirtinger) convention: the gradient o
 with respect to z = x + iy is dL/dx + i dL/dy, so a holomorphic f's backward is g * conj(f'(z))
 and a product's is g * conj(other operand). `_conj` (`conj_if_complex`) conjugates only complex
 values, so the real path pays one type check. The docstrings below give the real formulas. Rounding, clamping, `where`, `lerp` and the
-integer-style divisions live in `pointwise.py`; comparisons in `comparison.py`.
+integer-style divisions live in `rounding.py`, `minmax.py`, `where.py`, `fused_arithmetic.py` and
+`division.py`; comparisons in `comparison.py`.
 """
 import math
 
@@ -265,7 +266,7 @@ def div(input, other, *, rounding_mode=None, out=None):
         input = first_number_as_tensor(input, other)
     if rounding_mode is not None:
         if rounding_mode in ("trunc", "floor"):
-            from .pointwise import div_rounded
+            from .division import div_rounded
             return write_out(div_rounded(input, other, rounding_mode), out)
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")

@@ -6,10 +6,11 @@ a different order (torch.batch_norm puts weight and bias before the running stat
 torch.embedding takes weight first), and `reduction` as an int (0 none, 1 mean, 2 sum) that
 defaults to 0 when omitted (what PyTorch's Python binding does, although ATen's schema says 1).
 Each function here only translates the arguments and calls the one implementation in
-nn_basic.py / norm.py / loss.py."""
+dropout.py / sparse.py / normalization.py / loss.py."""
 import warnings
 
-from . import loss, nn_basic, norm
+from . import loss, normalization
+from . import dropout as dropout_ops, sparse as sparse_ops
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
@@ -28,27 +29,27 @@ def _reduction(value, fname):
 def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps,
                cudnn_enabled):
     """F.batch_norm with ATen's argument order (weight and bias first)."""
-    return norm.batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
-                           eps)
+    return normalization.batch_norm(input, running_mean, running_var, weight, bias, training,
+                                    momentum, eps)
 
 
 def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum,
                   eps, cudnn_enabled):
     """F.instance_norm with ATen's argument order (weight and bias first)."""
-    return norm.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
-                              momentum, eps)
+    return normalization.instance_norm(input, running_mean, running_var, weight, bias,
+                                       use_input_stats, momentum, eps)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
-    return norm.layer_norm(input, normalized_shape, weight, bias, eps)
+    return normalization.layer_norm(input, normalized_shape, weight, bias, eps)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
-    return norm.group_norm(input, num_groups, weight, bias, eps)
+    return normalization.group_norm(input, num_groups, weight, bias, eps)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
-    return norm.rms_norm(input, normalized_shape, weight, eps)
+    return normalization.rms_norm(input, normalized_shape, weight, eps)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -62,36 +63,36 @@ def _p(p):
 
 
 def dropout(input, p, train):
-    return nn_basic.dropout(input, _p(p), train)
+    return dropout_ops.dropout(input, _p(p), train)
 
 
 def dropout_(input, p, train):
-    return nn_basic.dropout(input, _p(p), train, inplace=True)
+    return dropout_ops.dropout(input, _p(p), train, inplace=True)
 
 
 def alpha_dropout(input, p, train):
-    return nn_basic.alpha_dropout(input, _p(p), train)
+    return dropout_ops.alpha_dropout(input, _p(p), train)
 
 
 def alpha_dropout_(input, p, train):
-    return nn_basic.alpha_dropout(input, _p(p), train, inplace=True)
+    return dropout_ops.alpha_dropout(input, _p(p), train, inplace=True)
 
 
 def feature_dropout(input, p, train):
     """Dropout of whole channels: one draw per (sample, channel) of an (N, C, *) input."""
-    return nn_basic._feature_dropout(input, _p(p), train, inplace=False, batched=True)
+    return dropout_ops._feature_dropout(input, _p(p), train, inplace=False, batched=True)
 
 
 def feature_dropout_(input, p, train):
-    return nn_basic._feature_dropout(input, _p(p), train, inplace=True, batched=True)
+    return dropout_ops._feature_dropout(input, _p(p), train, inplace=True, batched=True)
 
 
 def feature_alpha_dropout(input, p, train):
-    return nn_basic.feature_alpha_dropout(input, _p(p), train)
+    return dropout_ops.feature_alpha_dropout(input, _p(p), train)
 
 
 def feature_alpha_dropout_(input, p, train):
-    return nn_basic.feature_alpha_dropout(input, _p(p), train, inplace=True)
+    return dropout_ops.feature_alpha_dropout(input, _p(p), train, inplace=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,8 +101,8 @@ def feature_alpha_dropout_(input, p, train):
 def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
     """F.embedding with weight first; a negative padding_idx means none (ATen's convention:
     F.embedding has already turned negative indices into positive ones when it calls this)."""
-    return nn_basic.embedding(indices, weight, padding_idx if padding_idx >= 0 else None,
-                              scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+    return sparse_ops.embedding(indices, weight, padding_idx if padding_idx >= 0 else None,
+                                scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from .._backend import xp, ndarray
 from .._tensor import Tensor
 from . import comparison as cmp
 from . import elementwise as ew
-from . import pointwise as pw
+from .division import floor_divide, remainder
 from .inplace import make_inplace
 from ._util import node_name
 
@@ -33,11 +33,11 @@ def rtruediv(self, other):
 
 
 def rfloordiv(self, other):
-    return pw.floor_divide(other, self)
+    return floor_divide(other, self)
 
 
 def rmod(self, other):
-    return pw.remainder(other, self)
+    return remainder(other, self)
 
 
 def rpow(self, other):
@@ -76,8 +76,8 @@ iadd = make_inplace(ew.add)
 isub = make_inplace(ew.sub)
 imul = make_inplace(ew.mul)
 itruediv = make_inplace(ew.div)
-ifloordiv = make_inplace(pw.floor_divide)
-imod = make_inplace(pw.remainder)
+ifloordiv = make_inplace(floor_divide)
+imod = make_inplace(remainder)
 ipow = make_inplace(ew.pow)
 iand = make_inplace(cmp.bitwise_and)
 ior = make_inplace(cmp.bitwise_or)

@@ -440,8 +440,8 @@ def _max_min(name, largest, input, dim, keepdim, other, axis, keepdims, out):
     if isinstance(dim, Tensor):  # max(input, other): the elementwise maximum
         dim, other = None, dim
     if other is not None:
-        from . import pointwise
-        return (pointwise.maximum if largest else pointwise.minimum)(input, other, out=out)
+        from . import minmax
+        return (minmax.maximum if largest else minmax.minimum)(input, other, out=out)
     if dim is None and axis is None:
         _check_nonempty(name, input._data, None)
         result = Amax.apply(input, None, False, largest)
@@ -1387,7 +1387,7 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     """Each slice along `dim` whose p-norm exceeds maxnorm is scaled down to norm maxnorm
     (PyTorch's factor maxnorm / (norm + 1e-7)); the others are kept. Shape: as input."""
     from .. import linalg
-    from .pointwise import where
+    from .where import where
     check_tensor("renorm", input)
     ndim = input._data.ndim
     if ndim < 2:
@@ -1531,7 +1531,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
 def corrcoef(input):
     """Pearson correlation coefficients of the rows of input: cov / (std_i std_j), clipped
     to [-1, 1]. (V, N) -> (V, V); 1-d -> 0-d."""
-    from .pointwise import clamp
+    from .minmax import clamp
     c = cov(input)
     if c._data.ndim == 0:
         return c / c

@@ -7,7 +7,7 @@ position it came from.
 """
 import math
 
-from .. import _backend, return_types
+from .. import return_types
 from .._backend import xp, scalar_name
 from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output

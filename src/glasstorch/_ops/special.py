@@ -171,7 +171,7 @@ def _xlogy(a, b):
     or Tensors in a create_graph backward (then built from differentiable ops)."""
     zero = (xp.asarray(either.raw(a)) == 0) & ~xp.isnan(either.raw(b))
     if isinstance(a, Tensor) or isinstance(b, Tensor):
-        from .pointwise import where
+        from .where import where
         return where(_make(zero), 0.0, a * either.log(b))
     # a Python number's log stays a Python float: a NumPy float64 would upcast float32 arrays
     out = either.as_array(a * (xp.log(b) if isinstance(b, ndarray) else _log_number(b)))

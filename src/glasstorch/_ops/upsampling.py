@@ -5,7 +5,7 @@ area or, with antialias, bilinear/bicubic/lanczos filters.
 Every mode is separable: this file only works out, per spatial axis, which input positions
 each output reads and with what weights (the axis's `Taps`), following PyTorch's index
 arithmetic exactly (including its float32 rounding for float32 inputs and its shortcuts);
-`separable.py` applies them, forward and backward. Area mode is adaptive average pooling.
+`resampling.py` applies them, forward and backward. Area mode is adaptive average pooling.
 
 Source positions (align_corners=False, the default): output o samples input coordinate
 (o + 0.5) * scale - 0.5, scale = in/out or 1/scale_factor when one was given;
@@ -19,7 +19,7 @@ from .._tensor import Tensor
 from ._util import check_tensor
 from .adaptive_pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 from .pooling import FLOAT_DTYPES, check_dtype
-from .separable import Resample, Taps
+from .resampling import Resample, Taps
 
 CUBIC_A = -0.75          # PyTorch's bicubic (and grid_sample's); antialias uses Keys' -0.5
 

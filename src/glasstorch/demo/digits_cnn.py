@@ -10,7 +10,7 @@ import time
 import glasstorch as torch
 import glasstorch.nn as nn
 import glasstorch.nn.functional as F
-from glasstorch.utils.data import DataLoader, TensorDataset
+from glasstorch.utils.data import DataLoader
 
 from .digits_dnn import evaluate, load_digits_split
 

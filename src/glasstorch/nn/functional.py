@@ -3,11 +3,14 @@
 The implementations live in the op library (`glasstorch/_ops/<family>.py`), each a fused
 autograd Function where it pays; this file only gathers them under PyTorch's names."""
 # ---------------------------------------------------------------- linear, embedding, dropout, misc
-from .._ops.nn_basic import (linear, bilinear, dropout, dropout1d, dropout2d, dropout3d,
-                             alpha_dropout, feature_alpha_dropout, embedding, one_hot, normalize,
-                             pad, cosine_similarity, pairwise_distance, pdist, embedding_bag,
-                             pixel_shuffle, pixel_unshuffle, channel_shuffle,
-                             native_channel_shuffle)
+from .._ops.linear import linear, bilinear
+from .._ops.dropout import (dropout, dropout1d, dropout2d, dropout3d, alpha_dropout,
+                            feature_alpha_dropout)
+from .._ops.sparse import embedding, embedding_bag, one_hot
+from .._ops.distance import normalize, cosine_similarity, pairwise_distance, pdist
+from .._ops.padding import pad
+from .._ops.pixelshuffle import pixel_shuffle, pixel_unshuffle
+from .._ops.channelshuffle import channel_shuffle, native_channel_shuffle
 # ---------------------------------------------------------------- activations and softmax
 from .._ops.activation import (functional_relu as relu, relu_, relu6, hardtanh, hardtanh_,
                                leaky_relu, leaky_relu_, prelu, elu, elu_, selu, selu_, celu, celu_,
@@ -17,8 +20,8 @@ from .._ops.activation import (functional_relu as relu, relu_, relu6, hardtanh, 
                                threshold_, glu, softmax, log_softmax, softmin, rrelu, rrelu_,
                                gumbel_softmax)
 # ---------------------------------------------------------------- normalisation
-from .._ops.norm import (batch_norm, instance_norm, layer_norm, group_norm, rms_norm,
-                          local_response_norm)
+from .._ops.normalization import (batch_norm, instance_norm, layer_norm, group_norm,
+                                  rms_norm, local_response_norm)
 # ---------------------------------------------------------------- losses
 from .._ops.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss, cross_entropy,
                           binary_cross_entropy, binary_cross_entropy_with_logits, kl_div,

@@ -1,3 +1,3 @@
-"""glasstorch.utils: utilities outside the op library (for now, `data`: datasets, samplers,
-DataLoader)."""
+"""glasstorch.utils: utilities outside the op library: `data` (datasets, samplers, DataLoader),
+`hooks` and `tensorboard` (imported on use)."""
 from . import data

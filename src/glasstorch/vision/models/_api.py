@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import partial
 from inspect import signature
-from typing import Any, Callable, Optional, Union, get_args
+from typing import Callable, get_args
 
 from ... import hub
 

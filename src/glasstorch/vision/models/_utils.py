@@ -27,13 +27,6 @@ def _ovewrite_named_param(kwargs, param, new_value):
         kwargs[param] = new_value
 
 
-def _ovewrite_value_param(param, actual, expected):
-    if actual is not None and actual != expected:
-        raise ValueError(f"The parameter '{param}' expected value {expected} but got {actual} "
-                         f"instead.")
-    return expected
-
-
 def handle_legacy_interface(**weights):
     """Builder decorator for the pre-0.13 spelling `pretrained=True/False` (keyword only):
     `weights=<the given default>` / `weights=None`, with torchvision's deprecation warnings.

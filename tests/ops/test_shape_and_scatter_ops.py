@@ -1,7 +1,7 @@
-"""Oracle tests for the shape and indexing ops that filled API gaps: repeat_interleave, unfold,
-as_strided, in-place squeeze_/t_/transpose_ …, select, sum_to_size, split_with_sizes,
-h/v/dsplit, rot90, diagflat, block_diag, cartesian_prod, combinations, the *_scatter ops,
-fill_diagonal_ and index_put."""
+"""Oracle tests for shape ops (repeat_interleave, unfold, as_strided, in-place squeeze_/t_/
+transpose_ …, select, sum_to_size, split_with_sizes, h/v/dsplit, rot90, diagflat, block_diag,
+cartesian_prod, combinations) and the ops that write into a copy or in place (the *_scatter
+ops, fill_diagonal_, index_put)."""
 import numpy as np
 import pytest
 import torch

@@ -1,6 +1,6 @@
-"""Oracle tests for the reductions, statistics and matrix functions that filled API gaps:
-logcumsumexp, dist, renorm, histc, histogram, cov, corrcoef, trapezoid /
-cumulative_trapezoid, matrix_power, matrix_exp, cdist and isin."""
+"""Oracle tests for statistics, distances and matrix functions: logcumsumexp, dist, renorm,
+histc, histogram, cov, corrcoef, trapezoid / cumulative_trapezoid, matrix_power, matrix_exp,
+cdist and isin."""
 import math
 
 import numpy as np

@@ -1,4 +1,6 @@
-"""F.pad, F.normalize, F.cosine_similarity and F.pairwise_distance against PyTorch."""
+"""F.normalize, F.cosine_similarity, F.pairwise_distance, F.pdist and the distance modules
+against PyTorch; and the TypeError of the basic functionals (linear, embedding, dropout, pad,
+one_hot, cosine_similarity, bilinear) for an argument that is not a Tensor."""
 import numpy as np
 import pytest
 import torch
@@ -9,79 +11,6 @@ from tests.oracle.harness import check, gradcheck_fn, check_error, sample
 
 def F(t):
     return t.nn.functional
-
-
-# ---------------------------------------------------------------------------------- pad
-CONSTANT_PADS = [
-    ((2, 3), (1, 2)), ((2, 3), (1, 1, 2, 0)), ((2, 3, 4), (1, 0, 0, 2, 1, 1)),
-    ((2, 3, 4), (-1, 2)), ((2, 3, 4), (-1, -2, 1, -1)), ((3,), (0, 0)), ((2, 3), ()),
-    ((0, 3), (1, 1)), ((2, 3), (-2, -1)), ((), ()), ((2, 3, 4, 5), (1, 1, 1, 1, 1, 1, 1, 1)),
-]
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("shape,pads", CONSTANT_PADS, ids=str)
-def test_constant_pad_matches_torch(shape, pads, dtype):
-    check(lambda t, x: F(t).pad(x, pads), [sample(shape, dtype)])
-    check(lambda t, x: F(t).pad(x, list(pads), value=1.5), [sample(shape, dtype)])
-
-
-def test_constant_pad_int_and_bool():
-    check(lambda t, x: F(t).pad(x, (1, 1), value=2.5), [np.array([1, 2])])
-    check(lambda t, x: F(t).pad(x, (1, 2), value=True), [np.array([True, False])])
-
-
-NONCONSTANT = [
-    ((2, 5), (1, 2)), ((1, 2, 5), (2, 4)), ((1, 2, 5), (-1, 1)), ((2, 4, 5), (1, 2, 3, 0)),
-    ((1, 2, 4, 5), (1, 2, 3, 1)), ((2, 3, 4, 5), (1, 1, 2, 2, 0, 1)),
-    ((1, 2, 3, 4, 5), (2, 1, 1, 0, 1, 2)), ((1, 2, 5), (0, 0)), ((1, 2, 5), (2, -1)),
-    ((1, 2, 5), (-2, 3)),
-]
-
-
-@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
-@pytest.mark.parametrize("shape,pads", NONCONSTANT, ids=str)
-def test_nonconstant_pad_matches_torch(shape, pads, mode):
-    check(lambda t, x: F(t).pad(x, pads, mode=mode), [sample(shape, "float64")])
-
-
-@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
-def test_pad_gradcheck(mode):
-    gradcheck_fn(lambda t, x: F(t).pad(x, (2, 1, -1, 1), mode=mode),
-                 [sample((1, 2, 3, 4), "float64")])
-
-
-def test_constant_pad_double_backward():
-    x = sample((2, 3), "float64")
-    results = []
-    for lib in (torch, gt):
-        xt = lib.tensor(x, requires_grad=True)
-        y = F(lib).pad(xt, (1, -1, 2, 0)) ** 3
-        (gx,) = lib.autograd.grad(y.sum(), xt, create_graph=True)
-        (gx * gx).sum().backward()
-        results.append(xt.grad.numpy())
-    np.testing.assert_allclose(results[1], results[0], rtol=1e-10)
-
-
-def test_pad_non_contiguous_input():
-    check(lambda t, x: F(t).pad(x.transpose(1, 2), (1, 2), mode="reflect"),
-          [sample((1, 4, 3))])
-    check(lambda t, x: F(t).pad(x[:, ::2], (1, 2, 1, 0), value=-1.0), [sample((3, 6))])
-
-
-def test_pad_errors():
-    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (1,)), match="divisible by 2")
-    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (1,) * 8), match="padding length 8")
-    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (-2, -2)))
-    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (3, 0), mode="reflect"),
-                match="Padding size should be less")
-    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (4, 0), mode="circular"))
-    check_error(lambda t: F(t).pad(t.randn(1, 1, 2, 3), (1, 1), mode="reflect"))
-    check_error(lambda t: F(t).pad(t.randn(3), (1, 1), mode="replicate"))
-    check_error(lambda t: F(t).pad(t.randn(2, 3), (1, 1, 1, 1), mode="replicate"))
-    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (1, 1), mode="foo"))
-    check_error(lambda t: F(t).pad(t.randn(1, 2, 3), (1, 1), mode="reflect", value=1.0))
-    check_error(lambda t: F(t).pad(t.zeros(0, 3), (1, 1), mode="reflect"))
 
 
 # ---------------------------------------------------------------------------------- normalize
@@ -179,3 +108,33 @@ def test_distance_modules_match_torch():
         assert repr(getattr(gt.nn, name)(**kwargs)) == repr(getattr(torch.nn, name)(**kwargs))
     assert repr(gt.nn.TripletMarginWithDistanceLoss()) == \
         repr(torch.nn.TripletMarginWithDistanceLoss())
+
+
+# ---------------------------------------------------------------------------------- pdist
+@pytest.mark.parametrize("p", [0, 0.5, 1, 1.5, 2, 3, float("inf")])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pdist_matches_torch(p, dtype):
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-7, atol=1e-9)
+    x = sample((6, 4), dtype)
+    x[3] = x[1]                       # a zero distance: gradient 0 there, as torch
+    check(lambda t, x: t.pdist(x, p), [x], **tol)
+    check(lambda t, x: F(t).pdist(x.T, p), [sample((3, 5), dtype)], **tol)
+
+
+def test_pdist_edge_cases_and_gradcheck():
+    for shape in [(1, 3), (0, 3), (3, 0)]:
+        # torch's pdist backward crashes the process on these shapes: values only
+        check(lambda t, x: t.pdist(x), [sample(shape, "float64")], grad=False)
+        x = gt.tensor(sample(shape, "float64"), requires_grad=True)
+        out = gt.pdist(x)
+        out.backward(gt.ones_like(out))
+        assert x.grad.shape == x.shape and not x.grad.numpy().any()
+    for p in [1, 2, 3, float("inf")]:
+        gradcheck_fn(lambda t, x: t.pdist(x, p), [sample((4, 3))])
+
+
+def test_pdist_errors():
+    check_error(lambda t: t.pdist(t.randn(3)), match="2D")
+    check_error(lambda t: t.pdist(t.randn(2, 3, 2)), match="3D")
+    check_error(lambda t: t.pdist(t.randn(3, 2), -1), match="non-negative")
+    check_error(lambda t: t.pdist(t.arange(6).reshape(3, 2)), match="floating")
