@@ -57,10 +57,12 @@ def _raw(a):
 
 def p_norm_grad(x, norm, p):
     """d ||x||_p / dx for `norm` = ||x||_p broadcastable against x (reduced axes kept as 1s):
-    sgn(x) (|x| / norm)^(p-1), with PyTorch's subgradients: 0 where the norm is 0 and, for
+    sgn(x) |x|^(p-1) / norm^(p-1), with PyTorch's subgradients: 0 where the norm is 0 and, for
     p < 1, where x is 0; p = 1: sgn(x); p = 0: 0; p = +-inf: sgn(x) on each element that
     attains the norm (each tie gets all of it; VectorNorm then shares it, cdist doesn't).
-    x and norm may be Tensors (a differentiable backward): the masks are constants."""
+    x and norm may be Tensors (a differentiable backward): the masks are constants. The two
+    factors stay apart so that, as in PyTorch, the second derivative is nan only at an x = 0
+    where it is infinite (p < 2), not along the whole slice through the norm."""
     if p == 0:
         return _make(xp.zeros_like(x._data)) if isinstance(x, Tensor) else xp.zeros_like(x)
     if p == 1:
@@ -72,10 +74,10 @@ def p_norm_grad(x, norm, p):
     zero = (norm_raw == 0).astype(real)
     if p == 2:
         return x * ((1 - zero) / (norm + zero))
-    bad = (norm_raw == 0) | ((x_raw == 0) & (p < 1))
-    ratio = abs(x) / (norm + zero)
-    ratio = where(bad, 1, ratio)    # not 0^(p-1) = inf: a double backward would see inf * 0
-    return where(bad, 0, _sgn(x) * ratio ** (p - 1))
+    powered = _sgn(x) * abs(x) ** (p - 1)
+    if p < 1:       # |x|^(p-1) is infinite at 0
+        powered = where(x_raw == 0, 0, powered)
+    return powered * ((1 - zero) / (norm + zero) ** (p - 1))
 
 
 def _unreduce(a, shape, axes, keepdim):
