@@ -4,8 +4,8 @@ linalg.norm).
 Every vector norm in glasstorch is the one p-norm written here: `p_norm` (the forward math on
 arrays) and `p_norm_grad` (its derivative, with PyTorch's subgradients at 0 and at ties), and
 the `VectorNorm` op built on the two. torch.norm, linalg.vector_norm, F.normalize and
-pairwise_distance run VectorNorm; cdist and pdist, whose fused kernels never build the
-difference tensor's graph, and clip_grad_norm_ (plain arrays) call the two helpers."""
+pairwise_distance run VectorNorm; cdist, whose fused kernel never builds the difference
+tensor's graph, and clip_grad_norm_ (plain arrays) call the two helpers."""
 import math
 
 from .._backend import xp, scalar_name
