@@ -646,6 +646,21 @@ def wait_for_temporary(folder, proc):
     raise AssertionError("the writer never started a temporary")
 
 
+def stop_while_writing(folder, proc):
+    """SIGSTOP `proc` at a moment it has a temporary open (alive, in the middle of a save);
+    the temporary's name. Between two saves it has none: then let it go on and try again."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        wait_for_temporary(folder, proc)
+        proc.send_signal(signal.SIGSTOP)
+        names = temporaries(folder)
+        if names:
+            name, = names
+            return name
+        proc.send_signal(signal.SIGCONT)
+    raise AssertionError("the writer was never stopped in the middle of a save")
+
+
 def test_stale_temporaries_of_killed_saves_are_removed(tmp_path):
     path = tmp_path / "model.pt"
     for _ in range(3):
@@ -671,9 +686,7 @@ def test_a_live_writers_temporary_is_left_alone(tmp_path):
     path = tmp_path / "model.pt"
     writer = run_python(_SAVE_FOREVER, path)
     try:
-        wait_for_temporary(tmp_path, writer)
-        writer.send_signal(signal.SIGSTOP)  # alive, in the middle of writing
-        temporary, = temporaries(tmp_path)
+        temporary = stop_while_writing(tmp_path, writer)
         gt.save(gt.ones(2), path)
         assert temporaries(tmp_path) == [temporary]
         writer.send_signal(signal.SIGCONT)

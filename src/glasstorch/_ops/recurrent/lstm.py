@@ -15,21 +15,28 @@ sigmoid gate's derivative a (1 - a)):
 then over all steps at once: dW_ih = dG^T x, dW_hh = dG^T h_prev, db = sum of dG rows,
 dx = dG W_ih, dW_hr = dh^T (o tanh(c')).
 
-Layout inside the node: the gates are kept gate-major, (4, N, H) in the order i f o g (the
-three sigmoid gates first), so that every gate of a step is one contiguous (b, H) block (NumPy
-runs a strided (b, H) column slice of a (b, 4H) array several times slower) and the sigmoids
-are one call on the first three blocks. The weights are permuted to that order on the way in
-and their gradients back to PyTorch's order on the way out (weight-sized copies, once a call).
-The per-step GEMMs run per gate, h W_hh[k]^T and dG[k] W_hh[k] (one batched call of four
-(b, H) x (H, P) products: OpenBLAS runs them faster than one (b, 4H) GEMM), and the gate
-gradients dG (4, N, H) are gate-major too.
+Layout inside the node: the gates are kept gate-major, (4, N, H) in the order o i f g, so that
+every gate of a step is one contiguous (b, H) block (NumPy runs a strided (b, H) column slice
+of a (b, 4H) array several times slower), the three sigmoid gates o i f are one block for the
+forward's nonlinearity, and the three gates whose gradient is dc times a factor (i f g) are one
+block for the backward. The weights are permuted to that order on the way in and their
+gradients back to PyTorch's order on the way out (weight-sized copies, once a call). The
+per-step GEMMs run per gate, h W_hh[k]^T and dG[k] W_hh[k] (one batched call of four
+(b, H) x (H, P) products: OpenBLAS runs them faster than one (b, 4H) GEMM).
+
+Backward splits each gate gradient into what the recurrence decides (dc or dr, per step) and a
+factor that only depends on the forward (a gate's derivative times what it multiplies): the
+factors of all steps are computed first, as whole (N, H) arrays, so the loop over time only
+applies dc and dr to them: nine small NumPy calls per step besides its GEMM.
 """
 from ..._backend import xp
 from ...autograd.function import Function
 
-# PyTorch's gate blocks i f g o -> the kernel's i f o g (swapping two blocks: its own inverse)
-_ORDER = [0, 1, 3, 2]
-# sigmoid(a) = 0.5 tanh(a / 2) + 0.5: the kernel's weights for i f o come pre-halved (exact in
+# the kernel's gate k is PyTorch's gate block _ORDER[k] (PyTorch's order is i f g o), and
+# PyTorch's block j is the kernel's gate _TORCH_ORDER[j]
+_ORDER = [3, 0, 1, 2]
+_TORCH_ORDER = [1, 2, 3, 0]
+# sigmoid(a) = 0.5 tanh(a / 2) + 0.5: the kernel's weights for o i f come pre-halved (exact in
 # binary floating point), so one tanh over all four gates serves both nonlinearities
 _HALVE = [[[0.5]], [[0.5]], [[0.5]], [[1.0]]]
 
@@ -41,7 +48,7 @@ def _gate_major(w, hidden):
 
 def _torch_order(dw, hidden):
     """A gradient (4, H, ...) or (4, H) computed in the kernel's order -> PyTorch's (4H, ...)."""
-    return dw[_ORDER].reshape((4 * hidden,) + dw.shape[2:])
+    return dw[_TORCH_ORDER].reshape((4 * hidden,) + dw.shape[2:])
 
 
 class LSTMLayer(Function):
@@ -87,10 +94,10 @@ class LSTMLayer(Function):
             xp.matmul(hs, w_hh_t, out=u)
             g += u
             xp.tanh(g, out=g)
-            sig = g[:3]                                        # i f o: 0.5 tanh(a / 2) + 0.5
+            sig = g[:3]                                        # o i f: 0.5 tanh(a / 2) + 0.5
             sig *= 0.5
             sig += 0.5
-            i, f, o, gg = g
+            o, i, f, gg = g
             cs *= f                                            # c' = f c + i g
             xp.multiply(i, gg, out=ig[:b])
             cs += ig[:b]
@@ -115,15 +122,24 @@ class LSTMLayer(Function):
     def backward(ctx, g_out, g_h, g_c):
         x, w_ih, w_hh, w_hr, gates, h_prev, c_prev, tanh_c, h_raw = ctx.saved_tensors
         n, hidden = tanh_c.shape
-        # dG gate-major (4, N, H) like the gates; dh_prev = dG W_hh as four (b, H) x (H, P)
-        # GEMMs (one batched call, faster here than one (b, 4H) x (4H, P) GEMM) and their sum
-        dgates = xp.empty_like(gates)
+        o, i, f, gg = gates
+        # the forward-only factors of all steps, (N, H) each (a' = a (1 - a) for a sigmoid):
+        #   dc += dr * dc_from_dr,   dG = (dr, dc, dc, dc) * (o' tanh(c'), i' g, f' c, i g')
+        dc_from_dr = tanh_c * tanh_c
+        xp.subtract(1, dc_from_dr, out=dc_from_dr)
+        dc_from_dr *= o
+        dgates = xp.subtract(1, gates)                         # filled in place below
+        dgates[:3] *= gates[:3]
+        dgates[0] *= tanh_c
+        dgates[1] *= gg
+        dgates[2] *= c_prev
+        xp.multiply(gg, gg, out=dgates[3])
+        xp.subtract(1, dgates[3], out=dgates[3])
+        dgates[3] *= i
         w_hh_k = _gate_major(w_hh, hidden)                     # (4, H, P)
         dh = g_h.copy()
         dc = g_c.copy()
-        # per-step scratch (contiguous, in cache)
         rows_max = dh.shape[0]
-        slope = xp.empty((3, rows_max, hidden), gates.dtype)
         tmp = xp.empty((rows_max, hidden), gates.dtype)
         dh_parts = xp.empty((4, rows_max, dh.shape[1]), gates.dtype)
         d_out_all = xp.empty_like(g_out) if w_hr is not None else None
@@ -136,26 +152,13 @@ class LSTMLayer(Function):
                 dr = dhs @ w_hr                                # (b, H)
             else:
                 dr = dhs
-            a, tc, d = gates[:, rows], tanh_c[rows], dgates[:, rows]
-            i, f, o, gg = a
-            s = slope[:, :b]                                   # sigmoid'(.) = a (1 - a)
-            xp.subtract(1, a[:3], out=s)
-            s *= a[:3]
-            t = tmp[:b]                                        # dc += dr o (1 - tanh(c')^2)
-            xp.multiply(tc, tc, out=t)
-            xp.subtract(1, t, out=t)
-            t *= o
-            t *= dr
+            t = tmp[:b]
+            xp.multiply(dr, dc_from_dr[rows], out=t)
             dcs += t
-            xp.multiply(dcs, gg, out=d[0])                     # di = dc g i'
-            xp.multiply(dcs, c_prev[rows], out=d[1])           # df = dc c f'
-            xp.multiply(dr, tc, out=d[2])                      # do = dr tanh(c') o'
-            d[:3] *= s
-            xp.multiply(gg, gg, out=t)                         # dg = dc i (1 - g^2)
-            xp.subtract(1, t, out=t)
-            t *= i
-            xp.multiply(dcs, t, out=d[3])
-            dcs *= f                                           # dc_prev = dc f
+            d = dgates[:, rows]
+            d[0] *= dr
+            d[1:] *= dcs
+            dcs *= f[rows]                                     # dc_prev = dc f
             parts = dh_parts[:, :b]                            # dh_prev = dG W_hh
             xp.matmul(d, w_hh_k, out=parts)
             xp.add(parts[0], parts[1], out=dhs)
