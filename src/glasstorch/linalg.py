@@ -9,16 +9,15 @@ as in PyTorch.
 
 The implementations live in the op library (`glasstorch/_ops/`): norms.py, solvers.py,
 decompositions.py, matrix_functions.py and products.py; this file only gathers them under
-PyTorch's names."""
+PyTorch's names (torch.logdet, torch.pinverse, torch.svd and torch.cholesky, the older
+spellings, are bound as torch.* by _ops/_registry.py)."""
 from ._ops._linalg_util import LinAlgError
 # ---------------------------------------------------------------- norms
 from ._ops.norms import vector_norm, matrix_norm, linalg_norm as norm
 # ---------------------------------------------------------------- inverses and linear systems
-from ._ops.solvers import (inv, det, slogdet, logdet, solve, pinv, pinverse, lstsq,
-                           matrix_rank)
+from ._ops.solvers import inv, det, slogdet, solve, pinv, lstsq, matrix_rank
 # ---------------------------------------------------------------- decompositions
-from ._ops.decompositions import (eigh, eigvalsh, eig, eigvals, svd, svdvals, torch_svd, qr,
-                                  cholesky, cholesky_deprecated)
+from ._ops.decompositions import eigh, eigvalsh, eig, eigvals, svd, svdvals, qr, cholesky
 # ---------------------------------------------------------------- functions of a matrix
 from ._ops.matrix_functions import matrix_power, matrix_exp
 # ---------------------------------------------------------------- products
