@@ -4,7 +4,7 @@ to cholesky raises LinAlgError, a RuntimeError, as in PyTorch."""
 from .._backend import xp
 from ..autograd.function import Function, Output
 from ._util import node_name, conj_if_complex, write_out, write_outs
-from ._linalg_util import _LinAlgError, check_float, check_square, h, diag_embed
+from ._linalg_util import LinAlgError, check_float, check_square, h, diag_embed
 from ..return_types import linalg_eigh, linalg_eig, linalg_svd, linalg_qr, svd as svd_result
 
 
@@ -275,7 +275,7 @@ class Cholesky(Function):
         try:
             L = xp.linalg.cholesky(A)
         except xp.linalg.LinAlgError:
-            raise _LinAlgError("linalg.cholesky: The factorization could not be completed "
+            raise LinAlgError("linalg.cholesky: The factorization could not be completed "
                                "because the input is not positive-definite.") from None
         ctx.upper = upper
         if upper:

@@ -7,7 +7,7 @@ from .._backend import xp
 from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output
 from ._util import sum_to_shape, conj_if_complex, check_broadcast, write_out, write_outs
-from ._linalg_util import _LinAlgError, cap, shape_str, check_float, check_square, t, h
+from ._linalg_util import LinAlgError, cap, shape_str, check_float, check_square, t, h
 from .products import matmul
 from ..return_types import linalg_slogdet, linalg_lstsq
 
@@ -25,7 +25,7 @@ class Inv(Function):
         try:
             out = xp.linalg.inv(A)
         except xp.linalg.LinAlgError:
-            raise _LinAlgError("linalg.inv: The diagonal element is zero, the inversion could "
+            raise LinAlgError("linalg.inv: The diagonal element is zero, the inversion could "
                                "not be completed because the input matrix is singular.") from None
         ctx.save_for_backward(Output(out))
         return out
@@ -149,7 +149,7 @@ class Solve(Function):
         try:
             X = xp.linalg.solve(A, B)
         except xp.linalg.LinAlgError:
-            raise _LinAlgError("torch.linalg.solve: The solver failed because the input matrix "
+            raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix "
                                "is singular.") from None
         ctx.save_for_backward(A, Output(X))     # (X, a view of the output)
         ctx.vector, ctx.left, ctx.b_shape = vector, left, B.shape
