@@ -476,8 +476,9 @@ def _suffix(out):
 
 
 # Known differences (strict xfails: a fix makes them fail, so remove them then).
-_LINALG = ("src/glasstorch/linalg.py (outside the op library) names its nodes by class: "
-           "PyTorch's are LinalgDetBackward0, LinalgInvExBackward0, ...")
+_LINALG = ("a composite here (multi_dot: a chain of matmuls, logdet: slogdet's logabsdet + "
+           "log(sign)) ends in its last step's node; PyTorch's end in ViewBackward0 and "
+           "WhereBackward0")
 KNOWN = {
     "2 % p": "PyTorch has no gradient for number % tensor (torch::autograd::NotImplemented); "
              "ours computes one, so keeps RemainderBackward0",

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import glasstorch as gt
-from glasstorch.linalg import Svd, Qr, Eig
+from glasstorch._ops.decompositions import Svd, Qr, Eig
 from tests.oracle.harness import check, check_error, gradcheck_fn
 
 RNG = np.random.default_rng(1234)

@@ -2,10 +2,10 @@
 `Tensor.<name>_`. Flags: f = public function, m = Tensor method, i = in-place method too.
 Python operators are bound by their dunder names. Grep this file to find where an op lives."""
 from .._tensor import Tensor
-from . import creation, convert, elementwise, inplace, linalg, operators, reduce
+from . import creation, convert, elementwise, inplace, products, operators, reduce
 from . import shape
 from . import random
-from .. import linalg as linalg_public
+from . import norms, solvers, decompositions, matrix_functions, cdist
 from . import comparison
 from . import index, sort as sorting
 from . import activation
@@ -168,7 +168,7 @@ OPS = [
     ("std", reduce.std, "fm"),
     ("var_mean", reduce.var_mean, "f"),
     ("std_mean", reduce.std_mean, "f"),
-    ("norm", reduce.norm, "fm"),
+    ("norm", norms.norm, "fm"),
     ("logsumexp", reduce.logsumexp, "fm"),
     ("cumsum", reduce.cumsum, "fmi"),
     ("cumprod", reduce.cumprod, "fmi"),
@@ -308,36 +308,36 @@ OPS = [
     ("bucketize", sorting.bucketize, "f"),
     ("index_put", index.index_put, "fmi"),
     # ---------------------------------------------------------------- linear algebra
-    ("matmul", linalg.matmul, "fm"),
-    ("mm", linalg.mm, "fm"),
-    ("mv", linalg.mv, "fm"),
-    ("bmm", linalg.bmm, "fm"),
-    ("dot", linalg.dot, "fm"),
-    ("vdot", linalg.vdot, "fm"),
-    ("addmm", linalg.addmm, "fmi"),
-    ("addmv", linalg.addmv, "fmi"),
-    ("baddbmm", linalg.baddbmm, "fmi"),
-    ("addbmm", linalg.addbmm, "fm"),
-    ("addbmm_", linalg.addbmm_, "m"),          # legacy: resizes a broadcastable input
-    ("einsum", linalg.einsum, "f"),
-    ("outer", linalg.outer, "fm"),
-    ("ger", linalg.outer, "fm"),
-    ("inner", linalg.inner, "fm"),
-    ("tensordot", linalg.tensordot, "f"),
-    ("kron", linalg.kron, "fm"),
-    ("trace", linalg.trace, "fm"),
-    ("cross", linalg.cross, "fm"),
-    ("det", linalg_public.det, "fm"),
-    ("logdet", linalg_public.logdet, "fm"),
-    ("slogdet", linalg_public.slogdet, "fm"),
-    ("inverse", linalg_public.inv, "fm"),
-    ("pinverse", linalg_public.pinverse, "fm"),
-    ("cholesky", linalg_public.cholesky_deprecated, "fm"),
-    ("qr", linalg_public.qr, "fm"),
-    ("svd", linalg_public.torch_svd, "fm"),
-    ("matrix_power", linalg_public.matrix_power, "fm"),
-    ("matrix_exp", linalg_public.matrix_exp, "fm"),
-    ("cdist", linalg.cdist, "f"),
+    ("matmul", products.matmul, "fm"),
+    ("mm", products.mm, "fm"),
+    ("mv", products.mv, "fm"),
+    ("bmm", products.bmm, "fm"),
+    ("dot", products.dot, "fm"),
+    ("vdot", products.vdot, "fm"),
+    ("addmm", products.addmm, "fmi"),
+    ("addmv", products.addmv, "fmi"),
+    ("baddbmm", products.baddbmm, "fmi"),
+    ("addbmm", products.addbmm, "fm"),
+    ("addbmm_", products.addbmm_, "m"),          # legacy: resizes a broadcastable input
+    ("einsum", products.einsum, "f"),
+    ("outer", products.outer, "fm"),
+    ("ger", products.outer, "fm"),
+    ("inner", products.inner, "fm"),
+    ("tensordot", products.tensordot, "f"),
+    ("kron", products.kron, "fm"),
+    ("trace", products.trace, "fm"),
+    ("cross", products.cross, "fm"),
+    ("det", solvers.det, "fm"),
+    ("logdet", solvers.logdet, "fm"),
+    ("slogdet", solvers.slogdet, "fm"),
+    ("inverse", solvers.inv, "fm"),
+    ("pinverse", solvers.pinverse, "fm"),
+    ("cholesky", decompositions.cholesky_deprecated, "fm"),
+    ("qr", decompositions.qr, "fm"),
+    ("svd", decompositions.torch_svd, "fm"),
+    ("matrix_power", matrix_functions.matrix_power, "fm"),
+    ("matrix_exp", matrix_functions.matrix_exp, "fm"),
+    ("cdist", cdist.cdist, "f"),
     # ---------------------------------------------------------------- random
     ("manual_seed", random.manual_seed, "f"),
     ("seed", random.seed, "f"),
@@ -429,7 +429,7 @@ OPS = [
     ("__pow__", elementwise.pow, "m"),
     ("__rpow__", operators.rpow, "m"),
     ("__ipow__", operators.ipow, "m"),
-    ("__matmul__", linalg.matmul, "m"),
+    ("__matmul__", products.matmul, "m"),
     ("__rmatmul__", operators.rmatmul, "m"),
     ("__neg__", elementwise.neg, "m"),
     ("__pos__", operators.positive, "m"),
@@ -577,7 +577,7 @@ OPS = [
     ("xlogy_", make_inplace(special.xlogy), "f"),
     ("conj_physical_", make_inplace(complex_ops.conj_physical), "f"),
     ("index_put_", make_inplace(index.index_put), "f"),
-    ("addmv_", make_inplace(linalg.addmv), "f"),
+    ("addmv_", make_inplace(products.addmv), "f"),
     ("fill_", inplace.fill_, "f"),
     ("zero_", inplace.zero_, "f"),
     ("detach", Tensor.detach, "f"),

@@ -107,7 +107,7 @@ def linear(input, weight, bias=None):
     if w.ndim == 1:
         if bias is not None:
             raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
-        from .linalg import matmul
+        from .products import matmul
         return matmul(input, weight)
     if x.shape[-1] != w.shape[1]:
         rows = x.size // x.shape[-1] if x.shape[-1] else _prod(x.shape[:-1])
@@ -142,7 +142,7 @@ def _linear_node(input, weight, has_bias):
         if x.ndim == 2:
             return "AddmmBackward0"
         return "ViewBackward0" if x.flags.c_contiguous else "AddBackward0"
-    from .linalg import _matmul_node
+    from .products import _matmul_node
     return _matmul_node(x.shape, weight._data.shape[::-1], input._requires_grad,
                         weight._requires_grad)
 

@@ -45,7 +45,7 @@ def rpow(self, other):
 
 
 def rmatmul(self, other):
-    from .linalg import matmul
+    from .products import matmul
     return matmul(other, self)
 
 

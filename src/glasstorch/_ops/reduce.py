@@ -20,7 +20,6 @@ from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output
 from ._util import (wrap_dims, wrap_dim, float_input, node_name, refuse_complex, conj_if_complex,
                     write_out, write_outs, check_tensor)
-_check_tensor = check_tensor     # the name `def norm` below calls (norm moves out; issue 6)
 from . import _either as either
 from ._summation import accumulator, pairwise_sum, pairwise_mean, running_sum, running_product
 
@@ -667,106 +666,6 @@ def _variance_args(name, input, dim, unbiased, correction, axis):
 # ---------------------------------------------------------------------------------------------
 # norms and log-sum-exp
 # ---------------------------------------------------------------------------------------------
-class Norm2(Function):
-    """out = sqrt(sum |x|^2) over `axes`   (the Euclidean / Frobenius norm)
-    grad: dx = g * x / out; 0 where out == 0 (PyTorch's subgradient choice)"""
-
-    differentiable_backward = True
-    _node_name = "LinalgVectorNormBackward0"   # PyTorch's norm runs linalg.vector_norm
-
-    @staticmethod
-    def forward(ctx, x, axes, keepdim):
-        ctx.axes, ctx.keepdim = axes, keepdim
-        wide = x.astype(accumulator(x.dtype), copy=False)   # half: squares overflow at 256
-        sq = wide * wide if x.dtype.kind != "c" else (wide * wide.conj()).real
-        out = pairwise_sum(sq, axes, keepdim)
-        out = xp.sqrt(out, out=out).astype(xp.finfo(x.dtype).dtype, copy=False)
-        ctx.save_for_backward(x, Output(out))
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        zero = (either.raw(out) == 0).astype(either.raw(out).dtype)
-        scale = g * (1 - zero) / (out + zero)
-        return _unreduce(scale, x.shape, ctx.axes, ctx.keepdim) * x
-
-
-class NormP(Function):
-    """out = (sum |x|^p)^(1/p) over `axes`; p = inf/-inf: max/min |x|; p = 0: count of x != 0
-    grad: dx = g * sign(x) |x|^(p-1) / out^(p-1); inf: g * sign(x) shared among the extremes"""
-
-    _node_name = "LinalgVectorNormBackward0"
-
-    @staticmethod
-    def forward(ctx, x, p, axes, keepdim):
-        ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
-        a = xp.abs(x)
-        if p == float("inf"):
-            out = xp.amax(a, axis=axes, keepdims=keepdim)
-        elif p == float("-inf"):
-            out = xp.amin(a, axis=axes, keepdims=keepdim)
-        elif p == 0:
-            out = xp.sum(a != 0, axis=axes, keepdims=keepdim).astype(a.dtype)
-        else:   # half precision is summed (and powered) in float32, as PyTorch
-            wide = a.astype(accumulator(a.dtype), copy=False)
-            out = pairwise_sum(wide if p == 1 else wide ** p, axes, keepdim)
-            if p != 1:
-                out = out ** (1 / p)
-            out = xp.asarray(out).astype(a.dtype, copy=False)
-        ctx.save_for_backward(x, Output(out))
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        p, axes, keepdim = ctx.p, ctx.axes, ctx.keepdim
-        g = _unreduce(g, x.shape, axes, keepdim)
-        if p == 0:
-            return xp.zeros_like(x)
-        if p == 1:
-            return g * xp.sign(x)
-        if p in (float("inf"), float("-inf")):
-            return _evenly(g, xp.abs(x), out, axes, keepdim) * xp.sign(x)
-        out = _unreduce(out, x.shape, axes, keepdim)
-        a = xp.abs(x)
-        with xp.errstate(divide="ignore", invalid="ignore"):
-            # |x|^(p-1) is inf at x == 0 when p < 1: PyTorch gives those elements 0 gradient
-            scaled = xp.where(a == 0, 0, xp.sign(x) * a ** (p - 1))
-            return xp.where(out == 0, 0, g * scaled / out ** (p - 1)).astype(x.dtype)
-
-
-def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    """The p-norm of `input` over `dim` (all elements by default): p = 'fro' or 2 (Euclidean),
-    1, inf, -inf, 0 or any other float. Shapes: like sum over `dim`."""
-    _check_tensor("norm", input)
-    if dtype is not None:
-        input = input.to(dtype)
-    _need_float("norm", input, "linalg.vector_norm: Expected a floating point or complex tensor "
-                f"as input. Got {scalar_name(input._data.dtype)}")
-    if p is None:
-        p = "fro"
-    if isinstance(p, str):
-        if p == "nuc":          # as PyTorch: matrix_norm over dim (default: every dim)
-            from ..linalg import matrix_norm
-            dims = tuple(range(input._data.ndim)) if dim is None else \
-                ((dim,) if isinstance(dim, int) else tuple(dim))
-            return matrix_norm(input, "nuc", dims, keepdim, out=out)
-        if p != "fro":
-            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
-        if isinstance(dim, (tuple, list)) and len(dim) > 2:
-            raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
-                               + " ".join(str(d) for d in dim))
-        p = 2
-    axes = _dims("norm", input, dim)
-    if p == 2:
-        return write_out(Norm2.apply(input, axes, keepdim), out, same_dtype=True)
-    if p in (float("inf"), float("-inf")) and input._data.size == 0:
-        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
-                           "because the operation does not have an identity")
-    return write_out(NormP.apply(input, float(p), axes, keepdim), out, same_dtype=True)
-
-
 class LogSumExp(Function):
     """out = m + log(sum exp(x - m)) over `axes`, m = max x   (the shift avoids overflow)
     grad: dx = g * exp(x - out)   (= g * softmax(x); conjugated for complex x)"""

@@ -13,6 +13,7 @@ import warnings
 from ... import _backend
 from ..._backend import xp
 from ..._tensor import Tensor, _make
+from ..._ops.norms import p_norm
 
 
 def _as_list(tensors):
@@ -20,28 +21,16 @@ def _as_list(tensors):
 
 
 def _vector_norm(x, p):
-    """The p-norm of array `x` flattened, with linalg.vector_norm's meaning of p: inf -> max |x|,
-    -inf -> min |x|, 0 -> number of nonzeros, otherwise (sum |x|^p)^(1/p)."""
-    dtype = x.dtype
-    if dtype == xp.float16:           # accumulate half precision in float32, like PyTorch
-        x = x.astype(xp.float32)
-    x = x.ravel()
+    """The p-norm of array `x` flattened, with linalg.vector_norm's meaning of p (p_norm, the
+    one vector norm). p = 2 on single or double precision is one BLAS dot product instead:
+    no |x|^2 temporary, several times faster on the large gradients of every step."""
     if x.size == 0 and (p == math.inf or p < 0):
         raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor "
                            f"because the operation does not have an identity")
-    if p == 2:
-        out = xp.sqrt(xp.dot(x, x))   # one BLAS call, no |x| temporary
-    elif p == math.inf:
-        out = xp.abs(x).max()
-    elif p == -math.inf:
-        out = xp.abs(x).min()
-    elif p == 0:
-        out = xp.count_nonzero(x)
-    elif p == 1:
-        out = xp.abs(x).sum()
-    else:
-        out = (xp.abs(x) ** p).sum() ** (1.0 / p)
-    return xp.asarray(out, dtype=dtype)
+    x = x.ravel()
+    if p == 2 and x.dtype in (xp.float32, xp.float64):
+        return xp.asarray(xp.sqrt(xp.dot(x, x)))
+    return p_norm(x, p)
 
 
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):

@@ -1,6 +1,7 @@
 """Products of vectors, matrices and tensors: matmul and its strict variants (mm, mv, bmm, dot),
 the fused add-products (addmm, addmv, baddbmm, addbmm), outer/inner/tensordot/kron, einsum,
-trace and cross. Decompositions and norms live in `glasstorch/linalg.py`.
+trace and cross, and linalg.multi_dot. The other linear algebra: norms.py, solvers.py,
+decompositions.py, matrix_functions.py, cdist.py.
 
 Like PyTorch, the product ops do not promote dtypes: both operands must share one dtype
 (outer, inner and kron are the exceptions, being elementwise products underneath)."""
@@ -9,20 +10,11 @@ import string
 
 from .._backend import xp
 from .._tensor import Tensor
-from ..autograd.function import Function, Output
+from ..autograd.function import Function
 from .. import _backend
 from ._util import (sum_to_shape, cast, check_broadcast, wrap_dim, node_name, conj_if_complex,
                     write_out)
-
-
-def _cap(t):
-    """'Float', 'Long' …: the capitalised scalar-type name PyTorch prints."""
-    return _backend.scalar_name(t.dtype)
-
-
-def _t(x):
-    """Swap the last two axes (NumPy arrays and Tensors alike, for differentiable backwards)."""
-    return x.transpose(-1, -2) if isinstance(x, Tensor) else x.swapaxes(-1, -2)
+from ._linalg_util import cap, shape_str, t
 
 
 def _check_same_dtype(a, b):
@@ -32,10 +24,6 @@ def _check_same_dtype(a, b):
     if a._data.dtype.kind == "b":
         # NumPy would happily multiply bool matrices; PyTorch has no kernel for them
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
-
-
-def _shape_str(shape):
-    return "x".join(str(s) for s in shape)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -57,7 +45,7 @@ def _matmul_grads(g, a, b, need_a, need_b):
         g = g.reshape(gshape)
     ga = gb = None
     if need_a:
-        ga = sum_to_shape(g @ _t(b2), tuple(a2.shape))
+        ga = sum_to_shape(g @ t(b2), tuple(a2.shape))
         ga = ga.reshape(a.shape) if a_vec else ga
     if need_b:
         if b2.ndim == 2 and g.ndim > 2:
@@ -65,9 +53,9 @@ def _matmul_grads(g, a, b, need_a, need_b):
             # batch into the rows and do one big matmul instead of a batch of small ones + sum.
             k, m = a2.shape[-1], g.shape[-1]
             rows = math.prod(a2.shape[:-1])    # (not -1: a zero-size k or m leaves it unknown)
-            gb = _t(a2.reshape((rows, k))) @ g.reshape((rows, m))
+            gb = t(a2.reshape((rows, k))) @ g.reshape((rows, m))
         else:
-            gb = sum_to_shape(_t(a2) @ g, tuple(b2.shape))
+            gb = sum_to_shape(t(a2) @ g, tuple(b2.shape))
         gb = gb.reshape(b.shape) if b_vec else gb
     return ga, gb
 
@@ -110,8 +98,8 @@ def _check_matmul_shapes(a, b):
                                f"{sa[0]} and {sb[0]} elements respectively")
         left = sa[-2:] if len(sa) > 1 else (1, sa[0])
         right = sb[-2:] if len(sb) > 1 else (sb[0], 1)
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(left)} and "
-                           f"{_shape_str(right)}); shapes are {list(sa)} and {list(sb)}")
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({shape_str(left)} and "
+                           f"{shape_str(right)}); shapes are {list(sa)} and {list(sb)}")
     if sa[:-2] != sb[:-2]:
         check_broadcast(sa[:-2], sb[:-2])
 
@@ -175,7 +163,7 @@ def mv(input, vec, *, out=None):
                            f"{vec.ndim}")
     if input.shape[1] != vec.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat "
-                           f"({_shape_str(input.shape)}), vec ({vec.shape[0]})")
+                           f"({shape_str(input.shape)}), vec ({vec.shape[0]})")
     return matmul(input, vec, out=out)
 
 
@@ -198,7 +186,7 @@ def dot(input, tensor, *, out=None):
                            f"tensors")
     if input._data.dtype != tensor._data.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                           f"{_cap(input)} and {_cap(tensor)}")
+                           f"{cap(input)} and {cap(tensor)}")
     return matmul(input, tensor, out=out)
 
 
@@ -207,6 +195,17 @@ def vdot(input, other, *, out=None):
     if input.is_complex():
         input = input.conj()
     return node_name(dot(input, other, out=out), "VdotBackward0")
+
+
+def multi_dot(tensors, *, out=None):
+    """linalg.multi_dot: the product of a list of matrices (the first and the last may be 1-d),
+    left to right."""
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    result = tensors[0]
+    for tensor in tensors[1:]:
+        result = matmul(result, tensor)
+    return write_out(result, out, same_dtype=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,8 +259,8 @@ def _integral_scalars(tensor, *scalars):
 def _addmm_common(input, m1, m2, beta, alpha, out, name):
     """Shared checks of addmm/addmv/baddbmm (shapes of m1, m2 already checked)."""
     if input._data.dtype != m1._data.dtype:
-        raise RuntimeError(f"self and mat2 must have the same dtype, but got {_cap(input)} and "
-                           f"{_cap(m1)}")
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {cap(input)} and "
+                           f"{cap(m1)}")
     _check_same_dtype(m1, m2)
     shape = tuple(m1.shape[:-1]) + ((m2.shape[-1],) if m2.ndim > 1 else ())
     try:
@@ -285,7 +284,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
         raise RuntimeError(f"{which} must be a matrix, got {bad.ndim}-D tensor")
     if mat1.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
-                           f"({_shape_str(mat1.shape)} and {_shape_str(mat2.shape)})")
+                           f"({shape_str(mat1.shape)} and {shape_str(mat2.shape)})")
     return _addmm_common(input, mat1, mat2, beta, alpha, out, "AddmmBackward0")
 
 
@@ -297,7 +296,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
                            f"{vec.ndim}")
     if mat.shape[1] != vec.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({input.shape[0] if input.ndim else 1}), "
-                           f"mat ({_shape_str(mat.shape)}), vec ({vec.shape[0]})")
+                           f"mat ({shape_str(mat.shape)}), vec ({vec.shape[0]})")
     return _addmm_common(input, mat, vec, beta, alpha, out, "AddmvBackward0")
 
 
@@ -510,7 +509,7 @@ def einsum(*args):
         equation, operands = _sublist_to_equation(args)
     for op in operands[1:]:
         if op._data.dtype != operands[0]._data.dtype:
-            raise RuntimeError(f"expected scalar type {_cap(operands[0])} but found {_cap(op)}")
+            raise RuntimeError(f"expected scalar type {cap(operands[0])} but found {cap(op)}")
     inputs, output = _parse_einsum(equation, [tuple(op.shape) for op in operands])
     return Einsum.apply(*operands, inputs=tuple(inputs), output=output)
 
@@ -664,7 +663,7 @@ class Cross(Function):
 
 def _cross(input, other, dim, name):
     if input._data.dtype != other._data.dtype:
-        raise RuntimeError(f"expected scalar type {_cap(input)} but found {_cap(other)}")
+        raise RuntimeError(f"expected scalar type {cap(input)} but found {cap(other)}")
     if input.ndim != other.ndim:
         raise RuntimeError(f"{name}: inputs must have the same number of dimensions, got "
                            f"{input.ndim} and {other.ndim}")
@@ -692,103 +691,3 @@ def cross(input, other, dim=None, *, out=None):
 def linalg_cross(input, other, *, dim=-1, out=None):
     """Cross product of 3-vectors along `dim` (default -1), broadcasting the other dims."""
     return write_out(_cross(input, other, dim, "linalg.cross"), out, same_dtype=True)
-
-
-
-
-# ---------------------------------------------------------------------------------------------
-# pairwise distances: cdist (pdist, the rows of one matrix against each other, is in nn_basic)
-# ---------------------------------------------------------------------------------------------
-def _p_norm_rows(diff, p):
-    """The p-norm over the last axis of |diff| (p >= 0; 0 counts nonzeros, inf is the max)."""
-    a = xp.abs(diff)
-    if p == 0:
-        return (a != 0).sum(-1).astype(diff.dtype)
-    if p == math.inf:
-        return a.max(-1) if a.shape[-1] else a.sum(-1)
-    if p == 1:
-        return a.sum(-1)
-    if p == 2:
-        return xp.sqrt((a * a).sum(-1))
-    return (a ** p).sum(-1) ** (1 / p)
-
-
-class Cdist(Function):
-    """out[.., i, j] = || x1[.., i, :] - x2[.., j, :] ||_p
-    grad: dx1_i = sum_j g_ij s_ij,  dx2_j = -sum_i g_ij s_ij, with s = d out_ij / d diff_ij:
-          p = 2: diff / out,  p = 1: sign(diff),  p = inf: sign(diff) where |diff| = out,
-          other p: sign(diff) |diff|^(p-1) / out^(p-1)   (0 where out = 0; p = 0: no gradient)"""
-
-    @staticmethod
-    def forward(ctx, x1, x2, p, use_mm):
-        ctx.p, ctx.shapes = p, (x1.shape, x2.shape)
-        if use_mm:
-            # |a - b|^2 = |a|^2 + |b|^2 - 2 a.b: two matmuls instead of a (P, R, M) difference
-            # (PyTorch's mode for many points); clamped, as rounding can make it negative
-            sq = (x1 * x1).sum(-1)[..., :, None] + (x2 * x2).sum(-1)[..., None, :] \
-                - 2 * (x1 @ _t(x2))
-            out = xp.sqrt(xp.maximum(sq, 0))
-        else:
-            out = _p_norm_rows(x1[..., :, None, :] - x2[..., None, :, :], p)
-        ctx.save_for_backward(x1, x2, Output(out))
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x1, x2, out = ctx.saved_tensors
-        p = ctx.p
-        shape1, shape2 = ctx.shapes
-        need1, need2 = ctx.needs_input_grad[:2]
-        if p == 0:
-            g1, g2 = xp.zeros(shape1, x1.dtype), xp.zeros(shape2, x2.dtype)
-        elif p == 2:
-            # diff / out summed with weights g: two matmuls, no (P, R, M) array
-            w = xp.where(out == 0, 0, g / xp.where(out == 0, 1, out))
-            g1 = x1 * w.sum(-1)[..., None] - w @ x2
-            g2 = x2 * w.sum(-2)[..., None] - _t(w) @ x1
-        else:
-            diff = x1[..., :, None, :] - x2[..., None, :, :]
-            dist = out[..., None]
-            if p == 1:
-                s = xp.sign(diff)
-            elif p == math.inf:
-                s = xp.sign(diff) * (xp.abs(diff) == dist)
-            else:
-                safe = xp.where(dist == 0, 1, dist)
-                s = xp.where(dist == 0, 0, xp.sign(diff) * (xp.abs(diff) / safe) ** (p - 1))
-            weighted = g[..., None] * s
-            g1, g2 = weighted.sum(-2), -weighted.sum(-3)
-        return (sum_to_shape(g1, shape1) if need1 else None,
-                sum_to_shape(g2, shape2) if need2 else None, None, None)
-
-
-_CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
-                "donot_use_mm_for_euclid_dist")
-
-
-def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
-    """p-norm distances between each row of x1 (*, P, M) and each row of x2 (*, R, M), batch
-    dims broadcast: -> (*, P, R). For p = 2 with more than 25 rows on either side, the default
-    mode computes through matmuls (faster, slightly less exact near 0), as PyTorch does."""
-    for name, x in (("X1", x1), ("X2", x2)):
-        if x._data.ndim < 2:
-            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: "
-                               f"{x._data.ndim}D")
-        if x._data.dtype.kind != "f":
-            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
-                               f"{_cap(x)}")
-    if x1._data.shape[-1] != x2._data.shape[-1]:
-        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
-                           f"{x1._data.shape[-1]} X2: {x2._data.shape[-1]}")
-    if x1._data.dtype != x2._data.dtype:
-        raise RuntimeError(f"expected scalar type {_cap(x1)} but found {_cap(x2)}")
-    if p < 0:
-        raise RuntimeError("cdist only supports non-negative p values")
-    if compute_mode not in _CDIST_MODES:
-        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
-    check_broadcast(x1._data.shape[:-2], x2._data.shape[:-2])
-    many = x1._data.shape[-2] > 25 or x2._data.shape[-2] > 25
-    use_mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist" or
-                         (compute_mode == _CDIST_MODES[0] and many))
-    return Cdist.apply(x1, x2, float(p), use_mm)
-
