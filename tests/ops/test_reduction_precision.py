@@ -161,3 +161,17 @@ def test_batch_norm_running_var_on_a_large_batch():
     np.testing.assert_allclose(ours.running_mean.numpy(), exact.running_mean.numpy(),
                                rtol=1e-6)
     np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), atol=2e-3)
+
+
+@pytest.mark.parametrize("rows", [1, 15, 16, 17, 30, 31, 32, 33, 47, 255, 256, 257, 1000])
+@pytest.mark.parametrize("layout", ["rows", "columns"])
+def test_tree_sum_of_any_row_count(rows, layout):
+    """Every row count, including those that are not a multiple of the 16 slabs (the rest is
+    added to the first slab's sums), along the leading axis and along a strided one."""
+    x = _data("positive", (rows, 5), 3)
+    x = x if layout == "rows" else np.ascontiguousarray(x.T)
+    dim = 0 if layout == "rows" else 1
+    got = gt.tensor(x).sum(dim).numpy()
+    exact = x.astype(np.float64).sum(dim)
+    np.testing.assert_allclose(got, exact, rtol=1e-6)
+    np.testing.assert_allclose(gt.tensor(x).mean(dim).numpy(), exact / rows, rtol=1e-6)

@@ -98,9 +98,8 @@ def _fold_sum(x, axis):
         rows = n // _ROWS_ADDED_IN_A_ROW
         slabs = x[:_ROWS_ADDED_IN_A_ROW * rows].reshape((_ROWS_ADDED_IN_A_ROW, rows) + x.shape[1:])
         folded = xp.add.reduce(slabs, axis=0)   # a fresh array: later folds write into it
-        left_over = n - _ROWS_ADDED_IN_A_ROW * rows
-        if left_over:
-            folded[:left_over] += x[n - left_over:]
+        if n > _ROWS_ADDED_IN_A_ROW * rows:     # the last n % 16 rows join the first sum
+            folded[0] += xp.add.reduce(x[_ROWS_ADDED_IN_A_ROW * rows:], axis=0)
         n = rows
         while n > _ROWS_ADDED_IN_A_ROW:
             half = n // 2
