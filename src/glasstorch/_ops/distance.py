@@ -7,6 +7,7 @@ from .._tensor import _wrap_dim
 from ..autograd.function import Function, Output
 from ._util import sum_to_shape, check_broadcast, node_name, write_out
 from .linear import _tensors
+from .norms import p_norm, p_norm_grad
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -84,47 +85,14 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 # ---------------------------------------------------------------------------------------------
 # pdist: distances between all pairs of rows
 # ---------------------------------------------------------------------------------------------
-def _p_norm(diff, p, axis=-1):
-    """||diff||_p along `axis` (p = 0 counts the non-zeros, p = inf takes the largest)."""
-    a = xp.abs(diff)
-    if p == 0:
-        return (a != 0).sum(axis=axis).astype(diff.dtype)
-    if p == 1:
-        return a.sum(axis=axis)
-    if p == 2:
-        return xp.sqrt((diff * diff).sum(axis=axis))
-    if p == float("inf"):
-        return a.max(axis=axis, initial=0)
-    return (a ** p).sum(axis=axis) ** (1 / p)
-
-
-def _p_norm_grad(diff, dist, p):
-    """d||diff||_p / d diff, with PyTorch's conventions: 0 where the distance is 0 (and, for
-    p < 1, where the difference itself is 0); for p = inf the gradient goes to every entry
-    that attains the maximum."""
-    dist = dist[..., None]
-    if p == 0:
-        return xp.zeros_like(diff)
-    if p == 1:
-        return xp.sign(diff)
-    if p == float("inf"):
-        return xp.sign(diff) * (xp.abs(diff) == dist)
-    safe = xp.where(dist == 0, 1, dist)
-    if p == 2:
-        return xp.where(dist == 0, 0, diff / safe)
-    grad = xp.sign(diff) * (xp.abs(diff) / safe) ** (p - 1)
-    bad = (dist == 0) | ((diff == 0) & (p < 1))
-    return xp.where(bad, 0, grad)
-
-
 class Pdist(Function):
     """out[k] = ||x[i] - x[j]||_p for the pairs i < j in row-major order
-    grad: dx[i] += g[k] * dd/ddiff,  dx[j] -= g[k] * dd/ddiff   (dd/ddiff from _p_norm_grad)"""
+    grad: dx[i] += g[k] * dd/ddiff,  dx[j] -= g[k] * dd/ddiff   (dd/ddiff: norms.p_norm_grad)"""
 
     @staticmethod
     def forward(ctx, x, p):
         i, j = xp.triu_indices(x.shape[0], 1)
-        out = _p_norm(x[i] - x[j], p)
+        out = p_norm(x[i] - x[j], p, (1,))
         ctx.save_for_backward(x, Output(out))
         ctx.p = p
         return out
@@ -142,7 +110,8 @@ class Pdist(Function):
             w += w.T
             return w.sum(axis=1)[:, None] * x - w @ x
         i, j = xp.triu_indices(n, 1)
-        pair = g[:, None] * _p_norm_grad(x[i] - x[j], out, ctx.p)
+        with xp.errstate(divide="ignore", invalid="ignore"):   # the masked zeros (p < 1)
+            pair = g[:, None] * p_norm_grad(x[i] - x[j], out[:, None], ctx.p)
         grad = xp.zeros_like(x)
         _backend.scatter_add(grad, i, pair)
         _backend.scatter_add(grad, j, -pair)

@@ -9,7 +9,9 @@ from .._backend import xp, ndarray, scalar_name
 from .._tensor import Tensor, _make
 from ..autograd.function import Function
 from ._util import sum_to_shape, promote, write_out
-from .elementwise import _shape, _raw, _tensor_arg
+from .elementwise import _shape
+from . import _either as either
+from ._util import check_tensor
 
 
 class DivRounded(Function):
@@ -54,7 +56,7 @@ def _integer_division_operands(input, other, kernel):
     kinds = _kind(a), _kind(b)
     if kinds == ("b", "b"):
         raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for 'Bool'")
-    if kinds[0] in "iub" and kinds[1] in "iub" and xp.any(_raw(b) == 0):
+    if kinds[0] in "iub" and kinds[1] in "iub" and xp.any(either.raw(b) == 0):
         raise RuntimeError("ZeroDivisionError")
     return a, b
 
@@ -107,7 +109,7 @@ class Remainder(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = (_raw(t) for t in ctx.saved_tensors)
+        a, b = (either.raw(t) for t in ctx.saved_tensors)
         need_a, need_b = ctx.needs_input_grad
         gb = None
         if need_b:
@@ -136,7 +138,7 @@ class Fmod(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = (_raw(t) for t in ctx.saved_tensors)
+        a, b = (either.raw(t) for t in ctx.saved_tensors)
         need_a, need_b = ctx.needs_input_grad
         gb = None
         if need_b:
@@ -146,7 +148,7 @@ class Fmod(Function):
 
 def fmod(input, other, *, out=None):
     """C-style remainder: input - other * trunc(input / other), with the sign of input."""
-    _tensor_arg(input, "fmod")
+    check_tensor("fmod", input)
     a, b = _integer_division_operands(input, other, "fmod")
     return write_out(Fmod.apply(a, b), out)
 
@@ -156,7 +158,7 @@ def fmod(input, other, *, out=None):
 # ---------------------------------------------------------------------------------------------
 def _integer_pair(fname, input, other):
     """Both tensors promoted to their common dtype, which must be an integer one."""
-    a, b = promote(_tensor_arg(input, fname), _tensor_arg(other, fname, "other"))
+    a, b = promote(check_tensor(fname, input), check_tensor(fname, other, "other", 2))
     if a._data.dtype.kind not in "iu":
         raise NotImplementedError(f"\"{fname}_cpu\" not implemented for "
                                   f"'{scalar_name(a._data.dtype)}'")

@@ -22,7 +22,6 @@ from ._util import (sum_to_shape, promote, float_input, node_name, write_out, wh
                     refuse_complex, check_tensor)
 from ._util import conj_if_complex as _conj
 from . import _either as either
-from ._either import raw as _raw, exp as _exp  # noqa: F401  (pointwise.py imports them from here)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -40,12 +39,6 @@ def first_number_as_tensor(input, other):
         return input
     from .creation import tensor
     return tensor(input)
-
-
-def _tensor_arg(x, fname, argname="input"):
-    """check_tensor in pointwise.py's argument order (it imports this name until it moves to
-    check_tensor itself)."""
-    return check_tensor(fname, x, argname, 1 if argname == "input" else 2)
 
 
 def _float_arg(x, fname):

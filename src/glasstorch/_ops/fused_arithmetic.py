@@ -6,7 +6,9 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import sum_to_shape, promote, promote_all, cast, check_broadcast, node_name, write_out
 from ._util import conj_if_complex as _conj
-from .elementwise import _shape, _exp, _tensor_arg
+from .elementwise import _shape
+from . import _either as either
+from ._util import check_tensor
 
 
 class Lerp(Function):
@@ -35,8 +37,8 @@ class Lerp(Function):
 def lerp(input, end, weight, *, out=None):
     """input + weight * (end - input); weight is a number or a tensor. input, end (and a
     tensor weight with dims) must share one float or complex dtype, as in PyTorch."""
-    _tensor_arg(input, "lerp")
-    _tensor_arg(end, "lerp", "end")
+    check_tensor("lerp", input)
+    check_tensor("lerp", end, "end", 2)
     name = input._data.dtype.name
     if input._data.dtype.kind not in "fc":
         raise NotImplementedError(f"\"lerp_kernel_scalar\" not implemented for '{scalar_name(input._data.dtype)}'")
@@ -70,13 +72,13 @@ class Logaddexp(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (sum_to_shape(g / (_exp(b - a) + 1), _shape(a)) if need_a else None,
-                sum_to_shape(g / (_exp(a - b) + 1), _shape(b)) if need_b else None)
+        return (sum_to_shape(g / (either.exp(b - a) + 1), _shape(a)) if need_a else None,
+                sum_to_shape(g / (either.exp(a - b) + 1), _shape(b)) if need_b else None)
 
 
 def logaddexp(input, other, *, out=None):
     """log(exp(input) + exp(other)) without overflow (float tensors only)."""
-    a, b = promote(_tensor_arg(input, "logaddexp"), _tensor_arg(other, "logaddexp", "other"))
+    a, b = promote(check_tensor("logaddexp", input), check_tensor("logaddexp", other, "other", 2))
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"logaddexp_cpu\" not implemented for "
                                   f"'{scalar_name(a._data.dtype)}'")
@@ -104,7 +106,7 @@ class Logaddexp2(Function):
 
 def logaddexp2(input, other, *, out=None):
     """log2(2**input + 2**other) without overflow (float tensors only)."""
-    a, b = promote(_tensor_arg(input, "logaddexp2"), _tensor_arg(other, "logaddexp2", "other"))
+    a, b = promote(check_tensor("logaddexp2", input), check_tensor("logaddexp2", other, "other", 2))
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"logaddexp2_cpu\" not implemented for "
                                   f"'{scalar_name(a._data.dtype)}'")
@@ -170,8 +172,8 @@ class Addcdiv(Function):
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 / tensor2 (true division; integer tensor1/tensor2 refused)."""
-    if (_tensor_arg(tensor1, "addcdiv", "tensor1")._data.dtype.kind in "iub"
-            and _tensor_arg(tensor2, "addcdiv", "tensor2")._data.dtype.kind in "iub"):
+    if (check_tensor("addcdiv", tensor1, "tensor1", 2)._data.dtype.kind in "iub"
+            and check_tensor("addcdiv", tensor2, "tensor2", 2)._data.dtype.kind in "iub"):
         raise RuntimeError(
             "Integer division with addcdiv is no longer supported, and in a future  release "
             "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "

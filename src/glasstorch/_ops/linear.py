@@ -10,16 +10,14 @@ from .._backend import xp, scalar_name, cpp_name
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.graph import graph_node
-from ._util import sum_to_shape, node_name, conj_if_complex
+from ._util import sum_to_shape, node_name, conj_if_complex, check_tensor
 
 
 def _tensors(fname, **args):
     """PyTorch's TypeError for an argument that is not a Tensor (None allowed for optional
     ones is the caller's business). `args` are name=value in positional order."""
     for position, (name, value) in enumerate(args.items(), 1):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"{fname}(): argument '{name}' (position {position}) must be "
-                            f"Tensor, not {type(value).__name__}")
+        check_tensor(fname, value, name, position)
 
 
 class Linear(Function):
@@ -64,7 +62,7 @@ class Linear(Function):
             gw = g2.T @ x2
         if need_b:
             shape = ctx.bias_shape
-            gb = g2.sum(axis=0) if shape == (n_out,) else sum_to_shape(g, shape)
+            gb = sum_to_shape(g2 if shape == (n_out,) else g, shape)   # a tree sum, as torch's
         return gx, gw, gb
 
     def _graph_edges(self):
@@ -183,7 +181,7 @@ class Bilinear(Function):
         g1 = _backend.einsum("no,oij,nj->ni", g, weight, x2, optimize=True) if need[0] else None
         g2 = xp.einsum("no,noj->nj", g, t) if need[1] else None
         gw = _backend.einsum("no,ni,nj->oij", g, x1, x2, optimize=True) if need[2] else None
-        gb = g.sum(axis=0) if need[3] else None
+        gb = sum_to_shape(g, g.shape[1:]) if need[3] else None
         return g1, g2, gw, gb
 
 

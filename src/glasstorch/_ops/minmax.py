@@ -8,7 +8,8 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import (sum_to_shape, promote, promote_all, node_name, write_out, where as _where,
                     refuse_complex, check_fits)
-from .elementwise import _raw, _tensor_arg
+from . import _either as either
+from ._util import check_tensor
 
 
 class Clamp(Function):
@@ -32,7 +33,7 @@ class Clamp(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, lo, hi = (_raw(t) for t in ctx.saved_tensors)
+        x, lo, hi = (either.raw(t) for t in ctx.saved_tensors)
         need_x, need_lo, need_hi = ctx.needs_input_grad
         gx = glo = ghi = None
         if need_x:
@@ -55,7 +56,7 @@ def clamp(input, min=None, max=None, *, out=None):
     """Limit input to [min, max] elementwise. min/max are numbers or tensors (not a mix) and
     take part in type promotion (an int tensor clamped at 0.5 becomes float)."""
     refuse_complex(input, NotImplementedError, 'clamp is not supported for complex types')
-    _tensor_arg(input, "clamp")
+    check_tensor("clamp", input)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     tensors = [isinstance(v, Tensor) for v in (min, max) if v is not None]
@@ -75,7 +76,7 @@ class ClampMin(Clamp):
 def clamp_min(input, min, *, out=None):
     """max(input, min) elementwise (gradient to input where input >= min)."""
     refuse_complex(input, NotImplementedError, 'clamp is not supported for complex types')
-    result = _clamp(ClampMin, _tensor_arg(input, "clamp_min"), min, None)
+    result = _clamp(ClampMin, check_tensor("clamp_min", input), min, None)
     if isinstance(min, Tensor):
         node_name(result, "ClampMinBackward1")
     return write_out(result, out, same_dtype=True)
@@ -88,7 +89,7 @@ class ClampMax(Clamp):
 def clamp_max(input, max, *, out=None):
     """min(input, max) elementwise (gradient to input where input <= max)."""
     refuse_complex(input, NotImplementedError, 'clamp is not supported for complex types')
-    result = _clamp(ClampMax, _tensor_arg(input, "clamp_max"), None, max)
+    result = _clamp(ClampMax, check_tensor("clamp_max", input), None, max)
     if isinstance(max, Tensor):
         node_name(result, "ClampMaxBackward1")
     return write_out(result, out, same_dtype=True)
@@ -127,14 +128,14 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = (_raw(t) for t in ctx.saved_tensors)
+        a, b = (either.raw(t) for t in ctx.saved_tensors)
         return _split_on_ties(g, a, b, a < b, a > b, ctx.needs_input_grad)
 
 
 def maximum(input, other, *, out=None):
     """Elementwise max of two tensors (nan wins); ties split the gradient half/half."""
     refuse_complex(input, RuntimeError, 'maximum not implemented for complex tensors.')
-    a, b = promote(_tensor_arg(input, "maximum"), _tensor_arg(other, "maximum", "other"))
+    a, b = promote(check_tensor("maximum", input), check_tensor("maximum", other, "other", 2))
     return write_out(Maximum.apply(a, b), out)
 
 
@@ -151,20 +152,20 @@ class Minimum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = (_raw(t) for t in ctx.saved_tensors)
+        a, b = (either.raw(t) for t in ctx.saved_tensors)
         return _split_on_ties(g, a, b, a > b, a < b, ctx.needs_input_grad)
 
 
 def minimum(input, other, *, out=None):
     """Elementwise min of two tensors (nan wins); ties split the gradient half/half."""
     refuse_complex(input, RuntimeError, 'minimum not implemented for complex tensors.')
-    a, b = promote(_tensor_arg(input, "minimum"), _tensor_arg(other, "minimum", "other"))
+    a, b = promote(check_tensor("minimum", input), check_tensor("minimum", other, "other", 2))
     return write_out(Minimum.apply(a, b), out)
 
 
 def _split_on_ties(g, a, b, a_loses, b_loses, needs):
     """Gradient of max/min: each input's weight is 0 where it loses, 1/2 on a tie, else 1."""
-    dtype = _raw(g).dtype
+    dtype = either.raw(g).dtype
     tie = a == b
     ga = gb = None
     if needs[0]:
@@ -189,7 +190,7 @@ class Fmax(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = (_raw(t) for t in ctx.saved_tensors)
+        a, b = (either.raw(t) for t in ctx.saved_tensors)
         to_a = (a >= b) | xp.isnan(b)
         return _route(g, to_a, a.shape, b.shape, ctx.needs_input_grad)
 
@@ -197,7 +198,7 @@ class Fmax(Function):
 def fmax(input, other, *, out=None):
     """Elementwise max that ignores nan (nan only where both are nan)."""
     refuse_complex(input, RuntimeError, 'fmax not implemented for complex tensors.')
-    a, b = promote(_tensor_arg(input, "fmax"), _tensor_arg(other, "fmax", "other"))
+    a, b = promote(check_tensor("fmax", input), check_tensor("fmax", other, "other", 2))
     return write_out(Fmax.apply(a, b), out)
 
 
@@ -214,7 +215,7 @@ class Fmin(Function):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = (_raw(t) for t in ctx.saved_tensors)
+        a, b = (either.raw(t) for t in ctx.saved_tensors)
         to_a = (a <= b) | xp.isnan(b)
         return _route(g, to_a, a.shape, b.shape, ctx.needs_input_grad)
 
@@ -222,7 +223,7 @@ class Fmin(Function):
 def fmin(input, other, *, out=None):
     """Elementwise min that ignores nan (nan only where both are nan)."""
     refuse_complex(input, RuntimeError, 'fmin not implemented for complex tensors.')
-    a, b = promote(_tensor_arg(input, "fmin"), _tensor_arg(other, "fmin", "other"))
+    a, b = promote(check_tensor("fmin", input), check_tensor("fmin", other, "other", 2))
     return write_out(Fmin.apply(a, b), out)
 
 

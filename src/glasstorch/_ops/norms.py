@@ -11,10 +11,10 @@ import math
 from .._backend import xp, scalar_name
 from .._tensor import Tensor, _make
 from ..autograd.function import Function, Output
-from ._util import wrap_dims, write_out, where
+from ._util import wrap_dims, write_out, where, check_tensor
 from ._summation import accumulator, pairwise_sum
 from ._linalg_util import check_float
-from .reduce import _check_tensor, _dims, _need_float
+from .reduce import _dims, _need_float
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """torch.norm / Tensor.norm: the p-norm of `input` over `dim` (all elements by default):
     p = 'fro' or 2 (Euclidean), 1, inf, -inf, 0 or any other float ('nuc': the nuclear matrix
     norm). Shapes: like sum over `dim`."""
-    _check_tensor("norm", input)
+    check_tensor("norm", input)
     if dtype is not None:
         input = input.to(dtype)
     _need_float("norm", input, "linalg.vector_norm: Expected a floating point or complex tensor "

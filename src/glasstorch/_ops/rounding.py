@@ -8,7 +8,7 @@ from .._backend import xp, scalar_name
 from .._tensor import _make
 from ..autograd.function import Function, Output
 from ._util import sum_to_shape, promote, node_name, write_out, write_outs, refuse_complex
-from .elementwise import _tensor_arg
+from ._util import check_tensor
 
 
 class Rounding(Function):
@@ -25,7 +25,7 @@ class Rounding(Function):
 
 
 def _round_with(cls, input, fn, kernel):
-    kind = _tensor_arg(input, kernel.split("_")[0])._data.dtype.kind
+    kind = check_tensor(kernel.split("_")[0], input)._data.dtype.kind
     if kind == "b":
         raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for 'Bool'")
     if kind in "iu":
@@ -71,7 +71,7 @@ def round(input, *, decimals=0, out=None):
     """Round half to even, at `decimals` places after the point (negative: before it)."""
     if decimals == 0:
         return write_out(_round_with(Round, input, xp.rint, "round_vml"), out, same_dtype=True)
-    if _tensor_arg(input, "round")._data.dtype.kind != "f":
+    if check_tensor("round", input)._data.dtype.kind != "f":
         raise NotImplementedError(f"\"round_cpu\" not implemented for "
                                   f"'{scalar_name(input._data.dtype)}'")
     # PyTorch's formula: scale by a power of ten, round to even, scale back
@@ -101,7 +101,7 @@ class Frac(Function):
 
 def frac(input, *, out=None):
     """input - trunc(input): the fractional part, with input's sign."""
-    kind = _tensor_arg(input, "frac")._data.dtype.kind
+    kind = check_tensor("frac", input)._data.dtype.kind
     if kind != "f":
         raise NotImplementedError(f"\"frac_cpu\" not implemented for "
                                   f"'{scalar_name(input._data.dtype)}'")
@@ -131,7 +131,7 @@ class Nextafter(Function):
 
 def nextafter(input, other, *, out=None):
     """The next representable float after input towards other (float tensors)."""
-    a, b = promote(_tensor_arg(input, "nextafter"), _tensor_arg(other, "nextafter", "other"))
+    a, b = promote(check_tensor("nextafter", input), check_tensor("nextafter", other, "other", 2))
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"nextafter_cpu\" not implemented for "
                                   f"'{scalar_name(a._data.dtype)}'")
@@ -160,7 +160,7 @@ def frexp(input, *, out=None):
     """(mantissa, exponent) with input = mantissa * 2**exponent, |mantissa| in [0.5, 1);
     exponent is int32. Returns torch.return_types.frexp."""
     from .. import return_types
-    if _tensor_arg(input, "frexp")._data.dtype.kind != "f":
+    if check_tensor("frexp", input)._data.dtype.kind != "f":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     mantissa, exponent = Frexp.apply(input)
     return write_outs(return_types.frexp(mantissa, exponent), out, same_dtype=True)

@@ -9,13 +9,7 @@ import warnings
 
 from .. import _backend
 from .._tensor import Tensor, LegacyTensorType, _LEGACY_BY_NAME
-
-
-def _tensor_arg(fname, input, argname="input"):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{fname}(): argument '{argname}' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
-    return input
+from ._util import check_tensor
 
 
 # ---------------------------------------------------------------------------------------------
@@ -28,22 +22,22 @@ def is_tensor(obj):
 
 def is_floating_point(input):
     """True for float16/32/64 tensors."""
-    return _tensor_arg("is_floating_point", input)._data.dtype.kind == "f"
+    return check_tensor("is_floating_point", input)._data.dtype.kind == "f"
 
 
 def is_complex(input):
     """True for complex64/128 tensors."""
-    return _tensor_arg("is_complex", input)._data.dtype.kind == "c"
+    return check_tensor("is_complex", input)._data.dtype.kind == "c"
 
 
 def is_signed(input):
     """True unless the dtype is uint8 or bool (which cannot hold negative values)."""
-    return _tensor_arg("is_signed", input).dtype.is_signed
+    return check_tensor("is_signed", input).dtype.is_signed
 
 
 def is_nonzero(input):
     """bool(input) for a one-element tensor; RuntimeError for any other number of elements."""
-    data = _tensor_arg("is_nonzero", input)._data
+    data = check_tensor("is_nonzero", input)._data
     if data.size != 1:
         amount = "no values" if data.size == 0 else "more than one value"
         raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
@@ -52,19 +46,19 @@ def is_nonzero(input):
 
 def is_same_size(input, other):
     """True if both tensors have the same shape."""
-    _tensor_arg("is_same_size", input)
-    _tensor_arg("is_same_size", other, "other")
+    check_tensor("is_same_size", input)
+    check_tensor("is_same_size", other, "other", 2)
     return input._data.shape == other._data.shape
 
 
 def numel(input):
     """The number of elements of `input`."""
-    return _tensor_arg("numel", input)._data.size
+    return check_tensor("numel", input)._data.size
 
 
 def is_inference(input):
     """False: glasstorch's inference_mode is no_grad and makes no separate inference tensors."""
-    _tensor_arg("is_inference", input)
+    check_tensor("is_inference", input)
     return False
 
 

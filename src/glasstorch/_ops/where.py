@@ -7,7 +7,8 @@ from .._tensor import Tensor, _make
 from ..autograd.function import Function
 from ._util import sum_to_shape, cast, check_broadcast, write_out, where as _where
 from ._util import refuse_complex, check_fits
-from .elementwise import _shape, _tensor_arg
+from .elementwise import _shape
+from ._util import check_tensor
 
 
 class Where(Function):
@@ -39,9 +40,7 @@ def where(condition, input=None, other=None, *, out=None):
     if input is None and other is None:
         from .index import nonzero
         return nonzero(condition, as_tuple=True)
-    if not isinstance(condition, Tensor):
-        raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not "
-                        f"{type(condition).__name__}")
+    check_tensor("where", condition, "condition")
     kind = condition._data.dtype.kind
     if kind != "b" and condition._data.dtype != xp.uint8:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
@@ -80,7 +79,7 @@ class NanToNum(Function):
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """input with nan -> `nan`, +inf -> `posinf`, -inf -> `neginf` (by default the largest and
     lowest finite values of input's dtype). Integer and bool inputs come back as a copy."""
-    if _tensor_arg(input, "nan_to_num")._data.dtype.kind not in "fc":
+    if check_tensor("nan_to_num", input)._data.dtype.kind not in "fc":
         return write_out(_make(input._data.copy()), out, same_dtype=True)
     nan = 0.0 if nan is None else nan
     return write_out(NanToNum.apply(input, nan, posinf, neginf), out, same_dtype=True)
@@ -90,8 +89,8 @@ def heaviside(input, values, *, out=None):
     """The step function: 0 where input < 0, `values` where input == 0, 1 where input > 0
     (values broadcast against input and must have its dtype). No gradient, as in PyTorch."""
     refuse_complex(input, RuntimeError, 'heaviside is not yet implemented for complex tensors.')
-    x = _tensor_arg(input, "heaviside")._data
-    v = _tensor_arg(values, "heaviside", "values")._data
+    x = check_tensor("heaviside", input)._data
+    v = check_tensor("heaviside", values, "values", 2)._data
     if x.dtype != v.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     check_broadcast(x.shape, v.shape)
