@@ -12,6 +12,7 @@ from .._backend import xp, scalar_name
 from .._tensor import Tensor, _make
 from ..autograd.function import Function
 from .linear import _tensors
+from .norms import p_norm
 
 
 class Embedding(Function):
@@ -76,7 +77,7 @@ def _renorm_rows(weight, idx, max_norm, norm_type):
     (in place, outside the graph, as PyTorch's embedding_renorm_)."""
     rows = xp.unique(idx)
     w = weight._data
-    norms = xp.linalg.norm(w[rows], ord=norm_type, axis=1)
+    norms = p_norm(w[rows], norm_type, (1,))
     over = norms > max_norm
     if xp.any(over):
         rows = rows[over]

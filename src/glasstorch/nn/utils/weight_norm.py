@@ -12,6 +12,7 @@ import warnings
 
 from ..._backend import xp
 from ..._ops._util import sum_to_shape, wrap_dims
+from ..._ops.norms import p_norm
 from ..._tensor import _make
 from ...autograd.function import Function
 from ..parameter import Parameter, UninitializedParameter
@@ -47,7 +48,7 @@ class WeightNormInterface(Function):
         axes = _norm_axes(v.ndim, dim)
         ctx.save_for_backward(v, g)
         ctx.axes = axes
-        return v * (g / xp.sqrt(_sum(v * v, axes)))
+        return v * (g / p_norm(v, 2, axes, keepdims=True)) if axes else v * (g / xp.abs(v))
 
     @staticmethod
     def backward(ctx, G):
@@ -68,8 +69,7 @@ def _norm_except_dim(v, dim):
     """The 2-norm of v over every dim except `dim`, keeping dims (-1: over all of v, 0-d), as a
     constant tensor: the starting magnitude g."""
     axes = _norm_axes(v.dim(), dim)            # raises IndexError for a bad dim
-    n = xp.sqrt((v._data * v._data).sum(axis=axes, keepdims=dim != -1))
-    return _make(xp.asarray(n, dtype=v._data.dtype))
+    return _make(xp.asarray(p_norm(v._data, 2, axes, keepdims=dim != -1), dtype=v._data.dtype))
 
 
 class WeightNorm:
