@@ -118,7 +118,11 @@ def running_sum(x, axis):
     wide = _scan_accumulator(x.dtype)
     if wide is None:
         return xp.cumsum(x, axis=axis, dtype=x.dtype)
-    return xp.cumsum(x, axis=axis, dtype=wide).astype(x.dtype)
+    # widened first and scanned in place: with dtype=, NumPy's scan converts as it goes and
+    # runs about twice as slow
+    acc = x.astype(wide)
+    xp.cumsum(acc, axis=axis, out=acc)
+    return acc.astype(x.dtype)
 
 
 def running_product(x, axis):
@@ -126,7 +130,9 @@ def running_product(x, axis):
     wide = _scan_accumulator(x.dtype)
     if wide is None:
         return xp.cumprod(x, axis=axis, dtype=x.dtype)
-    return xp.cumprod(x, axis=axis, dtype=wide).astype(x.dtype)
+    acc = x.astype(wide)
+    xp.cumprod(acc, axis=axis, out=acc)
+    return acc.astype(x.dtype)
 
 
 def _scan_accumulator(dtype):
