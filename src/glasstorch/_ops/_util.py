@@ -28,6 +28,14 @@ def sum_to_shape(g, shape):
     return g
 
 
+def tree_sum(g, axes, keepdims=False):
+    """g summed over `axes` with PyTorch's rounding error (a tree, not row after row): an
+    ndarray through pairwise_sum, a Tensor (a differentiable backward) through Tensor.sum."""
+    if isinstance(g, Tensor):
+        return g.sum(axis=axes, keepdims=keepdims)
+    return pairwise_sum(g, axes, keepdims=keepdims)
+
+
 def check_tensor(fname, value, name="input", position=1, *, several_overloads=False):
     """`value` itself if it is a Tensor, else PyTorch's TypeError for a non-tensor argument:
     "add(): argument 'input' (position 1) must be Tensor, not int". position=None leaves out

@@ -21,7 +21,8 @@ from .. import _backend
 from .._backend import xp, scalar_name
 from .._tensor import Tensor, Size, _make
 from ..autograd.function import Function
-from ._util import sum_to_shape, wrap_dim, wrap_dims, node_name, write_out
+from ._summation import pairwise_sum
+from ._util import sum_to_shape, tree_sum, wrap_dim, wrap_dims, node_name, write_out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1053,10 +1054,14 @@ class Repeat(Function):
     def backward(ctx, g):
         # out index along dim i is r * s_i + k, so splitting each dim into (r, s) in row-major
         # order puts every copy of element k on its own row of a new "r" axis: sum those away
-        split = []
+        split, copies = [], []
         for r, s in zip(ctx.reps, ctx.padded):
-            split += [r, s]
-        g = g.reshape(tuple(split)).sum(axis=tuple(range(0, len(split), 2)))
+            if r != 1:       # (a dim not repeated needs no r axis)
+                copies.append(len(split))
+                split.append(r)
+            split.append(s)
+        if copies:
+            g = tree_sum(g.reshape(tuple(split)), tuple(copies))
         return g.reshape(ctx.in_shape)
 
 
@@ -1380,6 +1385,12 @@ class AsStrided(Function):
     @staticmethod
     def backward(ctx, g):
         numel, size, stride, offset, x_positions, x_shape = ctx.args
+        # a dim of stride 0 repeats the same elements: summed first as a tree (the scatter-add
+        # below adds one row after another)
+        repeated = tuple(k for k, (n, s) in enumerate(zip(size, stride)) if s == 0 and n > 1)
+        if repeated:
+            g = pairwise_sum(g, repeated, keepdims=True)
+            size = tuple(1 if k in repeated else n for k, n in enumerate(size))
         storage = xp.zeros(numel, g.dtype)
         _backend.scatter_add(storage, _positions(size, stride, offset).reshape(-1),
                              g.reshape(-1))
