@@ -323,3 +323,24 @@ def broadcast_to(x, shape):
 def sliding_windows(x, window_shape, axis):
     """A read-only strided view of all windows of `window_shape` along `axis` (no copy)."""
     return xp.lib.stride_tricks.sliding_window_view(x, window_shape, axis=axis)
+
+
+_SMALL_GEMM = 1 << 20   # OpenBLAS's "small matrix" kernels take products with M N K below this
+
+
+def matmul(a, b, out=None):
+    """xp.matmul with PyTorch's rounding error when a long K is contracted into a small result.
+    OpenBLAS sends products with M N K < 2^20 to small-matrix kernels, and the one for a
+    column-major left operand (a transposed view such as x.T, as in every weight gradient
+    x^T g) adds the K terms one after another: float32 error ~K ulps, 5e-6 for K = 65536
+    and a (3, 2) result against PyTorch's 1e-7. A row-major copy of that operand (at most
+    2^20 / N elements per matrix) takes it to the blocked kernel. Anything but arrays (the
+    Tensors of a differentiable backward) is multiplied with its own @."""
+    if not isinstance(a, ndarray):
+        return a @ b
+    if a.ndim >= 2 and b.ndim >= 2 and a.dtype.kind in "fc":
+        k = a.shape[-1]
+        if (k > 256 and a.shape[-2] * b.shape[-1] * k < _SMALL_GEMM
+                and a.strides[-1] != a.itemsize):
+            a = xp.ascontiguousarray(a)
+    return xp.matmul(a, b, out=out)

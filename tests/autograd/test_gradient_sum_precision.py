@@ -381,8 +381,11 @@ ACCUMULATIONS = [
               "bh": _inputs((16,)) * 0.1}, ["bi", "bh"]),
     ("cumprod backward", lambda t, a: a["x"].cumprod(0),
      lambda: {"x": 1 + 1e-4 * _inputs((MANY,))}, ["x"]),
-    ("logcumsumexp backward", lambda t, a: a["x"].logcumsumexp(0),
-     lambda: {"x": _inputs((MANY // 4,))}, ["x"]),
+    pytest.param(
+        "logcumsumexp backward", lambda t, a: a["x"].logcumsumexp(0),
+        lambda: {"x": _inputs((MANY // 4,))}, ["out", "x"],
+        marks=_xfail("logaddexp.accumulate scans in float32 (out 4.5e-6, grad 9.7e-5 against "
+                     "PyTorch's 4.1e-8, 3.5e-7): fix in reduce.py")),
     ("nansum long", lambda t, a: a["x"].nansum(0),
      lambda: {"x": _positive((ROWS, 4))}, ["out"]),
     ("nanmean long", lambda t, a: a["x"].nanmean(0),
@@ -405,6 +408,19 @@ ACCUMULATIONS = [
      lambda: {"x": _positive((ROWS, 2)), "w": _inputs((3, 2, 2))}, ["w"]),
     ("linear weight 3-d input", lambda t, a: _f(t).linear(a["x"], a["w"]),
      lambda: {"x": _positive((256, 256, 2)), "w": _inputs((3, 2))}, ["w"]),
+    ("linear weight", lambda t, a: _f(t).linear(a["x"], a["w"]),
+     lambda: {"x": _positive((ROWS, 2)), "w": _inputs((3, 2))}, ["w"]),
+    ("matmul weight grad", lambda t, a: a["x"] @ a["w"],
+     lambda: {"x": _positive((ROWS, 3)), "w": _inputs((3, 2))}, ["w"]),
+    ("matmul batched weight grad", lambda t, a: a["x"] @ a["w"],
+     lambda: {"x": _positive((256, 256, 3)), "w": _inputs((3, 2))}, ["w"]),
+    ("mm of a transposed operand", lambda t, a: a["x"].t() @ a["y"],
+     lambda: {"x": _positive((ROWS, 3)), "y": _positive((ROWS, 2), seed=5)}, ["out"]),
+    ("addmm of a transposed operand", lambda t, a: t.addmm(a["b"], a["x"].t(), a["y"]),
+     lambda: {"b": _positive((3, 2)), "x": _positive((ROWS, 3)),
+              "y": _positive((ROWS, 2), seed=5)}, ["out"]),
+    ("bmm of a transposed operand", lambda t, a: t.bmm(a["x"].transpose(1, 2), a["y"]),
+     lambda: {"x": _positive((2, ROWS, 3)), "y": _positive((2, ROWS, 2), seed=5)}, ["out"]),
     ("embedding_bag per_sample_weights",
      lambda t, a: _f(t).embedding_bag(a["i"], a["w"], a["o"], mode="sum",
                                       per_sample_weights=a["p"]),
@@ -420,7 +436,8 @@ ACCUMULATIONS = [
 
 
 @pytest.mark.parametrize("name, fn, make, checked", ACCUMULATIONS,
-                         ids=[c[0] for c in ACCUMULATIONS])
+                         ids=[c.values[0] if hasattr(c, "values") else c[0]
+                              for c in ACCUMULATIONS])
 def test_accumulations_round_like_pytorch(name, fn, make, checked):
     arrays = make()
     exact = _run(torch, fn, arrays, np.float64, checked)

@@ -54,9 +54,9 @@ def _matmul_grads(g, a, b, need_a, need_b):
             # batch into the rows and do one big matmul instead of a batch of small ones + sum.
             k, m = a2.shape[-1], g.shape[-1]
             rows = math.prod(a2.shape[:-1])    # (not -1: a zero-size k or m leaves it unknown)
-            gb = t(a2.reshape((rows, k))) @ g.reshape((rows, m))
+            gb = _backend.matmul(t(a2.reshape((rows, k))), g.reshape((rows, m)))
         else:
-            gb = sum_to_shape(t(a2) @ g, tuple(b2.shape))
+            gb = sum_to_shape(_backend.matmul(t(a2), g), tuple(b2.shape))
         gb = gb.reshape(b.shape) if b_vec else gb
     return ga, gb
 
@@ -73,7 +73,7 @@ class Matmul(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         ctx.shapes = (a.shape, b.shape)
-        return xp.matmul(a, b)
+        return _backend.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -223,7 +223,7 @@ class AddMatmul(Function):
     def forward(ctx, c, a, b, beta, alpha):
         ctx.save_for_backward(a, b)
         ctx.c_shape, ctx.beta, ctx.alpha = c.shape, beta, alpha
-        out = xp.matmul(a, b)
+        out = _backend.matmul(a, b)
         if alpha != 1:
             out *= alpha
         if beta == 0:       # PyTorch ignores input entirely then: nan/inf in it do not propagate
