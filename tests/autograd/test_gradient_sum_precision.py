@@ -136,16 +136,28 @@ def _run(lib, fn, arrays, dtype, checked):
     return results
 
 
-def _lstm(t, a):
-    """An nn.LSTM with a's weights; its parameters replace them in `a`, so their gradients are
-    the ones checked."""
-    lstm = t.nn.LSTM(2, 4).to(a["x"].dtype)
+def _recurrent(t, module, a):
+    """`module` run with a's weights; its parameters replace them in `a`, so their gradients
+    are the ones checked."""
+    module = module.to(a["x"].dtype)
     with t.no_grad():
         for name, key in [("weight_ih_l0", "wi"), ("weight_hh_l0", "wh"), ("bias_ih_l0", "bi"),
                           ("bias_hh_l0", "bh")]:
-            getattr(lstm, name).copy_(a[key])
-            a[key] = getattr(lstm, name)
-    return lstm(a["x"])[0]
+            getattr(module, name).copy_(a[key])
+            a[key] = getattr(module, name)
+    return module(a["x"])[0]
+
+
+def _lstm(t, a):
+    return _recurrent(t, t.nn.LSTM(a["x"].shape[-1], a["wh"].shape[1]), a)
+
+
+def _gru(t, a):
+    return _recurrent(t, t.nn.GRU(a["x"].shape[-1], a["wh"].shape[1]), a)
+
+
+def _rnn(t, a):
+    return _recurrent(t, t.nn.RNN(a["x"].shape[-1], a["wh"].shape[1]), a)
 
 
 def _xfail(reason):
@@ -421,6 +433,39 @@ ACCUMULATIONS = [
               "y": _positive((ROWS, 2), seed=5)}, ["out"]),
     ("bmm of a transposed operand", lambda t, a: t.bmm(a["x"].transpose(1, 2), a["y"]),
      lambda: {"x": _positive((2, ROWS, 3)), "y": _positive((2, ROWS, 2), seed=5)}, ["out"]),
+    ("conv1d small weight", lambda t, a: _f(t).conv1d(a["x"], a["w"]),
+     lambda: {"x": _positive((1, 1, MANY // 4)), "w": _inputs((2, 1, 3))}, ["w"]),
+    ("conv2d small weight", lambda t, a: _f(t).conv2d(a["x"], a["w"]),
+     lambda: {"x": _positive((1, 1, 258, 258)), "w": _inputs((2, 1, 3, 3))}, ["w"]),
+    ("conv_transpose1d small weight", lambda t, a: _f(t).conv_transpose1d(a["x"], a["w"]),
+     lambda: {"x": _positive((1, 1, MANY // 4)), "w": _inputs((1, 2, 3))}, ["w"]),
+    ("multi_head_attention small in_proj_weight",
+     lambda t, a: _f(t).multi_head_attention_forward(
+         a["q"], a["q"], a["q"], 4, 1, a["wi"], a["bi"], None, None, False, 0.0,
+         a["wo"], a["bo"], need_weights=False)[0],
+     lambda: {"q": _positive((128, 64, 4)), "wi": _inputs((12, 4)) * 0.3,
+              "bi": _inputs((12,)) * 0.1, "wo": _inputs((4, 4)) * 0.3,
+              "bo": _inputs((4,))}, ["wi", "wo"]),
+    ("lstm small weights", _lstm,
+     lambda: {"x": _positive((256, 64, 2)), "wi": _inputs((16, 2)) * 0.3,
+              "wh": _inputs((16, 4)) * 0.3, "bi": _inputs((16,)) * 0.1,
+              "bh": _inputs((16,)) * 0.1}, ["wi", "wh", "bi"]),
+    ("gru small weights", _gru,
+     lambda: {"x": _positive((256, 64, 2)), "wi": _inputs((12, 2)) * 0.3,
+              "wh": _inputs((12, 4)) * 0.3, "bi": _inputs((12,)) * 0.1,
+              "bh": _inputs((12,)) * 0.1}, ["wi", "wh", "bi", "bh"]),
+    ("rnn small weights", _rnn,
+     lambda: {"x": _positive((256, 64, 2)), "wi": _inputs((4, 2)) * 0.3,
+              "wh": _inputs((4, 4)) * 0.3, "bi": _inputs((4,)) * 0.1,
+              "bh": _inputs((4,)) * 0.1}, ["wi", "wh", "bi"]),
+    ("scaled_dot_product_attention long keys",
+     lambda t, a: _f(t).scaled_dot_product_attention(a["q"], a["k"], a["v"]),
+     lambda: {"q": _inputs((1, 2, 4)), "k": _inputs((1, ROWS, 4)) * 0.01,
+              "v": _positive((1, ROWS, 4))}, ["out", "q", "v"]),
+    ("scaled_dot_product_attention long queries",
+     lambda t, a: _f(t).scaled_dot_product_attention(a["q"], a["k"], a["v"]),
+     lambda: {"q": _inputs((1, ROWS, 2)) * 0.01, "k": _inputs((1, 3, 2)),
+              "v": _positive((1, 3, 2))}, ["k", "v"]),
     ("embedding_bag per_sample_weights",
      lambda t, a: _f(t).embedding_bag(a["i"], a["w"], a["o"], mode="sum",
                                       per_sample_weights=a["p"]),

@@ -13,6 +13,7 @@ then over all steps at once: dW_ih = dA^T x, dW_hh = dU^T h_prev, db_ih = sum of
 db_hh = sum of dU rows, dx = dA W_ih.
 """
 from ..._backend import xp
+from ... import _backend
 from ...autograd.function import Function
 from .schedule import sigmoid_, step_weight, sum_rows
 
@@ -106,8 +107,8 @@ class GRULayer(Function):
             dhs += du @ w_hh
         need = ctx.needs_input_grad
         dx = d_a @ w_ih if need[0] else None
-        dw_ih = d_a.T @ x if need[2] else None
-        dw_hh = d_u.T @ h_prev if need[3] else None
+        dw_ih = _backend.matmul(d_a.T, x) if need[2] else None
+        dw_hh = _backend.matmul(d_u.T, h_prev) if need[3] else None
         db_ih = sum_rows(d_a) if ctx.has_bias and need[4] else None
         db_hh = sum_rows(d_u) if ctx.has_bias and need[5] else None
         return dx, dh if need[1] else None, dw_ih, dw_hh, db_ih, db_hh, None, None

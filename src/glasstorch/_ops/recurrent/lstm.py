@@ -30,7 +30,9 @@ factors of all steps are computed first, as whole (N, H) arrays, so the loop ove
 applies dc and dr to them: nine small NumPy calls per step besides its GEMM.
 """
 from ..._backend import xp
+from ... import _backend
 from ...autograd.function import Function
+from .._summation import pairwise_sum
 
 # the kernel's gate k is PyTorch's gate block _ORDER[k] (PyTorch's order is i f g o), and
 # PyTorch's block j is the kernel's gate _TORCH_ORDER[j]
@@ -172,10 +174,10 @@ class LSTMLayer(Function):
             for k in range(1, 4):
                 dx += dgates[k] @ w_ih_k[k]
         d_gates_t = dgates.transpose(0, 2, 1)                  # (4, H, N)
-        dw_ih = _torch_order(xp.matmul(d_gates_t, x), hidden) if need[3] else None
-        dw_hh = _torch_order(xp.matmul(d_gates_t, h_prev), hidden) if need[4] else None
-        db = (_torch_order(xp.matmul(xp.ones(n, gates.dtype), dgates), hidden)
+        dw_ih = _torch_order(_backend.matmul(d_gates_t, x), hidden) if need[3] else None
+        dw_hh = _torch_order(_backend.matmul(d_gates_t, h_prev), hidden) if need[4] else None
+        db = (_torch_order(pairwise_sum(dgates, (1,)), hidden)
               if ctx.has_bias and (need[5] or need[6]) else None)
-        dw_hr = d_out_all.T @ h_raw if w_hr is not None and need[7] else None
+        dw_hr = _backend.matmul(d_out_all.T, h_raw) if w_hr is not None and need[7] else None
         return (dx, dh if need[1] else None, dc if need[2] else None, dw_ih, dw_hh, db, db,
                 dw_hr, None, None)

@@ -10,6 +10,7 @@ then over all steps at once: dW_ih = dG^T x, dW_hh = dG^T h_prev, db = sum of dG
 dx = dG W_ih.
 """
 from ..._backend import xp
+from ... import _backend
 from ...autograd.function import Function
 from .schedule import step_weight, sum_rows
 
@@ -68,7 +69,7 @@ class RNNLayer(Function):
             xp.matmul(d, w_hh, out=dhs)
         need = ctx.needs_input_grad
         dx = dgates @ w_ih if need[0] else None
-        dw_ih = dgates.T @ x if need[2] else None
-        dw_hh = dgates.T @ h_prev if need[3] else None
+        dw_ih = _backend.matmul(dgates.T, x) if need[2] else None
+        dw_hh = _backend.matmul(dgates.T, h_prev) if need[3] else None
         db = sum_rows(dgates) if ctx.has_bias and (need[4] or need[5]) else None
         return dx, dh if need[1] else None, dw_ih, dw_hh, db, db, None, None, None
