@@ -3,6 +3,8 @@ a norm layer's weight, a broadcast operand) gets the sum of their gradients. Mea
 a float64 reference next to PyTorch's own float32 error on the same data, as in
 tests/ops/test_reduction_precision.py: glasstorch's relative error must stay within 10x of
 PyTorch's (NumPy's row-by-row sum off the last axis is about 1000x worse on these sizes)."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -172,6 +174,26 @@ def _batch_norm_running_stats(t, a):
     running_mean, running_var = t.zeros(3, dtype=a["x"].dtype), t.ones(3, dtype=a["x"].dtype)
     _f(t).batch_norm(a["x"], running_mean, running_var, training=True, momentum=1.0)
     return t.cat([running_mean, running_var * 1000])
+
+
+def _clip_total_norm(t, a):
+    """The total gradient norm clip_grad_norm_ returns for one parameter with gradient g."""
+    p = t.zeros(a["g"].shape, dtype=a["g"].dtype, requires_grad=True)
+    p.grad = a["g"].clone()
+    return t.nn.utils.clip_grad_norm_([p], 1.0)
+
+
+def _weight_norm(t, a):
+    """A Linear layer under weight_norm (norm of each weight row: a long sum), weight v."""
+    with warnings.catch_warnings():           # (deprecated for the parametrization)
+        warnings.simplefilter("ignore", FutureWarning)
+        layer = t.nn.utils.weight_norm(t.nn.Linear(a["v"].shape[1], 3, bias=False))
+    layer = layer.to(a["v"].dtype)
+    with t.no_grad():
+        layer.weight_v.copy_(a["v"])
+        layer.weight_g.fill_(1.0)
+    a["v"] = layer.weight_v
+    return layer(a["x"])
 
 
 def _xfail(reason):
@@ -503,6 +525,25 @@ ACCUMULATIONS = [
     ("addmv of a transposed matrix", lambda t, a: t.addmv(a["b"], a["x"].t(), a["v"]),
      lambda: {"b": _positive((3,)), "x": _positive((ROWS, 3)), "v": _positive((ROWS,), seed=5)},
      ["out"]),
+    ("grid_sample backward", lambda t, a: _f(t).grid_sample(a["x"], a["g"], align_corners=False),
+     lambda: {"x": _inputs((1, 1, 2, 2)), "g": (_positive((1, 256, 256, 2)) - 1.5) * 0.5},
+     ["x", "out"]),
+    ("affine_grid backward", lambda t, a: _f(t).affine_grid(a["th"], (1, 1, 256, 256),
+                                                             align_corners=False),
+     lambda: {"th": _inputs((1, 2, 3))}, ["th"]),
+    ("replicate pad backward", lambda t, a: _f(t).pad(a["x"], (ROWS, ROWS), mode="replicate"),
+     lambda: {"x": _inputs((1, 2, 4))}, ["x"]),
+    ("clip_grad_norm_ total norm", _clip_total_norm,
+     lambda: {"g": _positive((1 << 20,))}, ["out"]),
+    ("weight_norm long rows", _weight_norm,
+     lambda: {"x": _positive((4, MANY // 4)), "v": _positive((3, MANY // 4), seed=5)},
+     ["out", "v"]),
+    ("ctc_loss long input", lambda t, a: _f(t).ctc_loss(
+        a["lp"], a["y"], a["il"], a["tl"], reduction="sum"),
+     lambda: {"lp": np.log(np.full((2048, 2, 3), 1 / 3, np.float32))
+              + 0.01 * _inputs((2048, 2, 3)),
+              "y": _index((2, 4), 2) + 1, "il": np.array([2048, 2048]),
+              "tl": np.array([4, 4])}, ["out", "lp"]),
     ("embedding_bag per_sample_weights",
      lambda t, a: _f(t).embedding_bag(a["i"], a["w"], a["o"], mode="sum",
                                       per_sample_weights=a["p"]),

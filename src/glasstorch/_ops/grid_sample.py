@@ -19,6 +19,7 @@ import itertools
 import math
 import warnings
 
+from .. import _backend
 from .._backend import xp, scalar_name
 from .._tensor import Tensor, _make
 from ._util import check_tensor
@@ -350,7 +351,8 @@ class AffineGrid(Function):
     def backward(ctx, g):
         N, n = g.shape[0], g.shape[-1]
         base = _make(ctx.base) if isinstance(g, Tensor) else ctx.base
-        return g.reshape(N, math.prod(g.shape[1:-1]), n).swapaxes(1, 2) @ base
+        # (a transposed g: _backend.matmul keeps small products off OpenBLAS's running sum)
+        return _backend.matmul(g.reshape(N, math.prod(g.shape[1:-1]), n).swapaxes(1, 2), base)
 
 
 def affine_grid(theta, size, align_corners=None):
