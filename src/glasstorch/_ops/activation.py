@@ -18,7 +18,7 @@ from .._tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Function, Output
 from . import elementwise
-from ._util import (wrap_dim, node_name, where as _where, conj_if_complex, write_out,
+from ._util import (tree_sum, wrap_dim, node_name, where as _where, conj_if_complex, write_out,
                     check_tensor)
 from . import _either as either
 from .inplace import check_inplace_allowed, write_into, snapshot
@@ -195,7 +195,7 @@ class Prelu(Function):
             gw = _where(positive, 0.0, g * x)
             channel = (1,) if either.raw(w).ndim else ()
             axes = tuple(i for i in range(gw.ndim) if i not in channel)
-            gw = gw.sum(axis=axes).reshape(ctx.weight_shape)
+            gw = tree_sum(gw, axes).reshape(ctx.weight_shape)     # (not row after row)
         return gx, gw
 
 

@@ -1,7 +1,9 @@
 """cdist: the p-norm distance between every row of one batch of matrices and every row of
 another (pdist, the rows of one matrix against each other, is with the nn ops)."""
+from .. import _backend
 from .._backend import xp
 from ..autograd.function import Function, Output
+from ._summation import pairwise_sum
 from ._util import sum_to_shape, check_broadcast
 from ._linalg_util import cap, t
 from .norms import p_norm, p_norm_grad
@@ -39,13 +41,15 @@ class Cdist(Function):
         elif p == 2:
             # diff / out summed with weights g: two matmuls, no (P, R, M) array
             w = xp.where(out == 0, 0, g / xp.where(out == 0, 1, out))
+            # (the sums over rows as trees, and t(w) @ x1 off OpenBLAS's running sum)
             g1 = x1 * w.sum(-1)[..., None] - w @ x2
-            g2 = x2 * w.sum(-2)[..., None] - t(w) @ x1
+            g2 = x2 * pairwise_sum(w, (w.ndim - 2,))[..., None] - _backend.matmul(t(w), x1)
         else:
             diff = x1[..., :, None, :] - x2[..., None, :, :]
             with xp.errstate(divide="ignore", invalid="ignore"):
                 weighted = g[..., None] * p_norm_grad(diff, out[..., None], p)
-            g1, g2 = weighted.sum(-2), -weighted.sum(-3)
+            n = weighted.ndim
+            g1, g2 = pairwise_sum(weighted, (n - 2,)), -pairwise_sum(weighted, (n - 3,))
         return (sum_to_shape(g1, shape1) if need1 else None,
                 sum_to_shape(g2, shape2) if need2 else None, None, None)
 
