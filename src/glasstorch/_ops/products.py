@@ -376,8 +376,7 @@ class Einsum(Function):
             summed = math.prod(n for n, l in zip(x.shape, labels) if l not in output)
             if summed > 16:        # (a few terms are as exact in NumPy's order, and faster)
                 return _summed_einsum(x, labels, output)
-        eq = ",".join(inputs) + "->" + output
-        return _backend.einsum(eq, *operands, optimize=len(operands) > 1)
+        return _einsum_arrays(inputs, output, operands)
 
     @staticmethod
     def backward(ctx, g):
@@ -386,6 +385,53 @@ class Einsum(Function):
         for i, need in enumerate(ctx.needs_input_grad):
             grads.append(_einsum_grad(g, i, operands, ctx.inputs, ctx.output) if need else None)
         return tuple(grads)
+
+
+def _einsum_arrays(inputs, output, arrays):
+    """einsum of NumPy arrays (subscripts `inputs`, explicit `output`). Two float operands
+    that contract labels go to one (batched) GEMM through _backend.matmul, as PyTorch's bmm
+    path: NumPy's einsum reaches BLAS with transposed views that OpenBLAS's small-matrix
+    kernel sums one term after another ('bi,bj->ij' over 65536 rows: 5.7e-6 against
+    PyTorch's 2.9e-7)."""
+    if len(arrays) == 2:
+        out = _contract_pair(inputs[0], inputs[1], output, *arrays)
+        if out is not None:
+            return out
+    eq = ",".join(inputs) + "->" + output
+    return _backend.einsum(eq, *arrays, optimize=len(arrays) > 1)
+
+
+def _contract_pair(la, lb, output, a, b):
+    """einsum(la,lb->output) of a and b as matmul((batch, free_a, K), (batch, K, free_b)),
+    batch dims kept apart (they broadcast); None (use NumPy's einsum) when there is nothing
+    to contract, for other dtypes, repeated labels, size-1 labels against longer ones, or
+    labels that only one operand has and the output drops."""
+    if a.dtype != b.dtype or a.dtype.kind not in "fc":
+        return None
+    if len(set(la)) != len(la) or len(set(lb)) != len(lb) or len(set(output)) != len(output):
+        return None
+    size_a, size_b = dict(zip(la, a.shape)), dict(zip(lb, b.shape))
+    contracted = [l for l in la if l in size_b and l not in output]
+    if not contracted or any(l not in output and l not in size_b for l in la) \
+            or any(l not in output and l not in size_a for l in lb):
+        return None
+    if any(size_a[l] != size_b[l] for l in contracted):
+        return None
+    batch = [l for l in output if l in size_a and l in size_b]
+    free_a = [l for l in output if l in size_a and l not in size_b]
+    free_b = [l for l in output if l in size_b and l not in size_a]
+    k = math.prod(size_a[l] for l in contracted)
+    fa, fb = math.prod(size_a[l] for l in free_a), math.prod(size_b[l] for l in free_b)
+    a3 = a.transpose([la.index(l) for l in batch + free_a + contracted])
+    a3 = a3.reshape(a3.shape[:len(batch)] + (fa, k))
+    b3 = b.transpose([lb.index(l) for l in batch + contracted + free_b])
+    b3 = b3.reshape(b3.shape[:len(batch)] + (k, fb))
+    product = _backend.matmul(a3, b3)
+    order = batch + free_a + free_b
+    product = product.reshape(product.shape[:len(batch)]
+                              + tuple(size_a[l] for l in free_a)
+                              + tuple(size_b[l] for l in free_b))
+    return product.transpose([order.index(l) for l in output])
 
 
 def _summed_einsum(x, labels, output):
@@ -414,7 +460,7 @@ def _einsum_grad(g, i, operands, inputs, output):
     target = "".join(l for l in unique if l in seen)
     terms = [output] + [s for j, s in enumerate(inputs) if j != i]
     arrays = [g] + [o for j, o in enumerate(operands) if j != i]
-    grad = _backend.einsum(",".join(terms) + "->" + target, *arrays, optimize=len(arrays) > 1)
+    grad = _einsum_arrays(terms, target, arrays)
     # size of each label within operand i (a 1 here may have broadcast against others)
     size = {}
     for l, s in zip(labels, x.shape):
