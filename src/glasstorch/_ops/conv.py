@@ -147,13 +147,18 @@ def _channels_leading(a, scratch=None):
 # until the chunk is done. Taking them from a buffer kept per thread, instead of fresh memory
 # each time, saves the page faults of touching new pages: on a training step those cost more
 # than the copies that fill the arrays.
+# Arrays larger than SCRATCH_MAX_BYTES (one image of a large 3-d convolution) are allocated
+# fresh instead, so the buffers never pin more than that per slot and thread.
 _scratch_buffers = threading.local()
+SCRATCH_MAX_BYTES = 64 << 20
 
 
 def _scratch(slot, shape, dtype):
     """An uninitialized array of `shape` on this thread's buffer `slot` (grown when too small):
     valid until the next _scratch call with the same slot."""
     size = math.prod(shape) * xp.dtype(dtype).itemsize
+    if size > SCRATCH_MAX_BYTES:
+        return xp.empty(shape, dtype=dtype)
     buffers = _scratch_buffers.__dict__
     buffer = buffers.get(slot)
     if buffer is None or buffer.size < size:
