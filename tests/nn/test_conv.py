@@ -257,11 +257,14 @@ def test_conv_error_messages_name_the_sizes():
         F.conv2d(gt.ones(2, 3, 2, 2), gt.ones(4, 3, 3, 3))
 
 
+@pytest.mark.parametrize("scratch_max", [64 << 20, 0])
 @pytest.mark.parametrize("index", [1, 3, 5, 15, 20])
-def test_conv_in_batch_chunks_matches_torch(index, monkeypatch):
+def test_conv_in_batch_chunks_matches_torch(index, scratch_max, monkeypatch):
     """One image per chunk (the path large batches take), the forward's columns not kept
-    (the path of large layers): same values and gradients."""
+    (the path of large layers), the chunks' work arrays on the reused scratch buffers or (0)
+    fresh: same values and gradients."""
     from glasstorch._ops import conv as conv_ops
+    monkeypatch.setattr(conv_ops, "SCRATCH_MAX_BYTES", scratch_max)
     monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)
     monkeypatch.setattr(conv_ops, "KEEP_COLS_BYTES", 0)
     monkeypatch.setattr(conv_ops, "MIN_COLUMNS", 1)
@@ -274,6 +277,19 @@ def test_conv_in_batch_chunks_matches_torch(index, monkeypatch):
     check(_conv_t(fname, has_bias, kwargs),
           _inputs((3,) + x_shape[1:], w_shape, has_bias, bias_size=w_shape[1] * groups),
           rtol=1e-4, atol=1e-5)
+
+
+def test_conv_results_do_not_share_the_scratch_buffers():
+    """Outputs and gradients of consecutive convolutions stay what they were when the next
+    one reuses the per-chunk buffers."""
+    def fn(t, x, w1, w2):
+        F = t.nn.functional
+        y1 = F.conv2d(x, w1, padding=1)
+        y2 = F.conv2d(y1, w2, padding=1)
+        y3 = F.conv2d(x, w1.flip(-1), stride=2)
+        return t.cat([y1.flatten(), y2.flatten(), y3.flatten()])   # the harness backpropagates
+    check(fn, [sample((2, 3, 6, 6)), sample((4, 3, 3, 3)), sample((5, 4, 3, 3))], rtol=1e-4,
+          atol=1e-4)
 
 
 def test_torch_namespace_spellings():

@@ -29,10 +29,11 @@ The batch is taken in chunks of images whose `cols` fit in cache (CHUNK_BYTES, a
 MIN_COLUMNS GEMM columns), so the GEMM reads `cols` right after the copies wrote it: one GEMM
 per group and chunk (the same product, split along its columns; dW sums the chunks' GEMMs).
 
-Memory: large `cols` are never saved. Backward recomputes them from the saved input (a copy,
-cheap next to the GEMM), so a training step keeps about what PyTorch keeps per layer. Small
-ones (<= KEEP_COLS_BYTES, e.g. the first layer of a network on few input channels) are kept
-for the weight gradient when it will be needed. Under no_grad nothing is kept.
+Memory: `cols` are not saved. Backward recomputes them from the saved input (a copy, cheap
+next to the GEMM), so a training step keeps about what PyTorch keeps per layer. Tiny ones
+(<= KEEP_COLS_BYTES) are kept for the weight gradient when it will be needed. Under no_grad
+nothing is kept. The per-chunk arrays (columns, GEMM outputs) reuse one scratch buffer per
+thread instead of new memory, whose page faults would cost more than the copies.
 
 The transposed convolution's forward is the convolution's input gradient and its backward
 uses the convolution's forward and weight gradient: the three maps below are shared.
@@ -43,6 +44,7 @@ two of the three.
 import functools
 import itertools
 import math
+import threading
 
 from .._backend import xp, scalar_name, cpp_name
 from .._tensor import Tensor
@@ -128,17 +130,51 @@ def _channels_first(a_t, bias=None, out=None):
     return out
 
 
-def _channels_leading(a):
-    """(N, C, *spatial) -> C-contiguous (C, N, *spatial) (one copy; a view when N == 1)."""
-    return xp.ascontiguousarray(a.swapaxes(0, 1))
+def _channels_leading(a, scratch=None):
+    """(N, C, *spatial) -> C-contiguous (C, N, *spatial) (one copy, on the scratch buffer
+    `scratch` if named; a view when N == 1)."""
+    a_t = a.swapaxes(0, 1)
+    if a_t.flags.c_contiguous:
+        return a_t
+    if scratch is None:
+        return xp.ascontiguousarray(a_t)
+    out = _scratch(scratch, a_t.shape, a.dtype)
+    out[...] = a_t
+    return out
 
 
-def unfold_cols(x, geom):
+# Per-chunk work arrays (the columns, the GEMM's output, a transposed gradient) live only
+# until the chunk is done. Taking them from a buffer kept per thread, instead of fresh memory
+# each time, saves the page faults of touching new pages: on a training step those cost more
+# than the copies that fill the arrays.
+# Arrays larger than SCRATCH_MAX_BYTES (one image of a large 3-d convolution) are allocated
+# fresh instead, so the buffers never pin more than that per slot and thread.
+_scratch_buffers = threading.local()
+SCRATCH_MAX_BYTES = 64 << 20
+
+
+def _scratch(slot, shape, dtype):
+    """An uninitialized array of `shape` on this thread's buffer `slot` (grown when too small):
+    valid until the next _scratch call with the same slot."""
+    size = math.prod(shape) * xp.dtype(dtype).itemsize
+    if size > SCRATCH_MAX_BYTES:
+        return xp.empty(shape, dtype=dtype)
+    buffers = _scratch_buffers.__dict__
+    buffer = buffers.get(slot)
+    if buffer is None or buffer.size < size:
+        buffer = buffers[slot] = xp.empty(max(size, 1), dtype=xp.uint8)
+    return buffer[:size].view(dtype).reshape(shape)
+
+
+def unfold_cols(x, geom, scratch=None):
     """im2col: x (N, C, *S) -> cols (C, *K, N, *Q), one slice copy per kernel offset, read
-    straight from x (no padded copy): the entries that fall in the padding are zeroed."""
+    straight from x (no padded copy): the entries that fall in the padding are zeroed. The
+    columns are written to the scratch buffer `scratch` if named, else to a new array."""
     N, C = x.shape[:2]
     x_t = x.swapaxes(0, 1)                               # (C, N, *S), a view
-    cols = xp.empty((C,) + tuple(geom.kernel) + (N,) + geom.out_size, dtype=x.dtype)
+    shape = (C,) + tuple(geom.kernel) + (N,) + geom.out_size
+    cols = xp.empty(shape, dtype=x.dtype) if scratch is None else _scratch(scratch, shape,
+                                                                            x.dtype)
     lead = (slice(None), slice(None))
     for offset, (out_part, in_part, borders) in zip(geom.offsets, geom.clipped):
         target = cols[(slice(None),) + offset]          # (C, N, *Q)
@@ -203,11 +239,13 @@ def conv_forward(x, weight, geom, bias=None, kept=None):
     w = weight.reshape(G, O // G, Kg)
     out = xp.empty((N, O) + geom.out_size, dtype=work)
     for lo, hi in _chunks(N, geom, G * Kg, work.itemsize):
-        cols = unfold_cols(x[lo:hi], geom).reshape(G, Kg, (hi - lo) * geom.positions)
+        columns = (hi - lo) * geom.positions
+        cols = unfold_cols(x[lo:hi], geom, None if kept is not None else "cols")
+        cols = cols.reshape(G, Kg, columns)
         if kept is not None:
             kept.append(cols)
-        y_t = xp.matmul(w, cols).reshape((O, hi - lo) + geom.out_size)
-        _channels_first(y_t, bias, out[lo:hi])
+        y_t = xp.matmul(w, cols, out=_scratch("gemm", (G, O // G, columns), work))
+        _channels_first(y_t.reshape((O, hi - lo) + geom.out_size), bias, out[lo:hi])
     return out.astype(dtype, copy=False)
 
 
@@ -253,9 +291,10 @@ def conv_input_grad(g, weight, geom, bias=None):
     w_t = weight.astype(work, copy=False).reshape(G, O // G, Kg).transpose(0, 2, 1)
     out = xp.empty((N, C) + geom.in_size, dtype=work)
     for lo, hi in _chunks(N, geom, G * Kg, work.itemsize):
-        g_t = _channels_leading(g[lo:hi]).reshape(G, O // G, (hi - lo) * geom.positions)
-        dcols = xp.matmul(w_t, g_t).reshape((C,) + tuple(geom.kernel) + (hi - lo,) +
-                                            geom.out_size)
+        columns = (hi - lo) * geom.positions
+        g_t = _channels_leading(g[lo:hi], "lead").reshape(G, O // G, columns)
+        dcols = xp.matmul(w_t, g_t, out=_scratch("gemm", (G, Kg, columns), work))
+        dcols = dcols.reshape((C,) + tuple(geom.kernel) + (hi - lo,) + geom.out_size)
         fold_cols(dcols, geom, bias, out[lo:hi])
     return out.astype(dtype, copy=False)
 
@@ -270,8 +309,9 @@ def conv_weight_grad(x, g, geom, kept=None):
     dw = None
     for i, (lo, hi) in enumerate(_chunks(N, geom, G * Kg, work.itemsize)):
         columns = (hi - lo) * geom.positions
-        cols = kept[i] if kept else unfold_cols(x[lo:hi], geom).reshape(G, Kg, columns)
-        g_t = _channels_leading(g[lo:hi]).reshape(G, O // G, columns)
+        cols = kept[i] if kept else unfold_cols(x[lo:hi], geom, "cols")
+        cols = cols.reshape(G, Kg, columns)
+        g_t = _channels_leading(g[lo:hi], "lead").reshape(G, O // G, columns)
         part = xp.matmul(g_t, cols.transpose(0, 2, 1))
         if dw is None:
             dw = part
@@ -480,11 +520,12 @@ def _geometry(x_shape, weight, stride, pad_lo, pad_hi, dilation, groups):
                     tuple(pad_hi), groups)
 
 
-# The forward's columns are kept for the weight gradient when they are this small (first
-# layers with few input channels, late layers with small planes): unfolding them again would
-# cost as much as the GEMM there. Larger ones are recomputed, so a step's memory stays near
-# PyTorch's (bench/cnn_memory.py).
-KEEP_COLS_BYTES = 32 << 20
+# The forward's columns are kept for the weight gradient only when they are this small.
+# Larger ones are recomputed on the scratch buffer: kept columns are new memory whose page
+# faults cost more than unfolding again (LeNet-5's first layer: 20 MB of columns, 8 ms of
+# faults against 2 ms of copies), and a step's memory stays near PyTorch's
+# (bench/cnn_memory.py).
+KEEP_COLS_BYTES = 1 << 20
 
 
 def _keep_cols(x, weight, geom):

@@ -259,7 +259,10 @@ def _scatter_to_windows(g, arg, win, x_shape):
     masked slice-add per offset; a plain write when no two windows share an entry)."""
     if g.dtype == xp.float16:   # PyTorch sums half gradients in float32
         return _scatter_to_windows(g.astype(xp.float32), arg, win, x_shape).astype(g.dtype)
-    grad = xp.zeros(win.padded_shape(x_shape), dtype=g.dtype)
+    # windows that tile the whole input write every entry of dx once: no zeros needed
+    covered = win.tiles and all(o * k == s for o, k, s in
+                                zip(win.out_size, win.kernel, win.in_size))
+    grad = (xp.empty if covered else xp.zeros)(win.padded_shape(x_shape), dtype=g.dtype)
     picked = None if win.disjoint else xp.empty_like(g)
     for k, view in enumerate(win.views(grad)):
         if win.disjoint:
