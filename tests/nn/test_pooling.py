@@ -495,3 +495,24 @@ def test_empty_batches():
                lambda t, x: t.nn.functional.max_unpool2d(
                    *t.nn.functional.max_pool2d(x, 2, return_indices=True), 2)):
         check(fn, [x], grad=False)
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("2x2 tiles", lambda L, t: L.nn.functional.max_pool2d(t, 2)),
+    ("3x3 overlapping", lambda L, t: L.nn.functional.max_pool2d(t, 3, 1)),
+    ("padded", lambda L, t: L.nn.functional.max_pool2d(t, 3, 2, 1)),
+    ("1d", lambda L, t: L.nn.functional.max_pool1d(t[0], 2)),
+    ("3d", lambda L, t: L.nn.functional.max_pool3d(t[None], (1, 2, 2))),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_max_pool_gradient_of_inf_and_nan_reaches_only_the_max(name, fn):
+    """An inf or NaN upstream gradient goes to each window's max only: 0 elsewhere, as in
+    PyTorch (a 0/1 mask times inf put NaN in every other entry of the window)."""
+    x = np.random.default_rng(0).standard_normal((1, 2, 6, 6))
+    grads = []
+    for lib in (torch, gt):
+        t = lib.tensor(x, requires_grad=True)
+        out = fn(lib, t)
+        g = np.resize(np.array([np.inf, np.nan, -np.inf, 1.0]), tuple(out.shape))
+        out.backward(lib.tensor(g))
+        grads.append(t.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])

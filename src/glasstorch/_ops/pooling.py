@@ -264,11 +264,17 @@ def _scatter_to_windows(g, arg, win, x_shape):
                                 zip(win.out_size, win.kernel, win.in_size))
     grad = (xp.empty if covered else xp.zeros)(win.padded_shape(x_shape), dtype=g.dtype)
     picked = None if win.disjoint else xp.empty_like(g)
+    # g times the 0/1 mask is the fast pick; an inf or NaN in g would make NaN where the mask
+    # is 0 (PyTorch leaves 0 there), so then the pick is a masked copy
+    finite = bool(xp.isfinite(g).all())
     for k, view in enumerate(win.views(grad)):
-        if win.disjoint:
-            xp.multiply(g, arg == k, out=view)
+        target = view if win.disjoint else picked
+        if finite:
+            xp.multiply(g, arg == k, out=target)
         else:
-            xp.multiply(g, arg == k, out=picked)
+            target[...] = 0
+            xp.copyto(target, g, where=arg == k)
+        if not win.disjoint:
             view += picked
     return win.crop(grad)
 
