@@ -15,7 +15,7 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from ._util import node_name
-from ._summation import pairwise_mean
+from ._summation import pairwise_mean, pairwise_sum
 
 
 # ---------------------------------------------------------------------------------------------
@@ -40,20 +40,25 @@ def _normalize_grad(dxhat, xhat, invstd, axes, dxhat_sum=None, dxhat_xhat_sum=No
     """Gradient through xhat = (x - mean) * invstd when mean and var are x's own statistics
     over `axes` (M elements each):
         dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
-    The two sums may be passed in when the caller already has them (batch norm's dbias and
-    dweight are exactly these sums)."""
+           = dxhat * invstd + xhat * b + c,  b = -invstd mean(dxhat xhat), c = -invstd mean(dxhat)
+    (b and c are small: one value per statistic). The two sums may be passed in when the caller
+    already has them (batch norm's dbias and dweight are exactly these sums)."""
     m = math.prod(xhat.shape[a] for a in axes)
     if m == 0:
         return dxhat * invstd       # empty input: nothing to differentiate
     if dxhat_sum is None:
-        dxhat_sum = dxhat.sum(axis=axes, keepdims=True)
+        dxhat_sum = _channel_sums(dxhat, axes)
     if dxhat_xhat_sum is None:
-        dxhat_xhat_sum = (dxhat * xhat).sum(axis=axes, keepdims=True)
-    gx = xhat * (dxhat_xhat_sum / -m)
-    gx += dxhat
-    gx -= dxhat_sum / m
-    gx *= invstd
-    return gx
+        dxhat_xhat_sum = _channel_sums(dxhat, axes, xhat)
+    b = invstd * (dxhat_xhat_sum / -m)
+    c = invstd * (dxhat_sum / -m)
+    if _channel_layout(xhat, axes) is None:
+        gx = xhat * b
+        gx += dxhat * invstd
+        gx += c
+        return gx
+    gx = _gradient_combination(_as_channels(dxhat), _as_channels(xhat), invstd, b, c)
+    return gx.reshape(xhat.shape)
 
 
 def _channel_shape(x):
@@ -74,6 +79,206 @@ def _affine(xhat, weight, bias, shape):
 
 
 # ---------------------------------------------------------------------------------------------
+# per-channel kernels: x of shape (N, C, *) seen as a C-contiguous (N, C, L) array
+# ---------------------------------------------------------------------------------------------
+_BLAS_FLOATS = (xp.dtype(xp.float32), xp.dtype(xp.float64))
+_SHORT_ROW = 16         # rows shorter than this are summed by NumPy, not BLAS
+_LONGEST_DOT = 4096     # a BLAS dot runs over at most this many elements, the rest is a tree
+_LONG_INNER_LOOP = 256  # elementwise ops with a per-channel operand want inner loops this long
+
+
+def _channel_layout(x, axes):
+    """True when `axes` are (0, 2, 3, ...) or (2, 3, ...) of an (N, C, *) float32/64 x: the
+    statistics are per channel (batch norm) or per sample and channel (instance norm,
+    group norm on its grouped view); None otherwise."""
+    if x.ndim < 2 or x.dtype not in _BLAS_FLOATS or not x.size:
+        return None
+    spatial = tuple(range(2, x.ndim))
+    if tuple(axes) in ((0,) + spatial, spatial) and axes:
+        return True
+    return None
+
+
+def _as_channels(x):
+    """x (N, C, *) as a C-contiguous (N, C, L) array, L = prod(*) (1 for (N, C))."""
+    return xp.ascontiguousarray(x).reshape(x.shape[0], x.shape[1], -1)
+
+
+def _dot_length(length):
+    """How many elements of a row one BLAS dot adds: the whole row when short, else a
+    power-of-two divisor of it (the dots' partial sums then go through a tree); None when
+    there is none (the caller then sums with NumPy)."""
+    if length <= _LONGEST_DOT:
+        return length
+    k = _LONGEST_DOT
+    while k >= 256:
+        if length % k == 0:
+            return k
+        k //= 2
+    return None
+
+
+def _row_sums(a3, b3=None):
+    """(N, C, L) -> (N, C): each row's sum of a3 (or of a3 * b3). Rows of 16 or more take
+    BLAS (a GEMV with ones, or one dot per row): one pass, no temporary, with a float32 error
+    of a dot of at most 4096 elements, the partial sums of longer rows then added as a tree
+    (PyTorch sums a row as a cascade); shorter rows take NumPy's pairwise sum."""
+    n, c, length = a3.shape
+    if length == 1:
+        return a3.reshape(n, c) if b3 is None else (a3 * b3).reshape(n, c)
+    k = _dot_length(length) if length >= _SHORT_ROW else None
+    if k is None:
+        return pairwise_sum(a3 if b3 is None else a3 * b3, (2,))
+    rows = a3.reshape(-1, k)
+    if b3 is None:
+        part = rows @ xp.ones(k, a3.dtype)
+    else:
+        part = xp.vecdot(rows, b3.reshape(-1, k))
+    if k == length:
+        return part.reshape(n, c)
+    return pairwise_sum(part.reshape(n, c, length // k), (2,))
+
+
+def _channel_sums(a, axes, b=None):
+    """sum of a (or a * b) over `axes`, keeping them as size-1 dims, per channel. Through
+    _row_sums when _channel_layout allows, and a tree over the batch."""
+    if _channel_layout(a, axes) is None:
+        return pairwise_sum(a if b is None else a * b, tuple(axes), keepdims=True)
+    total = _row_sums(_as_channels(a), None if b is None else _as_channels(b))
+    if axes[0] == 0:
+        total = pairwise_sum(total, (0,), keepdims=True)
+    return total.reshape(total.shape + (1,) * (a.ndim - 2))
+
+
+def _per_channel(a3, scale=None, shift=None, out=None):
+    """a3 * scale + shift for a3 (N, C, L), scale and shift per channel ((C,) or anything
+    holding C values broadcastable as (1, C, 1)) or per sample and channel (N * C values),
+    either may be None; into `out` when given, else a fresh array. When the rows are short
+    (L = 1: BatchNorm1d), NumPy's inner loop would run over only C * L elements: the batch is
+    then viewed as (N / k, k * C * L) and the per-channel values tiled k times."""
+    n, c, length = a3.shape
+    view, operands = a3, []
+    per_channel = all(v is None or v.size == c for v in (scale, shift))
+    k = 1
+    if per_channel and c * length < _LONG_INNER_LOOP:
+        while n % (2 * k) == 0 and 2 * k * c * length <= 4 * _LONG_INNER_LOOP:
+            k *= 2
+    for v in (scale, shift):
+        if v is None:
+            operands.append(None)
+        elif k > 1:
+            operands.append(xp.tile(xp.repeat(v.reshape(c), length), k))
+        else:
+            operands.append(v.reshape(-1 if v.size != c else 1, c, 1))
+    if k > 1:
+        view = a3.reshape(n // k, k * c * length)
+        if out is not None:
+            out = out.reshape(view.shape)
+    scale, shift = operands
+    if scale is not None:
+        result = xp.multiply(view, scale, out=out)
+        if shift is not None:
+            result += shift
+    elif shift is not None:
+        result = xp.add(view, shift, out=out)
+    elif out is not None:
+        result = out
+        if out is not view:
+            result[...] = view
+    else:
+        result = view.copy()
+    return result.reshape(a3.shape)
+
+
+_BLOCK_ELEMENTS = 1 << 16   # elementwise work goes through the cache in blocks of samples
+
+
+def _sample_blocks(a3):
+    """Slices of the batch axis of a3 (N, C, L) covering about _BLOCK_ELEMENTS each: work done
+    block by block reads what the previous step wrote from the cache, not from memory."""
+    n, c, length = a3.shape
+    step = max(1, _BLOCK_ELEMENTS // max(1, c * length))
+    return [slice(i, i + step) for i in range(0, n, step)]
+
+
+def _gradient_combination(dxhat3, xhat3, a, b, c):
+    """dxhat3 * a + xhat3 * b + c for (N, C, L) arrays and per-channel (or per sample and
+    channel) a, b, c, in blocks of samples through a scratch buffer: one pass over the inputs,
+    one write of the result, no full-size temporaries."""
+    if xhat3.shape[2] < _LONG_INNER_LOOP:     # short rows: whole-array ops on tiled views
+        gx = _per_channel(xhat3, b, c)
+        gx += _per_channel(dxhat3, a)
+        return gx
+    n, channels, length = xhat3.shape
+    shape = (-1, channels, 1)
+    a, b, c = (v.reshape(shape) for v in (a, b, c))
+    per_sample = a.shape[0] != 1
+    gx = xp.empty(xhat3.shape, xp.result_type(xhat3, dxhat3, a, b, c))
+    blocks = _sample_blocks(xhat3)
+    scratch = xp.empty_like(gx[blocks[0]])
+    for rows in blocks:
+        out = gx[rows]
+        part = scratch[:out.shape[0]]
+        pick = rows if per_sample else slice(None)
+        xp.multiply(xhat3[rows], b[pick], out=out)
+        out += c[pick]
+        xp.multiply(dxhat3[rows], a[pick], out=part)
+        out += part
+    return gx
+
+
+def _standardize_and_affine(d3, invstd, weight, bias):
+    """(xhat, out): xhat = d3 * invstd in d3's own array, out = xhat * weight + bias a fresh
+    one (a copy of xhat when both are None: xhat is saved and must not be handed out). Long
+    rows go block by block, so that out is made from xhat while it is in cache."""
+    if d3.shape[2] < _LONG_INNER_LOOP:
+        xhat = _per_channel(d3, invstd, out=d3)
+        return xhat, _per_channel(xhat, weight, bias)
+    channels = d3.shape[1]
+    invstd = invstd.reshape(-1, channels, 1)
+    weight, bias = (None if v is None else v.reshape(1, channels, 1) for v in (weight, bias))
+    per_sample = invstd.shape[0] != 1
+    out = xp.empty_like(d3)
+    for rows in _sample_blocks(d3):
+        xhat = xp.multiply(d3[rows], invstd[rows] if per_sample else invstd, out=d3[rows])
+        if weight is None:
+            block = out[rows]
+            block[...] = xhat
+        else:
+            block = xp.multiply(xhat, weight, out=out[rows])
+        if bias is not None:
+            block += bias
+    return d3, out
+
+
+def _batch_statistics(x3, over_batch, eps):
+    """(d, mean, var, invstd) of x3 (N, C, L) over its rows (and the batch when over_batch):
+    d = x3 - mean, a fresh array; the statistics (C,) or (N, C). Two passes over x (the mean,
+    then the centred values) plus one over d (the sum of its squares, by BLAS dots)."""
+    n, c, length = x3.shape
+    m = length * (n if over_batch else 1)
+    totals = _row_sums(x3)
+    if over_batch:
+        totals = pairwise_sum(totals, (0,))
+    mean = totals / m
+    if length < _SHORT_ROW:
+        d = _per_channel(x3, None, -mean)
+        squares = _row_sums(d, d)
+    else:   # block by block: the squares are summed while the block is in cache
+        d = xp.empty_like(x3)
+        squares = xp.empty((n, c), totals.dtype)
+        shift = -mean.reshape(-1, c, 1)
+        for rows in _sample_blocks(x3):
+            block = xp.add(x3[rows], shift if over_batch else shift[rows], out=d[rows])
+            squares[rows] = _row_sums(block, block)
+    if over_batch:
+        squares = pairwise_sum(squares, (0,))
+    var = squares / m
+    invstd = 1 / xp.sqrt(var + eps)
+    return d, mean, var, invstd
+
+
+# ---------------------------------------------------------------------------------------------
 # batch norm and instance norm: per-channel statistics (channels on dim 1)
 # ---------------------------------------------------------------------------------------------
 class BatchNorm(Function):
@@ -88,8 +293,12 @@ class BatchNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, use_batch_stats, momentum,
-                eps, axes):
+                eps, axes, for_backward=True):
         shape = _channel_shape(x)
+        if use_batch_stats and _channel_layout(x, axes):
+            return BatchNorm._forward_per_channel(ctx, x, weight, bias, running_mean,
+                                                  running_var, momentum, eps, axes,
+                                                  for_backward)
         if use_batch_stats:
             xhat, mean, var, invstd = _normalize(x, axes, eps)
             if running_mean is not None and x.size:
@@ -103,6 +312,28 @@ class BatchNorm(Function):
         return _affine(xhat, weight, bias, shape)
 
     @staticmethod
+    def _forward_per_channel(ctx, x, weight, bias, running_mean, running_var, momentum, eps,
+                             axes, for_backward):
+        """The batch-statistics forward of a float32/64 (N, C, *) x, in five passes over x
+        (mean, centre, squares, scale, shift) and no temporaries; without autograd to feed
+        (for_backward False) xhat is not kept and the output is scaled and shifted in one go:
+        out = (x - mean) * (invstd * w) + b."""
+        x3 = _as_channels(x)
+        over_batch = axes[0] == 0
+        d, mean, var, invstd = _batch_statistics(x3, over_batch, eps)
+        if running_mean is not None:
+            _update_running(running_mean, running_var, mean, var, x, axes, momentum)
+        if not for_backward:
+            scale = invstd if weight is None else invstd * weight
+            return _per_channel(d, scale, bias, out=d).reshape(x.shape)
+        xhat, out = _standardize_and_affine(d, invstd, weight, bias)
+        ctx.save_for_backward(xhat.reshape(x.shape),
+                              invstd.reshape((-1, x.shape[1]) + (1,) * (x.ndim - 2)), weight)
+        ctx.axes = axes
+        ctx.use_batch_stats = True
+        return out.reshape(x.shape)
+
+    @staticmethod
     def backward(ctx, g):
         xhat, invstd, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
@@ -111,8 +342,8 @@ class BatchNorm(Function):
         # when the statistics are per sample (instance norm)
         param_axes = (0,) if axes[0] != 0 else ()
         batch = need_x and ctx.use_batch_stats
-        g_sum = g.sum(axis=axes, keepdims=True) if need_b or batch else None
-        g_xhat_sum = (g * xhat).sum(axis=axes, keepdims=True) if need_w or batch else None
+        g_sum = _channel_sums(g, axes) if need_b or batch else None
+        g_xhat_sum = _channel_sums(g, axes, xhat) if need_w or batch else None
         gw = g_xhat_sum.sum(axis=param_axes).reshape(-1) if need_w else None
         gb = g_sum.sum(axis=param_axes).reshape(-1) if need_b else None
         gx = None
@@ -146,7 +377,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise RuntimeError("running_mean must be defined in evaluation mode")
     axes = (0,) + tuple(range(2, input._data.ndim))
     return BatchNorm.apply(input, weight, bias, running_mean, running_var, training, momentum,
-                           eps, axes)
+                           eps, axes, _for_backward(input, weight, bias))
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
@@ -169,9 +400,14 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                            "use_input_stats is false")
     axes = tuple(range(2, input._data.ndim))
     out = BatchNorm.apply(input, weight, bias, running_mean, running_var, use_input_stats,
-                          momentum, eps, axes)
+                          momentum, eps, axes, _for_backward(input, weight, bias))
     # PyTorch batch-norms a reshaped input, then views it back
     return node_name(out, "ViewBackward0")
+
+
+def _for_backward(*tensors):
+    """Will autograd record the op (so the forward must keep what its backward needs)?"""
+    return grad_mode.enabled and any(t is not None and t._requires_grad for t in tensors)
 
 
 def _update_running(running_mean, running_var, mean, var, x, axes, momentum):
