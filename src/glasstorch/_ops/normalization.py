@@ -150,6 +150,30 @@ def _channel_sums(a, axes, b=None):
     return total.reshape(total.shape + (1,) * (a.ndim - 2))
 
 
+def _channel_sum_pair(g, xhat, axes, want_sum, want_dot):
+    """(sum of g, sum of g * xhat) over `axes` as _channel_sums gives them (None where not
+    wanted). Both at once for long rows: block by block of samples, so that g is read from
+    memory once."""
+    if not (want_sum and want_dot) or _channel_layout(g, axes) is None or \
+            math.prod(g.shape[2:]) < _LONG_INNER_LOOP or _dot_length(
+                math.prod(g.shape[2:])) != math.prod(g.shape[2:]):
+        return (_channel_sums(g, axes) if want_sum else None,
+                _channel_sums(g, axes, xhat) if want_dot else None)
+    g3, xhat3 = _as_channels(g), _as_channels(xhat)
+    n, c, length = g3.shape
+    dtype = xp.result_type(g3, xhat3)
+    sums, dots = xp.empty((n, c), dtype), xp.empty((n, c), dtype)
+    ones = xp.ones(length, dtype)
+    for rows in _sample_blocks(g3):
+        block = g3[rows]
+        sums[rows] = block @ ones
+        dots[rows] = xp.vecdot(block, xhat3[rows])
+    kept = (1,) * (g.ndim - 2)
+    if axes[0] == 0:
+        sums, dots = pairwise_sum(sums, (0,), keepdims=True), pairwise_sum(dots, (0,), True)
+    return sums.reshape(sums.shape + kept), dots.reshape(dots.shape + kept)
+
+
 def _per_channel(a3, scale=None, shift=None, out=None):
     """a3 * scale + shift for a3 (N, C, L), scale and shift per channel ((C,) or anything
     holding C values broadcastable as (1, C, 1)) or per sample and channel (N * C values),
@@ -342,8 +366,8 @@ class BatchNorm(Function):
         # when the statistics are per sample (instance norm)
         param_axes = (0,) if axes[0] != 0 else ()
         batch = need_x and ctx.use_batch_stats
-        g_sum = _channel_sums(g, axes) if need_b or batch else None
-        g_xhat_sum = _channel_sums(g, axes, xhat) if need_w or batch else None
+        g_sum, g_xhat_sum = _channel_sum_pair(g, xhat, axes, need_b or batch,
+                                              need_w or batch)
         gw = g_xhat_sum.sum(axis=param_axes).reshape(-1) if need_w else None
         gb = g_sum.sum(axis=param_axes).reshape(-1) if need_b else None
         gx = None
