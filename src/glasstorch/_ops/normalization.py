@@ -57,7 +57,8 @@ def _normalize_grad(dxhat, xhat, invstd, axes, dxhat_sum=None, dxhat_xhat_sum=No
         gx += dxhat * invstd
         gx += c
         return gx
-    gx = _gradient_combination(_as_channels(dxhat), _as_channels(xhat), invstd, b, c)
+    gx = _gradient_combination(_as_channels(dxhat), _as_channels(xhat), invstd, b, c,
+                               axes[0] == 0)
     return gx.reshape(xhat.shape)
 
 
@@ -152,26 +153,93 @@ def _channel_sums(a, axes, b=None):
 
 def _channel_sum_pair(g, xhat, axes, want_sum, want_dot):
     """(sum of g, sum of g * xhat) over `axes` as _channel_sums gives them (None where not
-    wanted). Both at once for long rows: block by block of samples, so that g is read from
-    memory once."""
+    wanted), both in one pass over g, block by block of samples."""
     if not (want_sum and want_dot) or _channel_layout(g, axes) is None or \
-            math.prod(g.shape[2:]) < _LONG_INNER_LOOP or _dot_length(
-                math.prod(g.shape[2:])) != math.prod(g.shape[2:]):
+            _dot_length(math.prod(g.shape[2:])) is None:
         return (_channel_sums(g, axes) if want_sum else None,
                 _channel_sums(g, axes, xhat) if want_dot else None)
     g3, xhat3 = _as_channels(g), _as_channels(xhat)
-    n, c, length = g3.shape
-    dtype = xp.result_type(g3, xhat3)
-    sums, dots = xp.empty((n, c), dtype), xp.empty((n, c), dtype)
-    ones = xp.ones(length, dtype)
-    for rows in _sample_blocks(g3):
-        block = g3[rows]
-        sums[rows] = block @ ones
-        dots[rows] = xp.vecdot(block, xhat3[rows])
-    kept = (1,) * (g.ndim - 2)
-    if axes[0] == 0:
-        sums, dots = pairwise_sum(sums, (0,), keepdims=True), pairwise_sum(dots, (0,), True)
-    return sums.reshape(sums.shape + kept), dots.reshape(dots.shape + kept)
+    form = _BlockedForm(g3, over_batch=axes[0] == 0)
+    g_view, xhat_view = form.view(g3), form.view(xhat3)
+    sums, dots = form.partial_sums(), form.partial_sums()
+    for i, rows in enumerate(form.blocks):
+        block = g_view[rows]
+        sums[form.part(i, rows)] = form.sum_block(block)
+        dots[form.part(i, rows)] = form.sum_block(block, xhat_view[rows])
+    kept = (-1, g.shape[1]) + (1,) * (g.ndim - 2)
+    return form.total(sums).reshape(kept), form.total(dots).reshape(kept)
+
+
+class _BlockedForm:
+    """How elementwise work and per-channel sums over an (N, C, L) array go block by block
+    (about _BLOCK_ELEMENTS each, so that each step reads what the previous one wrote from the
+    cache, not from memory), and in which view:
+    - long rows, or statistics per sample: the array itself, per-channel operands shaped
+      (1 or N, C, 1), sums of a block by BLAS per row (_row_sums) -> (N, C) partials;
+    - short rows with per-channel statistics (BatchNorm1d: L = 1): the array as a matrix
+      (N / k, k * C * L) with rows of about 1024 elements, operands tiled k times, sums of a
+      block down its columns -> (blocks, k * C * L) partials, then a tree. (NumPy's inner
+      loop would otherwise run over only C * L elements.)"""
+
+    def __init__(self, a3, over_batch):
+        self.shape = n, c, length = a3.shape
+        self.dtype = a3.dtype
+        self.over_batch = over_batch
+        k = 1
+        if over_batch and c * length < _LONG_INNER_LOOP:
+            while n % (2 * k) == 0 and 2 * k * c * length <= 4 * _LONG_INNER_LOOP:
+                k *= 2
+        self.tiled = k > 1
+        self.k = k
+        rows = n // k
+        width = k * c * length
+        self.view_shape = (rows, width) if self.tiled else a3.shape
+        step = max(1, _BLOCK_ELEMENTS // max(1, width if self.tiled else c * length))
+        self.blocks = [slice(i, i + step) for i in range(0, rows, step)]
+
+    def view(self, a3):
+        return a3.reshape(self.view_shape)
+
+    def operand(self, v):
+        """A per-channel (C values) or per-sample-and-channel (N * C values) operand shaped
+        to broadcast against the view."""
+        if v is None:
+            return None
+        n, c, length = self.shape
+        if self.tiled:
+            return xp.tile(xp.repeat(v.reshape(c), length), self.k)
+        return v.reshape(-1 if v.size != c else 1, c, 1)
+
+    def pick(self, operand, rows):
+        """The operand's part for a block of rows (all of it when it is per channel)."""
+        if operand is None or self.tiled or operand.shape[0] == 1:
+            return operand
+        return operand[rows]
+
+    def partial_sums(self):
+        n, c, _ = self.shape
+        if self.tiled:
+            return xp.empty((len(self.blocks), self.view_shape[1]), self.dtype)
+        return xp.empty((n, c), self.dtype)
+
+    def part(self, i, rows):
+        return i if self.tiled else rows
+
+    def sum_block(self, block, other=None):
+        """Sum of a block (or of block * other) per row and channel, or down its columns."""
+        if not self.tiled:
+            return _row_sums(block, other)
+        if other is not None:
+            block = block * other     # a block-sized temporary, in cache
+        return xp.add.reduce(block, axis=0)
+
+    def total(self, partial):
+        """The partial sums added up to (C,) per channel, or (N, C) per sample."""
+        n, c, length = self.shape
+        if self.tiled:
+            columns = pairwise_sum(partial, (0,))
+            return pairwise_sum(columns.reshape(self.k, c, length), (0, 2))
+        return pairwise_sum(partial, (0,)) if self.over_batch else partial
 
 
 def _per_channel(a3, scale=None, shift=None, out=None):
@@ -217,59 +285,40 @@ def _per_channel(a3, scale=None, shift=None, out=None):
 _BLOCK_ELEMENTS = 1 << 16   # elementwise work goes through the cache in blocks of samples
 
 
-def _sample_blocks(a3):
-    """Slices of the batch axis of a3 (N, C, L) covering about _BLOCK_ELEMENTS each: work done
-    block by block reads what the previous step wrote from the cache, not from memory."""
-    n, c, length = a3.shape
-    step = max(1, _BLOCK_ELEMENTS // max(1, c * length))
-    return [slice(i, i + step) for i in range(0, n, step)]
-
-
-def _gradient_combination(dxhat3, xhat3, a, b, c):
+def _gradient_combination(dxhat3, xhat3, a, b, c, over_batch):
     """dxhat3 * a + xhat3 * b + c for (N, C, L) arrays and per-channel (or per sample and
     channel) a, b, c, in blocks of samples through a scratch buffer: one pass over the inputs,
     one write of the result, no full-size temporaries."""
-    if xhat3.shape[2] < _LONG_INNER_LOOP:     # short rows: whole-array ops on tiled views
-        gx = _per_channel(xhat3, b, c)
-        gx += _per_channel(dxhat3, a)
-        return gx
-    n, channels, length = xhat3.shape
-    shape = (-1, channels, 1)
-    a, b, c = (v.reshape(shape) for v in (a, b, c))
-    per_sample = a.shape[0] != 1
+    form = _BlockedForm(xhat3, over_batch and all(v.size == xhat3.shape[1] for v in (a, b, c)))
+    a, b, c = (form.operand(v) for v in (a, b, c))
     gx = xp.empty(xhat3.shape, xp.result_type(xhat3, dxhat3, a, b, c))
-    blocks = _sample_blocks(xhat3)
-    scratch = xp.empty_like(gx[blocks[0]])
-    for rows in blocks:
-        out = gx[rows]
+    gx_view, dxhat_view, xhat_view = form.view(gx), form.view(dxhat3), form.view(xhat3)
+    scratch = xp.empty_like(gx_view[form.blocks[0]])
+    for rows in form.blocks:
+        out = gx_view[rows]
         part = scratch[:out.shape[0]]
-        pick = rows if per_sample else slice(None)
-        xp.multiply(xhat3[rows], b[pick], out=out)
-        out += c[pick]
-        xp.multiply(dxhat3[rows], a[pick], out=part)
+        xp.multiply(xhat_view[rows], form.pick(b, rows), out=out)
+        out += form.pick(c, rows)
+        xp.multiply(dxhat_view[rows], form.pick(a, rows), out=part)
         out += part
     return gx
 
 
-def _standardize_and_affine(d3, invstd, weight, bias):
+def _standardize_and_affine(d3, invstd, weight, bias, over_batch):
     """(xhat, out): xhat = d3 * invstd in d3's own array, out = xhat * weight + bias a fresh
-    one (a copy of xhat when both are None: xhat is saved and must not be handed out). Long
-    rows go block by block, so that out is made from xhat while it is in cache."""
-    if d3.shape[2] < _LONG_INNER_LOOP:
-        xhat = _per_channel(d3, invstd, out=d3)
-        return xhat, _per_channel(xhat, weight, bias)
-    channels = d3.shape[1]
-    invstd = invstd.reshape(-1, channels, 1)
-    weight, bias = (None if v is None else v.reshape(1, channels, 1) for v in (weight, bias))
-    per_sample = invstd.shape[0] != 1
+    one (a copy of xhat when both are None: xhat is saved and must not be handed out), block
+    by block, so that out is made from xhat while it is in cache."""
+    form = _BlockedForm(d3, over_batch)
+    invstd, weight, bias = (form.operand(v) for v in (invstd, weight, bias))
     out = xp.empty_like(d3)
-    for rows in _sample_blocks(d3):
-        xhat = xp.multiply(d3[rows], invstd[rows] if per_sample else invstd, out=d3[rows])
+    d_view, out_view = form.view(d3), form.view(out)
+    for rows in form.blocks:
+        xhat = xp.multiply(d_view[rows], form.pick(invstd, rows), out=d_view[rows])
         if weight is None:
-            block = out[rows]
+            block = out_view[rows]
             block[...] = xhat
         else:
-            block = xp.multiply(xhat, weight, out=out[rows])
+            block = xp.multiply(xhat, weight, out=out_view[rows])
         if bias is not None:
             block += bias
     return d3, out
@@ -277,27 +326,27 @@ def _standardize_and_affine(d3, invstd, weight, bias):
 
 def _batch_statistics(x3, over_batch, eps):
     """(d, mean, var, invstd) of x3 (N, C, L) over its rows (and the batch when over_batch):
-    d = x3 - mean, a fresh array; the statistics (C,) or (N, C). Two passes over x (the mean,
-    then the centred values) plus one over d (the sum of its squares, by BLAS dots)."""
+    d = x3 - mean, a fresh array; the statistics (C,) or (N, C). One pass for the mean, one
+    for the centred values, whose squares are summed block by block while in cache."""
     n, c, length = x3.shape
     m = length * (n if over_batch else 1)
-    totals = _row_sums(x3)
-    if over_batch:
-        totals = pairwise_sum(totals, (0,))
-    mean = totals / m
-    if length < _SHORT_ROW:
-        d = _per_channel(x3, None, -mean)
-        squares = _row_sums(d, d)
-    else:   # block by block: the squares are summed while the block is in cache
-        d = xp.empty_like(x3)
-        squares = xp.empty((n, c), totals.dtype)
-        shift = -mean.reshape(-1, c, 1)
-        for rows in _sample_blocks(x3):
-            block = xp.add(x3[rows], shift if over_batch else shift[rows], out=d[rows])
-            squares[rows] = _row_sums(block, block)
-    if over_batch:
-        squares = pairwise_sum(squares, (0,))
-    var = squares / m
+    form = _BlockedForm(x3, over_batch)
+    x_view = form.view(x3)
+    totals = form.partial_sums()
+    if form.tiled:
+        for i, rows in enumerate(form.blocks):
+            totals[i] = form.sum_block(x_view[rows])
+    else:
+        totals = _row_sums(x3)
+    mean = form.total(totals) / m
+    shift = form.operand(-mean)
+    d = xp.empty_like(x3)
+    d_view = form.view(d)
+    squares = form.partial_sums()
+    for i, rows in enumerate(form.blocks):
+        block = xp.add(x_view[rows], form.pick(shift, rows), out=d_view[rows])
+        squares[form.part(i, rows)] = form.sum_block(block, block)
+    var = form.total(squares) / m
     invstd = 1 / xp.sqrt(var + eps)
     return d, mean, var, invstd
 
@@ -350,7 +399,7 @@ class BatchNorm(Function):
         if not for_backward:
             scale = invstd if weight is None else invstd * weight
             return _per_channel(d, scale, bias, out=d).reshape(x.shape)
-        xhat, out = _standardize_and_affine(d, invstd, weight, bias)
+        xhat, out = _standardize_and_affine(d, invstd, weight, bias, over_batch)
         ctx.save_for_backward(xhat.reshape(x.shape),
                               invstd.reshape((-1, x.shape[1]) + (1,) * (x.ndim - 2)), weight)
         ctx.axes = axes
