@@ -84,12 +84,15 @@ def check_device(dev):
 
 
 class _VersionCounter:
-    """Counts in-place writes to a storage; views share their base's counter."""
+    """Counts in-place writes to a storage; views share their base's counter. `history` counts
+    the in-place ops that gave the base (or one of its views) a new autograd history: a view
+    made before one of them is re-derived from its base when next used (inplace.refresh_view)."""
 
-    __slots__ = ("value",)
+    __slots__ = ("value", "history")
 
     def __init__(self, value=0):
         self.value = value
+        self.history = 0
 
 
 def _make(data, requires_grad=False, grad_fn=None, output_nr=0, cls=None):
@@ -121,8 +124,9 @@ class Tensor:
     the legacy constructor `Tensor(2, 3)` (uninitialised shape) and `Tensor([1, 2])` (float data)
     work as in PyTorch."""
 
+    # _seen_history (views only): the base's history count when the view's grad_fn was made
     __slots__ = ("_data", "_requires_grad", "grad_fn", "_output_nr", "_vc", "_base", "_grad",
-                 "_extra", "__weakref__")
+                 "_extra", "_seen_history", "__weakref__")
     # ndarray (op) Tensor defers to Tensor's reflected operator instead of looping over it
     __array_priority__ = 1000
 
@@ -304,6 +308,9 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see autograd.backward)."""
         from .autograd import engine
+        if self._base is not None and self._seen_history != self._vc.history:
+            from ._ops.inplace import refresh_view
+            refresh_view(self)      # a view whose base changed history in place since
         engine.backward((self,), (gradient,), retain_graph, create_graph, inputs)
 
     # ------------------------------------------------------------------ conversion

@@ -225,7 +225,10 @@ def test_det_gradient_at_singular_matrix():
 
 
 LSTSQ_SHAPES = [((4, 3), (4, 2)), ((3, 4), (3, 2)), ((2, 4, 3), (2, 4, 2)), ((3, 3), (3, 1)),
-                ((4, 3), (4,)), ((2, 4, 3), (2, 4)), ((2, 4, 3), (1, 4, 2))]
+                ((4, 3), (4,)), ((2, 4, 3), (2, 4)), ((2, 4, 3), (1, 4, 2)),
+                # B one dim short but not A's batch of vectors: PyTorch solves for B as one
+                # matrix and repeats the solution over broadcast(A's batch, B.shape[:-1])
+                ((1, 4, 3), (4, 2))]
 
 
 @pytest.mark.parametrize("driver", [None, "gelsd", "gelss", "gels"])
@@ -259,10 +262,32 @@ LSTSQ_ERRORS = [
     ("1d", lambda t: t.linalg.lstsq(t.ones(3), t.ones(3))),
 ]
 
+# (A's shape, B's shape, the message PyTorch gives)
+LSTSQ_SHAPE_ERRORS = [
+    ((2, 3, 2), (3, 2), "The size of tensor a (2) must match the size of tensor b (3) at "
+                        "non-singleton dimension 0"),
+    ((3, 2), (2, 3, 2), "input.dim() must be greater or equal to other.dim()"),
+    ((5, 3, 2), (3,), "input.dim() must be greater or equal to other.dim()"),
+    ((3, 2), (2,), "input.size(-2) should match other.size(-1)"),
+    ((2, 3, 2), (1, 3), "input.size(-2) should match other.size(-2)"),
+    ((2, 3, 2), (2, 4), "input.size(-2) should match other.size(-2)"),
+]
+
 
 @pytest.mark.parametrize("name, fn", LSTSQ_ERRORS, ids=[e[0] for e in LSTSQ_ERRORS])
 def test_lstsq_errors(name, fn):
     check_error(fn)
+
+
+@pytest.mark.parametrize("a, b, message", LSTSQ_SHAPE_ERRORS, ids=str)
+def test_lstsq_shape_errors(a, b, message):
+    """B's shape against A's: never a silent broadcast PyTorch refuses (A (2, 3, 2) with
+    B (3, 2) used to return a (2, 2, 2) solution)."""
+    def fn(t):
+        return t.linalg.lstsq(t.ones(a, dtype=t.float64), t.ones(b, dtype=t.float64))
+    assert message in str(check_error(fn, match=message))
+    with pytest.raises(RuntimeError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        fn(torch)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "complex128"])

@@ -229,3 +229,72 @@ def test_layout_matches_torch(k):
     assert tuple(gv.shape) == tuple(tv.shape)
     assert gv.stride() == tv.stride()
     assert gv.is_contiguous() == tv.is_contiguous()
+
+
+# ---------------------------------------------------------------------------------------------
+# views made before an in-place op changed their base's history (through the base or through
+# another view): PyTorch re-derives them from the base when they are used next, so gradients
+# through them see the write. Before, such a view kept its old history: a silently wrong grad.
+# ---------------------------------------------------------------------------------------------
+_A = np.arange(12.0).reshape(3, 4)
+_W = np.arange(12.0).reshape(4, 3)
+
+
+def _stale_view_cases(t, case, w):
+    if case == "write through one view, read another":
+        base = (w * 1).t()
+        base[1].mul_(3)
+        return (base * t.tensor(_W)).sum()
+    if case == "strided view of a strided base":
+        base = (w * 1)[:, ::2]
+        base[:, 1].exp_()
+        return (base * 2).sum()
+    if case == "in-place on the base, read an older view":
+        r = w * 1
+        v = r[0]
+        r.mul_(2)
+        return v.sum()
+    if case == "base without grad gets one by setitem":
+        r = t.zeros(3, 4, dtype=t.float64)
+        v = r[1]
+        r[1] = w[0] * 5
+        return (v * v).sum()
+    if case == "row written, column read":
+        r = w * 1
+        v1, v2 = r[0], r[:, 1]
+        v1.add_(w[1])
+        return (v2 * t.tensor([1.0, 2.0, 3.0], dtype=t.float64)).sum()
+    if case == "expanded view of a written base":
+        r = w * 1
+        e = r[0:1].expand(3, 4)
+        r[0, 0] = 7.0
+        return (e * 2).sum()
+    if case == "backward called on the stale view":
+        r = w * 1
+        s = r[1, 1]
+        r.pow_(2)
+        return s
+    raise AssertionError(case)
+
+
+STALE_VIEW_CASES = ["write through one view, read another", "strided view of a strided base",
+                    "in-place on the base, read an older view",
+                    "base without grad gets one by setitem", "row written, column read",
+                    "expanded view of a written base", "backward called on the stale view"]
+
+
+@pytest.mark.parametrize("case", STALE_VIEW_CASES)
+def test_older_views_see_an_in_place_write_to_their_base(case):
+    grads = []
+    for t in (torch, gt):
+        w = t.tensor(_A, requires_grad=True)
+        _stale_view_cases(t, case, w).backward()
+        grads.append(w.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+def test_stale_view_is_rederived_as_strided_from_its_base():
+    r = gt.tensor(_A, requires_grad=True) * 1
+    v = r[1]
+    r.mul_(2)
+    assert (v * 1).grad_fn.next_functions[0][0].name() == "AsStridedBackward0"

@@ -20,7 +20,7 @@ from ..autograd.function import Function, Output
 from ._util import sum_to_shape, wrap_dim, node_name, check_fits, check_tensor
 from . import _either as either
 from .convert import clone
-from .inplace import check_inplace_allowed
+from .inplace import check_inplace_allowed, new_history
 
 
 def _pytorch_nodes(items, lone, shape, consumed):
@@ -277,6 +277,7 @@ def getitem(self, index):
     out = Index.apply(self, plan)
     if plan.advanced is None:
         out._vc = self._version_counter()
+        out._seen_history = out._vc.history
         out._base = self if self._base is None else self._base
         # remember how to re-derive this view from its base, so that a later write into the
         # view (x[0][1] = v) can give the *base* its new autograd history (see setitem)
@@ -417,6 +418,7 @@ def setitem(self, index, value):
             root.grad_fn, root._output_nr, root._requires_grad = out.grad_fn, 0, True
             view = Index.apply(root, ChainPlan(recipe[1] + (_WHOLE,)))
             self.grad_fn, self._output_nr, self._requires_grad = view.grad_fn, 0, True
+        new_history(self)
     else:
         _write(self._data, plan, either.raw(value))
     self._bump_version()

@@ -5,6 +5,8 @@ change and `id(x)` is kept. The version counter is bumped, which is how a later 
 notices that a saved tensor was overwritten. When the graph is being recorded the result is
 computed from a snapshot of x, so the old values saved for backward stay intact.
 """
+import math
+
 from .. import _backend
 from .._backend import scalar_name
 from .._tensor import Tensor, _make
@@ -37,8 +39,7 @@ def _rebase_view_base(view, result):
     read off the NumPy memory layout: its byte offset and strides within the base's buffer."""
     base = view._base
     base_arr, view_arr = base._data, view._data
-    if not base_arr.flags.c_contiguous:
-        return  # a base that is itself a strided view: not supported, left as before
+    _check_layout(base_arr, view_arr)
     itemsize = base_arr.itemsize
     offset = (view_arr.__array_interface__["data"][0]
               - base_arr.__array_interface__["data"][0]) // itemsize
@@ -83,7 +84,67 @@ def write_into(self, result):
         self._requires_grad = True
         if self._base is not None:
             _rebase_view_base(self, result)
+        new_history(self)
     return self
+
+
+def new_history(written):
+    """Note that an in-place op gave `written` (a base or a view) a new autograd history: every
+    other view of the same base is now stale, re-derived from the base when next used."""
+    counter = written._version_counter()
+    counter.history += 1
+    if written._base is not None:
+        written._seen_history = counter.history
+
+
+def _check_layout(base_arr, view_arr):
+    """Views are located in their base from memory addresses, which needs a C-contiguous base
+    and the base's element size: anything else raises rather than give a wrong gradient."""
+    if not base_arr.flags.c_contiguous or base_arr.itemsize != view_arr.itemsize:
+        raise RuntimeError("an in-place op changed the autograd history of a view whose base is "
+                           "not C-contiguous (or is viewed with another dtype), which glasstorch "
+                           "cannot trace back; clone() the base before viewing it")
+
+
+def _positions(base_arr, view_arr):
+    """The flat (C order) index into base of each element of `view` (a NumPy view of base's
+    memory), as an array of the view's shape."""
+    _check_layout(base_arr, view_arr)
+    itemsize = base_arr.itemsize
+    offset = (view_arr.__array_interface__["data"][0]
+              - base_arr.__array_interface__["data"][0]) // itemsize
+    index = _backend.xp.arange(base_arr.size, dtype=_backend.xp.int64)
+    strides = tuple(st // itemsize * index.itemsize for st in view_arr.strides)
+    return _backend.as_strided(index[offset:], view_arr.shape, strides)
+
+
+class AsStrided(Function):
+    """A view re-derived from its base: out = the view's elements of base (its own array)
+    grad: d base = g added back at the view's positions in base (repeated positions add up)"""
+
+    _node_name = "AsStridedBackward0"
+
+    @staticmethod
+    def forward(ctx, base, view, positions):
+        ctx.base_shape, ctx.positions = base.shape, positions
+        return view
+
+    @staticmethod
+    def backward(ctx, g):
+        g_base = _backend.xp.zeros(math.prod(ctx.base_shape), dtype=g.dtype)
+        _backend.xp.add.at(g_base, ctx.positions.ravel(), _backend.xp.asarray(g).ravel())
+        return g_base.reshape(ctx.base_shape), None, None
+
+
+def refresh_view(view):
+    """Re-derive a stale view (see new_history) from its base's current history, as PyTorch
+    regenerates a view's grad_fn: the view becomes as_strided(base) in the graph."""
+    base = view._base
+    view._seen_history = view._vc.history
+    if not (base._requires_grad and grad_mode.enabled):
+        return
+    out = AsStrided.apply(base, view._data, _positions(base._data, view._data))
+    view.grad_fn, view._output_nr, view._requires_grad = out.grad_fn, 0, True
 
 
 class CopySlices(Function):

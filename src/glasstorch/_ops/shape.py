@@ -31,6 +31,7 @@ def _view_of(out, x):
     """Mark `out` (whose array is a NumPy view of x's) as a view of x: same base and counter."""
     out._base = x if x._base is None else x._base
     out._vc = x._version_counter()
+    out._seen_history = out._vc.history
     return out
 
 

@@ -271,17 +271,29 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if driver not in _LSTSQ_DRIVERS:
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, "
                            "gelsy, gelsd, gelss)")
+    if not 0 <= A.ndim - B.ndim <= 1:
+        raise RuntimeError("torch.linalg.lstsq: input.dim() must be greater or equal to "
+                           "other.dim() and (input.dim() - other.dim()) <= 1")
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
     Bm = B.unsqueeze(-1) if vector else B
     m, n = A.shape[-2:]
-    if Bm.ndim < 2 or Bm.shape[-2] != m:
-        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    if Bm.shape[-2] != m:
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match "
+                           f"other.size({-1 if B.ndim == 1 else -2})")
+    # PyTorch's batch shape when B has one dim less than A but is not a batch of vectors: B is
+    # one matrix, and the solution is repeated over broadcast(A's batch dims, B.shape[:-1])
+    batch = None
+    if B.ndim == A.ndim - 1 and not vector:
+        check_broadcast(tuple(A.shape[:-2]), tuple(B.shape[:-1]))
+        batch = tuple(xp.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-1])))
     real = xp.finfo(A._data.dtype).dtype
     if rcond is None:
         rcond = xp.finfo(real).eps * max(m, n)
     S = xp.linalg.svd(A._data, compute_uv=False).astype(real, copy=False)
     rank = (S > _cutoff(S, A.shape, 0.0, rcond)).sum(-1).astype(xp.int64)
     X = matmul(pinv(A, rtol=rcond), Bm)
+    if batch is not None:
+        X = X.expand(batch + tuple(X.shape[-2:]))
     if driver != "gelsy" and m > n and (driver == "gels" or bool((rank == n).all())):
         from .reduce import sum as _sum
         r = matmul(A, X) - Bm

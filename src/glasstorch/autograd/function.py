@@ -108,9 +108,11 @@ class Function:
         needs_grad = False
         if grad_mode.enabled:
             for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    needs_grad = True
-                    break
+                if isinstance(a, Tensor):
+                    if a._base is not None and a._seen_history != a._vc.history:
+                        _refresh_view(a)    # its base changed history in place since
+                    if a._requires_grad:
+                        needs_grad = True
         if needs_grad:
             return _record(ctx, args, out)
         if type(out) is tuple:
@@ -497,3 +499,8 @@ def once_differentiable(fn):
 
 
 from .._tensor import Tensor, _make, _VersionCounter  # noqa: E402  (Tensor imports grad_mode from this package)
+
+
+def _refresh_view(view):
+    from .._ops.inplace import refresh_view   # the op library imports this module
+    refresh_view(view)

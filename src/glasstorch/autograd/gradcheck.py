@@ -3,6 +3,11 @@
 gradcheck compares, for every output element and input element, the analytical Jacobian from
 backward with the central difference (f(x + eps) - f(x - eps)) / 2 eps. Use float64 inputs:
 in float32 the rounding error of the difference swamps the tolerance.
+
+Complex numbers are checked as pairs of real ones, as in PyTorch: an input z = a + ib gives
+two columns per element (steps of eps and of i eps), an output w = u + iv two rows (u and v).
+With PyTorch's convention (for a real L, z.grad = dL/da + i dL/db), the backward with upstream
+1 at w's element gives u's row as (Re, Im) of z.grad, and with upstream i gives v's row.
 """
 from .._backend import xp
 from .._tensor import Tensor, _make
@@ -19,47 +24,66 @@ def _flat_outputs(out):
     return tuple(o for o in out if isinstance(o, Tensor))
 
 
+def _real_parts(out):
+    """All outputs as one real float64 vector: each output's values, then, for a complex
+    output, its imaginary parts."""
+    parts = []
+    for o in _flat_outputs(out):
+        parts.append(o._data.real.astype(xp.float64).ravel())
+        if o._data.dtype.kind == "c":
+            parts.append(o._data.imag.astype(xp.float64).ravel())
+    return xp.concatenate(parts) if parts else xp.zeros(0)
+
+
 def _numerical_jacobian(func, inputs, index, eps):
-    """d(all outputs, flattened)/d(inputs[index], flattened) by central differences."""
+    """d(real parts of all outputs)/d(real variables of inputs[index]) by central differences:
+    one column per element, and for a complex input one more per element (the step i eps)."""
     x = inputs[index]
     flat = x._data.reshape(-1)  # a view: writes change x in place
+    steps = (eps, eps * 1j) if flat.dtype.kind == "c" else (eps,)
     columns = []
     # grad mode stays on: func may itself differentiate (gradgradcheck's first_grads)
-    for k in range(flat.size):
-        orig = flat[k].item()
-        flat[k] = orig + eps
-        plus = [o._data.astype(xp.float64).ravel() for o in _flat_outputs(func(*inputs))]
-        flat[k] = orig - eps
-        minus = [o._data.astype(xp.float64).ravel() for o in _flat_outputs(func(*inputs))]
-        flat[k] = orig
-        columns.append(xp.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
+    for step in steps:
+        for k in range(flat.size):
+            orig = flat[k].item()
+            flat[k] = orig + step
+            plus = _real_parts(func(*inputs))
+            flat[k] = orig - step
+            minus = _real_parts(func(*inputs))
+            flat[k] = orig
+            columns.append((plus - minus) / (2 * eps))
     if not columns:  # an empty input: a Jacobian with no columns
-        n_out = sum(o._data.size for o in _flat_outputs(func(*inputs)))
-        return xp.zeros((n_out, 0))
+        return xp.zeros((_real_parts(func(*inputs)).size, 0))
     return xp.stack(columns, axis=1)
 
 
 def _analytical_jacobian(func, inputs, diff_indices):
-    """Rows of d(outputs)/d(inputs) obtained with one backward per output element."""
+    """Rows of d(outputs)/d(inputs) obtained with one backward per output element (two for a
+    complex output: upstream 1 gives the real part's row, upstream i the imaginary part's)."""
     outputs = _flat_outputs(func(*inputs))
-    sizes = [o._data.size for o in outputs]
-    total = sum(sizes)
-    jac = {i: xp.zeros((total, inputs[i]._data.size)) for i in diff_indices}
+    total = sum(o._data.size * (2 if o._data.dtype.kind == "c" else 1) for o in outputs)
+    jac = {i: xp.zeros((total, inputs[i]._data.size *
+                        (2 if inputs[i]._data.dtype.kind == "c" else 1)))
+           for i in diff_indices}
     row = 0
     for o in outputs:
+        units = (1, 1j) if o._data.dtype.kind == "c" else (1,)
         if not o.requires_grad:     # a constant output: its rows of the Jacobian are zero
-            row += o._data.size
+            row += o._data.size * len(units)
             continue
-        for k in range(o._data.size):
-            upstream = xp.zeros(o._data.size, dtype=o._data.dtype)
-            upstream[k] = 1
-            grads = engine.grad([o], [inputs[i] for i in diff_indices],
-                                [_make(upstream.reshape(o._data.shape))], retain_graph=True,
-                                allow_unused=True)
-            for i, g in zip(diff_indices, grads):
-                if g is not None:
-                    jac[i][row] = g._data.ravel()
-            row += 1
+        for unit in units:
+            for k in range(o._data.size):
+                upstream = xp.zeros(o._data.size, dtype=o._data.dtype)
+                upstream[k] = unit
+                grads = engine.grad([o], [inputs[i] for i in diff_indices],
+                                    [_make(upstream.reshape(o._data.shape))], retain_graph=True,
+                                    allow_unused=True)
+                for i, g in zip(diff_indices, grads):
+                    if g is not None:
+                        g = g._data.ravel()
+                        jac[i][row] = xp.concatenate([g.real, g.imag]) \
+                            if inputs[i]._data.dtype.kind == "c" else g.real
+                row += 1
     return jac
 
 
@@ -92,8 +116,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     outputs = [o for o in _flat_outputs(func(*inputs)) if o.requires_grad]
     if grad_outputs is None:
         rng = xp.random.default_rng(0)
-        grad_outputs = [_make(rng.standard_normal(o._data.shape).astype(o._data.dtype))
-                        .requires_grad_() for o in outputs]
+        grad_outputs = [_make(_random_like(rng, o._data)).requires_grad_() for o in outputs]
     elif isinstance(grad_outputs, Tensor):
         grad_outputs = (grad_outputs,)
     n = len(inputs)
@@ -107,3 +130,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
 
     return gradcheck(first_grads, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol,
                      rtol=rtol, raise_exception=raise_exception)
+
+
+def _random_like(rng, a):
+    """Standard normal values of a's shape and dtype (complex: real and imaginary parts)."""
+    values = rng.standard_normal(a.shape)
+    if a.dtype.kind == "c":
+        values = values + 1j * rng.standard_normal(a.shape)
+    return values.astype(a.dtype)
