@@ -85,11 +85,18 @@ def test_error_far_from_zero_within_10x_of_torch(shape, dim):
     assert our_error <= 10 * max(torch_error, 2.0 ** -24)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("shape", [(1, BLOCK * 2 + 37), (3, BLOCK + 5), (50, 1500)])
-def test_the_blocked_sums_themselves(shape):
-    """The route is taken (not the fallback) and is exact to float64 rounding."""
+def test_the_blocked_sums_themselves(shape, threads):
+    """The route is taken (not the fallback) and is exact to float64 rounding, with BLAS dots
+    (one thread) and with NumPy's loops (more)."""
     x = _near(1000.0, shape, seed=7)
-    got = _summation.squared_deviation_sums(x)
+    before = gt.get_num_threads()
+    gt.set_num_threads(threads)
+    try:
+        got = _summation.squared_deviation_sums(x)
+    finally:
+        gt.set_num_threads(before)
     wide = x.astype(np.float64)
     exact = ((wide - wide.mean(1, keepdims=True)) ** 2).sum(1)
     np.testing.assert_allclose(got, exact, rtol=1e-10)

@@ -121,7 +121,7 @@ def _dot_length(length):
 
 def _row_sums(a3, b3=None):
     """(N, C, L) -> (N, C): each row's sum of a3 (or of a3 * b3). Rows of 16 or more take
-    BLAS (a GEMV with ones, or one dot per row): one pass, no temporary, with a float32 error
+    BLAS (one dot per row, with ones or b3): one pass, no temporary, with a float32 error
     of a dot of at most 4096 elements, the partial sums of longer rows then added as a tree
     (PyTorch sums a row as a cascade); shorter rows take NumPy's pairwise sum."""
     n, c, length = a3.shape
@@ -131,8 +131,8 @@ def _row_sums(a3, b3=None):
     if k is None:
         return pairwise_sum(a3 if b3 is None else a3 * b3, (2,))
     rows = a3.reshape(-1, k)
-    if b3 is None:
-        part = rows @ xp.ones(k, a3.dtype)
+    if b3 is None:   # a dot per row: OpenBLAS threads a GEMV, and threads waiting on a busy
+        part = xp.vecdot(rows, xp.ones(k, a3.dtype))     # core cost more than they save
     else:
         part = xp.vecdot(rows, b3.reshape(-1, k))
     if k == length:
