@@ -2,7 +2,8 @@
 accuracy costs something: along the contiguous axis, along the rows of a narrow matrix (NumPy's
 slow row-by-row loop; glasstorch folds it pairwise), var/std (accumulated in double, as
 PyTorch's CPU Welford), cumsum (running sum in double, as PyTorch), norm and logsumexp; plus a
-BatchNorm1d forward on a large batch (statistics over the rows)."""
+BatchNorm1d forward on a large batch (statistics over the rows), and BatchNorm1d/2d training
+steps (forward + backward) as in every CNN."""
 import common  # noqa: F401  (pins threads before NumPy loads)
 import numpy as np
 
@@ -36,6 +37,21 @@ def batch_norm(torch):
     return run
 
 
+def batch_norm_step(module, shape):
+    """Training forward and backward through a BatchNorm layer; returns the input's gradient."""
+    def make(torch):
+        x = torch.tensor(_data(shape)).requires_grad_(True)
+        layer = getattr(torch.nn, module)(shape[1])
+        grad = torch.tensor(_data(shape, seed=1) - 1)
+
+        def run():
+            x.grad = None
+            layer(x).backward(grad)
+            return x.grad
+        return run
+    return make
+
+
 WORKLOADS = [
     ("sum (1M,)", (N,), lambda t, x: x.sum()),
     ("sum(0) (1M/4, 4)", (N // 4, 4), lambda t, x: x.sum(0)),
@@ -55,6 +71,10 @@ def main():
         compare(f"{name} float32, no_grad", forward(shape, op), repeats=9, rtol=1e-4)
     compare(f"BatchNorm1d(8) train forward ({N // 8}, 8)", batch_norm, repeats=9, rtol=1e-3,
             atol=1e-3)
+    compare(f"BatchNorm1d(8) train fwd+bwd ({N // 8}, 8)",
+            batch_norm_step("BatchNorm1d", (N // 8, 8)), repeats=9, rtol=1e-3, atol=1e-3)
+    compare("BatchNorm2d(64) train fwd+bwd (64, 64, 32, 32)",
+            batch_norm_step("BatchNorm2d", (64, 64, 32, 32)), repeats=5, rtol=1e-3, atol=1e-3)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ CPU accumulator types (`at::acc_type<T, /*is_cuda=*/false>`).
 import math
 
 from .._backend import xp
+from .threads import get_num_threads
 
 _ROWS_ADDED_IN_A_ROW = 16
 _HALF = xp.dtype(xp.float16)
@@ -143,3 +144,69 @@ def _scan_accumulator(dtype):
     if dtype == xp.float16:
         return xp.float32
     return None
+
+
+# Rows are worked through in blocks of about this many elements, converted to float64 in a
+# buffer that stays in cache (128 KB per block of float32, 256 KB as float64).
+_BLOCK_ELEMENTS = 1 << 15
+MIN_ROW_FOR_BLAS_VARIANCE = 1024
+_EPS64 = float(xp.finfo(xp.float64).eps)
+
+
+def squared_deviation_sums(rows):
+    """sum((x - mean)^2) of every row of a C-contiguous float32 (R, L) matrix, in float64 (R,);
+    None when that is not safe to get this way (the caller then takes the general path).
+
+    One pass over x, block by block through a cache-sized float64 buffer. Each row is shifted
+    by m', the mean of its first block (a whole short row, or the first _BLOCK_ELEMENTS of a
+    long one); then d = x - m' gives
+        s1 = sum d,  s2 = d . d   (NumPy's add.reduce and einsum; short rows: one dot per row)
+        sum((x - mean)^2) = s2 - s1^2 / L
+    Plain (non-tree) float64 sums are accurate enough: their error, at most L * 2^-53 relative,
+    is far below float32's 2^-24 for any row length. A block's mean is within
+    std * sqrt(L / block) of the row's, so s1^2 / L is at most L / block times the result: the
+    subtraction loses at most log2(L / block) of float64's 53 bits (none for a short row).
+    None when a row's sums are not finite (inf or NaN data) or when s2 - s1^2 / L is within
+    rounding of 0 (a constant row, whose variance must come out exactly 0)."""
+    n_rows, length = rows.shape
+    s1 = xp.empty(n_rows, xp.float64)
+    s2 = xp.empty(n_rows, xp.float64)
+    if length >= _BLOCK_ELEMENTS:   # row by row, each cut into blocks
+        d = xp.empty(_BLOCK_ELEMENTS, xp.float64)
+        all_ones = xp.ones(_BLOCK_ELEMENTS, xp.float64)
+        one_thread = get_num_threads() == 1
+        for r in range(n_rows):
+            total = square_total = 0.0
+            for start in range(0, length, _BLOCK_ELEMENTS):
+                chunk = rows[r, start:start + _BLOCK_ELEMENTS]
+                block, ones = d[:chunk.size], all_ones[:chunk.size]
+                xp.copyto(block, chunk)
+                if not start:
+                    shift = xp.add.reduce(block) / _BLOCK_ELEMENTS
+                xp.subtract(block, shift, out=block)
+                if one_thread:      # BLAS dots, the fastest way
+                    total += xp.dot(block, ones)
+                    square_total += xp.dot(block, block)
+                else:   # OpenBLAS runs a dot this long on all its threads, and on a busy
+                    # machine waiting for them costs more than the dot: NumPy's own loops
+                    total += xp.add.reduce(block)
+                    square_total += xp.einsum("i,i->", block, block)
+            s1[r], s2[r] = total, square_total
+    else:                           # several whole rows per block
+        step = _BLOCK_ELEMENTS // length
+        d = xp.empty((step, length), xp.float64)
+        ones = xp.ones(length, xp.float64)
+        for start in range(0, n_rows, step):
+            block = d[:min(step, n_rows - start)]
+            xp.copyto(block, rows[start:start + step])
+            shift = xp.vecdot(block, ones)
+            shift /= length
+            xp.subtract(block, shift[:, None], out=block)
+            s1[start:start + step] = xp.vecdot(block, ones)   # a dot per row
+            s2[start:start + step] = xp.vecdot(block, block)
+    with xp.errstate(invalid="ignore", over="ignore"):
+        result = s2 - s1 * s1 / length
+        unsure = ~xp.isfinite(result) | ((s2 > 0) & (result <= 2 * length * _EPS64 * s2))
+    if unsure.any():
+        return None
+    return result

@@ -15,7 +15,7 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from ._util import node_name
-from ._summation import pairwise_mean
+from ._summation import pairwise_mean, pairwise_sum
 
 
 # ---------------------------------------------------------------------------------------------
@@ -40,20 +40,26 @@ def _normalize_grad(dxhat, xhat, invstd, axes, dxhat_sum=None, dxhat_xhat_sum=No
     """Gradient through xhat = (x - mean) * invstd when mean and var are x's own statistics
     over `axes` (M elements each):
         dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
-    The two sums may be passed in when the caller already has them (batch norm's dbias and
-    dweight are exactly these sums)."""
+           = dxhat * invstd + xhat * b + c,  b = -invstd mean(dxhat xhat), c = -invstd mean(dxhat)
+    (b and c are small: one value per statistic). The two sums may be passed in when the caller
+    already has them (batch norm's dbias and dweight are exactly these sums)."""
     m = math.prod(xhat.shape[a] for a in axes)
     if m == 0:
         return dxhat * invstd       # empty input: nothing to differentiate
     if dxhat_sum is None:
-        dxhat_sum = dxhat.sum(axis=axes, keepdims=True)
+        dxhat_sum = _channel_sums(dxhat, axes)
     if dxhat_xhat_sum is None:
-        dxhat_xhat_sum = (dxhat * xhat).sum(axis=axes, keepdims=True)
-    gx = xhat * (dxhat_xhat_sum / -m)
-    gx += dxhat
-    gx -= dxhat_sum / m
-    gx *= invstd
-    return gx
+        dxhat_xhat_sum = _channel_sums(dxhat, axes, xhat)
+    b = invstd * (dxhat_xhat_sum / -m)
+    c = invstd * (dxhat_sum / -m)
+    if _channel_layout(xhat, axes) is None:
+        gx = xhat * b
+        gx += dxhat * invstd
+        gx += c
+        return gx
+    gx = _gradient_combination(_as_channels(dxhat), _as_channels(xhat), invstd, b, c,
+                               axes[0] == 0)
+    return gx.reshape(xhat.shape)
 
 
 def _channel_shape(x):
@@ -74,6 +80,278 @@ def _affine(xhat, weight, bias, shape):
 
 
 # ---------------------------------------------------------------------------------------------
+# per-channel kernels: x of shape (N, C, *) seen as a C-contiguous (N, C, L) array
+# ---------------------------------------------------------------------------------------------
+_BLAS_FLOATS = (xp.dtype(xp.float32), xp.dtype(xp.float64))
+_SHORT_ROW = 16         # rows shorter than this are summed by NumPy, not BLAS
+_LONGEST_DOT = 4096     # a BLAS dot runs over at most this many elements, the rest is a tree
+_LONG_INNER_LOOP = 256  # elementwise ops with a per-channel operand want inner loops this long
+
+
+def _channel_layout(x, axes):
+    """True when `axes` are (0, 2, 3, ...) or (2, 3, ...) of an (N, C, *) float32/64 x: the
+    statistics are per channel (batch norm) or per sample and channel (instance norm,
+    group norm on its grouped view); None otherwise."""
+    if x.ndim < 2 or x.dtype not in _BLAS_FLOATS or not x.size:
+        return None
+    spatial = tuple(range(2, x.ndim))
+    if tuple(axes) in ((0,) + spatial, spatial) and axes:
+        return True
+    return None
+
+
+def _as_channels(x):
+    """x (N, C, *) as a C-contiguous (N, C, L) array, L = prod(*) (1 for (N, C))."""
+    return xp.ascontiguousarray(x).reshape(x.shape[0], x.shape[1], -1)
+
+
+def _dot_length(length):
+    """How many elements of a row one BLAS dot adds: the whole row when short, else a
+    power-of-two divisor of it (the dots' partial sums then go through a tree); None when
+    there is none (the caller then sums with NumPy)."""
+    if length <= _LONGEST_DOT:
+        return length
+    k = _LONGEST_DOT
+    while k >= 256:
+        if length % k == 0:
+            return k
+        k //= 2
+    return None
+
+
+def _row_sums(a3, b3=None):
+    """(N, C, L) -> (N, C): each row's sum of a3 (or of a3 * b3). Rows of 16 or more take
+    BLAS (one dot per row, with ones or b3): one pass, no temporary, with a float32 error
+    of a dot of at most 4096 elements, the partial sums of longer rows then added as a tree
+    (PyTorch sums a row as a cascade); shorter rows take NumPy's pairwise sum."""
+    n, c, length = a3.shape
+    if length == 1:
+        return a3.reshape(n, c) if b3 is None else (a3 * b3).reshape(n, c)
+    k = _dot_length(length) if length >= _SHORT_ROW else None
+    if k is None:
+        return pairwise_sum(a3 if b3 is None else a3 * b3, (2,))
+    rows = a3.reshape(-1, k)
+    if b3 is None:   # a dot per row: OpenBLAS threads a GEMV, and threads waiting on a busy
+        part = xp.vecdot(rows, xp.ones(k, a3.dtype))     # core cost more than they save
+    else:
+        part = xp.vecdot(rows, b3.reshape(-1, k))
+    if k == length:
+        return part.reshape(n, c)
+    return pairwise_sum(part.reshape(n, c, length // k), (2,))
+
+
+def _channel_sums(a, axes, b=None):
+    """sum of a (or a * b) over `axes`, keeping them as size-1 dims, per channel. Through
+    _row_sums when _channel_layout allows, and a tree over the batch."""
+    if _channel_layout(a, axes) is None:
+        return pairwise_sum(a if b is None else a * b, tuple(axes), keepdims=True)
+    total = _row_sums(_as_channels(a), None if b is None else _as_channels(b))
+    if axes[0] == 0:
+        total = pairwise_sum(total, (0,), keepdims=True)
+    return total.reshape(total.shape + (1,) * (a.ndim - 2))
+
+
+def _channel_sum_pair(g, xhat, axes, want_sum, want_dot):
+    """(sum of g, sum of g * xhat) over `axes` as _channel_sums gives them (None where not
+    wanted), both in one pass over g, block by block of samples."""
+    if not (want_sum and want_dot) or _channel_layout(g, axes) is None or \
+            _dot_length(math.prod(g.shape[2:])) is None:
+        return (_channel_sums(g, axes) if want_sum else None,
+                _channel_sums(g, axes, xhat) if want_dot else None)
+    g3, xhat3 = _as_channels(g), _as_channels(xhat)
+    form = _BlockedForm(g3, over_batch=axes[0] == 0)
+    g_view, xhat_view = form.view(g3), form.view(xhat3)
+    sums, dots = form.partial_sums(), form.partial_sums()
+    for i, rows in enumerate(form.blocks):
+        block = g_view[rows]
+        sums[form.part(i, rows)] = form.sum_block(block)
+        dots[form.part(i, rows)] = form.sum_block(block, xhat_view[rows])
+    kept = (-1, g.shape[1]) + (1,) * (g.ndim - 2)
+    return form.total(sums).reshape(kept), form.total(dots).reshape(kept)
+
+
+class _BlockedForm:
+    """How elementwise work and per-channel sums over an (N, C, L) array go block by block
+    (about _BLOCK_ELEMENTS each, so that each step reads what the previous one wrote from the
+    cache, not from memory), and in which view:
+    - long rows, or statistics per sample: the array itself, per-channel operands shaped
+      (1 or N, C, 1), sums of a block by BLAS per row (_row_sums) -> (N, C) partials;
+    - short rows with per-channel statistics (BatchNorm1d: L = 1): the array as a matrix
+      (N / k, k * C * L) with rows of about 1024 elements, operands tiled k times, sums of a
+      block down its columns -> (blocks, k * C * L) partials, then a tree. (NumPy's inner
+      loop would otherwise run over only C * L elements.)"""
+
+    def __init__(self, a3, over_batch):
+        self.shape = n, c, length = a3.shape
+        self.dtype = a3.dtype
+        self.over_batch = over_batch
+        k = 1
+        if over_batch and c * length < _LONG_INNER_LOOP:
+            while n % (2 * k) == 0 and 2 * k * c * length <= 4 * _LONG_INNER_LOOP:
+                k *= 2
+        self.tiled = k > 1
+        self.k = k
+        rows = n // k
+        width = k * c * length
+        self.view_shape = (rows, width) if self.tiled else a3.shape
+        step = max(1, _BLOCK_ELEMENTS // max(1, width if self.tiled else c * length))
+        self.blocks = [slice(i, i + step) for i in range(0, rows, step)]
+
+    def view(self, a3):
+        return a3.reshape(self.view_shape)
+
+    def operand(self, v):
+        """A per-channel (C values) or per-sample-and-channel (N * C values) operand shaped
+        to broadcast against the view."""
+        if v is None:
+            return None
+        n, c, length = self.shape
+        if self.tiled:
+            return xp.tile(xp.repeat(v.reshape(c), length), self.k)
+        return v.reshape(-1 if v.size != c else 1, c, 1)
+
+    def pick(self, operand, rows):
+        """The operand's part for a block of rows (all of it when it is per channel)."""
+        if operand is None or self.tiled or operand.shape[0] == 1:
+            return operand
+        return operand[rows]
+
+    def partial_sums(self):
+        n, c, _ = self.shape
+        if self.tiled:
+            return xp.empty((len(self.blocks), self.view_shape[1]), self.dtype)
+        return xp.empty((n, c), self.dtype)
+
+    def part(self, i, rows):
+        return i if self.tiled else rows
+
+    def sum_block(self, block, other=None):
+        """Sum of a block (or of block * other) per row and channel, or down its columns."""
+        if not self.tiled:
+            return _row_sums(block, other)
+        if other is not None:
+            block = block * other     # a block-sized temporary, in cache
+        return xp.add.reduce(block, axis=0)
+
+    def total(self, partial):
+        """The partial sums added up to (C,) per channel, or (N, C) per sample."""
+        n, c, length = self.shape
+        if self.tiled:
+            columns = pairwise_sum(partial, (0,))
+            return pairwise_sum(columns.reshape(self.k, c, length), (0, 2))
+        return pairwise_sum(partial, (0,)) if self.over_batch else partial
+
+
+def _per_channel(a3, scale=None, shift=None, out=None):
+    """a3 * scale + shift for a3 (N, C, L), scale and shift per channel ((C,) or anything
+    holding C values broadcastable as (1, C, 1)) or per sample and channel (N * C values),
+    either may be None; into `out` when given, else a fresh array. When the rows are short
+    (L = 1: BatchNorm1d), NumPy's inner loop would run over only C * L elements: the batch is
+    then viewed as (N / k, k * C * L) and the per-channel values tiled k times."""
+    n, c, length = a3.shape
+    view, operands = a3, []
+    per_channel = all(v is None or v.size == c for v in (scale, shift))
+    k = 1
+    if per_channel and c * length < _LONG_INNER_LOOP:
+        while n % (2 * k) == 0 and 2 * k * c * length <= 4 * _LONG_INNER_LOOP:
+            k *= 2
+    for v in (scale, shift):
+        if v is None:
+            operands.append(None)
+        elif k > 1:
+            operands.append(xp.tile(xp.repeat(v.reshape(c), length), k))
+        else:
+            operands.append(v.reshape(-1 if v.size != c else 1, c, 1))
+    if k > 1:
+        view = a3.reshape(n // k, k * c * length)
+        if out is not None:
+            out = out.reshape(view.shape)
+    scale, shift = operands
+    if scale is not None:
+        result = xp.multiply(view, scale, out=out)
+        if shift is not None:
+            result += shift
+    elif shift is not None:
+        result = xp.add(view, shift, out=out)
+    elif out is not None:
+        result = out
+        if out is not view:
+            result[...] = view
+    else:
+        result = view.copy()
+    return result.reshape(a3.shape)
+
+
+_BLOCK_ELEMENTS = 1 << 16   # elementwise work goes through the cache in blocks of samples
+
+
+def _gradient_combination(dxhat3, xhat3, a, b, c, over_batch):
+    """dxhat3 * a + xhat3 * b + c for (N, C, L) arrays and per-channel (or per sample and
+    channel) a, b, c, in blocks of samples through a scratch buffer: one pass over the inputs,
+    one write of the result, no full-size temporaries."""
+    form = _BlockedForm(xhat3, over_batch and all(v.size == xhat3.shape[1] for v in (a, b, c)))
+    a, b, c = (form.operand(v) for v in (a, b, c))
+    gx = xp.empty(xhat3.shape, xp.result_type(xhat3, dxhat3, a, b, c))
+    gx_view, dxhat_view, xhat_view = form.view(gx), form.view(dxhat3), form.view(xhat3)
+    scratch = xp.empty_like(gx_view[form.blocks[0]])
+    for rows in form.blocks:
+        out = gx_view[rows]
+        part = scratch[:out.shape[0]]
+        xp.multiply(xhat_view[rows], form.pick(b, rows), out=out)
+        out += form.pick(c, rows)
+        xp.multiply(dxhat_view[rows], form.pick(a, rows), out=part)
+        out += part
+    return gx
+
+
+def _standardize_and_affine(d3, invstd, weight, bias, over_batch):
+    """(xhat, out): xhat = d3 * invstd in d3's own array, out = xhat * weight + bias a fresh
+    one (a copy of xhat when both are None: xhat is saved and must not be handed out), block
+    by block, so that out is made from xhat while it is in cache."""
+    form = _BlockedForm(d3, over_batch)
+    invstd, weight, bias = (form.operand(v) for v in (invstd, weight, bias))
+    out = xp.empty_like(d3)
+    d_view, out_view = form.view(d3), form.view(out)
+    for rows in form.blocks:
+        xhat = xp.multiply(d_view[rows], form.pick(invstd, rows), out=d_view[rows])
+        if weight is None:
+            block = out_view[rows]
+            block[...] = xhat
+        else:
+            block = xp.multiply(xhat, weight, out=out_view[rows])
+        if bias is not None:
+            block += bias
+    return d3, out
+
+
+def _batch_statistics(x3, over_batch, eps):
+    """(d, mean, var, invstd) of x3 (N, C, L) over its rows (and the batch when over_batch):
+    d = x3 - mean, a fresh array; the statistics (C,) or (N, C). One pass for the mean, one
+    for the centred values, whose squares are summed block by block while in cache."""
+    n, c, length = x3.shape
+    m = length * (n if over_batch else 1)
+    form = _BlockedForm(x3, over_batch)
+    x_view = form.view(x3)
+    totals = form.partial_sums()
+    if form.tiled:
+        for i, rows in enumerate(form.blocks):
+            totals[i] = form.sum_block(x_view[rows])
+    else:
+        totals = _row_sums(x3)
+    mean = form.total(totals) / m
+    shift = form.operand(-mean)
+    d = xp.empty_like(x3)
+    d_view = form.view(d)
+    squares = form.partial_sums()
+    for i, rows in enumerate(form.blocks):
+        block = xp.add(x_view[rows], form.pick(shift, rows), out=d_view[rows])
+        squares[form.part(i, rows)] = form.sum_block(block, block)
+    var = form.total(squares) / m
+    invstd = 1 / xp.sqrt(var + eps)
+    return d, mean, var, invstd
+
+
+# ---------------------------------------------------------------------------------------------
 # batch norm and instance norm: per-channel statistics (channels on dim 1)
 # ---------------------------------------------------------------------------------------------
 class BatchNorm(Function):
@@ -88,8 +366,12 @@ class BatchNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, use_batch_stats, momentum,
-                eps, axes):
+                eps, axes, for_backward=True):
         shape = _channel_shape(x)
+        if use_batch_stats and _channel_layout(x, axes):
+            return BatchNorm._forward_per_channel(ctx, x, weight, bias, running_mean,
+                                                  running_var, momentum, eps, axes,
+                                                  for_backward)
         if use_batch_stats:
             xhat, mean, var, invstd = _normalize(x, axes, eps)
             if running_mean is not None and x.size:
@@ -103,6 +385,28 @@ class BatchNorm(Function):
         return _affine(xhat, weight, bias, shape)
 
     @staticmethod
+    def _forward_per_channel(ctx, x, weight, bias, running_mean, running_var, momentum, eps,
+                             axes, for_backward):
+        """The batch-statistics forward of a float32/64 (N, C, *) x, in five passes over x
+        (mean, centre, squares, scale, shift) and no temporaries; without autograd to feed
+        (for_backward False) xhat is not kept and the output is scaled and shifted in one go:
+        out = (x - mean) * (invstd * w) + b."""
+        x3 = _as_channels(x)
+        over_batch = axes[0] == 0
+        d, mean, var, invstd = _batch_statistics(x3, over_batch, eps)
+        if running_mean is not None:
+            _update_running(running_mean, running_var, mean, var, x, axes, momentum)
+        if not for_backward:
+            scale = invstd if weight is None else invstd * weight
+            return _per_channel(d, scale, bias, out=d).reshape(x.shape)
+        xhat, out = _standardize_and_affine(d, invstd, weight, bias, over_batch)
+        ctx.save_for_backward(xhat.reshape(x.shape),
+                              invstd.reshape((-1, x.shape[1]) + (1,) * (x.ndim - 2)), weight)
+        ctx.axes = axes
+        ctx.use_batch_stats = True
+        return out.reshape(x.shape)
+
+    @staticmethod
     def backward(ctx, g):
         xhat, invstd, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
@@ -111,8 +415,8 @@ class BatchNorm(Function):
         # when the statistics are per sample (instance norm)
         param_axes = (0,) if axes[0] != 0 else ()
         batch = need_x and ctx.use_batch_stats
-        g_sum = g.sum(axis=axes, keepdims=True) if need_b or batch else None
-        g_xhat_sum = (g * xhat).sum(axis=axes, keepdims=True) if need_w or batch else None
+        g_sum, g_xhat_sum = _channel_sum_pair(g, xhat, axes, need_b or batch,
+                                              need_w or batch)
         gw = g_xhat_sum.sum(axis=param_axes).reshape(-1) if need_w else None
         gb = g_sum.sum(axis=param_axes).reshape(-1) if need_b else None
         gx = None
@@ -146,7 +450,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise RuntimeError("running_mean must be defined in evaluation mode")
     axes = (0,) + tuple(range(2, input._data.ndim))
     return BatchNorm.apply(input, weight, bias, running_mean, running_var, training, momentum,
-                           eps, axes)
+                           eps, axes, _for_backward(input, weight, bias))
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
@@ -169,9 +473,14 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                            "use_input_stats is false")
     axes = tuple(range(2, input._data.ndim))
     out = BatchNorm.apply(input, weight, bias, running_mean, running_var, use_input_stats,
-                          momentum, eps, axes)
+                          momentum, eps, axes, _for_backward(input, weight, bias))
     # PyTorch batch-norms a reshaped input, then views it back
     return node_name(out, "ViewBackward0")
+
+
+def _for_backward(*tensors):
+    """Will autograd record the op (so the forward must keep what its backward needs)?"""
+    return grad_mode.enabled and any(t is not None and t._requires_grad for t in tensors)
 
 
 def _update_running(running_mean, running_var, mean, var, x, axes, momentum):

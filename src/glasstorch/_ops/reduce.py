@@ -22,6 +22,7 @@ from ._util import (wrap_dims, wrap_dim, float_input, node_name, refuse_complex,
                     write_out, write_outs, check_tensor)
 from . import _either as either
 from ._summation import accumulator, pairwise_sum, pairwise_mean, running_sum, running_product
+from ._summation import squared_deviation_sums, MIN_ROW_FOR_BLAS_VARIANCE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -629,7 +630,16 @@ def _variance(x, axes, keepdim, dof):
     Stays accurate for values far from zero, where E[x^2] - E[x]^2 cancels every digit.
     Single and half precision are accumulated in double, as PyTorch's CPU Welford does (float32
     sums alone would be a few ulps off). Returns an ndarray in the (real) accumulator dtype;
-    the callers round it to x's real dtype (finfo(x.dtype).dtype: var of complex is real)."""
+    the callers round it to x's real dtype (finfo(x.dtype).dtype: var of complex is real).
+    Float32 reduced over long contiguous rows (all of x, or its trailing dims) takes a faster
+    route with the same accuracy: squared_deviation_sums."""
+    rows = _float32_rows(x, axes)
+    if rows is not None:
+        total = squared_deviation_sums(rows)
+        if total is not None:
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                total /= dof
+            return total.reshape(_reduced_shape(x.shape, axes, keepdim))
     d = x.astype(_VARIANCE_ACCUMULATOR.get(x.dtype, x.dtype))   # a private copy: work in place
     with xp.errstate(divide="ignore", invalid="ignore"):
         d -= pairwise_mean(d, axes, keepdims=True)
@@ -637,6 +647,26 @@ def _variance(x, axes, keepdim, dof):
         out = pairwise_sum(sq, axes, keepdim)
         out /= dof
     return out
+
+
+def _float32_rows(x, axes):
+    """x as a C-contiguous (R, L) matrix whose rows are the slices reduced over `axes`, when x
+    is float32 and L is long enough for squared_deviation_sums; None otherwise."""
+    if x.dtype != xp.float32 or _count(x.shape, axes) < MIN_ROW_FOR_BLAS_VARIANCE:
+        return None
+    return _contiguous_rows(x, axes)
+
+
+def _contiguous_rows(x, axes):
+    """x as a C-contiguous (R, L) view whose rows are the slices reduced over `axes` (None:
+    all), when they are x's trailing dims or all of it; None otherwise."""
+    if x.ndim == 0 or x.size == 0:
+        return None
+    if (axes is None or len(axes) == x.ndim) and (x.flags.c_contiguous or x.flags.f_contiguous):
+        return x.reshape(1, -1, order="C" if x.flags.c_contiguous else "F")
+    if x.flags.c_contiguous and tuple(sorted(axes)) == tuple(range(x.ndim - len(axes), x.ndim)):
+        return x.reshape(-1, _count(x.shape, axes))
+    return None
 
 
 def _var_backward(g, x, axes, keepdim, dof):
@@ -676,15 +706,29 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim
+        rows = _contiguous_rows(x, axes) if x.dtype in _EXP_BY_BLOCKS else None
+        if rows is not None:
+            out = _log_sum_exp_unshifted(rows)
+            if out is not None:
+                out = out.reshape(_reduced_shape(x.shape, axes, keepdim))
+                ctx.save_for_backward(x, Output(out))
+                return out
         if x.size:
-            m = xp.amax(x, axis=axes, keepdims=True)
+            m = xp.amax(x if rows is None else rows, axis=axes if rows is None else 1,
+                        keepdims=True)
             m = xp.where(xp.isfinite(m), m, 0)  # all -inf (or inf) slices: don't shift by inf
         else:
             m = xp.zeros(_kept_shape(x.shape, axes), x.dtype)
         with xp.errstate(divide="ignore"):  # log(0) = -inf for empty or all -inf slices
             # each step rounds to x's dtype as PyTorch's composite does (half: the sum alone
             # accumulates in float32)
-            out = xp.log(pairwise_sum(xp.exp(x - m), axes, keepdims=True)) + m
+            if rows is not None:
+                out = xp.log(_sum_exp_of_rows(rows, m)) + m
+                out = out.reshape(_kept_shape(x.shape, axes))
+            else:
+                shifted = xp.asarray(x - m)
+                total = pairwise_sum(xp.exp(shifted, out=shifted), axes, keepdims=True)
+                out = xp.log(total) + m
         if not keepdim:
             out = out.reshape(_reduced_shape(x.shape, axes, False))
         ctx.save_for_backward(x, Output(out))
@@ -697,6 +741,58 @@ class LogSumExp(Function):
         shifted = x - _unreduce(out, shape, axes, keepdim)
         softmax = either.exp(shifted)
         return _unreduce(g, shape, axes, keepdim) * conj_if_complex(softmax)
+
+
+_EXP_BY_BLOCKS = (xp.dtype(xp.float32), xp.dtype(xp.float64))
+_BLOCK_ELEMENTS = 1 << 15
+
+
+def _log_sum_exp_unshifted(rows):
+    """log(sum(exp(row))) of every row of a C-contiguous (R, L) matrix as (R, 1), without
+    the shift by the row's max (which costs a pass for the max and one for the subtraction):
+    exact for any row whose sum neither overflows (then it is inf) nor is so small that the
+    terms that underflowed could matter (below L * 2^26 * the smallest normal number: what
+    flushed to 0 is then under 2^-26 of the sum). None when some row is not like that (or has
+    NaN): the caller shifts."""
+    total = _sum_exp_of_rows(rows, None)
+    smallest = rows.shape[1] * float(xp.finfo(rows.dtype).tiny) * 2.0 ** 26
+    if not ((total >= smallest) & (total < xp.inf)).all():
+        return None
+    return xp.log(total)
+
+
+def _sum_exp_of_rows(rows, shift):
+    """sum(exp(rows - shift)) of every row of a C-contiguous (R, L) matrix, shift (R, 1) or
+    None (no shift), as (R, 1): block by block through a cache-sized buffer (shift, exp in
+    place, NumPy's pairwise row sums), with no full-size temporaries. Rows longer than a block
+    are summed block by block and the blocks' sums added pairwise."""
+    n_rows, length = rows.shape
+    if length >= _BLOCK_ELEMENTS:
+        buffer = xp.empty(_BLOCK_ELEMENTS, rows.dtype)
+        starts = range(0, length, _BLOCK_ELEMENTS)
+        parts = xp.empty((n_rows, len(starts)), rows.dtype)
+        for r in range(n_rows):
+            for j, start in enumerate(starts):
+                chunk = rows[r, start:start + _BLOCK_ELEMENTS]
+                block = buffer[:chunk.size]
+                if shift is None:
+                    xp.exp(chunk, out=block)
+                else:
+                    xp.exp(xp.subtract(chunk, shift[r], out=block), out=block)
+                parts[r, j] = xp.add.reduce(block)
+        return pairwise_sum(parts, (1,), keepdims=True)
+    step = _BLOCK_ELEMENTS // length
+    buffer = xp.empty((step, length), rows.dtype)
+    sums = xp.empty((n_rows, 1), rows.dtype)
+    for start in range(0, n_rows, step):
+        block = buffer[:builtins.min(step, n_rows - start)]
+        if shift is None:
+            xp.exp(rows[start:start + step], out=block)
+        else:
+            xp.exp(xp.subtract(rows[start:start + step], shift[start:start + step], out=block),
+                   out=block)
+        sums[start:start + step, 0] = xp.add.reduce(block, axis=1)
+    return sums
 
 
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
