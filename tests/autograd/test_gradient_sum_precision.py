@@ -198,10 +198,6 @@ def _weight_norm(t, a):
     return layer(a["x"])
 
 
-def _xfail(reason):
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
 def _f(t):
     return t.nn.functional
 
@@ -284,15 +280,11 @@ ACCUMULATIONS = [
     pytest.param(
         "instance_norm many instances", lambda t, a: _f(t).instance_norm(a["x"], weight=a["w"],
                                                                          bias=a["b"]),
-        lambda: {"x": _inputs((ROWS, 3, 2)), "w": _inputs((3,)), "b": _inputs((3,))}, ["b"],
-        marks=_xfail("BatchNorm's per-channel sums over the instances run row after row "
-                     "(bias grad 3.7e-4 against PyTorch's 7.4e-8): fix in normalization.py")),
+        lambda: {"x": _inputs((ROWS, 3, 2)), "w": _inputs((3,)), "b": _inputs((3,))}, ["b"]),
     pytest.param(
         "instance_norm running stats", _instance_norm_running_mean,
         lambda: {"x": _positive((ROWS, 3, 2)) + np.arange(2, dtype=np.float32)},
-        ["out"],
-        marks=_xfail("_update_running averages the instances' statistics with NumPy's "
-                     "mean(axis=0), row after row: fix in normalization.py")),
+        ["out"]),
     ("batch_norm running stats", _batch_norm_running_stats,
      lambda: {"x": _positive((ROWS, 3, 4))}, ["out"]),
     ("group_norm long groups", lambda t, a: _f(t).group_norm(a["x"], 1, a["w"], a["b"]),
@@ -444,9 +436,7 @@ ACCUMULATIONS = [
      lambda: {"x": 1 + 1e-4 * _inputs((MANY,))}, ["x"]),
     pytest.param(
         "logcumsumexp backward", lambda t, a: a["x"].logcumsumexp(0),
-        lambda: {"x": _inputs((MANY // 4,))}, ["out", "x"],
-        marks=_xfail("logaddexp.accumulate scans in float32 (out 4.5e-6, grad 9.7e-5 against "
-                     "PyTorch's 4.1e-8, 3.5e-7): fix in reduce.py")),
+        lambda: {"x": _inputs((MANY // 4,))}, ["out", "x"]),
     ("nansum long", lambda t, a: a["x"].nansum(0),
      lambda: {"x": _positive((ROWS, 4))}, ["out"]),
     ("nanmean long", lambda t, a: a["x"].nanmean(0),

@@ -417,8 +417,8 @@ class BatchNorm(Function):
         batch = need_x and ctx.use_batch_stats
         g_sum, g_xhat_sum = _channel_sum_pair(g, xhat, axes, need_b or batch,
                                               need_w or batch)
-        gw = g_xhat_sum.sum(axis=param_axes).reshape(-1) if need_w else None
-        gb = g_sum.sum(axis=param_axes).reshape(-1) if need_b else None
+        gw = pairwise_sum(g_xhat_sum, param_axes).reshape(-1) if need_w else None
+        gb = pairwise_sum(g_sum, param_axes).reshape(-1) if need_b else None
         gx = None
         if need_x:
             shape = _channel_shape(xhat)
@@ -488,8 +488,9 @@ def _update_running(running_mean, running_var, mean, var, x, axes, momentum):
     arrays. The variance stored is the unbiased one (var * M / (M - 1)), as PyTorch does."""
     m = math.prod(x.shape[a] for a in axes)
     channels = x.shape[1]
-    batch_mean = mean.reshape(-1, channels).mean(axis=0)
-    batch_var = (var * (m / (m - 1) if m > 1 else math.nan)).reshape(-1, channels).mean(axis=0)
+    batch_mean = pairwise_mean(mean.reshape(-1, channels), (0,))
+    batch_var = pairwise_mean((var * (m / (m - 1) if m > 1 else math.nan)).reshape(-1, channels),
+                              (0,))
     running_mean *= 1 - momentum
     running_mean += momentum * batch_mean
     running_var *= 1 - momentum

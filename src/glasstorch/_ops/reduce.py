@@ -1321,10 +1321,14 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
 # ---------------------------------------------------------------------------------------------
 def _logcumsumexp(x, axis, reverse=False):
     """log(cumsum(exp(x))) along `axis` (from the end if `reverse`), without overflow: one
-    logaddexp ufunc scan."""
+    logaddexp ufunc scan, run in float64 for float32 and half input (as cumsum: PyTorch's
+    scan accumulates in double; a float32 scan drifts by n ulps)."""
+    wide = x.astype(xp.float64) if x.dtype in (xp.float32, xp.float16) else x
     if reverse:
-        return xp.flip(xp.logaddexp.accumulate(xp.flip(x, axis), axis=axis), axis)
-    return xp.logaddexp.accumulate(x, axis=axis)
+        out = xp.flip(xp.logaddexp.accumulate(xp.flip(wide, axis), axis=axis), axis)
+    else:
+        out = xp.logaddexp.accumulate(wide, axis=axis)
+    return out.astype(x.dtype, copy=False)
 
 
 class LogCumSumExp(Function):
