@@ -390,11 +390,16 @@ def hardswish(input, inplace=False):
 # ---------------------------------------------------------------------------------------------
 # smooth activations
 # ---------------------------------------------------------------------------------------------
+_LOGISTIC_MIN_SIZE = 1024
+
+
 def _logistic(x):
     """1 / (1 + exp(-x)) for a float32/float64 array in three in-place passes, PyTorch's own
     formula (2.5x faster than scipy's expit on float32; exp(-x) overflowing to inf gives 0, as
-    in PyTorch). Other dtypes, 0-d arrays and tensors go through either.sigmoid."""
-    if not (isinstance(x, xp.ndarray) and x.ndim and x.dtype in (xp.float32, xp.float64)):
+    in PyTorch). Other dtypes, 0-d and small arrays (expit's one call costs less than three
+    below about a thousand elements) and tensors go through either.sigmoid."""
+    if not (isinstance(x, xp.ndarray) and x.size >= _LOGISTIC_MIN_SIZE
+            and x.dtype in (xp.float32, xp.float64)):
         return either.sigmoid(x)
     out = xp.negative(x)
     with xp.errstate(over="ignore"):    # the overflow to inf is the intended value
