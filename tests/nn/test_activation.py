@@ -329,3 +329,16 @@ def test_prelu_module_parameters_and_grad():
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-5,
                                atol=1e-5)   # a float32 sum of 20 products: rounding differs
     assert gt.nn.PReLU(2, dtype=gt.float64).weight.dtype == gt.float64
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size", [1023, 1024, 4000])
+def test_sigmoid_on_both_sides_of_the_three_pass_threshold(dtype, size):
+    """Small arrays use expit, large ones 1 / (1 + exp(-x)) in place: the same values as
+    PyTorch either way, including +-inf, NaN and inputs whose exp overflows."""
+    x = (np.random.default_rng(0).standard_normal(size) * 30).astype(dtype)
+    x[:6] = [np.inf, -np.inf, np.nan, 100.0, -100.0, 0.0]
+    ours = gt.sigmoid(gt.tensor(x)).numpy()
+    theirs = torch.sigmoid(torch.tensor(x)).numpy()
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=0)
