@@ -21,8 +21,7 @@ def sum_to_shape(g, shape):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1)
     if axes:
-        g = g.sum(axis=axes, keepdims=True) if isinstance(g, Tensor) else \
-            pairwise_sum(g, axes, keepdims=True)
+        g = tree_sum(g, axes, keepdims=True)
     if lead or g.shape != shape:
         g = g.reshape(shape)
     return g

@@ -35,23 +35,12 @@ def _can_cast(src, dst):
 
 def _rebase_view_base(view, result):
     """After an in-place op on `view`, make its base's history include it (PyTorch's
-    CopySlices), so gradients through the base see the write. The view's place in the base is
-    read off the NumPy memory layout: its byte offset and strides within the base's buffer."""
+    CopySlices), so gradients through the base see the write. The view's place in the base
+    is read off the NumPy memory layout (_positions)."""
     base = view._base
-    base_arr, view_arr = base._data, view._data
-    _check_layout(base_arr, view_arr)
-    itemsize = base_arr.itemsize
-    offset = (view_arr.__array_interface__["data"][0]
-              - base_arr.__array_interface__["data"][0]) // itemsize
-    shape, strides = view_arr.shape, view_arr.strides
-    scale = lambda arr: tuple(st // itemsize * arr.itemsize for st in strides)  # noqa: E731
-
-    def region(arr):
-        flat = arr.reshape(-1)[offset:]
-        return _backend.as_strided(flat, shape, scale(arr))
-
-    previous = _make(base_arr, base._requires_grad, base.grad_fn, base._output_nr)
-    out = CopySlices.apply(previous, result, region)
+    positions = _positions(base._data, view._data)
+    previous = _make(base._data, base._requires_grad, base.grad_fn, base._output_nr)
+    out = CopySlices.apply(previous, result, positions)
     base.grad_fn, base._output_nr, base._requires_grad = out.grad_fn, 0, True
 
 
@@ -108,14 +97,17 @@ def _check_layout(base_arr, view_arr):
 
 def _positions(base_arr, view_arr):
     """The flat (C order) index into base of each element of `view` (a NumPy view of base's
-    memory), as an array of the view's shape."""
+    memory), as an int64 array of the view's shape: the view's first element's offset plus
+    index * stride along each of its axes (strides in elements; 0 where a view repeats)."""
     _check_layout(base_arr, view_arr)
-    itemsize = base_arr.itemsize
+    xp, itemsize = _backend.xp, base_arr.itemsize
     offset = (view_arr.__array_interface__["data"][0]
               - base_arr.__array_interface__["data"][0]) // itemsize
-    index = _backend.xp.arange(base_arr.size, dtype=_backend.xp.int64)
-    strides = tuple(st // itemsize * index.itemsize for st in view_arr.strides)
-    return _backend.as_strided(index[offset:], view_arr.shape, strides)
+    positions = xp.full(view_arr.shape, offset, dtype=xp.int64)
+    for axis, (n, stride) in enumerate(zip(view_arr.shape, view_arr.strides)):
+        steps = xp.arange(n, dtype=xp.int64) * (stride // itemsize)
+        positions += steps.reshape((n,) + (1,) * (view_arr.ndim - axis - 1))
+    return positions
 
 
 class AsStrided(Function):
@@ -127,12 +119,18 @@ class AsStrided(Function):
     @staticmethod
     def forward(ctx, base, view, positions):
         ctx.base_shape, ctx.positions = base.shape, positions
+        # an expanded view (a 0 stride) names some positions more than once
+        ctx.repeats = any(st == 0 and n > 1 for n, st in zip(view.shape, view.strides))
         return view
 
     @staticmethod
     def backward(ctx, g):
-        g_base = _backend.xp.zeros(math.prod(ctx.base_shape), dtype=g.dtype)
-        _backend.xp.add.at(g_base, ctx.positions.ravel(), _backend.xp.asarray(g).ravel())
+        xp = _backend.xp
+        g_base = xp.zeros(math.prod(ctx.base_shape), dtype=g.dtype)
+        if ctx.repeats:
+            xp.add.at(g_base, ctx.positions.ravel(), xp.asarray(g).ravel())
+        else:
+            g_base[ctx.positions.ravel()] = xp.asarray(g).ravel()
         return g_base.reshape(ctx.base_shape), None, None
 
 
@@ -154,15 +152,17 @@ class CopySlices(Function):
     _node_name = "torch::autograd::CopySlices"   # PyTorch's name (a C++ node)
 
     @staticmethod
-    def forward(ctx, base, result, region):
-        ctx.region = region
+    def forward(ctx, base, result, positions):
+        ctx.positions = positions         # the view's elements in base, flat (C order)
         return base
 
     @staticmethod
     def backward(ctx, g):
         g_base = _backend.xp.array(g, order="C")
-        g_result = ctx.region(g_base).copy()
-        ctx.region(g_base)[...] = 0
+        flat = g_base.reshape(-1)
+        index = ctx.positions.reshape(-1)
+        g_result = flat[index].reshape(ctx.positions.shape)   # a copy (also for a 0-d view)
+        flat[index] = 0
         return g_base, g_result, None
 
 
