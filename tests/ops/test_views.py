@@ -298,3 +298,10 @@ def test_stale_view_is_rederived_as_strided_from_its_base():
     v = r[1]
     r.mul_(2)
     assert (v * 1).grad_fn.next_functions[0][0].name() == "AsStridedBackward0"
+
+
+@pytest.mark.parametrize("case", STALE_VIEW_CASES)
+def test_older_views_gradcheck(case):
+    """The re-derived view's backward (AsStrided) and CopySlices by finite differences."""
+    w = gt.tensor(_A / 10, requires_grad=True)
+    assert gt.autograd.gradcheck(lambda w: _stale_view_cases(gt, case, w), (w,))
